@@ -1,0 +1,100 @@
+"""Account Verification: assembles the app and runs it.
+
+`python app.py` or `uvicorn app:app`; with no configuration it runs on SQLite,
+the local verifier and the console SMS sender.
+"""
+
+import logging
+import sys
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from components.database import database_for, migrate
+from components.security import CsrfFailed, SecurityHeaders
+from components.services import build_services
+from components.settings import Settings, SettingsError, load_settings
+from components.signup import Notice
+from components.sms import SmsSender
+from components.forms import kept_values
+from routes import code, page, signin, signup
+from routes._render import render
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+async def csrf_failed(request: Request, error: CsrfFailed):
+    """Nothing was done; the step comes back with what was typed and a fresh token."""
+    notice = Notice("This form had expired, so nothing was sent. Check it and send it again.", error=True)
+    values = kept_values(error.form, request.app.state.services.settings.default_country)
+    return await render(request, status=403, notice=notice, values=values if error.form.get("name") else None)
+
+
+def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
+    settings = settings or load_settings()
+    db = database_for(settings.database_url)
+    services = build_services(settings, db, sender=sender, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        await db.connect()
+        await migrate(db)
+        yield
+        await db.disconnect()
+
+    middleware = [
+        Middleware(SecurityHeaders, hsts=settings.production),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.app_secret,
+            session_cookie="__Host-session" if settings.production else "session",
+            max_age=settings.session_max_age_seconds,
+            same_site="lax",
+            https_only=settings.production,
+        ),
+    ]
+    app = Starlette(
+        routes=[
+            *page.routes, *signup.routes, *code.routes, *signin.routes,
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=middleware,
+        exception_handlers={CsrfFailed: csrf_failed},
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app
+
+
+def _configured_app() -> tuple[Settings, Starlette]:
+    """Settings from the environment; a bad or missing one stops start-up with its name."""
+    try:
+        settings = load_settings()
+        return settings, create_app(settings)
+    except SettingsError as error:
+        sys.exit(f"Configuration error: {error}")
+
+
+def __getattr__(name: str):
+    """`uvicorn app:app` builds the app on first use, so importing this module has no side effects."""
+    if name == "app":
+        return _configured_app()[1]
+    raise AttributeError(name)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings, application = _configured_app()
+    uvicorn.run(application, host=settings.host, port=settings.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Tables, connection and schema migrations.
+
+Writes are single atomic statements (conditional UPDATE, INSERT .. ON CONFLICT,
+DELETE .. RETURNING): `databases` opens SQLite transactions with a plain BEGIN,
+so read-then-write transactions fail with "database is locked" under load.
+"""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from databases import Database
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import CreateTable
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# Times are UNIX seconds (float): they compare the same way on SQLite and PostgreSQL.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("password_hash", sa.String(100), nullable=False),
+    sa.Column("phone", sa.String(16), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("code_sent_at", sa.Float),
+    sa.Column("verified_at", sa.Float),
+)
+
+# One live code per signup (local provider); a new code replaces the row.
+pending_codes = sa.Table(
+    "pending_codes",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Each entry moves the schema one version forward; never edit a released entry.
+MIGRATIONS = [
+    [CreateTable(users, if_not_exists=True), CreateTable(pending_codes, if_not_exists=True)],
+]
+
+
+def database_for(url: str) -> Database:
+    if url.startswith("sqlite"):
+        Path(sa.engine.make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+        return Database(url, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    return Database(url)
+
+
+def insert(db: Database, table: sa.Table):
+    """An INSERT that knows ON CONFLICT, for the database in use."""
+    return (sqlite.insert if db.url.dialect == "sqlite" else postgresql.insert)(table)
+
+
+async def migrate(db: Database) -> int:
+    """Bring the schema to the newest version; safe to run at every start."""
+    if db.url.dialect == "sqlite":
+        # WAL lets readers work beside the one writer; the setting sticks to the file.
+        await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute(CreateTable(schema_version, if_not_exists=True))
+    await db.execute(
+        sa.text("INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+    )
+    current = await db.fetch_val(sa.select(schema_version.c.version))
+    for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+        for statement in statements:
+            await db.execute(statement)
+        await db.execute(
+            schema_version.update().where(schema_version.c.version == version - 1).values(version=version)
+        )
+    return len(MIGRATIONS)
+

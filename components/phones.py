@@ -1,0 +1,87 @@
+"""Phone numbers: the country list, parsing to E.164, and masked display."""
+
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from phonenumbers.geocoder import country_name_for_number
+
+MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+# Regions phonenumbers has no English name for.
+MISSING_NAMES = {
+    "AC": "Ascension Island", "BL": "Saint Barthélemy", "EH": "Western Sahara",
+    "MF": "Saint Martin", "TA": "Tristan da Cunha", "XK": "Kosovo",
+}
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    dial_code: int
+
+
+def _countries() -> list[Country]:
+    countries = []
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        name = (example and country_name_for_number(example, "en")) or MISSING_NAMES[region]
+        countries.append(Country(region, name, phonenumbers.country_code_for_region(region)))
+    return sorted(countries, key=lambda country: country.name)
+
+
+COUNTRIES = _countries()
+COUNTRY_CODES = frozenset(country.code for country in COUNTRIES)
+
+
+class PhoneError(ValueError):
+    """The number cannot receive a code; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    country: str
+
+
+def parse_mobile(raw: str, country: str) -> Phone:
+    """A mobile-capable number in E.164; a number typed with + wins over the country."""
+    try:
+        number = phonenumbers.parse(raw, country)
+    except phonenumbers.NumberParseException:
+        raise PhoneError(f"Enter a mobile number, like {example_mobile(country)}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError("This is not a valid number for the country chosen")
+    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+        raise PhoneError("Enter a mobile number that can receive text messages")
+    # Regions share dial codes (+44: GB, GG, JE, IM); keep the one chosen when it fits.
+    if not phonenumbers.is_valid_number_for_region(number, country):
+        country = phonenumbers.region_code_for_number(number)
+    return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164), country)
+
+
+def mask(e164: str) -> str:
+    """+1 •••-•••-5309: the country code and last four digits, nothing else."""
+    number = phonenumbers.parse(e164)
+    formatted = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    prefix = f"+{number.country_code}"
+    national = formatted[len(prefix):]
+    hidden = sum(ch.isdigit() for ch in national) - 4
+    masked = []
+    for ch in national:
+        if ch.isdigit() and hidden > 0:
+            masked.append("•")
+            hidden -= 1
+        else:
+            masked.append(ch)
+    return prefix + "".join(masked)
+
+
+def national_form(e164: str) -> str:
+    """The number as typed at home (for the form when it is shown again)."""
+    return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.NATIONAL)
+
+
+def example_mobile(country: str) -> str:
+    example = phonenumbers.example_number_for_type(country, PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL) if example else "+1 201 555 0123"

@@ -1,0 +1,117 @@
+"""Settings read once from the environment and a `.env` file."""
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.config import Config
+
+ENVIRONMENTS = ("development", "production", "test")
+VERIFY_PROVIDERS = ("local", "authy", "twilio-verify")
+SMS_PROVIDERS = ("console", "twilio")
+
+
+class SettingsError(Exception):
+    """A setting is missing or has a value the app cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_secret: str
+    app_env: str = "development"
+    app_name: str = "Account Verification"
+    public_host: str = "localhost"
+    database_url: str = "sqlite:///var/app.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    verify_provider: str = "local"
+    sms_provider: str = "console"
+    sms_outbox: str = "var/outbox.jsonl"
+    bcrypt_rounds: int = 12
+    default_country: str = "US"
+    code_ttl_seconds: int = 600
+    code_max_attempts: int = 5
+    resend_cooldown_seconds: int = 30
+    send_timeout_seconds: float = 5.0
+    session_max_age_seconds: int = 14 * 24 * 3600
+    authy_api_key: str = ""
+    authy_api_url: str = "https://api.authy.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_verify_service_sid: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_verify_api_url: str = "https://verify.twilio.com"
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    def check(self) -> "Settings":
+        """Refuse values the app cannot run with, naming the variable."""
+        _one_of("APP_ENV", self.app_env, ENVIRONMENTS)
+        _one_of("VERIFY_PROVIDER", self.verify_provider, VERIFY_PROVIDERS)
+        _one_of("SMS_PROVIDER", self.sms_provider, SMS_PROVIDERS)
+        if len(self.app_secret) < 32:
+            raise SettingsError("APP_SECRET must be at least 32 characters long")
+        if not 4 <= self.bcrypt_rounds <= 31:
+            raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
+        return self
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def load_settings(env_file: str | Path = ".env") -> Settings:
+    """Settings from the environment (and `.env`), checked."""
+    config = Config(env_file if Path(env_file).exists() else None)
+    app_env = config("APP_ENV", default="development")
+    names = {
+        "app_name": ("APP_NAME", str),
+        "public_host": ("PUBLIC_HOST", str),
+        "database_url": ("DATABASE_URL", str),
+        "host": ("HOST", str),
+        "port": ("PORT", int),
+        "verify_provider": ("VERIFY_PROVIDER", str),
+        "sms_provider": ("SMS_PROVIDER", str),
+        "sms_outbox": ("SMS_OUTBOX", str),
+        "bcrypt_rounds": ("BCRYPT_ROUNDS", int),
+        "default_country": ("DEFAULT_COUNTRY", str),
+        "resend_cooldown_seconds": ("RESEND_COOLDOWN_SECONDS", int),
+        "send_timeout_seconds": ("SEND_TIMEOUT_SECONDS", float),
+        "session_max_age_seconds": ("SESSION_MAX_AGE_SECONDS", int),
+        "authy_api_key": ("AUTHY_API_KEY", str),
+        "authy_api_url": ("AUTHY_API_URL", str),
+        "twilio_account_sid": ("TWILIO_ACCOUNT_SID", str),
+        "twilio_auth_token": ("TWILIO_AUTH_TOKEN", str),
+        "twilio_number": ("TWILIO_NUMBER", str),
+        "twilio_messaging_service_sid": ("TWILIO_MESSAGING_SERVICE_SID", str),
+        "twilio_verify_service_sid": ("TWILIO_VERIFY_SERVICE_SID", str),
+        "twilio_api_url": ("TWILIO_API_URL", str),
+        "twilio_verify_api_url": ("TWILIO_VERIFY_API_URL", str),
+    }
+    values = {}
+    for field, (variable, cast) in names.items():
+        raw = config(variable, default=None)
+        if raw is not None:
+            try:
+                values[field] = cast(raw)
+            except ValueError:
+                raise SettingsError(f"{variable} must be a {cast.__name__}; got {raw!r}") from None
+    secret = config("APP_SECRET", default="") or _development_secret(app_env)
+    return Settings(app_secret=secret, app_env=app_env, **values).check()
+
+
+def _development_secret(app_env: str) -> str:
+    """Production must be given a secret; development makes its own, kept in var/."""
+    if app_env != "development":
+        raise SettingsError(f"APP_SECRET is required when APP_ENV={app_env}")
+    path = Path("var/secret")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()

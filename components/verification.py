@@ -1,0 +1,64 @@
+"""What every verification back end does, and the outcomes it reports.
+
+The flow only ever sees these outcomes; it never branches on which provider
+is configured.
+"""
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from components.users import User
+
+Channel = Literal["sms", "call"]
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class Approved:
+    pass
+
+
+@dataclass(frozen=True)
+class WrongCode:
+    attempts_left: int
+
+
+@dataclass(frozen=True)
+class Expired:
+    """No live code: it timed out, was used, or was replaced."""
+
+
+@dataclass(frozen=True)
+class TooManyAttempts:
+    pass
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    retry_after: int
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """The code could not be sent or checked; nothing about the account changed."""
+
+
+StartOutcome = Sent | RateLimited | Unavailable
+CheckOutcome = Approved | WrongCode | Expired | TooManyAttempts | RateLimited | Unavailable
+
+
+class Verifier(Protocol):
+    channels: tuple[Channel, ...]
+
+    async def start(self, user: User, channel: Channel) -> StartOutcome:
+        """Send a new code to the user's phone; any earlier code stops working."""
+
+    async def check(self, user: User, code: str) -> CheckOutcome:
+        """Check a code the user typed (digits only)."""
+
+    async def cancel(self, user: User) -> None:
+        """Forget the pending code (the number is being changed)."""

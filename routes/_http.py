@@ -1,0 +1,38 @@
+"""What every handler needs from a request: services, the session's user, a checked form."""
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from components.security import check_csrf, start_session
+from components.services import Services
+from components.users import User
+
+# The forms here have a handful of short fields; anything bigger is not ours.
+MAX_FIELDS = 20
+MAX_PART_BYTES = 4096
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def is_htmx(request: Request) -> bool:
+    """A history restore wants the whole page, even when htmx asks."""
+    return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
+
+
+async def session_user(request: Request) -> User | None:
+    user_id = request.session.get("uid")
+    if user_id is None:
+        return None
+    user = await services(request).users.get(user_id)
+    if user is None:  # the account is gone: so is the session
+        start_session(request.session, None)
+    return user
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token matched this session's (else CsrfFailed)."""
+    form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_PART_BYTES)
+    check_csrf(request.session, form)
+    return form

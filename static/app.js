@@ -1,0 +1,27 @@
+// When htmx cannot swap an answer (a server error, the network), keep the
+// current step as it is and say so, instead of failing silently.
+(function () {
+  "use strict";
+  var pageError = function () { return document.getElementById("page-error"); };
+
+  function show(message) {
+    var box = pageError();
+    if (!box) { return; }
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    show(status === 413
+      ? "That was too much text to send. Shorten it and try again."
+      : "Something went wrong on our side (" + status + "). Nothing you typed is lost: try again in a moment.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    show("We could not reach the server. Check your connection and try again.");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = pageError();
+    if (box) { box.hidden = true; }
+  });
+})();

@@ -1,0 +1,115 @@
+"""Signing up: the form, its checks, and the move to the code step."""
+
+from conftest import JENNY, JENNY_E164
+
+
+def test_first_visit_shows_the_signup_form(visitor):
+    page = visitor.open()
+    assert page.status_code == 200
+    assert page.template.name == ("fragment.html" if visitor.htmx else "page.html")
+    assert page.context["step"] == "signup"
+    assert 'action="/signup"' in page.text
+    assert '<option value="US" selected>United States (+1)</option>' in page.text
+    assert '<option value="GB">United Kingdom (+44)</option>' in page.text
+
+
+def test_signup_sends_a_code_and_shows_the_code_step(visitor, phone):
+    page = visitor.sign_up()
+    assert page.status_code == 200
+    assert page.context["step"] == "code"
+    assert "We sent a code to <strong class=\"nowrap\">+1 •••-•••-5309</strong>" in page.text
+    assert 'inputmode="numeric"' in page.text and 'autocomplete="one-time-code"' in page.text
+    [sms] = phone.messages(JENNY_E164)
+    assert sms["body"].startswith("Your Account Verification verification code is ")
+    assert sms["body"].splitlines()[-1] == f"@localhost #{phone.last_code()}"
+
+
+def test_htmx_gets_a_fragment_and_plain_posts_get_303_then_the_page(new_visitor):
+    htmx = new_visitor(htmx=True)
+    fragment = htmx.sign_up()
+    assert fragment.template.name == "fragment.html"
+    assert "<html" not in fragment.text and 'id="step"' in fragment.text
+    assert 'hx-swap-oob="innerHTML">Check your messages for the code.</div>' in fragment.text
+    assert fragment.headers["HX-Replace-Url"] == "/"
+    assert fragment.headers["Vary"].startswith("HX-Request")
+
+    plain = new_visitor(htmx=False)
+    answer = plain.post("/signup", {**JENNY, "email": "other@example.com", "phone": "+1 415 555 2671"}, follow=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    page = plain.open()
+    assert page.template.name == "page.html" and page.text.startswith("<!doctype html>")
+    assert page.context["step"] == "code"
+    assert "Check your messages for the code." in page.text
+
+
+def test_validation_errors_keep_the_values_but_never_the_password(visitor, phone):
+    page = visitor.sign_up(name=" ", email="not-an-email", phone="123")
+    assert page.status_code == 422
+    assert page.template.name == ("fragment.html" if visitor.htmx else "page.html")
+    errors = page.context["errors"]
+    assert errors == {
+        "name": "Enter your full name",
+        "email": "Enter an email address like name@example.com",
+        "phone": "This is not a valid number for the country chosen",
+    }
+    assert 'value="not-an-email"' in page.text and 'value="123"' in page.text
+    assert JENNY["password"] not in page.text
+    assert 'id="name" name="name" type="text" value="" aria-describedby="name-error" aria-invalid="true" autofocus' in page.text
+    assert phone.messages() == []
+
+
+def test_short_password_is_refused(visitor):
+    page = visitor.sign_up(password="short")
+    assert page.status_code == 422
+    assert page.context["errors"] == {"password": "Choose a password of at least 8 characters"}
+    assert 'autofocus' in page.text.split('id="password"')[1].split(">")[0]
+
+
+def test_landline_is_refused_before_any_code_is_sent(visitor, phone):
+    page = visitor.sign_up(country="GB", phone="020 7946 0958")
+    assert page.status_code == 422
+    assert page.context["errors"]["phone"] == "Enter a mobile number that can receive text messages"
+    assert phone.messages() == []
+
+
+def test_international_number_wins_over_the_country_select(visitor, phone):
+    visitor.sign_up(country="US", phone="+44 7400 123456")
+    assert phone.messages("+447400123456")
+    assert "+44 •••• ••3456" in visitor.open().text
+
+
+def test_email_is_trimmed_and_its_domain_lower_cased(htmx_visitor, new_visitor, phone):
+    htmx_visitor.sign_up(email="  Jenny.T@Example.COM ")
+    other = new_visitor()
+    page = other.sign_up(email="Jenny.T@example.com", password="a different password")
+    assert page.status_code == 422
+    assert "waiting for its code" in page.context["errors"]["password"]
+
+
+def test_a_verified_email_is_already_registered(verified, new_visitor, phone):
+    other = new_visitor()
+    page = other.sign_up(phone="+1 415 555 2671")
+    assert page.status_code == 422
+    assert page.context["errors"] == {"email": "This email is already registered. Sign in instead."}
+    assert phone.messages("+14155552671") == []
+    assert 'value="Jenny Tutone"' in page.text
+
+
+def test_signing_up_again_with_the_right_password_resumes_with_the_new_number(htmx_visitor, new_visitor, phone):
+    htmx_visitor.sign_up()
+    elsewhere = new_visitor()
+    page = elsewhere.sign_up(phone="+1 415 555 2671")
+    assert page.context["step"] == "code"
+    assert "+1 •••-•••-2671" in page.text
+    page = elsewhere.enter_code(phone.last_code("+14155552671"))
+    assert page.context["step"] == "done"
+    assert "Hi there Jenny Tutone!" in page.text
+
+
+def test_long_passwords_count_in_full(htmx_visitor, new_visitor):
+    base = "p" * 80
+    htmx_visitor.sign_up(password=base + "A")
+    other = new_visitor()
+    page = other.sign_up(password=base + "B")  # same first 72 bytes, different password
+    assert page.status_code == 422
+    assert "waiting for its code" in page.context["errors"]["password"]
