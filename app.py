@@ -90,8 +90,15 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def main() -> None:
+def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Their DEBUG lines carry query arguments (numbers, hashes): never let them through.
+    for chatty in ("databases", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(logging.INFO)
+
+
+def main() -> None:
+    configure_logging()
     settings, application = _configured_app()
     uvicorn.run(application, host=settings.host, port=settings.port)
 

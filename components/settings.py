@@ -69,6 +69,7 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
     """Settings from the environment (and `.env`), checked."""
     config = Config(env_file if Path(env_file).exists() else None)
     app_env = config("APP_ENV", default="development")
+    _one_of("APP_ENV", app_env, ENVIRONMENTS)
     names = {
         "app_name": ("APP_NAME", str),
         "public_host": ("PUBLIC_HOST", str),
@@ -100,7 +101,7 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
             try:
                 values[field] = cast(raw)
             except ValueError:
-                raise SettingsError(f"{variable} must be a {cast.__name__}; got {raw!r}") from None
+                raise SettingsError(f"{variable} must be a number; got {raw!r}") from None
     secret = config("APP_SECRET", default="") or _development_secret(app_env)
     return Settings(app_secret=secret, app_env=app_env, **values).check()
 

@@ -96,10 +96,7 @@ def _sent_notice(outcome: Sent, user: User) -> Notice:
 
 
 async def _start(services: Services, user: User, *, fresh_session: bool) -> Success:
-    """A signup moves to the code step whether or not the first send worked."""
-    if resend_wait(services, user):
-        notice = Notice(f"We sent a code to {mask(user.phone)} a moment ago. Enter it below.")
-        return Success(user, notice, fresh_session=fresh_session)
+    """A signup moves to the code step whether or not a code could be sent now."""
     outcome = await _send_code(services, user, "sms")
     notice = Notice("Check your messages for the code.") if isinstance(outcome, Sent) else outcome.notice
     return Success(user, notice, fresh_session=fresh_session)

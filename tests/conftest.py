@@ -2,6 +2,7 @@
 and visitors that act like people: sign up, read the text, type the code."""
 
 import asyncio
+import html
 import json
 import re
 from pathlib import Path
@@ -23,6 +24,11 @@ JENNY = {
 }
 JENNY_E164 = "+12018675309"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def words(page) -> str:
+    """The page's text as a person reads it (entities decoded)."""
+    return html.unescape(page.text)
 
 
 class Clock:

@@ -1,0 +1,64 @@
+"""The schema and concurrency: migrations that can run at every start, and writes
+that hold when requests race (SQLite with several connections at once)."""
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+
+from components.database import MIGRATIONS, database_for, migrate, schema_version, users
+from components.forms import read_signup
+from components.services import build_services
+from components.signup import Success, check_code, sign_up
+from conftest import JENNY
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+async def db(settings):
+    database = database_for(settings.database_url)
+    await database.connect()
+    await migrate(database)
+    yield database
+    await database.disconnect()
+
+
+@pytest.fixture
+def services(settings, db, phone, clock):
+    return build_services(settings, db, sender=phone, clock=clock)
+
+
+async def test_migrations_record_the_version_and_can_run_again(db):
+    assert await migrate(db) == len(MIGRATIONS)
+    assert await db.fetch_val(sa.select(schema_version.c.version)) == len(MIGRATIONS)
+    assert await db.fetch_val(sa.select(sa.func.count()).select_from(schema_version)) == 1
+
+
+async def test_a_database_file_in_a_new_folder_is_created(tmp_path):
+    database = database_for(f"sqlite:///{tmp_path}/deep/er/app.db")
+    await database.connect()
+    await migrate(database)
+    await database.disconnect()
+    assert (tmp_path / "deep" / "er" / "app.db").exists()
+
+
+async def test_concurrent_signups_with_one_email_make_one_account(services, db, phone):
+    details = read_signup(JENNY, "US")
+    results = await asyncio.gather(*(sign_up(services, details) for _ in range(20)))
+    assert all(isinstance(result, Success) for result in results)
+    assert await db.fetch_val(sa.select(sa.func.count()).select_from(users)) == 1
+    assert len(phone.messages()) == 1  # the others found the cooldown running
+
+
+async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, phone):
+    result = await sign_up(services, read_signup(JENNY, "US"))
+    code = phone.last_code()
+    results = await asyncio.gather(*(check_code(services, result.user, code) for _ in range(2)))
+    assert [r.user.verified for r in results] == [True, True]
+    assert len([m for m in phone.messages() if "Welcome aboard" in m["body"]]) == 1

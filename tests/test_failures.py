@@ -1,0 +1,46 @@
+"""Providers fail: the account is never lost and no request hangs or errors."""
+
+from conftest import JENNY_E164, words
+
+
+def test_a_failed_code_send_keeps_the_account_and_offers_resend(visitor, phone, clock):
+    phone.mode = "fail"
+    page = visitor.sign_up()
+    assert page.status_code == 200
+    assert page.context["step"] == "code"
+    assert "We couldn't send a code to +1 •••-•••-5309 just now." in words(page)
+    assert "We have not been able to send a code to" in visitor.open().text
+    assert 'action="/code/resend"' in words(page) and 'action="/code/change-number"' in words(page)
+
+    phone.mode = "ok"
+    page = visitor.resend()  # no cooldown: nothing was sent
+    assert page.status_code == 200
+    assert visitor.enter_code(phone.last_code()).context["step"] == "done"
+
+
+def test_a_hanging_provider_gives_up_within_the_deadline(htmx_visitor, phone):
+    phone.mode = "hang"
+    page = htmx_visitor.sign_up()
+    assert page.context["step"] == "code"
+    assert "We couldn't send a code" in words(page)
+
+
+def test_a_failed_confirmation_text_still_shows_the_verified_account(visitor, phone):
+    visitor.sign_up()
+    code = phone.last_code()
+    phone.mode = "fail"
+    page = visitor.enter_code(code)
+    assert page.status_code == 200
+    assert page.context["step"] == "done"
+    assert "Your number is verified, but we couldn't send the confirmation text." in words(page)
+    assert visitor.open().context["step"] == "done"
+
+
+def test_a_hanging_confirmation_text_does_not_hang_the_request(htmx_visitor, phone):
+    htmx_visitor.sign_up()
+    code = phone.last_code()
+    phone.mode = "hang"
+    page = htmx_visitor.enter_code(code)
+    assert page.context["step"] == "done"
+    assert "couldn't send the confirmation text" in words(page)
+    assert not [m for m in phone.messages(JENNY_E164) if "Welcome" in m["body"]]

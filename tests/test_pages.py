@@ -1,0 +1,82 @@
+"""What every page is made of: vendored htmx, no inline code, safe headers."""
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import words
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+HTMX_SHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"  # htmx.org 2.0.11 dist/htmx.min.js
+
+
+def test_vendored_htmx_is_the_pinned_release():
+    assert hashlib.sha256((STATIC / "htmx-2.0.11.min.js").read_bytes()).hexdigest() == HTMX_SHA256
+
+
+def _every_step(visitor, phone):
+    yield visitor.open()
+    yield visitor.sign_up(email="bad")
+    yield visitor.open("/signin")
+    visitor.open()
+    yield visitor.sign_up()
+    yield visitor.enter_code("000001" if phone.last_code() != "000001" else "000002")
+    yield visitor.change_number()
+    visitor.post("/signup", {"country": "US", "phone": "415 555 2671"})
+    yield visitor.enter_code(phone.last_code("+14155552671"))
+
+
+def test_pages_have_no_inline_script_or_style_and_send_security_headers(plain_visitor, phone):
+    for page in _every_step(plain_visitor, phone):
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        assert page.headers["Referrer-Policy"] == "same-origin"
+        assert page.headers["Cache-Control"] == "no-store"
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "inline script"
+        assert "<style" not in page.text and " style=" not in page.text and " hx-on" not in page.text
+        assert '<div id="status" class="visually-hidden" role="status" aria-live="polite">' in page.text
+
+
+def test_every_form_posts_without_javascript_and_carries_the_token(plain_visitor, phone):
+    for page in _every_step(plain_visitor, phone):
+        forms = re.findall(r"<form\b[^>]*>", page.text)
+        assert forms
+        for form in forms:
+            action = re.search(r'action="([^"]+)"', form).group(1)
+            assert 'method="post"' in form and f'hx-post="{action}"' in form
+            assert 'hx-target="#step"' in form and 'hx-swap="outerHTML"' in form
+        assert page.text.count('name="csrf_token"') == len(forms)
+
+
+def test_session_cookie_is_httponly_and_samesite(plain_visitor):
+    plain_visitor.client.cookies.clear()
+    cookie = plain_visitor.client.get("/").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/code"), ("PUT", "/signup"), ("DELETE", "/"), ("GET", "/signout")])
+def test_routes_answer_only_the_methods_they_need(plain_visitor, method, path):
+    assert plain_visitor.client.request(method, path).status_code == 405
+
+
+def test_a_huge_form_is_refused_without_an_error(plain_visitor):
+    answer = plain_visitor.client.post("/signup", data={"csrf_token": plain_visitor.token, "name": "x" * 10_000})
+    assert answer.status_code == 400
+
+
+def test_static_files_are_served(plain_visitor):
+    for name in ("app.css", "app.js", "icon.svg", "htmx-2.0.11.min.js"):
+        assert plain_visitor.client.get(f"/static/{name}").status_code == 200
+
+
+def test_the_code_field_suits_phones_and_autofill(htmx_visitor):
+    page = htmx_visitor.sign_up()
+    field = re.search(r'<input id="code"[^>]*>', page.text).group(0)
+    for attribute in ('inputmode="numeric"', 'autocomplete="one-time-code"', 'type="text"', "autofocus"):
+        assert attribute in field
+    phone_field = re.search(r'<input id="phone"[^>]*>', htmx_visitor.change_number().text).group(0)
+    assert 'type="tel"' in phone_field and "autofocus" in phone_field
+    assert "Change your number" in words(htmx_visitor.open())

@@ -1,0 +1,75 @@
+"""Settings: defaults that run offline, and start-up refusals that name the variable."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from components.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def environment(monkeypatch, tmp_path):
+    """A clean environment in an empty folder (no .env, no var/)."""
+    for name in ("APP_ENV", "APP_SECRET", "DATABASE_URL", "VERIFY_PROVIDER", "SMS_PROVIDER", "BCRYPT_ROUNDS", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_defaults_are_sqlite_local_and_console(environment):
+    settings = load_settings()
+    assert (settings.app_env, settings.database_url) == ("development", "sqlite:///var/app.db")
+    assert (settings.verify_provider, settings.sms_provider) == ("local", "console")
+    assert (settings.host, settings.port, settings.bcrypt_rounds) == ("127.0.0.1", 8000, 12)
+    assert settings.default_country == "US" and settings.sms_outbox == "var/outbox.jsonl"
+
+
+def test_development_makes_its_own_secret_and_keeps_it(environment, tmp_path):
+    first = load_settings().app_secret
+    assert len(first) >= 32
+    assert load_settings().app_secret == first
+    assert (tmp_path / "var" / "secret").stat().st_mode & 0o077 == 0
+    (tmp_path / "var" / "secret").unlink()
+    assert load_settings().app_secret != first
+
+
+def test_production_without_a_secret_refuses_to_start(environment):
+    environment.setenv("APP_ENV", "production")
+    with pytest.raises(SettingsError, match="APP_SECRET is required"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("VERIFY_PROVIDER", "carrier-pigeon", "VERIFY_PROVIDER must be one of local, authy, twilio-verify"),
+        ("SMS_PROVIDER", "fax", "SMS_PROVIDER must be one of console, twilio"),
+        ("APP_ENV", "staging", "APP_ENV must be one of development, production, test"),
+        ("PORT", "eighty", "PORT must be a number"),
+        ("APP_SECRET", "short", "APP_SECRET must be at least 32 characters"),
+    ],
+)
+def test_bad_values_are_refused_by_name(environment, variable, value, message):
+    environment.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_dotenv_file_is_read(environment, tmp_path):
+    (tmp_path / ".env").write_text("DEFAULT_COUNTRY=GB\nBCRYPT_ROUNDS=10\n")
+    settings = load_settings()
+    assert (settings.default_country, settings.bcrypt_rounds) == ("GB", 10)
+
+
+def test_the_server_stops_with_the_variables_name(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "APP_ENV": "production"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Configuration error: APP_SECRET is required when APP_ENV=production" in done.stderr
+    assert "Traceback" not in done.stderr
