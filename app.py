@@ -14,28 +14,18 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from components.database import database_for, migrate
-from components.security import CsrfFailed, SecurityHeaders
+from components.security import SecurityHeaders
 from components.services import build_services
 from components.settings import Settings, SettingsError, load_settings
-from components.signup import Notice
 from components.sms import SmsSender
-from components.forms import kept_values
 from routes import code, page, signin, signup
-from routes._render import render
+from routes._render import EXCEPTION_HANDLERS
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-
-
-async def csrf_failed(request: Request, error: CsrfFailed):
-    """Nothing was done; the step comes back with what was typed and a fresh token."""
-    notice = Notice("This form had expired, so nothing was sent. Check it and send it again.", error=True)
-    values = kept_values(error.form, request.app.state.services.settings.default_country)
-    return await render(request, status=403, notice=notice, values=values if error.form.get("name") else None)
 
 
 def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
@@ -67,7 +57,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=middleware,
-        exception_handlers={CsrfFailed: csrf_failed},
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.services = services

@@ -158,6 +158,7 @@ async def resend(services: Services, user: User, channel: Channel) -> Success | 
 
 async def check_code(services: Services, user: User, code: str) -> Success | Failure:
     outcome = await services.verifier.check(user, code)
+    log.info("code checked: user=%s outcome=%s", user.id, type(outcome).__name__)
     if isinstance(outcome, Approved):
         return await _verified(services, user)
     if isinstance(outcome, WrongCode):

@@ -31,6 +31,18 @@ async def session_user(request: Request) -> User | None:
     return user
 
 
+class NoPendingSignup(Exception):
+    """A code action came from a session with no signup waiting for a code."""
+
+
+async def pending_user(request: Request) -> User:
+    """The session's unverified signup; anything else raises NoPendingSignup."""
+    user = await session_user(request)
+    if user is None or user.verified:
+        raise NoPendingSignup()
+    return user
+
+
 async def checked_form(request: Request) -> FormData:
     """The posted form, once its CSRF token matched this session's (else CsrfFailed)."""
     form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_PART_BYTES)

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from components.forms import Invalid
+from components.forms import Invalid, kept_values
 from components.phones import COUNTRIES, mask, national_form
-from components.security import csrf_token, start_session
+from components.security import CsrfFailed, csrf_token, start_session
 from components.signup import Failure, Notice, Success, resend_wait
 from components.users import User
-from routes._http import is_htmx, services, session_user
+from routes._http import NoPendingSignup, is_htmx, services, session_user
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.undefined = StrictUndefined
@@ -107,3 +107,19 @@ def _enter(session: dict, result: Success) -> None:
         session["changing_number"] = True
     else:
         session.pop("changing_number", None)
+
+
+async def csrf_failed(request: Request, error: CsrfFailed) -> Response:
+    """Nothing was done; the step comes back with what was typed and a fresh token."""
+    notice = Notice("This form had expired, so nothing was sent. Check it and send it again.", error=True)
+    values = kept_values(error.form, services(request).settings.default_country) if error.form.get("name") else None
+    return await render(request, status=403, notice=notice, values=values)
+
+
+async def no_pending_signup(request: Request, error: NoPendingSignup) -> Response:
+    """A stale tab or another visitor's form: show this session's own step instead."""
+    user = await session_user(request)
+    return await respond(request, Success(user, Notice("There is no signup waiting for a code.")))
+
+
+EXCEPTION_HANDLERS = {CsrfFailed: csrf_failed, NoPendingSignup: no_pending_signup}

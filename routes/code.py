@@ -4,25 +4,14 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from components.forms import Invalid, read_code
-from components.signup import Notice, Success, change_number, check_code, resend
-from routes._http import checked_form, services, session_user
+from components.signup import change_number, check_code, resend
+from routes._http import checked_form, pending_user, services
 from routes._render import invalid, respond
-
-
-async def _pending(request: Request):
-    """The session's unverified signup, or the answer to give when there is none."""
-    user = await session_user(request)
-    if user is None or user.verified:
-        notice = Notice("There is no signup waiting for a code.")
-        return None, await respond(request, Success(user, notice))
-    return user, None
 
 
 async def verify(request: Request):
     form = await checked_form(request)
-    user, elsewhere = await _pending(request)
-    if user is None:
-        return elsewhere
+    user = await pending_user(request)
     code = read_code(form)
     if isinstance(code, Invalid):
         return await invalid(request, code, step="code")
@@ -31,18 +20,14 @@ async def verify(request: Request):
 
 async def send_again(request: Request):
     form = await checked_form(request)
-    user, elsewhere = await _pending(request)
-    if user is None:
-        return elsewhere
+    user = await pending_user(request)
     channel = "call" if form.get("channel") == "call" and "call" in services(request).verifier.channels else "sms"
     return await respond(request, await resend(services(request), user, channel), step="code")
 
 
 async def new_number(request: Request):
     await checked_form(request)
-    user, elsewhere = await _pending(request)
-    if user is None:
-        return elsewhere
+    user = await pending_user(request)
     return await respond(request, await change_number(services(request), user))
 
 

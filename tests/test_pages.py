@@ -1,6 +1,8 @@
 """What every page is made of: vendored htmx, no inline code, safe headers."""
 
 import hashlib
+import html
+import json
 import re
 from pathlib import Path
 
@@ -80,3 +82,13 @@ def test_the_code_field_suits_phones_and_autofill(htmx_visitor):
     phone_field = re.search(r'<input id="phone"[^>]*>', htmx_visitor.change_number().text).group(0)
     assert 'type="tel"' in phone_field and "autofocus" in phone_field
     assert "Change your number" in words(htmx_visitor.open())
+
+
+def test_htmx_is_configured_by_one_meta_tag_for_a_strict_csp(plain_visitor):
+    page = plain_visitor.open()
+    config = json.loads(html.unescape(re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", page.text).group(1)))
+    swapped = {rule["code"] for rule in config["responseHandling"] if rule["swap"]}
+    assert {"[23]..", "403", "422", "429", "503"} <= swapped
+    assert config["allowEval"] is False and config["allowScriptTags"] is False
+    assert config["includeIndicatorStyles"] is False and config["historyCacheSize"] == 0
+    assert "style" not in config["attributesToSettle"]  # settling style= would break the CSP

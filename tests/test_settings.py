@@ -73,3 +73,10 @@ def test_the_server_stops_with_the_variables_name(tmp_path):
     assert done.returncode == 1
     assert "Configuration error: APP_SECRET is required when APP_ENV=production" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_uvicorn_can_load_app_colon_app(environment):
+    import app as module
+
+    application = module.app
+    assert application.state.services.settings.verify_provider == "local"
