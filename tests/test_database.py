@@ -60,5 +60,7 @@ async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, ph
     result = await sign_up(services, read_signup(JENNY, "US"))
     code = phone.last_code()
     results = await asyncio.gather(*(check_code(services, result.user, code) for _ in range(2)))
-    assert [r.user.verified for r in results] == [True, True]
+    # The loser of the race may be told the code is used up; a reload shows the account.
+    assert any(isinstance(r, Success) and r.user.verified for r in results)
+    assert (await services.users.get(result.user.id)).verified
     assert len([m for m in phone.messages() if "Welcome aboard" in m["body"]]) == 1
