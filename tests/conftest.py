@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from app import create_app
+from components.database import database_for, migrate
 from components.settings import Settings
 from components.sms import ConsoleSender, Message, SendFailed
 
@@ -135,6 +136,21 @@ def settings(tmp_path) -> Settings:
         bcrypt_rounds=4,
         send_timeout_seconds=0.5,
     )
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+async def db(settings):
+    """A migrated database for tests that call the components directly."""
+    database = database_for(settings.database_url)
+    await database.connect()
+    await migrate(database)
+    yield database
+    await database.disconnect()
 
 
 @pytest.fixture

@@ -16,20 +16,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
-async def db(settings):
-    database = database_for(settings.database_url)
-    await database.connect()
-    await migrate(database)
-    yield database
-    await database.disconnect()
-
-
-@pytest.fixture
 def services(settings, db, phone, clock):
     return build_services(settings, db, sender=phone, clock=clock)
 

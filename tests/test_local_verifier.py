@@ -4,27 +4,13 @@ import re
 
 import pytest
 
-from components.database import database_for, migrate, pending_codes
+from components.database import pending_codes
 from components.local_verifier import LocalVerifier
 from components.users import Users
 from components.verification import Approved, Expired, Sent, TooManyAttempts, Unavailable, WrongCode
 from conftest import JENNY_E164, SECRET
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-@pytest.fixture
-async def db(settings):
-    database = database_for(settings.database_url)
-    await database.connect()
-    await migrate(database)
-    yield database
-    await database.disconnect()
 
 
 @pytest.fixture
