@@ -81,6 +81,8 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
         "sms_outbox": ("SMS_OUTBOX", str),
         "bcrypt_rounds": ("BCRYPT_ROUNDS", int),
         "default_country": ("DEFAULT_COUNTRY", str),
+        "code_ttl_seconds": ("CODE_TTL_SECONDS", int),
+        "code_max_attempts": ("CODE_MAX_ATTEMPTS", int),
         "resend_cooldown_seconds": ("RESEND_COOLDOWN_SECONDS", int),
         "send_timeout_seconds": ("SEND_TIMEOUT_SECONDS", float),
         "session_max_age_seconds": ("SESSION_MAX_AGE_SECONDS", int),
