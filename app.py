@@ -4,7 +4,6 @@
 the local verifier and the console SMS sender.
 """
 
-import logging
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -17,9 +16,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from components.database import database_for, migrate
+from components.database import connected
+from components.logs import configure_logging
 from components.security import SecurityHeaders
-from components.services import build_services
+from components.services import build_services, http_client
 from components.settings import Settings, SettingsError, load_settings
 from components.sms import SmsSender
 from routes import code, page, signin, signup
@@ -30,15 +30,12 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
     settings = settings or load_settings()
-    db = database_for(settings.database_url)
-    services = build_services(settings, db, sender=sender, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        await db.connect()
-        await migrate(db)
-        yield
-        await db.disconnect()
+        async with connected(settings.database_url) as db, http_client(settings) as client:
+            app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
+            yield
 
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.production),
@@ -51,7 +48,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
             https_only=settings.production,
         ),
     ]
-    app = Starlette(
+    return Starlette(
         routes=[
             *page.routes, *signup.routes, *code.routes, *signin.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -60,8 +57,6 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.state.services = services
-    return app
 
 
 def _configured_app() -> tuple[Settings, Starlette]:
@@ -78,13 +73,6 @@ def __getattr__(name: str):
     if name == "app":
         return _configured_app()[1]
     raise AttributeError(name)
-
-
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # Their DEBUG lines carry query arguments (numbers, hashes): never let them through.
-    for chatty in ("databases", "aiosqlite"):
-        logging.getLogger(chatty).setLevel(logging.INFO)
 
 
 def main() -> None:

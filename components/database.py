@@ -5,6 +5,8 @@ DELETE .. RETURNING): `databases` opens SQLite transactions with a plain BEGIN,
 so read-then-write transactions fail with "database is locked" under load.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -48,9 +50,19 @@ pending_codes = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
 )
 
+# The Authy id registered for a signup, and the number it was registered with.
+authy_users = sa.Table(
+    "authy_users",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("authy_id", sa.BigInteger, nullable=False),
+    sa.Column("phone", sa.String(16), nullable=False),
+)
+
 # Each entry moves the schema one version forward; never edit a released entry.
 MIGRATIONS = [
     [CreateTable(users, if_not_exists=True), CreateTable(pending_codes, if_not_exists=True)],
+    [CreateTable(authy_users, if_not_exists=True)],
 ]
 
 
@@ -84,3 +96,15 @@ async def migrate(db: Database) -> int:
         )
     return len(MIGRATIONS)
 
+
+
+@asynccontextmanager
+async def connected(url: str) -> AsyncIterator[Database]:
+    """A connected database with the newest schema, closed on the way out."""
+    db = database_for(url)
+    await db.connect()
+    try:
+        await migrate(db)
+        yield db
+    finally:
+        await db.disconnect()

@@ -12,7 +12,7 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CODE_SEPARATORS = re.compile(r"[\s\-]+")
-CODE_SHAPE = re.compile(r"[0-9]{4,10}")
+CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
 
 
 @dataclass(frozen=True)
@@ -106,5 +106,5 @@ def read_credentials(form: Mapping) -> Credentials | Invalid:
 def read_code(form: Mapping) -> str | Invalid:
     code = CODE_SEPARATORS.sub("", _text(form, "code"))
     if not CODE_SHAPE.fullmatch(code):
-        return Invalid({"code": "Enter the 6-digit code from the text message"})
+        return Invalid({"code": "Enter the code from the text message, in digits"})
     return code

@@ -16,7 +16,7 @@ from components.database import insert, pending_codes
 from components.sms import Message, SendFailed, SmsSender
 from components.users import User
 from components.verification import (
-    Approved, Channel, CheckOutcome, Expired, Sent, StartOutcome, TooManyAttempts, Unavailable, WrongCode,
+    Approved, Channel, CheckOutcome, Expired, Sent, StartOutcome, TooManyAttempts, WrongCode,
 )
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class LocalVerifier:
         except SendFailed as error:
             log.warning("code not sent: user=%s channel=%s reason=%s", user.id, channel, error)
             await self.cancel(user)
-            return Unavailable()
+            return error.outcome
         return Sent(channel)
 
     async def _store(self, user: User, code: str) -> None:

@@ -85,3 +85,9 @@ def national_form(e164: str) -> str:
 def example_mobile(country: str) -> str:
     example = phonenumbers.example_number_for_type(country, PhoneNumberType.MOBILE)
     return phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL) if example else "+1 201 555 0123"
+
+
+def split(e164: str) -> tuple[int, str]:
+    """Country calling code and national number, as Authy wants them."""
+    number = phonenumbers.parse(e164)
+    return number.country_code, phonenumbers.national_significant_number(number)

@@ -32,7 +32,8 @@ class Settings:
     code_ttl_seconds: int = 600
     code_max_attempts: int = 5
     resend_cooldown_seconds: int = 30
-    send_timeout_seconds: float = 5.0
+    provider_timeout_seconds: float = 3.0
+    send_timeout_seconds: float = 8.0
     session_max_age_seconds: int = 14 * 24 * 3600
     authy_api_key: str = ""
     authy_api_url: str = "https://api.authy.com"
@@ -57,7 +58,25 @@ class Settings:
             raise SettingsError("APP_SECRET must be at least 32 characters long")
         if not 4 <= self.bcrypt_rounds <= 31:
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
+        if self.app_env != "test":
+            self._check_credentials()
         return self
+
+    def _check_credentials(self) -> None:
+        """A provider chosen without its credentials stops start-up, naming what is missing."""
+        needed = {
+            ("VERIFY_PROVIDER", "authy"): ["AUTHY_API_KEY"],
+            ("VERIFY_PROVIDER", "twilio-verify"): ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_VERIFY_SERVICE_SID"],
+            ("SMS_PROVIDER", "twilio"): ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
+        }
+        for (setting, value), variables in needed.items():
+            if getattr(self, setting.lower()) != value:
+                continue
+            missing = [name for name in variables if not getattr(self, name.lower())]
+            if setting == "SMS_PROVIDER" and not (self.twilio_number or self.twilio_messaging_service_sid):
+                missing.append("TWILIO_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+            if missing:
+                raise SettingsError(f"{setting}={value} needs {', '.join(missing)}")
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -84,6 +103,7 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
         "code_ttl_seconds": ("CODE_TTL_SECONDS", int),
         "code_max_attempts": ("CODE_MAX_ATTEMPTS", int),
         "resend_cooldown_seconds": ("RESEND_COOLDOWN_SECONDS", int),
+        "provider_timeout_seconds": ("PROVIDER_TIMEOUT_SECONDS", float),
         "send_timeout_seconds": ("SEND_TIMEOUT_SECONDS", float),
         "session_max_age_seconds": ("SESSION_MAX_AGE_SECONDS", int),
         "authy_api_key": ("AUTHY_API_KEY", str),

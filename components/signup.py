@@ -17,7 +17,7 @@ from components.services import Services
 from components.sms import Message, SendFailed
 from components.users import User
 from components.verification import (
-    Approved, Channel, Expired, RateLimited, Sent, TooManyAttempts, Unavailable, WrongCode,
+    Approved, Channel, Expired, RateLimited, Sent, TooManyAttempts, Unavailable, Undeliverable, WrongCode,
 )
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,12 @@ def _minutes(seconds: int) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
+def _tries_left(count: int | None) -> str:
+    if count is None:
+        return " Check the latest text and try again."
+    return f" {count} {'attempt' if count == 1 else 'attempts'} left."
+
+
 def resend_wait(services: Services, user: User) -> int:
     """Seconds until this signup may be sent another code."""
     if user.code_sent_at is None:
@@ -67,26 +73,39 @@ async def _send_code(services: Services, user: User, channel: Channel) -> Sent |
     if not await services.users.claim_send(user.id, services.settings.resend_cooldown_seconds):
         wait = resend_wait(services, await services.users.get(user.id) or user)
         return _failure(f"You can ask for a new code in {wait} seconds.", kind="slow_down", retry_after=wait)
-    try:
-        async with asyncio.timeout(services.settings.send_timeout_seconds):
-            outcome = await services.verifier.start(user, channel)
-    except TimeoutError:
-        log.warning("code send timed out: user=%s channel=%s", user.id, channel)
-        outcome = Unavailable()
+    outcome = await _within_deadline(services, services.verifier.start(user, channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
         return outcome
+    log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
     await services.users.release_send(user.id)
     if isinstance(outcome, RateLimited):
         return _failure(
             f"Too many codes were requested for this number. Try again in {_minutes(outcome.retry_after)}.",
             kind="slow_down", retry_after=outcome.retry_after,
         )
+    if isinstance(outcome, Undeliverable):
+        advice = "Try a call, or use a different number." if outcome.try_call and channel == "sms" \
+            else "Use a different number."
+        return _failure(f"We can't send a code to {mask(user.phone)} by {_by(channel)}. {advice}", kind="invalid")
     return _failure(
-        f"We couldn't send a code to {mask(user.phone)} just now. "
-        "Your details are saved: ask for a new code in a moment, or use a different number.",
+        f"Our {_by(channel)} provider is not answering, so no code was sent to {mask(user.phone)}. "
+        "Your account is saved: ask for a new code in a moment, or use a different number.",
         kind="unavailable",
     )
+
+
+def _by(channel: Channel) -> str:
+    return "phone call" if channel == "call" else "text message"
+
+
+async def _within_deadline(services: Services, call):
+    """No provider holds a request longer than the send deadline."""
+    try:
+        async with asyncio.timeout(services.settings.send_timeout_seconds):
+            return await call
+    except TimeoutError:
+        return Unavailable()
 
 
 def _sent_notice(outcome: Sent, user: User) -> Notice:
@@ -157,13 +176,12 @@ async def resend(services: Services, user: User, channel: Channel) -> Success | 
 
 
 async def check_code(services: Services, user: User, code: str) -> Success | Failure:
-    outcome = await services.verifier.check(user, code)
+    outcome = await _within_deadline(services, services.verifier.check(user, code))
     log.info("code checked: user=%s outcome=%s", user.id, type(outcome).__name__)
     if isinstance(outcome, Approved):
         return await _verified(services, user)
     if isinstance(outcome, WrongCode):
-        plural = "attempt" if outcome.attempts_left == 1 else "attempts"
-        return _failure(f"That code is not right. {outcome.attempts_left} {plural} left.", field="code")
+        return _failure(f"That code is not right.{_tries_left(outcome.attempts_left)}", field="code")
     if isinstance(outcome, Expired):
         current = await services.users.get(user.id)
         if current and current.verified:  # the same code was accepted a moment ago
@@ -199,7 +217,7 @@ async def send_confirmation(services: Services, user: User) -> bool:
         async with asyncio.timeout(services.settings.send_timeout_seconds):
             await services.sender.send(Message(user.phone, body))
     except (SendFailed, TimeoutError) as error:
-        log.warning("confirmation not sent: user=%s reason=%s", user.id, error or "timed out")
+        log.warning("confirmation not sent: user=%s reason=%s", user.id, str(error) or "timed out")
         return False
     return True
 

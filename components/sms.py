@@ -8,10 +8,16 @@ from typing import Literal, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
+from components.verification import RateLimited, Undeliverable, Unavailable
 
 
 class SendFailed(Exception):
-    """The message did not go out. The text is for operators, never secret."""
+    """The message did not go out: `reason` is for operators (never secret),
+    `outcome` is what it means for the visitor."""
+
+    def __init__(self, reason: str, outcome: RateLimited | Undeliverable | Unavailable = Unavailable()):
+        super().__init__(reason)
+        self.outcome = outcome
 
 
 @dataclass(frozen=True)

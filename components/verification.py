@@ -24,7 +24,7 @@ class Approved:
 
 @dataclass(frozen=True)
 class WrongCode:
-    attempts_left: int
+    attempts_left: int | None  # None: the provider does not say
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,18 @@ class RateLimited:
 
 
 @dataclass(frozen=True)
+class Undeliverable:
+    """The number cannot get this message: not SMS-capable, or the destination is blocked."""
+
+    try_call: bool
+
+
+@dataclass(frozen=True)
 class Unavailable:
     """The code could not be sent or checked; nothing about the account changed."""
 
 
-StartOutcome = Sent | RateLimited | Unavailable
+StartOutcome = Sent | RateLimited | Undeliverable | Unavailable
 CheckOutcome = Approved | WrongCode | Expired | TooManyAttempts | RateLimited | Unavailable
 
 

@@ -7,11 +7,13 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from app import create_app
-from components.database import database_for, migrate
+from components.database import connected
+from components.services import build_services
 from components.settings import Settings
 from components.sms import ConsoleSender, Message, SendFailed
 
@@ -146,11 +148,15 @@ def anyio_backend():
 @pytest.fixture
 async def db(settings):
     """A migrated database for tests that call the components directly."""
-    database = database_for(settings.database_url)
-    await database.connect()
-    await migrate(database)
-    yield database
-    await database.disconnect()
+    async with connected(settings.database_url) as database:
+        yield database
+
+
+@pytest.fixture
+async def services(settings, db, phone, clock):
+    """The app's services without HTTP, for tests of the flow's rules."""
+    async with httpx.AsyncClient() as client:
+        yield build_services(settings, db, client, sender=phone, clock=clock)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_something_that_is_not_a_code_is_refused_without_using_a_try(htmx_visito
     htmx_visitor.sign_up()
     page = htmx_visitor.enter_code("12ab")
     assert page.status_code == 422
-    assert page.context["errors"] == {"code": "Enter the 6-digit code from the text message"}
+    assert page.context["errors"] == {"code": "Enter the code from the text message, in digits"}
     page = htmx_visitor.enter_code("999999" if phone.last_code() != "999999" else "888888")
     assert "4 attempts left" in words(page)
 

@@ -8,16 +8,10 @@ import sqlalchemy as sa
 
 from components.database import MIGRATIONS, database_for, migrate, schema_version, users
 from components.forms import read_signup
-from components.services import build_services
 from components.signup import Success, check_code, sign_up
 from conftest import JENNY
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def services(settings, db, phone, clock):
-    return build_services(settings, db, sender=phone, clock=clock)
 
 
 async def test_migrations_record_the_version_and_can_run_again(db):

@@ -8,7 +8,7 @@ def test_a_failed_code_send_keeps_the_account_and_offers_resend(visitor, phone, 
     page = visitor.sign_up()
     assert page.status_code == 200
     assert page.context["step"] == "code"
-    assert "We couldn't send a code to +1 •••-•••-5309 just now." in words(page)
+    assert "Our text message provider is not answering, so no code was sent to +1 •••-•••-5309." in words(page)
     assert "We have not been able to send a code to" in visitor.open().text
     assert 'action="/code/resend"' in words(page) and 'action="/code/change-number"' in words(page)
 
@@ -22,7 +22,7 @@ def test_a_hanging_provider_gives_up_within_the_deadline(htmx_visitor, phone):
     phone.mode = "hang"
     page = htmx_visitor.sign_up()
     assert page.context["step"] == "code"
-    assert "We couldn't send a code" in words(page)
+    assert "Our text message provider is not answering" in words(page)
 
 
 def test_a_failed_confirmation_text_still_shows_the_verified_account(visitor, phone):
