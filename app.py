@@ -17,7 +17,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from components.database import connected
-from components.logs import configure_logging
+from components.logs import configure_logging, quiet_secret_bearing_loggers
 from components.security import SecurityHeaders
 from components.services import build_services, http_client
 from components.settings import Settings, SettingsError, load_settings
@@ -30,6 +30,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
     settings = settings or load_settings()
+    quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

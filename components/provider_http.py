@@ -61,7 +61,7 @@ class ProviderHttp:
         self.sleep = sleep
 
     async def call(self, operation: str, method: str, url: str, *, retry: Retry, **request) -> Reply:
-        """`rate_limit`: retry once after a short 429 (nothing was done);
+        """`rate_limit`: retry once after a 429 with a short Retry-After (nothing was done);
         `transient`: also after 502/503/504 or no answer (only for calls that send nothing)."""
         reply = await self._once(operation, method, url, request)
         if self._worth_retrying(reply, retry):
@@ -72,8 +72,8 @@ class ProviderHttp:
     def _worth_retrying(self, reply: Reply, retry: Retry) -> bool:
         if retry == "never" or (reply.retry_after or 0) > MAX_RETRY_WAIT_SECONDS:
             return False
-        if reply.status == 429:
-            return True
+        if reply.status == 429:  # only a limiter that says when (a spent limit, like 60202, does not)
+            return reply.retry_after is not None
         return retry == "transient" and (reply.status in RETRYABLE_STATUSES or reply.status == 0)
 
     async def _once(self, operation: str, method: str, url: str, request: dict, attempt: int = 1) -> Reply:

@@ -5,10 +5,13 @@ import asyncio
 import html
 import json
 import re
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 
 from app import create_app
@@ -16,6 +19,7 @@ from components.database import connected
 from components.services import build_services
 from components.settings import Settings
 from components.sms import ConsoleSender, Message, SendFailed
+from fake_providers import FakeProviders
 
 SECRET = "test-secret-" + "x" * 40
 JENNY = {
@@ -218,3 +222,42 @@ def verified(htmx_visitor, phone) -> Visitor:
     htmx_visitor.enter_code(phone.last_code())
     return htmx_visitor
 
+
+
+@pytest.fixture(scope="session")
+def fake_server():
+    """Authy, Twilio Messages and Verify on a free loopback port for the whole session."""
+    fake = FakeProviders()
+    config = uvicorn.Config(fake.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        threading.Event().wait(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield fake, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def fake(fake_server):
+    """The fake providers, fresh for this test; any request off the specs fails it."""
+    providers, _ = fake_server
+    providers.reset()
+    yield providers
+    assert providers.violations == []
+
+
+@pytest.fixture
+def provider_settings(settings, fake_server, fake):
+    """Settings that point every provider at the fake."""
+    _, url = fake_server
+    return replace(
+        settings,
+        authy_api_key=fake.authy_key, authy_api_url=url,
+        twilio_account_sid=fake.account_sid, twilio_auth_token=fake.auth_token,
+        twilio_verify_service_sid=fake.service_sid, twilio_number="+15005550006",
+        twilio_api_url=url, twilio_verify_api_url=url,
+        provider_timeout_seconds=0.5, send_timeout_seconds=2.0,
+    )

@@ -1,5 +1,6 @@
 """Settings: defaults that run offline, and start-up refusals that name the variable."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def environment(monkeypatch, tmp_path):
     """A clean environment in an empty folder (no .env, no var/)."""
-    for name in ("APP_ENV", "APP_SECRET", "DATABASE_URL", "VERIFY_PROVIDER", "SMS_PROVIDER", "BCRYPT_ROUNDS", "PORT"):
-        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith(("APP_", "DATABASE_", "VERIFY_", "SMS_", "TWILIO_", "AUTHY_", "BCRYPT_")) or name == "PORT":
+            monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return monkeypatch
 
@@ -80,3 +82,33 @@ def test_uvicorn_can_load_app_colon_app(environment):
 
     application = module.app
     assert [route.path for route in application.routes][:2] == ["/", "/signup"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"VERIFY_PROVIDER": "authy"}, "VERIFY_PROVIDER=authy needs AUTHY_API_KEY"),
+        (
+            {"VERIFY_PROVIDER": "twilio-verify", "TWILIO_ACCOUNT_SID": "AC1"},
+            "VERIFY_PROVIDER=twilio-verify needs TWILIO_AUTH_TOKEN, TWILIO_VERIFY_SERVICE_SID",
+        ),
+        (
+            {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"},
+            "SMS_PROVIDER=twilio needs TWILIO_NUMBER or TWILIO_MESSAGING_SERVICE_SID",
+        ),
+    ],
+)
+def test_a_provider_without_its_credentials_stops_start_up(environment, variables, message):
+    for name, value in variables.items():
+        environment.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_a_provider_with_its_credentials_starts(environment):
+    for name, value in {"VERIFY_PROVIDER": "twilio-verify", "SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1",
+                        "TWILIO_AUTH_TOKEN": "t", "TWILIO_VERIFY_SERVICE_SID": "VA1",
+                        "TWILIO_MESSAGING_SERVICE_SID": "MG1"}.items():
+        environment.setenv(name, value)
+    settings = load_settings()
+    assert (settings.verify_provider, settings.sms_provider) == ("twilio-verify", "twilio")
