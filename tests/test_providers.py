@@ -201,10 +201,15 @@ def test_bad_credentials_keep_the_account_and_say_the_provider_is_down(open_app,
 
 
 @pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
-def test_a_blocked_destination_asks_for_another_number(open_app, fake, verify):
+def test_a_blocked_destination_asks_for_another_number(open_app, fake, phones, verify):
     fake.blocked.add(JENNY_E164)
-    page = open_app(verify).sign_up()
+    visitor = open_app(verify)
+    page = visitor.sign_up()
     assert "We can't send a code to +1 •••-•••-5309 by text message. Use a different number." in words(page)
+    assert visitor.open().context["step"] == "code"
+    visitor.change_number()
+    visitor.post("/signup", {"country": "US", "phone": OTHER})
+    assert visitor.enter_code(phones.last_code(OTHER)).context["step"] == "done"
 
 
 @pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
