@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from components.database import connected
 from components.logs import configure_logging, quiet_secret_bearing_loggers
-from components.security import SecurityHeaders
+from components.security import BodyLimit, SecurityHeaders
 from components.services import build_services, http_client
 from components.settings import Settings, SettingsError, load_settings
 from components.sms import SmsSender
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
 
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.production),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(
             SessionMiddleware,
             secret_key=settings.app_secret,
@@ -79,7 +80,8 @@ def __getattr__(name: str):
 def main() -> None:
     configure_logging()
     settings, application = _configured_app()
-    uvicorn.run(application, host=settings.host, port=settings.port)
+    # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
+    uvicorn.run(application, host=settings.host, port=settings.port, proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from databases import Database
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
 
@@ -35,9 +35,16 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(100), nullable=False),
     sa.Column("phone", sa.String(16), nullable=False),
     sa.Column("country", sa.String(2), nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False, index=True),
     sa.Column("code_sent_at", sa.Float),
     sa.Column("verified_at", sa.Float),
+    # Wrong codes since the last send, and in a row across sends (reset by a right one).
+    sa.Column("code_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed_checks", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.Float),
+    # Bumped at sign-out: every cookie issued before it stops working.
+    sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
+    sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
 )
 
 # One live code per signup (local provider); a new code replaces the row.
@@ -59,10 +66,22 @@ authy_users = sa.Table(
     sa.Column("phone", sa.String(16), nullable=False),
 )
 
-# Each entry moves the schema one version forward; never edit a released entry.
+# Fixed-window counters behind every rate limit; one row per key and window.
+rate_counters = sa.Table(
+    "rate_counters",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("window_start", sa.Float, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+# Each entry moves the schema one version forward. Once released, an entry is
+# never edited: a new column becomes a new entry that adds it where missing.
 MIGRATIONS = [
-    [CreateTable(users, if_not_exists=True), CreateTable(pending_codes, if_not_exists=True)],
-    [CreateTable(authy_users, if_not_exists=True)],
+    [
+        *(CreateTable(table, if_not_exists=True) for table in (users, pending_codes, authy_users, rate_counters)),
+        *(CreateIndex(index, if_not_exists=True) for index in users.indexes),
+    ],
 ]
 
 

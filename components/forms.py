@@ -4,7 +4,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from components.phones import COUNTRY_CODES, Phone, PhoneError, parse_mobile
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from components.phones import COUNTRY_CODES, Phone, PhoneError, country_name, parse_mobile
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -12,6 +14,8 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CODE_SEPARATORS = re.compile(r"[\s\-]+")
+# zxcvbn's list of the 30,000 passwords most often found in breaches.
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
 
 
@@ -57,17 +61,32 @@ def kept_values(form: Mapping, default_country: str) -> dict[str, str]:
     }
 
 
-def read_phone(form: Mapping, default_country: str) -> Phone | Invalid:
+def read_phone(form: Mapping, default_country: str, allowed: tuple[str, ...] = ()) -> Phone | Invalid:
+    """A mobile number we may text: parsed, and in an allowed country when a list is set."""
     values = kept_values(form, default_country)
     if not values["phone"]:
         return Invalid({"phone": "Enter your mobile number"}, values)
     try:
-        return parse_mobile(values["phone"], values["country"])
+        phone = parse_mobile(values["phone"], values["country"])
     except PhoneError as error:
         return Invalid({"phone": str(error)}, values)
+    if allowed and phone.country not in allowed:
+        names = ", ".join(country_name(code) for code in allowed)
+        return Invalid({"phone": f"We can only send codes to numbers in {names}"}, values)
+    return phone
 
 
-def read_signup(form: Mapping, default_country: str) -> SignupDetails | Invalid:
+def password_problem(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN:
+        return f"Choose a password of at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"Your password can be at most {PASSWORD_MAX} characters"
+    if password.lower() in COMMON_PASSWORDS:
+        return "This password is one of the most common ones, so it is easy to guess. Choose another"
+    return None
+
+
+def read_signup(form: Mapping, default_country: str, allowed: tuple[str, ...] = ()) -> SignupDetails | Invalid:
     values = kept_values(form, default_country)
     password = form.get("password") if isinstance(form.get("password"), str) else ""
     errors = {}
@@ -80,11 +99,9 @@ def read_signup(form: Mapping, default_country: str) -> SignupDetails | Invalid:
         errors["email"] = "Enter your email address"
     elif len(email) > EMAIL_MAX or not EMAIL_SHAPE.fullmatch(email):
         errors["email"] = "Enter an email address like name@example.com"
-    if len(password) < PASSWORD_MIN:
-        errors["password"] = f"Choose a password of at least {PASSWORD_MIN} characters"
-    elif len(password) > PASSWORD_MAX:
-        errors["password"] = f"Your password can be at most {PASSWORD_MAX} characters"
-    phone = read_phone(form, default_country)
+    if problem := password_problem(password):
+        errors["password"] = problem
+    phone = read_phone(form, default_country, allowed)
     if isinstance(phone, Invalid):
         errors.update(phone.errors)
     if errors:

@@ -32,6 +32,11 @@ def _countries() -> list[Country]:
 
 COUNTRIES = _countries()
 COUNTRY_CODES = frozenset(country.code for country in COUNTRIES)
+_NAMES = {country.code: country.name for country in COUNTRIES}
+
+
+def country_name(code: str) -> str:
+    return _NAMES.get(code, code)
 
 
 class PhoneError(ValueError):

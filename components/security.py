@@ -1,10 +1,14 @@
 """CSRF tokens, session identity and the security headers on every response."""
 
 import hmac
+import ipaddress
 import secrets
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from components.users import User
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -31,12 +35,75 @@ def check_csrf(session: dict, form) -> None:
         raise CsrfFailed(form)
 
 
-def start_session(session: dict, user_id: int | None) -> None:
+def start_session(session: dict, user: User | None, now: float) -> None:
     """A new identity gets a new session: old tokens and state are dropped."""
     session.clear()
-    if user_id is not None:
-        session["uid"] = user_id
+    if user is not None:
+        session.update(uid=user.id, ver=user.session_version, iat=now, seen=now)
     csrf_token(session)
+
+
+def session_lapsed(session: dict, user: User, now: float, *, idle: float, lifetime: float) -> bool:
+    """Signed out elsewhere, idle too long, or simply too old."""
+    return (
+        session.get("ver") != user.session_version
+        or now - session.get("seen", 0) > idle
+        or now - session.get("iat", 0) > lifetime
+    )
+
+
+def client_address(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ...]) -> str:
+    """The connection's address; behind trusted proxies, the first hop they did not add."""
+    networks = [ipaddress.ip_network(proxy) for proxy in trusted_proxies]
+
+    def trusted(address: str) -> bool:
+        try:
+            return any(ipaddress.ip_address(address) in network for network in networks)
+        except ValueError:
+            return False
+
+    if not trusted(peer):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    return next((hop for hop in reversed(hops) if not trusted(hop)), peer)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Request bodies over the cap get 413 before any form parsing."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            return await _too_large(scope, receive, send)
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except BodyTooLarge:
+            await _too_large(scope, receive, send)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = PlainTextResponse("This request is too large for this form.", status_code=413)
+    await response(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -8,6 +8,7 @@ import httpx
 from databases import Database
 
 from components.authy_verifier import AuthyVerifier
+from components.limits import Limits
 from components.local_verifier import LocalVerifier
 from components.passwords import Passwords
 from components.provider_http import ProviderHttp
@@ -24,6 +25,7 @@ class Services:
     settings: Settings
     users: Users
     passwords: Passwords
+    limits: Limits
     verifier: Verifier
     sender: SmsSender
     clock: Callable[[], float]
@@ -73,6 +75,7 @@ def build_services(
         settings=settings,
         users=Users(db, clock),
         passwords=Passwords(settings.bcrypt_rounds),
+        limits=Limits(db, clock),
         verifier=make_verifier(settings, db, client, sender, clock),
         sender=sender,
         clock=clock,

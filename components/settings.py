@@ -1,14 +1,21 @@
-"""Settings read once from the environment and a `.env` file."""
+"""Settings read once from the environment and a `.env` file.
 
+Every field is read from the variable of the same name in capitals
+(`bcrypt_rounds` from `BCRYPT_ROUNDS`); lists are comma-separated.
+"""
+
+import ipaddress
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+import phonenumbers
 from starlette.config import Config
 
 ENVIRONMENTS = ("development", "production", "test")
 VERIFY_PROVIDERS = ("local", "authy", "twilio-verify")
 SMS_PROVIDERS = ("console", "twilio")
+HOUR = 3600
 
 
 class SettingsError(Exception):
@@ -29,12 +36,28 @@ class Settings:
     sms_outbox: str = "var/outbox.jsonl"
     bcrypt_rounds: int = 12
     default_country: str = "US"
+    # Codes and checks
     code_ttl_seconds: int = 600
     code_max_attempts: int = 5
+    failed_checks_before_lock: int = 20
+    lock_seconds: int = HOUR
+    # Sends and signups (SMS pumping, harassment, cost)
     resend_cooldown_seconds: int = 30
+    sends_per_number_hour: int = 5
+    sends_per_number_day: int = 10
+    sends_per_address_hour: int = 20
+    signups_per_address_hour: int = 10
+    sends_per_minute: int = 60
+    allowed_countries: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    unverified_ttl_seconds: int = 24 * HOUR
+    # Sessions and requests
+    session_idle_seconds: int = HOUR
+    session_max_age_seconds: int = 12 * HOUR
+    max_body_bytes: int = 8192
+    # Providers
     provider_timeout_seconds: float = 3.0
     send_timeout_seconds: float = 8.0
-    session_max_age_seconds: int = 14 * 24 * 3600
     authy_api_key: str = ""
     authy_api_url: str = "https://api.authy.com"
     twilio_account_sid: str = ""
@@ -58,6 +81,14 @@ class Settings:
             raise SettingsError("APP_SECRET must be at least 32 characters long")
         if not 4 <= self.bcrypt_rounds <= 31:
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
+        unknown = [code for code in self.allowed_countries if code not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise SettingsError(f"ALLOWED_COUNTRIES has unknown country codes: {', '.join(unknown)}")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy)
+            except ValueError:
+                raise SettingsError(f"TRUSTED_PROXIES has {proxy!r}, which is not an address or network") from None
         if self.app_env != "test":
             self._check_credentials()
         return self
@@ -84,46 +115,28 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
+def _parse(variable: str, raw: str, kind: type):
+    if kind is str:
+        return raw
+    if kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            raise SettingsError(f"{variable} must be a number; got {raw!r}") from None
+    items = (item.strip() for item in raw.split(","))
+    return tuple(item.upper() if variable == "ALLOWED_COUNTRIES" else item for item in items if item)
+
+
 def load_settings(env_file: str | Path = ".env") -> Settings:
     """Settings from the environment (and `.env`), checked."""
     config = Config(env_file if Path(env_file).exists() else None)
     app_env = config("APP_ENV", default="development")
     _one_of("APP_ENV", app_env, ENVIRONMENTS)
-    names = {
-        "app_name": ("APP_NAME", str),
-        "public_host": ("PUBLIC_HOST", str),
-        "database_url": ("DATABASE_URL", str),
-        "host": ("HOST", str),
-        "port": ("PORT", int),
-        "verify_provider": ("VERIFY_PROVIDER", str),
-        "sms_provider": ("SMS_PROVIDER", str),
-        "sms_outbox": ("SMS_OUTBOX", str),
-        "bcrypt_rounds": ("BCRYPT_ROUNDS", int),
-        "default_country": ("DEFAULT_COUNTRY", str),
-        "code_ttl_seconds": ("CODE_TTL_SECONDS", int),
-        "code_max_attempts": ("CODE_MAX_ATTEMPTS", int),
-        "resend_cooldown_seconds": ("RESEND_COOLDOWN_SECONDS", int),
-        "provider_timeout_seconds": ("PROVIDER_TIMEOUT_SECONDS", float),
-        "send_timeout_seconds": ("SEND_TIMEOUT_SECONDS", float),
-        "session_max_age_seconds": ("SESSION_MAX_AGE_SECONDS", int),
-        "authy_api_key": ("AUTHY_API_KEY", str),
-        "authy_api_url": ("AUTHY_API_URL", str),
-        "twilio_account_sid": ("TWILIO_ACCOUNT_SID", str),
-        "twilio_auth_token": ("TWILIO_AUTH_TOKEN", str),
-        "twilio_number": ("TWILIO_NUMBER", str),
-        "twilio_messaging_service_sid": ("TWILIO_MESSAGING_SERVICE_SID", str),
-        "twilio_verify_service_sid": ("TWILIO_VERIFY_SERVICE_SID", str),
-        "twilio_api_url": ("TWILIO_API_URL", str),
-        "twilio_verify_api_url": ("TWILIO_VERIFY_API_URL", str),
-    }
     values = {}
-    for field, (variable, cast) in names.items():
-        raw = config(variable, default=None)
-        if raw is not None:
-            try:
-                values[field] = cast(raw)
-            except ValueError:
-                raise SettingsError(f"{variable} must be a number; got {raw!r}") from None
+    for field in fields(Settings):
+        raw = config(field.name.upper(), default=None)
+        if raw is not None and field.name not in ("app_secret", "app_env"):
+            values[field.name] = _parse(field.name.upper(), raw, field.type)
     secret = config("APP_SECRET", default="") or _development_secret(app_env)
     return Settings(app_secret=secret, app_env=app_env, **values).check()
 

@@ -20,10 +20,17 @@ class User:
     created_at: float
     code_sent_at: float | None
     verified_at: float | None
+    code_failures: int = 0
+    failed_checks: int = 0
+    locked_until: float | None = None
+    session_version: int = 0
 
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+    def locked(self, now: float) -> bool:
+        return self.locked_until is not None and self.locked_until > now
 
 
 def _user(record) -> User | None:
@@ -72,7 +79,8 @@ class Users:
         return _user(await self.db.fetch_one(query))
 
     async def claim_send(self, user_id: int, cooldown: float) -> bool:
-        """Take the right to send a code now; False while the last send is too recent."""
+        """Take the right to send a code now; False while the last send is too recent.
+        A new code gets a fresh set of tries (the count in a row goes on)."""
         now = self.clock()
         query = (
             users.update()
@@ -81,7 +89,7 @@ class Users:
                 users.c.verified_at.is_(None),
                 sa.or_(users.c.code_sent_at.is_(None), users.c.code_sent_at <= now - cooldown),
             )
-            .values(code_sent_at=now)
+            .values(code_sent_at=now, code_failures=0)
             .returning(users.c.id)
         )
         return await self.db.fetch_one(query) is not None
@@ -90,12 +98,59 @@ class Users:
         """A send that failed does not count against the cooldown."""
         await self.db.execute(users.update().where(users.c.id == user_id).values(code_sent_at=None))
 
+    async def claim_check(self, user_id: int, max_failures: int) -> bool:
+        """Count a check as failed before it runs, so racing guesses cannot pass the limits.
+        False when this code is out of tries or the account is locked."""
+        now = self.clock()
+        query = (
+            users.update()
+            .where(
+                users.c.id == user_id,
+                users.c.verified_at.is_(None),
+                users.c.code_failures < max_failures,
+                sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
+            )
+            .values(code_failures=users.c.code_failures + 1, failed_checks=users.c.failed_checks + 1)
+            .returning(users.c.failed_checks)
+        )
+        return await self.db.fetch_one(query) is not None
+
+    async def uncount_check(self, user_id: int) -> None:
+        """The check did not judge the code (expired, provider down): it was no failure."""
+        await self.db.execute(
+            users.update()
+            .where(users.c.id == user_id, users.c.code_failures > 0)
+            .values(code_failures=users.c.code_failures - 1, failed_checks=users.c.failed_checks - 1)
+        )
+
+    async def lock_if_failing(self, user_id: int, failures_in_a_row: int, seconds: float) -> bool:
+        """Lock verification once the failures in a row reach the limit; True if now locked."""
+        now = self.clock()
+        query = (
+            users.update()
+            .where(users.c.id == user_id, users.c.failed_checks >= failures_in_a_row)
+            .values(locked_until=now + seconds, failed_checks=0)
+            .returning(users.c.id)
+        )
+        return await self.db.fetch_one(query) is not None
+
+    async def purge_unverified(self, created_before: float) -> None:
+        """Signups never finished in time give their email back."""
+        await self.db.execute(
+            users.delete().where(users.c.verified_at.is_(None), users.c.created_at < created_before)
+        )
+
+    async def end_sessions(self, user_id: int) -> None:
+        await self.db.execute(
+            users.update().where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
+        )
+
     async def mark_verified(self, user_id: int) -> bool:
         """True for the one request that verified the account."""
         query = (
             users.update()
             .where(users.c.id == user_id, users.c.verified_at.is_(None))
-            .values(verified_at=self.clock(), code_sent_at=None)
+            .values(verified_at=self.clock(), code_sent_at=None, code_failures=0, failed_checks=0)
             .returning(users.c.id)
         )
         return await self.db.fetch_one(query) is not None

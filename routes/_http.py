@@ -3,7 +3,7 @@
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from components.security import check_csrf, start_session
+from components.security import check_csrf, client_address, session_lapsed, start_session
 from components.services import Services
 from components.users import User
 
@@ -22,13 +22,28 @@ def is_htmx(request: Request) -> bool:
 
 
 async def session_user(request: Request) -> User | None:
+    """The account this session belongs to, while the session is still good."""
     user_id = request.session.get("uid")
     if user_id is None:
         return None
-    user = await services(request).users.get(user_id)
-    if user is None:  # the account is gone: so is the session
-        start_session(request.session, None)
+    app = services(request)
+    now = app.clock()
+    user = await app.users.get(user_id)
+    if user is None or session_lapsed(
+        request.session, user, now,
+        idle=app.settings.session_idle_seconds, lifetime=app.settings.session_max_age_seconds,
+    ):
+        start_session(request.session, None, now)
+        return None
+    request.session["seen"] = now
     return user
+
+
+def origin(request: Request) -> str:
+    """Who is asking, for per-address limits."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return client_address(peer, forwarded, services(request).settings.trusted_proxies)
 
 
 class NoPendingSignup(Exception):

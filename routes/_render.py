@@ -14,7 +14,8 @@ from starlette.templating import Jinja2Templates
 from components.forms import Invalid, kept_values
 from components.phones import COUNTRIES, mask, national_form
 from components.security import CsrfFailed, csrf_token, start_session
-from components.signup import Failure, Notice, Success, resend_wait
+from components.results import Failure, Notice, Success
+from components.sending import resend_wait
 from components.users import User
 from routes._http import NoPendingSignup, is_htmx, services, session_user
 
@@ -29,6 +30,10 @@ STEP_TEMPLATES = {
     "signin": "steps/signin.html",
 }
 FAILURE_STATUS = {"invalid": 422, "slow_down": 429, "unavailable": 503}
+
+
+def _countries(allowed: tuple[str, ...]) -> list:
+    return [country for country in COUNTRIES if country.code in allowed] if allowed else COUNTRIES
 
 
 def step_of(user: User | None, session: dict) -> str:
@@ -64,7 +69,7 @@ async def render(
         "notice": notice,
         "errors": errors or {},
         "values": values or _form_values(user, app.settings.default_country),
-        "countries": COUNTRIES,
+        "countries": _countries(app.settings.allowed_countries),
         "csrf_token": csrf_token(request.session),
         "app_name": app.settings.app_name,
     }
@@ -92,17 +97,17 @@ async def respond(
             request, step=step, status=FAILURE_STATUS[result.kind], notice=result.notice,
             errors=errors, values=values, headers=headers,
         )
-    _enter(request.session, result)
+    _enter(request.session, result, services(request).clock())
     if is_htmx(request):
         return await render(request, notice=result.notice, headers={"HX-Replace-Url": "/"})
     request.session["flash"] = {"text": result.notice.text, "error": result.notice.error}
     return RedirectResponse("/", status_code=303)
 
 
-def _enter(session: dict, result: Success) -> None:
+def _enter(session: dict, result: Success, now: float) -> None:
     user_id = result.user.id if result.user else None
     if result.fresh_session or session.get("uid") != user_id:
-        start_session(session, user_id)
+        start_session(session, result.user, now)
     if result.changing_number:
         session["changing_number"] = True
     else:

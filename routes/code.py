@@ -4,8 +4,10 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from components.forms import Invalid, read_code
-from components.signup import change_number, check_code, resend
-from routes._http import checked_form, pending_user, services
+from components.checking import check_code
+from components.sending import resend
+from components.signup import change_number
+from routes._http import checked_form, origin, pending_user, services
 from routes._render import invalid, respond
 
 
@@ -22,7 +24,7 @@ async def send_again(request: Request):
     form = await checked_form(request)
     user = await pending_user(request)
     channel = "call" if form.get("channel") == "call" and "call" in services(request).verifier.channels else "sms"
-    return await respond(request, await resend(services(request), user, channel), step="code")
+    return await respond(request, await resend(services(request), user, channel, origin(request)), step="code")
 
 
 async def new_number(request: Request):

@@ -3,7 +3,7 @@
 from starlette.requests import Request
 from starlette.routing import Route
 
-from components.signup import Notice
+from components.results import Notice
 from routes._render import render
 
 

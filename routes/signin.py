@@ -5,7 +5,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from components.forms import Invalid, read_credentials
-from components.signup import Notice, Success, sign_in
+from components.signin import sign_in, sign_out
 from routes._http import checked_form, services, session_user
 from routes._render import invalid, render, respond
 
@@ -24,13 +24,13 @@ async def submit(request: Request):
     return await respond(request, result, step="signin", values={"email": credentials.email})
 
 
-async def sign_out(request: Request):
+async def leave(request: Request):
     await checked_form(request)
-    return await respond(request, Success(None, Notice("You are signed out."), fresh_session=True))
+    return await respond(request, await sign_out(services(request), await session_user(request)))
 
 
 routes = [
     Route("/signin", form, methods=["GET"]),
     Route("/signin", submit, methods=["POST"]),
-    Route("/signout", sign_out, methods=["POST"]),
+    Route("/signout", leave, methods=["POST"]),
 ]

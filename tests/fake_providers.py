@@ -77,6 +77,7 @@ class FakeProviders:
         self.authy_used: set[tuple[int, str]] = set()
         self.verifications: dict[str, Verification] = {}
         self.verify_sends: dict[str, list[float]] = {}
+        self.exhausted: dict[str, bool] = {}  # out of checks: the next check gets 60202
 
     # What tests read and set ---------------------------------------------------
 
@@ -264,6 +265,7 @@ class FakeProviders:
         if len(recent) >= VERIFY_MAX_SENDS:
             return _twilio_error(429, 60203, "Max send attempts reached")
         self.verify_sends[to] = [*recent, self.now()]
+        self.exhausted.pop(to, None)
         verification = self._live(to) or Verification(
             "VE" + secrets.token_hex(16), to, f"{secrets.randbelow(10**6):06d}", self.now(), channel,
         )
@@ -279,14 +281,17 @@ class FakeProviders:
         code = form.get("Code", "")
         if not 4 <= len(code) <= 10 or not ("To" in form or "VerificationSid" in form):
             return _twilio_error(400, 60200, "Invalid parameter")
-        verification = self._live(form.get("To", ""))
+        to = form.get("To", "")
+        if self.exhausted.pop(to, None):
+            return _twilio_error(429, 60202, "Max check attempts reached")
+        verification = self._live(to)
         if verification is None:
             return _twilio_error(404, 20404, "The requested resource was not found")
-        if verification.checks >= VERIFY_MAX_CHECKS:
-            del self.verifications[verification.to]
-            return _twilio_error(429, 60202, "Max check attempts reached")
         verification.checks += 1
         if code != verification.code:
+            if verification.checks >= VERIFY_MAX_CHECKS:  # the 5th wrong check ends it
+                del self.verifications[to]
+                self.exhausted[to] = True
             return JSONResponse(self._verification_body(verification, "pending"))
         del self.verifications[verification.to]
         return JSONResponse(self._verification_body(verification, "approved"))

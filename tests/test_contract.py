@@ -12,7 +12,7 @@ from components.sms import Message, SendFailed
 from components.twilio_sms import TwilioSender
 from components.twilio_verify import TwilioVerifyVerifier
 from components.users import User
-from components.verification import Approved, RateLimited, Sent, WrongCode
+from components.verification import Approved, Expired, RateLimited, Sent, TooManyAttempts, Unavailable, WrongCode
 
 pytestmark = pytest.mark.anyio
 ACCOUNT = "AC" + "a" * 32
@@ -81,6 +81,16 @@ async def test_verify_check_reads_the_spec_examples(status):
     pending = {**example, "status": "pending", "valid": False}
     async with _answering(int(status), pending) as client:
         assert await _verify(client).check(USER, "123456") == WrongCode(None)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "outcome"),
+    [(429, 60202, TooManyAttempts()), (404, 20404, Expired()), (400, 60200, Expired()), (503, 0, Unavailable())],
+)
+async def test_verify_check_errors_become_outcomes(status, code, outcome):
+    envelope = {"code": code, "message": "m", "more_info": "https://www.twilio.com/docs/errors", "status": status}
+    async with _answering(status, envelope) as client:
+        assert await _verify(client).check(USER, "123456") == outcome
 
 
 @pytest.mark.parametrize("name", ["create", "createWithMessagingService", "createWithQueuedStatus"])

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from components.database import MIGRATIONS, database_for, migrate, schema_version, users
 from components.forms import read_signup
-from components.signup import Success, check_code, sign_up
+from components.checking import check_code
+from components.results import Success
+from components.signup import sign_up
 from conftest import JENNY
 
 pytestmark = pytest.mark.anyio
@@ -30,14 +32,14 @@ async def test_a_database_file_in_a_new_folder_is_created(tmp_path):
 
 async def test_concurrent_signups_with_one_email_make_one_account(services, db, phone):
     details = read_signup(JENNY, "US")
-    results = await asyncio.gather(*(sign_up(services, details) for _ in range(20)))
+    results = await asyncio.gather(*(sign_up(services, details, f"203.0.113.{n}") for n in range(20)))
     assert all(isinstance(result, Success) for result in results)
     assert await db.fetch_val(sa.select(sa.func.count()).select_from(users)) == 1
     assert len(phone.messages()) == 1  # the others found the cooldown running
 
 
 async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, phone):
-    result = await sign_up(services, read_signup(JENNY, "US"))
+    result = await sign_up(services, read_signup(JENNY, "US"), "203.0.113.9")
     code = phone.last_code()
     results = await asyncio.gather(*(check_code(services, result.user, code) for _ in range(2)))
     # The loser of the race may be told the code is used up; a reload shows the account.

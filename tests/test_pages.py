@@ -64,9 +64,10 @@ def test_routes_answer_only_the_methods_they_need(plain_visitor, method, path):
     assert plain_visitor.client.request(method, path).status_code == 405
 
 
-def test_a_huge_form_is_refused_without_an_error(plain_visitor):
+def test_a_huge_form_is_refused_without_an_error(plain_visitor, phone):
     answer = plain_visitor.client.post("/signup", data={"csrf_token": plain_visitor.token, "name": "x" * 10_000})
-    assert answer.status_code == 400
+    assert answer.status_code == 413
+    assert phone.messages() == [] and plain_visitor.open().context["step"] == "signup"
 
 
 def test_static_files_are_served(plain_visitor):
