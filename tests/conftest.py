@@ -185,19 +185,22 @@ def server(app):
         yield client
 
 
+def browser(running: TestClient, address: str = "203.0.113.10") -> TestClient:
+    """Another browser (own cookies, own address) on an app whose lifespan `running` holds.
+    It shares that client's event loop, as real requests share the server's."""
+    client = TestClient(running.app, client=(address, 50000))
+    client.portal = running.portal
+    return client
+
+
 @pytest.fixture
-def new_visitor(app, server):
-    """Make another browser on the same app (its own cookie jar)."""
-    clients = []
+def new_visitor(server):
+    """Make another browser on the same app."""
 
-    def make(*, htmx: bool = True) -> Visitor:
-        client = TestClient(app)
-        clients.append(client)
-        return Visitor(client, htmx=htmx)
+    def make(*, htmx: bool = True, address: str = "203.0.113.10") -> Visitor:
+        return Visitor(browser(server, address), htmx=htmx)
 
-    yield make
-    for client in clients:
-        client.close()
+    return make
 
 
 @pytest.fixture(params=[True, False], ids=["htmx", "no-js"])

@@ -4,10 +4,13 @@ import hashlib
 import html
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from app import create_app
 from conftest import words
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -93,3 +96,39 @@ def test_htmx_is_configured_by_one_meta_tag_for_a_strict_csp(plain_visitor):
     assert config["allowEval"] is False and config["allowScriptTags"] is False
     assert config["includeIndicatorStyles"] is False and config["historyCacheSize"] == 0
     assert "style" not in config["attributesToSettle"]  # settling style= would break the CSP
+
+
+def _every_kind_of_answer(client, token: str):
+    yield client.get("/")
+    yield client.get("/signin")
+    yield client.get("/static/app.css")
+    yield client.get("/nowhere")
+    yield client.delete("/")
+    yield client.post("/signup", data={"csrf_token": "wrong"})
+    yield client.post("/signup", data={"csrf_token": token, "name": "x" * 20_000})
+    for action in ("/signup", "/code", "/code/resend", "/code/change-number", "/signin", "/signout"):
+        yield client.post(action, data={"csrf_token": token})
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_every_answer_carries_the_security_headers(settings, phone, clock, environment):
+    app = create_app(replace(settings, app_env=environment), sender=phone, clock=clock)
+    with TestClient(app, base_url="https://testserver") as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+        statuses = set()
+        for answer in _every_kind_of_answer(client, token):
+            statuses.add(answer.status_code)
+            assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+            assert answer.headers["X-Content-Type-Options"] == "nosniff"
+            assert answer.headers["Referrer-Policy"] == "same-origin"
+            assert ("Strict-Transport-Security" in answer.headers) == (environment == "production")
+        assert {200, 403, 404, 405, 413, 422} <= statuses
+
+
+def test_production_cookie_is_host_prefixed_and_secure(settings, phone, clock):
+    app = create_app(replace(settings, app_env="production"), sender=phone, clock=clock)
+    with TestClient(app, base_url="https://testserver") as client:
+        cookie = client.get("/").headers["set-cookie"].lower()
+    assert cookie.startswith("__host-session=")
+    assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    assert "domain=" not in cookie

@@ -1,0 +1,170 @@
+"""The attack suite: what a public SMS signup form meets on day one.
+Brute force, SMS pumping, races and fuzzing, each with what it may cost us."""
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from app import create_app
+from components.checking import check_code
+from components.forms import read_signup
+from components.local_verifier import LocalVerifier
+from components.sending import resend
+from components.signup import sign_up
+from conftest import JENNY, JENNY_E164, Visitor, browser, words
+from test_providers import Phones
+
+WRONG = "0000000"  # seven digits: never a six-digit code
+
+
+@pytest.fixture
+def phones(provider_settings, fake):
+    return Phones(Path(provider_settings.sms_outbox), fake)
+
+
+@pytest.fixture
+def start(provider_settings, clock):
+    """An app with these settings; each call opens a browser on it from an address."""
+    running = {}
+
+    def visit(verify: str = "twilio-verify", sms: str = "twilio", address: str = "198.51.100.7", **changes) -> Visitor:
+        key = (verify, sms, tuple(sorted(changes.items())))
+        if key not in running:
+            settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
+            running[key] = TestClient(create_app(settings, clock=clock)).__enter__()
+        return Visitor(browser(running[key], address), htmx=True)
+
+    yield visit
+    for client in running.values():
+        client.__exit__(None, None, None)
+
+
+def _check_counter(monkeypatch, verify: str, fake) -> callable:
+    """How many guesses reached the code check (the provider's, or our own)."""
+    if verify != "local":
+        return lambda: fake.count("verify.check" if verify == "twilio-verify" else "authy.verify")
+    calls = []
+    original = LocalVerifier.check
+
+    async def counted(self, user, code):
+        calls.append(code)
+        return await original(self, user, code)
+
+    monkeypatch.setattr(LocalVerifier, "check", counted)
+    return lambda: len(calls)
+
+
+@pytest.mark.parametrize("verify", ["local", "twilio-verify", "authy"])
+def test_a_thousand_wrong_codes_reach_the_check_twenty_times_then_lock(start, fake, phones, clock, monkeypatch, verify):
+    checks = _check_counter(monkeypatch, verify, fake)
+    visitor = start(verify)
+    visitor.sign_up()
+    answers = []
+    for _ in range(1000):
+        page = visitor.enter_code(WRONG)
+        answers.append(page.status_code)
+        if "Too many wrong tries" in words(page):  # the attacker asks for the next code
+            clock.advance(30)
+            visitor.resend()
+    assert checks() == 20  # 4 codes x 5 tries, then the account locks
+    assert answers.count(429) >= 1000 - 20 - 4
+    locked = visitor.enter_code(phones.last_code())
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 3500
+    assert "Try again in 60 minutes" in words(locked)
+    assert checks() == 20  # the right code did not even reach the check
+    clock.advance(3601)  # the lock is over; so is the idle session
+    assert visitor.sign_in().context["step"] == "code"
+    visitor.resend()
+    assert visitor.enter_code(phones.last_code()).context["step"] == "done"
+
+
+def test_signups_from_one_address_stop_at_ten_an_hour(start, fake):
+    visitor = start()
+    pages = [visitor.sign_up(email=f"p{n}@example.com", phone=f"+1 201 555 {n:04d}") for n in range(14)]
+    assert [page.status_code for page in pages].count(200) == 10
+    refused = pages[-1]
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert "Too many signups from your network. Try again in" in words(refused)
+    assert 'value="p13@example.com"' in refused.text  # the input stays on screen
+    assert fake.count("verify.start") == 10
+
+
+def test_one_number_gets_five_codes_an_hour_and_ten_a_day(start, fake, clock):
+    def sign_up_from(n: int):
+        return start("local", address=f"198.51.100.{n}").sign_up(email=f"victim{n}@example.com")
+
+    for n in range(8):
+        sign_up_from(n)
+    assert len(fake.sent_to(JENNY_E164)) == 5
+    clock.advance(3600)
+    for n in range(8, 16):
+        sign_up_from(n)
+    assert len(fake.sent_to(JENNY_E164)) == 10
+    clock.advance(3600)
+    sign_up_from(16)
+    assert len(fake.sent_to(JENNY_E164)) == 10  # the day's ten are spent
+
+
+def test_one_address_gets_twenty_codes_an_hour(start, fake, clock):
+    visitor = start(signups_per_address_hour=0)
+    for n in range(25):
+        visitor.sign_up(email=f"a{n}@example.com", phone=f"+1 201 555 {n:04d}")
+    assert fake.count("verify.start") == 20
+
+
+def test_a_global_ceiling_caps_sends_per_minute(start, fake, clock):
+    for n in range(5):
+        start(address=f"198.51.100.{n}", sends_per_minute=3).sign_up(
+            email=f"g{n}@example.com", phone=f"+1 201 555 {n:04d}",
+        )
+    assert fake.count("verify.start") == 3
+    clock.advance(60)
+    start(address="198.51.100.9", sends_per_minute=3).sign_up(email="later@example.com")
+    assert fake.count("verify.start") == 4
+
+
+def test_numbers_outside_the_allowed_countries_never_reach_a_provider(start, fake):
+    visitor = start(allowed_countries=("US", "CA"))
+    for number in ("+44 7400 123456", "+234 802 123 4567", "+882 1234 5678", "+1 876 210 1234"):
+        page = visitor.sign_up(phone=number)
+        assert page.status_code == 422
+        assert page.context["errors"]["phone"].startswith(("We can only send codes to numbers in", "This is not"))
+    assert fake.calls == []
+    assert '<option value="GB"' not in visitor.open().text
+
+
+@pytest.mark.anyio
+async def test_fifty_signups_with_one_email_make_one_account(services, phone):
+    details = read_signup(JENNY, "US")
+    results = await asyncio.gather(*(sign_up(services, details, f"10.0.0.{n}") for n in range(50)))
+    assert {result.user.id for result in results} == {results[0].user.id}
+    assert len(phone.messages()) == 1
+
+
+@pytest.mark.anyio
+async def test_twenty_resends_at_once_send_one_code(services, phone, clock):
+    first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    clock.advance(30)
+    results = await asyncio.gather(*(resend(services, first.user, "sms", "10.0.0.1") for _ in range(20)))
+    assert len(phone.messages()) == 2
+    assert sum(1 for result in results if getattr(result, "retry_after", None)) == 19
+
+
+@pytest.mark.anyio
+async def test_racing_guesses_cannot_pass_five_tries(services, phone, monkeypatch):
+    first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    calls = []
+    original = LocalVerifier.check
+
+    async def counted(self, user, code):
+        calls.append(code)
+        return await original(self, user, code)
+
+    monkeypatch.setattr(LocalVerifier, "check", counted)
+    wrong = f"{(int(phone.last_code()) + 1) % 10**6:06d}"
+    await asyncio.gather(*(check_code(services, first.user, wrong) for _ in range(40)))
+    assert len(calls) <= 5
+

@@ -1,0 +1,53 @@
+"""Arbitrary input in every field of every form: never a server error, and the
+app goes on serving the flow afterwards."""
+
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import JENNY
+
+FORMS = {
+    "/signup": ["name", "email", "password", "country", "phone"],
+    "/code": ["code"],
+    "/code/resend": ["channel"],
+    "/code/change-number": [],
+    "/signin": ["email", "password"],
+    "/signout": [],
+}
+text = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    st.sampled_from(["", " ", "+", "+44", "0" * 300, "\x00", "é" * 60, "<script>", "US", "ZZ", "call", "123456"]),
+)
+field_names = st.one_of(st.sampled_from(["name", "email", "password", "country", "phone", "code", "channel"]), st.text(max_size=20))
+fields = st.lists(st.tuples(field_names, text), max_size=12)
+
+
+@pytest.mark.parametrize("action", list(FORMS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(extra=fields, with_token=st.booleans(), start_pending=st.booleans(), address=st.ip_addresses(v=4))
+def test_any_input_gets_an_answer_not_an_error(new_visitor, action, extra, with_token, start_pending, address):
+    visitor = new_visitor(htmx=True, address=str(address))
+    if start_pending:
+        visitor.sign_up(email=f"fuzz{abs(hash(str(extra))) % 10**9}@example.com")
+    data = [(name, JENNY.get(name, "")) for name in FORMS[action]] + extra
+    if with_token:
+        data.append(("csrf_token", visitor.token))
+    form = {"Content-Type": "application/x-www-form-urlencoded", **visitor.headers}
+    answer = visitor.client.post(action, content=urlencode(data), headers=form)
+    assert answer.status_code < 500, answer.text[:500]
+    assert visitor.client.get("/").status_code == 200
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=2000), content_type=st.sampled_from(
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "multipart/form-data", "text/plain", ""],
+))
+def test_any_body_gets_an_answer_not_an_error(new_visitor, body, content_type):
+    visitor = new_visitor(htmx=False)
+    answer = visitor.client.post("/signup", content=body, headers={"Content-Type": content_type})
+    assert answer.status_code < 500
+    assert visitor.open().status_code == 200
