@@ -7,26 +7,20 @@ the local verifier and the console SMS sender.
 import sys
 import time
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
 from components.database import connected
 from components.logs import configure_logging, quiet_secret_bearing_loggers
-from components.security import BodyLimit, SecurityHeaders
+from components.security import BodyLimit, GzipReads, SecurityHeaders
 from components.services import build_services, http_client
 from components.settings import Settings, SettingsError, load_settings
 from components.sms import SmsSender
-from routes import code, page, signin, signup
+from routes import assets, code, page, signin, signup
 from routes._render import EXCEPTION_HANDLERS
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-
 
 def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
     settings = settings or load_settings()
@@ -41,6 +35,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.production),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(GzipReads),
         Middleware(
             SessionMiddleware,
             secret_key=settings.app_secret,
@@ -52,8 +47,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
     ]
     return Starlette(
         routes=[
-            *page.routes, *signup.routes, *code.routes, *signin.routes,
-            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            *page.routes, *signup.routes, *code.routes, *signin.routes, *assets.routes,
         ],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,

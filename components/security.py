@@ -5,6 +5,7 @@ import ipaddress
 import secrets
 
 from starlette.datastructures import MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -126,3 +127,18 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class GzipReads:
+    """Compress GET answers only. A POST answer echoes what was typed next to a
+    CSRF token, and compressing both together would leak the token (BREACH)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=512)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wants_gzip = b"gzip" in dict(scope.get("headers", [])).get(b"accept-encoding", b"")
+        if scope["type"] == "http" and scope["method"] == "GET" and wants_gzip:
+            return await self.gzip(scope, receive, send)
+        await self.app(scope, receive, send)

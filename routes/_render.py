@@ -17,10 +17,12 @@ from components.security import CsrfFailed, csrf_token, start_session
 from components.results import Failure, Notice, Success
 from components.sending import resend_wait
 from components.users import User
+from routes.assets import static_url
 from routes._http import NoPendingSignup, is_htmx, services, session_user
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.undefined = StrictUndefined
+templates.env.globals["static"] = static_url
 
 STEP_TEMPLATES = {
     "signup": "steps/signup.html",

@@ -24,4 +24,8 @@
     var box = pageError();
     if (box) { box.hidden = true; }
   });
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* offline page only */ });
+  }
 })();

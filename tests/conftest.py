@@ -84,6 +84,8 @@ class Visitor:
 
     def __init__(self, client: TestClient, *, htmx: bool):
         self.client = client
+        # Uncompressed, so answers keep the template and context tests read (gzip drops them).
+        self.client.headers["Accept-Encoding"] = "identity"
         self.htmx = htmx
         self.token = ""
         self.open()

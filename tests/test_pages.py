@@ -132,3 +132,49 @@ def test_production_cookie_is_host_prefixed_and_secure(settings, phone, clock):
     assert cookie.startswith("__host-session=")
     assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
     assert "domain=" not in cookie
+
+
+def test_the_first_page_load_stays_under_40_kb_compressed(plain_visitor):
+    client = plain_visitor.client
+    client.cookies.clear()
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    total = int(page.headers["Content-Length"])
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
+    assert len(assets) >= 6
+    for url in assets:
+        answer = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert answer.status_code == 200
+        total += int(answer.headers["Content-Length"])
+    assert total < 40_000, f"first load is {total} bytes"
+
+
+def test_static_files_are_versioned_and_cached_for_a_year(plain_visitor):
+    page = plain_visitor.open()
+    css = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{12})"', page.text).group(1)
+    answer = plain_visitor.client.get(css)
+    assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert plain_visitor.client.get("/static/app.css").headers["Cache-Control"] == "no-cache"
+
+
+def test_posted_answers_are_never_compressed(plain_visitor):
+    answer = plain_visitor.client.post(
+        "/signup", data={"csrf_token": plain_visitor.token, "name": "x"}, headers={"Accept-Encoding": "gzip"},
+    )
+    assert answer.status_code == 422 and "Content-Encoding" not in answer.headers
+
+
+def test_the_app_is_installable(plain_visitor):
+    page = plain_visitor.open()
+    manifest_url = re.search(r'<link rel="manifest" href="([^"]+)"', page.text).group(1)
+    manifest = plain_visitor.client.get(manifest_url).json()
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone" and manifest["theme_color"]
+    sizes = {(icon["sizes"], icon.get("purpose", "any")) for icon in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        png = plain_visitor.client.get(icon["src"]).content
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and f"{width}x{height}" == icon["sizes"]
+    worker = plain_visitor.client.get("/sw.js")
+    assert worker.headers["Content-Type"].startswith("text/javascript")
+    assert worker.headers["Cache-Control"] == "no-cache"

@@ -1,0 +1,40 @@
+"""Static files: versioned URLs cached for a year, gzip, and the service worker at the root."""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+YEAR = 365 * 24 * 3600
+
+
+@cache
+def static_url(name: str) -> str:
+    """`/static/app.css?v=<content hash>`: a new file is a new URL, so caches never serve stale code."""
+    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    return f"/static/{name}?v={digest}"
+
+
+class VersionedStatic(StaticFiles):
+    def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200):
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        versioned = b"v=" in scope.get("query_string", b"")
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable" if versioned else "no-cache"
+        return response
+
+
+async def service_worker(request: Request):
+    """Served from / so it may control the page; browsers re-check it on every visit."""
+    return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+routes = [
+    Route("/sw.js", service_worker, methods=["GET"]),
+    Mount("/static", app=VersionedStatic(directory=STATIC_DIR), name="static"),
+]
