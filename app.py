@@ -22,6 +22,7 @@ from components.sms import SmsSender
 from routes import assets, code, page, signin, signup
 from routes._render import EXCEPTION_HANDLERS
 
+
 def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
     settings = settings or load_settings()
     quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)

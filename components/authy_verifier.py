@@ -8,7 +8,15 @@ from components.phones import split
 from components.provider_http import ProviderHttp, Reply, refusal
 from components.users import User
 from components.verification import (
-    Approved, Channel, CheckOutcome, Expired, RateLimited, Sent, StartOutcome, Unavailable, WrongCode,
+    Approved,
+    Channel,
+    CheckOutcome,
+    Expired,
+    RateLimited,
+    Sent,
+    StartOutcome,
+    Unavailable,
+    WrongCode,
 )
 
 USER_NOT_FOUND = "60026"

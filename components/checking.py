@@ -6,7 +6,14 @@ from components.results import Failure, Notice, Success, failure, minutes, slow_
 from components.sending import locked_notice, send_confirmation, within_deadline
 from components.services import Services
 from components.users import User
-from components.verification import Approved, Expired, RateLimited, TooManyAttempts, Unavailable, WrongCode
+from components.verification import (
+    Approved,
+    Expired,
+    RateLimited,
+    TooManyAttempts,
+    Unavailable,
+    WrongCode,
+)
 
 log = logging.getLogger(__name__)
 OUT_OF_TRIES = "Too many wrong tries: this code no longer works. Ask for a new code below."

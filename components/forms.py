@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from components.phones import COUNTRY_CODES, Phone, PhoneError, country_name, parse_mobile
+from components.phones import (
+    COUNTRY_CODES,
+    Phone,
+    PhoneError,
+    country_name,
+    parse_mobile,
+)
 
 NAME_MAX = 100
 EMAIL_MAX = 254

@@ -16,7 +16,14 @@ from components.database import insert, pending_codes
 from components.sms import Message, SendFailed, SmsSender
 from components.users import User
 from components.verification import (
-    Approved, Channel, CheckOutcome, Expired, Sent, StartOutcome, TooManyAttempts, WrongCode,
+    Approved,
+    Channel,
+    CheckOutcome,
+    Expired,
+    Sent,
+    StartOutcome,
+    TooManyAttempts,
+    WrongCode,
 )
 
 log = logging.getLogger(__name__)

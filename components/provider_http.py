@@ -9,7 +9,7 @@ from typing import Literal
 
 import httpx
 
-from components.verification import RateLimited, Undeliverable, Unavailable
+from components.verification import RateLimited, Unavailable, Undeliverable
 
 log = logging.getLogger("providers")
 

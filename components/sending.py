@@ -10,7 +10,13 @@ from components.results import Failure, Notice, Success, failure, minutes, slow_
 from components.services import Services
 from components.sms import Message, SendFailed
 from components.users import User
-from components.verification import Channel, RateLimited, Sent, Undeliverable, Unavailable
+from components.verification import (
+    Channel,
+    RateLimited,
+    Sent,
+    Unavailable,
+    Undeliverable,
+)
 
 log = logging.getLogger(__name__)
 HOUR = 3600

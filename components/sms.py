@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
-from components.verification import RateLimited, Undeliverable, Unavailable
+from components.verification import RateLimited, Unavailable, Undeliverable
 
 
 class SendFailed(Exception):

@@ -5,7 +5,15 @@ import httpx
 from components.provider_http import ProviderHttp, refusal
 from components.users import User
 from components.verification import (
-    Approved, Channel, CheckOutcome, Expired, RateLimited, Sent, StartOutcome, TooManyAttempts, Unavailable,
+    Approved,
+    Channel,
+    CheckOutcome,
+    Expired,
+    RateLimited,
+    Sent,
+    StartOutcome,
+    TooManyAttempts,
+    Unavailable,
     WrongCode,
 )
 

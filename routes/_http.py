@@ -3,7 +3,12 @@
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from components.security import check_csrf, client_address, session_lapsed, start_session
+from components.security import (
+    check_csrf,
+    client_address,
+    session_lapsed,
+    start_session,
+)
 from components.services import Services
 from components.users import User
 

@@ -13,12 +13,12 @@ from starlette.templating import Jinja2Templates
 
 from components.forms import Invalid, kept_values
 from components.phones import COUNTRIES, mask, national_form
-from components.security import CsrfFailed, csrf_token, start_session
 from components.results import Failure, Notice, Success
+from components.security import CsrfFailed, csrf_token, start_session
 from components.sending import resend_wait
 from components.users import User
-from routes.assets import static_url
 from routes._http import NoPendingSignup, is_htmx, services, session_user
+from routes.assets import static_url
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.undefined = StrictUndefined

@@ -3,8 +3,8 @@
 from starlette.requests import Request
 from starlette.routing import Route
 
-from components.forms import Invalid, read_code
 from components.checking import check_code
+from components.forms import Invalid, read_code
 from components.sending import resend
 from components.signup import change_number
 from routes._http import checked_form, origin, pending_user, services

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from support import JENNY, JENNY_E164, Visitor, browser, words
+from test_providers import Phones
 
 from app import create_app
 from components.checking import check_code
@@ -14,8 +16,6 @@ from components.forms import read_signup
 from components.local_verifier import LocalVerifier
 from components.sending import resend
 from components.signup import sign_up
-from conftest import JENNY, JENNY_E164, Visitor, browser, words
-from test_providers import Phones
 
 WRONG = "0000000"  # seven digits: never a six-digit code
 

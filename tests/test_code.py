@@ -1,6 +1,6 @@
 """Entering the code: right, wrong, expired, reused, exhausted."""
 
-from conftest import JENNY_E164, words
+from support import JENNY_E164, words
 
 
 def test_the_right_code_verifies_and_sends_a_confirmation(visitor, phone):

@@ -3,16 +3,24 @@ our parsing of the specs' own example responses."""
 
 import json
 
+import contract
 import httpx
 import pytest
 
-import contract
 from components.provider_http import ProviderHttp
 from components.sms import Message, SendFailed
 from components.twilio_sms import TwilioSender
 from components.twilio_verify import TwilioVerifyVerifier
 from components.users import User
-from components.verification import Approved, Expired, RateLimited, Sent, TooManyAttempts, Unavailable, WrongCode
+from components.verification import (
+    Approved,
+    Expired,
+    RateLimited,
+    Sent,
+    TooManyAttempts,
+    Unavailable,
+    WrongCode,
+)
 
 pytestmark = pytest.mark.anyio
 ACCOUNT = "AC" + "a" * 32

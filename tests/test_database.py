@@ -5,13 +5,13 @@ import asyncio
 
 import pytest
 import sqlalchemy as sa
+from support import JENNY
 
+from components.checking import check_code
 from components.database import MIGRATIONS, database_for, migrate, schema_version, users
 from components.forms import read_signup
-from components.checking import check_code
 from components.results import Success
 from components.signup import sign_up
-from conftest import JENNY
 
 pytestmark = pytest.mark.anyio
 

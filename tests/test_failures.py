@@ -1,6 +1,6 @@
 """Providers fail: the account is never lost and no request hangs or errors."""
 
-from conftest import JENNY_E164, words
+from support import JENNY_E164, words
 
 
 def test_a_failed_code_send_keeps_the_account_and_offers_resend(visitor, phone, clock):

@@ -6,8 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import JENNY
+from support import JENNY
 
 FORMS = {
     "/signup": ["name", "email", "password", "country", "phone"],

@@ -3,9 +3,9 @@ hold an email forever, and client addresses that cannot be forged."""
 
 import bcrypt
 import pytest
+from support import JENNY, words
 
 from components.security import client_address
-from conftest import JENNY, words
 
 
 def test_an_idle_session_ends(verified, clock):

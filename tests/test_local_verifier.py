@@ -3,12 +3,19 @@
 import re
 
 import pytest
+from support import JENNY_E164, SECRET
 
 from components.database import pending_codes
 from components.local_verifier import LocalVerifier
 from components.users import Users
-from components.verification import Approved, Expired, Sent, TooManyAttempts, Unavailable, WrongCode
-from conftest import JENNY_E164, SECRET
+from components.verification import (
+    Approved,
+    Expired,
+    Sent,
+    TooManyAttempts,
+    Unavailable,
+    WrongCode,
+)
 
 pytestmark = pytest.mark.anyio
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fake_providers import Fault
 from starlette.testclient import TestClient
+from support import JENNY, JENNY_E164, Visitor, words
 
 from app import create_app
-from conftest import JENNY, JENNY_E164, Visitor, words
-from fake_providers import Fault
 
 COMBINATIONS = [("local", "console"), ("local", "twilio"), ("authy", "twilio"), ("twilio-verify", "twilio")]
 REMOTE_VERIFIERS = ["authy", "twilio-verify"]

@@ -1,6 +1,6 @@
 """Not received a code: resend by text or call, the cooldown, and a different number."""
 
-from conftest import JENNY_E164, words
+from support import JENNY_E164, words
 
 
 def test_resend_sends_a_new_code_in_place_and_the_old_one_dies(visitor, phone, clock):

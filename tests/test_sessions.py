@@ -5,9 +5,9 @@ import json
 import logging
 
 import pytest
+from support import JENNY, JENNY_E164, words
 
 from components.database import pending_codes, users
-from conftest import JENNY, JENNY_E164, words
 
 
 def test_reload_shows_the_current_step_at_every_point(visitor, phone):

@@ -1,6 +1,6 @@
 """Signing up: the form, its checks, and the move to the code step."""
 
-from conftest import JENNY, JENNY_E164, words
+from support import JENNY, JENNY_E164, words
 
 
 def test_first_visit_shows_the_signup_form(visitor):

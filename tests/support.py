@@ -1,0 +1,134 @@
+"""What the tests share: a test user, a hand-moved clock, a phone that can fail,
+and a visitor that acts like a person in a browser."""
+
+import asyncio
+import html
+import json
+import re
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from components.sms import ConsoleSender, Message, SendFailed
+
+SECRET = "test-secret-" + "x" * 40
+JENNY = {
+    "name": "Jenny Tutone",
+    "email": "jenny@example.com",
+    "password": "correct horse battery staple",
+    "country": "US",
+    "phone": "(201) 867-5309",
+}
+JENNY_E164 = "+12018675309"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def words(page) -> str:
+    """The page's text as a person reads it (entities decoded)."""
+    return html.unescape(page.text)
+
+
+class Clock:
+    """Time the test moves by hand, so expiry and cooldowns need no sleeping."""
+
+    def __init__(self):
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Phone:
+    """The console sender, with switches to make it fail or hang like a real provider can."""
+
+    def __init__(self, outbox: Path):
+        self.outbox = outbox
+        self.console = ConsoleSender(outbox)
+        self.can_call = True
+        self.mode = "ok"
+
+    async def send(self, message: Message) -> None:
+        if self.mode == "fail":
+            raise SendFailed("provider said no")
+        if self.mode == "hang":
+            await asyncio.sleep(3600)
+        if self.mode == "slow":
+            await asyncio.sleep(1.5)
+        await self.console.send(message)
+
+    def messages(self, to: str | None = None) -> list[dict]:
+        if not self.outbox.exists():
+            return []
+        lines = [json.loads(line) for line in self.outbox.read_text().splitlines()]
+        return [line for line in lines if to is None or line["to"] == to]
+
+    def last_code(self, to: str = JENNY_E164) -> str:
+        texts = [m for m in self.messages(to) if m.get("channel") != "call" and "#" in m["body"]]
+        assert texts, f"no code was sent to {to}"
+        return texts[-1]["body"].rsplit("#", 1)[1]
+
+
+class Visitor:
+    """One browser: its own cookies, with or without htmx."""
+
+    def __init__(self, client: TestClient, *, htmx: bool):
+        self.client = client
+        # Uncompressed, so answers keep the template and context tests read (gzip drops them).
+        self.client.headers["Accept-Encoding"] = "identity"
+        self.htmx = htmx
+        self.token = ""
+        self.open()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"HX-Request": "true"} if self.htmx else {}
+
+    def _seen(self, response):
+        found = TOKEN.search(response.text)
+        if found:
+            self.token = found.group(1)
+        return response
+
+    def open(self, path: str = "/"):
+        return self._seen(self.client.get(path, headers=self.headers))
+
+    def post(self, path: str, data: dict | None = None, *, follow: bool = True):
+        response = self.client.post(
+            path, data={"csrf_token": self.token, **(data or {})}, headers=self.headers, follow_redirects=False,
+        )
+        if follow and response.status_code == 303:
+            assert response.headers["location"] == "/"
+            return self.open()
+        return self._seen(response)
+
+    def sign_up(self, **changes):
+        return self.post("/signup", {**JENNY, **changes})
+
+    def enter_code(self, code: str):
+        return self.post("/code", {"code": code})
+
+    def resend(self, channel: str = "sms"):
+        return self.post("/code/resend", {"channel": channel})
+
+    def change_number(self):
+        return self.post("/code/change-number")
+
+    def sign_in(self, email: str = JENNY["email"], password: str = JENNY["password"]):
+        return self.post("/signin", {"email": email, "password": password})
+
+    def sign_out(self):
+        return self.post("/signout")
+
+    def session(self) -> str:
+        return self.client.cookies.get("session", "")
+
+
+def browser(running: TestClient, address: str = "203.0.113.10") -> TestClient:
+    """Another browser (own cookies, own address) on an app whose lifespan `running` holds.
+    It shares that client's event loop, as real requests share the server's."""
+    client = TestClient(running.app, client=(address, 50000))
+    client.portal = running.portal
+    return client
