@@ -1,0 +1,72 @@
+"""axe-core finds nothing on any step, errors included; messages reach the live region."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from browsing import DESKTOP, announced, fill_signup
+
+AXE = Axe()
+
+
+def _violations(page) -> list[str]:
+    page.wait_for_timeout(50)
+    results = AXE.run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_violations_on_any_step(open_page, live, person, scheme):
+    page = open_page(DESKTOP, color_scheme=scheme)
+    seen = {"signup": _violations(page)}
+    fill_signup(page, {**person, "email": "nope", "phone": "12"})
+    page.click("text=Send me a code")
+    page.wait_for_selector(".error-summary")
+    seen["signup errors"] = _violations(page)
+    fill_signup(page, person)
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    seen["code"] = _violations(page)
+    page.fill("#code", "000000")
+    page.click("text=Verify")
+    page.wait_for_selector("#code-error")
+    seen["wrong code"] = _violations(page)
+    page.click("text=Use a different number")
+    page.wait_for_selector("text=Change your number")
+    seen["change number"] = _violations(page)
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    page.fill("#code", live.code_for(person["e164"]))
+    page.click("text=Verify")
+    page.wait_for_selector("text=Hi there")
+    seen["verified"] = _violations(page)
+    page.click("text=Sign out")
+    page.goto("/signin")
+    seen["sign in"] = _violations(page)
+    page.fill("#email", person["email"])
+    page.fill("#password", "wrong password")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#step .notice--error")
+    seen["sign in error"] = _violations(page)
+    assert {step: found for step, found in seen.items() if found} == {}
+
+
+def test_errors_and_news_are_announced_in_the_live_region(open_page, live, person):
+    page = open_page(DESKTOP)
+    region = page.locator("#status")
+    assert region.get_attribute("role") == "status" and region.get_attribute("aria-live") == "polite"
+    fill_signup(page, {**person, "name": ""})
+    page.click("text=Send me a code")
+    page.wait_for_selector(".error-summary")
+    assert announced(page) == "There is a problem: Enter your full name"
+    region_handle = region.element_handle()
+    fill_signup(page, person)
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    assert announced(page) == "Check your messages for the code."
+    assert page.evaluate("(el) => el.isConnected && el === document.getElementById('status')", region_handle)
+
+
+def test_axe_does_report_what_it_should(open_page):
+    page = open_page(DESKTOP)
+    page.evaluate("document.querySelector('label[for=name]').remove()")
+    assert any(found.startswith("label:") for found in _violations(page))

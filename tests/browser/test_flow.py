@@ -1,0 +1,107 @@
+"""The three ways the app is used: one page with htmx, keyboard alone, no JavaScript."""
+
+from browsing import DESKTOP, announced, fill_signup, focus_ring, focused, heading, shoot
+
+WRONG = "000000"
+
+
+def test_the_whole_flow_is_one_page_load(open_page, live, person):
+    page = open_page(DESKTOP)
+    loads = []
+    page.on("load", lambda: loads.append("load"))
+    page.evaluate("window.sameDocument = true")  # a full load would forget this
+    twin = page.context.new_page()  # same cookies: a reload of the URL bar at each step
+
+    def reload_shows(title: str) -> None:
+        assert page.url == f"{live.url}/"
+        twin.goto(page.url)
+        assert heading(twin) == title
+
+    reload_shows("Create your account")
+    fill_signup(page, person)
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    reload_shows("Check your phone")
+    page.fill("#code", WRONG)
+    page.click("text=Verify")
+    page.wait_for_selector("#code-error")
+    assert "That code is not right." in page.inner_text("#code-error")
+    reload_shows("Check your phone")
+    page.click("text=Text me a new code")
+    page.wait_for_selector("text=We sent a new code")
+    page.fill("#code", live.code_for(person["e164"]))
+    page.click("text=Verify")
+    page.wait_for_selector("text=Hi there")
+    reload_shows(f"Hi there {person['name']}!")
+    assert loads == []  # not one full page load after the first
+    assert page.evaluate("window.sameDocument") is True
+
+
+def test_keyboard_alone_with_focus_where_it_belongs(open_page, live, person):
+    page = open_page(DESKTOP)
+    keys = page.keyboard
+    assert focused(page) == "name"
+    keys.type(person["name"])
+    keys.press("Tab")
+    keys.type(person["email"])
+    keys.press("Tab")
+    keys.type("short")  # too short: the form comes back with focus on the password
+    keys.press("Tab")
+    keys.press("Tab")
+    keys.type(person["phone"])
+    keys.press("Enter")
+    page.wait_for_selector("#password-error")
+    assert focused(page) == "password" and focus_ring(page) != "none"
+    assert "Choose a password" in announced(page)
+    shoot(page, "desktop-1-signup-error")
+    keys.type(person["password"])
+    keys.press("Enter")
+    page.wait_for_selector("#code")
+    assert focused(page) == "code" and focus_ring(page) != "none"
+    shoot(page, "desktop-2-code")
+    keys.type(WRONG)
+    keys.press("Enter")
+    page.wait_for_selector("#code-error")
+    assert focused(page) == "code"
+    assert "That code is not right." in announced(page)
+    shoot(page, "desktop-3-wrong-code")
+    for _ in range(6):  # the resend button is a few Tabs away
+        keys.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Text me a new code":
+            break
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Text me a new code"
+    assert focus_ring(page) != "none"
+    keys.press("Enter")
+    page.wait_for_selector("text=We sent a new code")
+    assert focused(page) == "code"
+    shoot(page, "desktop-4-resent")
+    keys.type(live.code_for(person["e164"]))
+    keys.press("Enter")
+    page.wait_for_selector("text=Hi there")
+    assert focused(page) == "step-title"
+    assert "Your number is verified" in announced(page)
+    shoot(page, "desktop-5-verified")
+
+
+def test_without_javascript_the_forms_post_normally(open_page, live, person):
+    page = open_page(DESKTOP, java_script_enabled=False)
+    fill_signup(page, {**person, "email": "not-an-email"})
+    page.click("text=Send me a code")
+    assert "Enter an email address like name@example.com" in page.inner_text(".error-summary")
+    assert page.input_value("#name") == person["name"] and page.input_value("#password") == ""
+    fill_signup(page, person)
+    page.click("text=Send me a code")
+    assert heading(page) == "Check your phone"
+    page.fill("#code", WRONG)
+    page.click("text=Verify")
+    assert "That code is not right." in page.inner_text("#code-error")
+    page.click("text=Use a different number")
+    assert heading(page) == "Change your number"
+    page.fill("#phone", person["phone"])
+    page.click("text=Send me a code")
+    page.fill("#code", live.code_for(person["e164"]))
+    page.click("text=Verify")
+    assert heading(page) == f"Hi there {person['name']}!"
+    assert page.url == f"{live.url}/"
+    page.click("text=Sign out")
+    assert heading(page) == "Create your account"

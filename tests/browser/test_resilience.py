@@ -1,0 +1,51 @@
+"""When things are slow or break: an in-flight sign, no double submits, and a
+step that stays usable with a message."""
+
+from browsing import DESKTOP, fill_signup, heading
+
+
+def test_a_slow_provider_shows_progress_and_one_submit_counts(open_page, live, person):
+    page = open_page(DESKTOP)
+    posts = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    fill_signup(page, person)
+    live.phone.mode = "slow"
+    button = page.locator("button:has-text('Send me a code')")
+    button.click()
+    page.wait_for_selector("form.htmx-request .spinner", state="visible")
+    assert button.is_disabled()
+    button.click(force=True)  # a second press while the first is in flight
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#code", timeout=10_000)
+    assert posts == [f"{live.url}/signup"]
+    assert len(live.phone.messages(person["e164"])) == 1
+
+
+def test_a_server_error_leaves_the_step_usable_with_a_message(open_page, live, person):
+    page = open_page(DESKTOP)
+    fill_signup(page, person)
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    page.route("**/code", lambda route: route.fulfill(status=500, body="Internal Server Error"))
+    page.fill("#code", "123456")
+    page.click("text=Verify")
+    error = page.locator("#page-error")
+    error.wait_for(state="visible")
+    assert "Something went wrong on our side (500)" in error.inner_text()
+    assert heading(page) == "Check your phone" and page.input_value("#code") == "123456"
+    assert page.locator("button:has-text('Verify')").is_enabled()
+    page.unroute("**/code")
+    page.fill("#code", live.code_for(person["e164"]))
+    page.click("text=Verify")
+    page.wait_for_selector("text=Hi there")
+    assert error.is_hidden()
+
+
+def test_a_lost_connection_says_so(open_page, person):
+    page = open_page(DESKTOP)
+    fill_signup(page, person)
+    page.context.set_offline(True)
+    page.click("text=Send me a code")
+    page.locator("#page-error").wait_for(state="visible")
+    assert "could not reach the server" in page.inner_text("#page-error")
+    assert page.input_value("#email") == person["email"]
