@@ -3,13 +3,15 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from browsing import DESKTOP, announced, fill_signup
+from browsing import DESKTOP, announced, fill_signup, shoot
 
 AXE = Axe()
 
 
-def _violations(page) -> list[str]:
+def _violations(page, shot: str | None = None) -> list[str]:
     page.wait_for_timeout(50)
+    if shot:
+        shoot(page, shot)
     results = AXE.run(page)
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
 
@@ -17,36 +19,36 @@ def _violations(page) -> list[str]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_violations_on_any_step(open_page, live, person, scheme):
     page = open_page(DESKTOP, color_scheme=scheme)
-    seen = {"signup": _violations(page)}
+    seen = {"signup": _violations(page, f"{scheme}-signup")}
     fill_signup(page, {**person, "email": "nope", "phone": "12"})
     page.click("text=Send me a code")
     page.wait_for_selector(".error-summary")
-    seen["signup errors"] = _violations(page)
+    seen["signup errors"] = _violations(page, f"{scheme}-signup-errors")
     fill_signup(page, person)
     page.click("text=Send me a code")
     page.wait_for_selector("#code")
-    seen["code"] = _violations(page)
+    seen["code"] = _violations(page, f"{scheme}-code")
     page.fill("#code", "000000")
     page.click("text=Verify")
     page.wait_for_selector("#code-error")
-    seen["wrong code"] = _violations(page)
+    seen["wrong code"] = _violations(page, f"{scheme}-wrong-code")
     page.click("text=Use a different number")
     page.wait_for_selector("text=Change your number")
-    seen["change number"] = _violations(page)
+    seen["change number"] = _violations(page, f"{scheme}-change-number")
     page.click("text=Send me a code")
     page.wait_for_selector("#code")
     page.fill("#code", live.code_for(person["e164"]))
     page.click("text=Verify")
     page.wait_for_selector("text=Hi there")
-    seen["verified"] = _violations(page)
+    seen["verified"] = _violations(page, f"{scheme}-verified")
     page.click("text=Sign out")
     page.goto("/signin")
-    seen["sign in"] = _violations(page)
+    seen["sign in"] = _violations(page, f"{scheme}-sign-in")
     page.fill("#email", person["email"])
     page.fill("#password", "wrong password")
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("#step .notice--error")
-    seen["sign in error"] = _violations(page)
+    seen["sign in error"] = _violations(page, f"{scheme}-sign-in-error")
     assert {step: found for step, found in seen.items() if found} == {}
 
 
