@@ -43,19 +43,7 @@ def test_offline_shows_the_offline_page(open_page):
     assert heading(page) == "You are offline"
 
 
-def test_webotp_fills_and_submits_the_code(open_page, live, person):
-    page = open_page(DESKTOP)
-    page.add_init_script(FAKE_WEBOTP)
-    page.reload()
-    fill_signup(page, person)
-    page.click("text=Send me a code")
-    page.wait_for_selector("#code")
-    page.wait_for_function("window.deliverOtp !== undefined")
-    page.evaluate("(code) => window.deliverOtp(code)", live.code_for(person["e164"]))
-    page.wait_for_selector("text=Hi there")
-
-
-def test_webotp_stands_down_when_the_code_is_typed(open_page, live, person):
+def _code_step_offering_webotp(open_page, person):
     page = open_page(DESKTOP)
     page.add_init_script(FAKE_WEBOTP)
     page.reload()
@@ -63,6 +51,17 @@ def test_webotp_stands_down_when_the_code_is_typed(open_page, live, person):
     page.click("text=Send me a code")
     page.wait_for_selector("#code")
     page.wait_for_function("window.webotpAsked === 1")
+    return page
+
+
+def test_webotp_fills_and_submits_the_code(open_page, live, person):
+    page = _code_step_offering_webotp(open_page, person)
+    page.evaluate("(code) => window.deliverOtp(code)", live.code_for(person["e164"]))
+    page.wait_for_selector("text=Hi there")
+
+
+def test_webotp_stands_down_when_the_code_is_typed(open_page, live, person):
+    page = _code_step_offering_webotp(open_page, person)
     page.fill("#code", live.code_for(person["e164"]))
     page.click("text=Verify")
     page.wait_for_selector("text=Hi there")
