@@ -1,10 +1,13 @@
 """Sessions that end, passwords that are not guessable, signups that do not
 hold an email forever, and client addresses that cannot be forged."""
 
+import threading
+
 import bcrypt
 import pytest
 from support import JENNY, words
 
+from components.passwords import Passwords
 from components.security import client_address
 
 
@@ -93,3 +96,16 @@ def test_the_client_address_trusts_only_configured_proxies(peer, forwarded, trus
 def test_the_password_is_never_shown_again(htmx_visitor):
     page = htmx_visitor.sign_up(email="broken")
     assert JENNY["password"] not in page.text
+
+
+@pytest.mark.anyio
+async def test_bcrypt_never_runs_on_the_event_loop(monkeypatch):
+    threads = []
+    for name in ("hashpw", "checkpw"):
+        original = getattr(bcrypt, name)
+        monkeypatch.setattr(bcrypt, name, lambda *args, _f=original: threads.append(threading.get_ident()) or _f(*args))
+    passwords = Passwords(4)
+    hashed = await passwords.hash("a long enough password")
+    assert await passwords.check("a long enough password", hashed)
+    assert await passwords.check("anything", None) is False
+    assert threads and threading.get_ident() not in threads
