@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
 
 def _configured_app() -> tuple[Settings, Starlette]:
     """Settings from the environment; a bad or missing one stops start-up with its name."""
+    configure_logging()  # for `uvicorn app:app` too: operators need the provider log lines
     try:
         settings = load_settings()
         return settings, create_app(settings)
@@ -73,7 +74,6 @@ def __getattr__(name: str):
 
 
 def main() -> None:
-    configure_logging()
     settings, application = _configured_app()
     # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
     uvicorn.run(application, host=settings.host, port=settings.port, proxy_headers=False)

@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
+from support import JENNY
 
 from components.checking import check_code
 from components.database import MIGRATIONS, connected, migrate, schema_version, users
@@ -17,7 +18,6 @@ from components.forms import read_signup
 from components.sending import resend
 from components.services import build_services
 from components.signup import sign_up
-from support import JENNY
 
 SERVER = os.environ.get("TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 pytestmark = pytest.mark.anyio

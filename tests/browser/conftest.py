@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-
-from app import create_app
-from components.settings import Settings
 from browsing import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from support import JENNY, SECRET, Phone
 
+from app import create_app
+from components.settings import Settings
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,7 +2,6 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-
 from browsing import DESKTOP, announced, fill_signup, shoot
 
 AXE = Axe()

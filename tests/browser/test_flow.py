@@ -1,6 +1,14 @@
 """The three ways the app is used: one page with htmx, keyboard alone, no JavaScript."""
 
-from browsing import DESKTOP, announced, fill_signup, focus_ring, focused, heading, shoot
+from browsing import (
+    DESKTOP,
+    announced,
+    fill_signup,
+    focus_ring,
+    focused,
+    heading,
+    shoot,
+)
 
 WRONG = "000000"
 

@@ -2,7 +2,6 @@
 and the keyboards that appear are the right ones."""
 
 import pytest
-
 from browsing import PHONES, fill_signup, heading, shoot
 
 TAPPABLE = "a, button, input, select"
