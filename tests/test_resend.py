@@ -73,6 +73,7 @@ def test_a_bad_new_number_is_refused_with_the_form_kept(htmx_visitor, phone):
     assert page.context["step"] == "number"
     assert page.context["errors"]["phone"] == "This is not a valid number for the country chosen"
     assert 'value="555"' in words(page)
+    assert "Signing up as <strong>Jenny Tutone</strong> (jenny@example.com)" in words(page)
     assert len(phone.messages()) == 1
 
 
