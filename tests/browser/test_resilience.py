@@ -12,7 +12,9 @@ def test_a_slow_provider_shows_progress_and_one_submit_counts(open_page, live, p
     live.phone.mode = "slow"
     button = page.locator("button:has-text('Send me a code')")
     button.click()
-    page.wait_for_selector("form.htmx-request .spinner", state="visible")
+    spinner = page.locator("form.htmx-request .spinner")
+    spinner.wait_for(state="visible")
+    assert spinner.evaluate("el => getComputedStyle(el).animationName") == "spin"
     assert button.is_disabled()
     button.click(force=True)  # a second press while the first is in flight
     page.keyboard.press("Enter")
@@ -49,3 +51,14 @@ def test_a_lost_connection_says_so(open_page, person):
     page.locator("#page-error").wait_for(state="visible")
     assert "could not reach the server" in page.inner_text("#page-error")
     assert page.input_value("#email") == person["email"]
+
+
+def test_the_progress_sign_keeps_still_for_reduced_motion(open_page, live, person):
+    page = open_page(DESKTOP, reduced_motion="reduce")
+    fill_signup(page, person)
+    live.phone.mode = "slow"
+    page.click("text=Send me a code")
+    spinner = page.locator("form.htmx-request .spinner")
+    spinner.wait_for(state="visible")
+    assert spinner.evaluate("el => getComputedStyle(el).animationName") == "none"
+    page.wait_for_selector("#code")
