@@ -11,7 +11,7 @@ import base64
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import contract
 from starlette.applications import Starlette
@@ -42,7 +42,6 @@ class Verification:
     created: float
     channel: str
     checks: int = 0
-    sends: list[float] = field(default_factory=list)
 
 
 @dataclass
