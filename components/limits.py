@@ -12,7 +12,10 @@ from databases import Database
 
 from components.database import insert, rate_counters
 
-KEEP_SECONDS = 2 * 24 * 3600  # longer than the longest window
+MINUTE = 60
+HOUR = 3600
+DAY = 24 * HOUR
+KEEP_SECONDS = 2 * DAY  # longer than the longest window
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 import hmac
 import ipaddress
 import secrets
+from functools import cache
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
@@ -55,7 +56,7 @@ def session_lapsed(session: dict, user: User, now: float, *, idle: float, lifeti
 
 def client_address(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ...]) -> str:
     """The connection's address; behind trusted proxies, the first hop they did not add."""
-    networks = [ipaddress.ip_network(proxy) for proxy in trusted_proxies]
+    networks = _networks(trusted_proxies)
 
     def trusted(address: str) -> bool:
         try:
@@ -67,6 +68,11 @@ def client_address(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ..
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     return next((hop for hop in reversed(hops) if not trusted(hop)), peer)
+
+
+@cache
+def _networks(trusted_proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(proxy) for proxy in trusted_proxies)
 
 
 class BodyTooLarge(Exception):

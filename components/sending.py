@@ -4,7 +4,7 @@ import asyncio
 import logging
 import math
 
-from components.limits import Limit
+from components.limits import DAY, HOUR, MINUTE, Limit
 from components.phones import mask
 from components.results import Failure, Notice, Success, failure, minutes, slow_down
 from components.services import Services
@@ -19,8 +19,6 @@ from components.verification import (
 )
 
 log = logging.getLogger(__name__)
-HOUR = 3600
-DAY = 24 * HOUR
 
 
 def resend_wait(services: Services, user: User) -> int:
@@ -45,7 +43,7 @@ def _limits(services: Services, user: User, origin: str) -> list[Limit]:
         Limit(f"send:number:{user.phone}", settings.sends_per_number_hour, HOUR),
         Limit(f"send:number-day:{user.phone}", settings.sends_per_number_day, DAY),
         Limit(f"send:address:{origin}", settings.sends_per_address_hour, HOUR),
-        Limit("send:all", settings.sends_per_minute, 60),
+        Limit("send:all", settings.sends_per_minute, MINUTE),
     ]
 
 

@@ -7,7 +7,7 @@ Flow functions take plain values and the app's services and return a
 import logging
 
 from components.forms import SignupDetails
-from components.limits import Limit
+from components.limits import HOUR, Limit
 from components.phones import Phone
 from components.results import Failure, Notice, Success, failure, minutes, slow_down
 from components.sending import first_code
@@ -20,7 +20,7 @@ ALREADY_REGISTERED = "This email is already registered. Sign in instead."
 
 async def sign_up(services: Services, details: SignupDetails, origin: str) -> Success | Failure:
     settings = services.settings
-    wait = await services.limits.take(Limit(f"signup:address:{origin}", settings.signups_per_address_hour, 3600))
+    wait = await services.limits.take(Limit(f"signup:address:{origin}", settings.signups_per_address_hour, HOUR))
     if wait is not None:
         log.warning("signup refused by limits: retry_after=%s", wait)
         return slow_down(f"Too many signups from your network. Try again in {minutes(wait)}.", wait)

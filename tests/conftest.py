@@ -10,7 +10,7 @@ import pytest
 import uvicorn
 from fake_providers import FakeProviders
 from starlette.testclient import TestClient
-from support import SECRET, Clock, Phone, Visitor, browser
+from support import SECRET, Clock, Phone, Phones, Visitor, browser
 
 from app import create_app
 from components.database import connected
@@ -142,3 +142,9 @@ def provider_settings(settings, fake_server, fake):
         twilio_api_url=url, twilio_verify_api_url=url,
         provider_timeout_seconds=0.5, send_timeout_seconds=2.0,
     )
+
+
+@pytest.fixture
+def phones(provider_settings, fake):
+    """Codes and texts wherever they went: the console outbox or the fake providers."""
+    return Phones(Path(provider_settings.sms_outbox), fake)

@@ -132,3 +132,22 @@ def browser(running: TestClient, address: str = "203.0.113.10") -> TestClient:
     client = TestClient(running.app, client=(address, 50000))
     client.portal = running.portal
     return client
+
+
+class Phones:
+    """Whatever reached a phone: the console outbox or the fake's deliveries."""
+
+    def __init__(self, outbox: Path, fake):
+        self.outbox = outbox
+        self.fake = fake
+
+    def bodies(self, to: str = JENNY_E164) -> list[str]:
+        lines = self.outbox.read_text().splitlines() if self.outbox.exists() else []
+        console = [json.loads(line)["body"] for line in lines if json.loads(line)["to"] == to]
+        return console + [text.body for text in self.fake.sent_to(to)]
+
+    def last_code(self, to: str = JENNY_E164) -> str:
+        codes = [word for body in self.bodies(to) for word in body.replace("#", " ").replace(".", " ").split()
+                 if word.isdigit() and len(word) >= 6]
+        assert codes, f"no code reached {to}"
+        return codes[-1]

@@ -3,12 +3,10 @@ Brute force, SMS pumping, races and fuzzing, each with what it may cost us."""
 
 import asyncio
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 from support import JENNY, JENNY_E164, Visitor, browser, words
-from test_providers import Phones
 
 from app import create_app
 from components.checking import check_code
@@ -18,11 +16,6 @@ from components.sending import resend
 from components.signup import sign_up
 
 WRONG = "0000000"  # seven digits: never a six-digit code
-
-
-@pytest.fixture
-def phones(provider_settings, fake):
-    return Phones(Path(provider_settings.sms_outbox), fake)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """The real back ends against the loopback fake: the whole flow on each
 combination, then each fault a provider can throw at us."""
 
-import json
 import logging
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from fake_providers import Fault
@@ -18,30 +16,6 @@ REMOTE_VERIFIERS = ["authy", "twilio-verify"]
 START = {"authy": "authy.sms", "twilio-verify": "verify.start", "local": "messages.create"}
 CHECK = {"authy": "authy.verify", "twilio-verify": "verify.check"}
 OTHER = "+14155552671"
-
-
-class Phones:
-    """Whatever reached a phone: the console outbox or the fake's deliveries."""
-
-    def __init__(self, outbox: Path, fake):
-        self.outbox = outbox
-        self.fake = fake
-
-    def bodies(self, to: str = JENNY_E164) -> list[str]:
-        lines = self.outbox.read_text().splitlines() if self.outbox.exists() else []
-        console = [json.loads(line)["body"] for line in lines if json.loads(line)["to"] == to]
-        return console + [text.body for text in self.fake.sent_to(to)]
-
-    def last_code(self, to: str = JENNY_E164) -> str:
-        codes = [word for body in self.bodies(to) for word in body.replace("#", " ").replace(".", " ").split()
-                 if word.isdigit() and len(word) >= 6]
-        assert codes, f"no code reached {to}"
-        return codes[-1]
-
-
-@pytest.fixture
-def phones(provider_settings, fake):
-    return Phones(Path(provider_settings.sms_outbox), fake)
 
 
 @pytest.fixture
