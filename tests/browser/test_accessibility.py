@@ -41,6 +41,7 @@ def test_no_violations_on_any_step(open_page, live, person, scheme):
     page.wait_for_selector("text=Hi there")
     seen["verified"] = _violations(page, f"{scheme}-verified")
     page.click("text=Sign out")
+    page.wait_for_selector("text=Create your account")  # signed out before leaving the page
     page.goto("/signin")
     seen["sign in"] = _violations(page, f"{scheme}-sign-in")
     page.fill("#email", person["email"])
