@@ -20,6 +20,8 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CODE_SEPARATORS = re.compile(r"[\s\-]+")
+# Invisible, never meant, and NUL is refused by PostgreSQL: dropped from what is typed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # zxcvbn's list of the 30,000 passwords most often found in breaches.
 COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
@@ -47,7 +49,7 @@ class Credentials:
 
 def _text(form: Mapping, name: str) -> str:
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return CONTROL_CHARACTERS.sub("", value).strip() if isinstance(value, str) else ""
 
 
 def normalise_email(raw: str) -> str:

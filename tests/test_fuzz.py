@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import JENNY
+from support import JENNY, words
 
 FORMS = {
     "/signup": ["name", "email", "password", "country", "phone"],
@@ -23,6 +23,17 @@ text = st.one_of(
 )
 field_names = st.one_of(st.sampled_from(["name", "email", "password", "country", "phone", "code", "channel"]), st.text(max_size=20))
 fields = st.lists(st.tuples(field_names, text), max_size=12)
+
+
+@pytest.mark.parametrize("field", ["name", "email"])
+def test_control_characters_never_reach_the_database(plain_visitor, field):
+    # PostgreSQL refuses NUL in text; nobody means to type one anyway.
+    typed = {"name": "Jenny\x00 Tutone\x07", "email": "jenny\x00@example.com\x1b"}[field]
+    page = plain_visitor.sign_up(**{field: typed})
+    assert page.status_code == 200
+    assert plain_visitor.sign_out().status_code == 200
+    signed_in = plain_visitor.sign_in(email="jenny\x00@example.com")
+    assert "Enter the code we sent" in words(signed_in)
 
 
 @pytest.mark.parametrize("action", list(FORMS))
