@@ -5,16 +5,19 @@ DELETE .. RETURNING): `databases` opens SQLite transactions with a plain BEGIN,
 so read-then-write transactions fail with "database is locked" under load.
 """
 
+import fcntl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from anyio import to_thread
 from databases import Database
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
+MIGRATION_LOCK_KEY = 0x61762D6D  # any number the instances agree on
 
 metadata = sa.MetaData()
 
@@ -100,23 +103,38 @@ def insert(db: Database, table: sa.Table):
 
 
 async def migrate(db: Database) -> int:
-    """Bring the schema to the newest version; safe to run at every start."""
-    if db.url.dialect == "sqlite":
-        # WAL lets readers work beside the one writer; the setting sticks to the file.
-        await db.execute("PRAGMA journal_mode=WAL")
-    await db.execute(CreateTable(schema_version, if_not_exists=True))
-    await db.execute(
-        sa.text("INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
-    )
-    current = await db.fetch_val(sa.select(schema_version.c.version))
-    for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
-        for statement in statements:
-            await db.execute(statement)
+    """Bring the schema to the newest version; safe to run at every start,
+    by several instances at once."""
+    async with _one_migrator_at_a_time(db):
+        await db.execute(CreateTable(schema_version, if_not_exists=True))
         await db.execute(
-            schema_version.update().where(schema_version.c.version == version - 1).values(version=version)
+            sa.text("INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
         )
+        current = await db.fetch_val(sa.select(schema_version.c.version))
+        for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+            for statement in statements:
+                await db.execute(statement)
+            await db.execute(
+                schema_version.update().where(schema_version.c.version == version - 1).values(version=version)
+            )
     return len(MIGRATIONS)
 
+
+@asynccontextmanager
+async def _one_migrator_at_a_time(db: Database) -> AsyncIterator[None]:
+    """Instances that start together would otherwise create the same tables
+    at once and fail ("database is locked", or a duplicate key in pg_type)."""
+    if db.url.dialect == "postgresql":
+        async with db.transaction():  # DDL is transactional here: the lock covers it all
+            await db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=MIGRATION_LOCK_KEY))
+            yield
+        return
+    # SQLite lives on one machine, so a lock file next to it is seen by every process.
+    with open(f"{db.url.database}.migration-lock", "a") as lock:
+        await to_thread.run_sync(fcntl.flock, lock, fcntl.LOCK_EX)
+        # WAL lets readers work beside the one writer; the setting sticks to the file.
+        await db.execute("PRAGMA journal_mode=WAL")
+        yield  # closing the file releases the lock
 
 
 @asynccontextmanager

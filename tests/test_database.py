@@ -1,14 +1,16 @@
 """The schema and concurrency: migrations that can run at every start, and writes
-that hold when requests race (SQLite with several connections at once)."""
+that hold when requests race (several connections at once, on SQLite or, with
+TEST_DATABASE_URL, PostgreSQL)."""
 
 import asyncio
 
 import pytest
 import sqlalchemy as sa
+from fresh_db import dialect
 from support import JENNY
 
 from components.checking import check_code
-from components.database import MIGRATIONS, database_for, migrate, schema_version, users
+from components.database import MIGRATIONS, connected, database_for, migrate, schema_version, users
 from components.forms import read_signup
 from components.results import Success
 from components.signup import sign_up
@@ -16,10 +18,22 @@ from components.signup import sign_up
 pytestmark = pytest.mark.anyio
 
 
+async def test_the_suite_runs_on_the_database_it_was_given(db):
+    assert db.url.dialect == dialect()
+
+
 async def test_migrations_record_the_version_and_can_run_again(db):
     assert await migrate(db) == len(MIGRATIONS)
     assert await db.fetch_val(sa.select(schema_version.c.version)) == len(MIGRATIONS)
     assert await db.fetch_val(sa.select(sa.func.count()).select_from(schema_version)) == 1
+
+
+async def test_instances_starting_together_migrate_one_at_a_time(database_url):
+    async def start() -> int:
+        async with connected(database_url) as database:
+            return await database.fetch_val(sa.select(schema_version.c.version))
+
+    assert await asyncio.gather(*(start() for _ in range(6))) == [len(MIGRATIONS)] * 6
 
 
 async def test_a_database_file_in_a_new_folder_is_created(tmp_path):
