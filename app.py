@@ -56,27 +56,29 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
     )
 
 
-def _configured_app() -> tuple[Settings, Starlette]:
+def _settings() -> Settings:
     """Settings from the environment; a bad or missing one stops start-up with its name."""
     configure_logging()  # for `uvicorn app:app` too: operators need the provider log lines
     try:
-        settings = load_settings()
-        return settings, create_app(settings)
+        return load_settings()
     except SettingsError as error:
         sys.exit(f"Configuration error: {error}")
 
 
 def __getattr__(name: str):
-    """`uvicorn app:app` builds the app on first use, so importing this module has no side effects."""
+    """`uvicorn app:app` (and each worker) builds the app on first use, so importing
+    this module has no side effects."""
     if name == "app":
-        return _configured_app()[1]
+        return create_app(_settings())
     raise AttributeError(name)
 
 
 def main() -> None:
-    settings, application = _configured_app()
+    settings = _settings()
+    # Several workers each build their own app by import; they share only the database.
+    target = "app:app" if settings.workers > 1 else create_app(settings)
     # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
-    uvicorn.run(application, host=settings.host, port=settings.port, proxy_headers=False)
+    uvicorn.run(target, host=settings.host, port=settings.port, workers=settings.workers, proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Every field is read from the variable of the same name in capitals
 """
 
 import ipaddress
+import os
 import secrets
+import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -31,6 +33,7 @@ class Settings:
     database_url: str = "sqlite:///var/app.db"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
     verify_provider: str = "local"
     sms_provider: str = "console"
     sms_outbox: str = "var/outbox.jsonl"
@@ -79,6 +82,8 @@ class Settings:
         _one_of("SMS_PROVIDER", self.sms_provider, SMS_PROVIDERS)
         if len(self.app_secret) < 32:
             raise SettingsError("APP_SECRET must be at least 32 characters long")
+        if self.workers < 1:
+            raise SettingsError("WORKERS must be at least 1")
         if not 4 <= self.bcrypt_rounds <= 31:
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
         unknown = [code for code in self.allowed_countries if code not in phonenumbers.SUPPORTED_REGIONS]
@@ -148,6 +153,14 @@ def _development_secret(app_env: str) -> str:
     path = Path("var/secret")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
+        # Written aside, then linked into place: workers starting together all read one secret.
+        handle, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # mode 0600
+        with os.fdopen(handle, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def environment(monkeypatch, tmp_path):
     """A clean environment in an empty folder (no .env, no var/)."""
     for name in list(os.environ):
-        if name.startswith(("APP_", "DATABASE_", "VERIFY_", "SMS_", "TWILIO_", "AUTHY_", "BCRYPT_")) or name == "PORT":
+        if name.startswith(("APP_", "DATABASE_", "VERIFY_", "SMS_", "TWILIO_", "AUTHY_", "BCRYPT_")) or name in ("PORT", "WORKERS"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return monkeypatch
@@ -39,6 +39,18 @@ def test_development_makes_its_own_secret_and_keeps_it(environment, tmp_path):
     assert load_settings().app_secret != first
 
 
+def test_workers_starting_together_agree_on_one_development_secret(environment):
+    theirs = "t" * 64
+
+    def another_worker_writes_first(length: int) -> str:
+        Path("var/secret").write_text(theirs)
+        return "m" * 64
+
+    environment.setattr("components.settings.secrets.token_urlsafe", another_worker_writes_first)
+    assert load_settings().app_secret == theirs
+    assert [path.name for path in Path("var").iterdir()] == ["secret"]
+
+
 def test_production_without_a_secret_refuses_to_start(environment):
     environment.setenv("APP_ENV", "production")
     with pytest.raises(SettingsError, match="APP_SECRET is required"):
@@ -52,6 +64,7 @@ def test_production_without_a_secret_refuses_to_start(environment):
         ("SMS_PROVIDER", "fax", "SMS_PROVIDER must be one of console, twilio"),
         ("APP_ENV", "staging", "APP_ENV must be one of development, production, test"),
         ("PORT", "eighty", "PORT must be a number"),
+        ("WORKERS", "0", "WORKERS must be at least 1"),
         ("APP_SECRET", "short", "APP_SECRET must be at least 32 characters"),
     ],
 )
