@@ -1,5 +1,5 @@
-"""An app per test (temporary SQLite file, console outbox in tmp, cheap bcrypt)
-and visitors that act like people: sign up, read the text, type the code."""
+"""An app per test (a database of its own: SQLite, or PostgreSQL with
+TEST_DATABASE_URL; console outbox in tmp; cheap bcrypt) and visitors that act like people: sign up, read the text, type the code."""
 
 import threading
 from dataclasses import replace
@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fresh_db import fresh_database
 from fake_providers import FakeProviders
 from starlette.testclient import TestClient
 from support import SECRET, Clock, Phone, Phones, Visitor, browser
@@ -19,11 +20,17 @@ from components.settings import Settings
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
+def database_url(tmp_path) -> str:
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> Settings:
     return Settings(
         app_secret=SECRET,
         app_env="test",
-        database_url=f"sqlite:///{tmp_path}/app.db",
+        database_url=database_url,
         sms_outbox=str(tmp_path / "outbox.jsonl"),
         bcrypt_rounds=4,
         send_timeout_seconds=0.5,

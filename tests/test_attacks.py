@@ -143,6 +143,13 @@ async def test_fifty_signups_with_one_email_make_one_account(services, phone):
 
 
 @pytest.mark.anyio
+async def test_the_last_signup_slot_of_an_address_goes_to_one_request(services):
+    attempts = [read_signup({**JENNY, "email": f"p{n}@example.com"}, "US") for n in range(15)]
+    results = await asyncio.gather(*(sign_up(services, details, "10.9.9.9") for details in attempts))
+    assert sum(1 for result in results if getattr(result, "retry_after", None)) == 5
+
+
+@pytest.mark.anyio
 async def test_twenty_resends_at_once_send_one_code(services, phone, clock):
     first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
     clock.advance(30)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from browsing import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from fresh_db import fresh_database
 from support import JENNY, SECRET, Phone
 
 from app import create_app
@@ -40,24 +41,25 @@ class LiveApp:
 def live(tmp_path_factory):
     """One app for the session; limits are off here (the attack suite covers them)."""
     folder = tmp_path_factory.mktemp("live")
-    settings = Settings(
-        app_secret=SECRET, app_env="test", database_url=f"sqlite:///{folder}/app.db",
-        sms_outbox=str(folder / "outbox.jsonl"), bcrypt_rounds=4, resend_cooldown_seconds=0,
-        sends_per_number_hour=0, sends_per_number_day=0, sends_per_address_hour=0,
-        signups_per_address_hour=0, sends_per_minute=0, send_timeout_seconds=5,
-    )
-    phone = Phone(Path(settings.sms_outbox))
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(settings, sender=phone), host="127.0.0.1", port=0, log_level="warning",
-    ))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveApp(f"http://127.0.0.1:{port}", phone)
-    server.should_exit = True
-    thread.join(5)
+    with fresh_database(folder) as database_url:
+        settings = Settings(
+            app_secret=SECRET, app_env="test", database_url=database_url,
+            sms_outbox=str(folder / "outbox.jsonl"), bcrypt_rounds=4, resend_cooldown_seconds=0,
+            sends_per_number_hour=0, sends_per_number_day=0, sends_per_address_hour=0,
+            signups_per_address_hour=0, sends_per_minute=0, send_timeout_seconds=5,
+        )
+        phone = Phone(Path(settings.sms_outbox))
+        server = uvicorn.Server(uvicorn.Config(
+            create_app(settings, sender=phone), host="127.0.0.1", port=0, log_level="warning",
+        ))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            threading.Event().wait(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield LiveApp(f"http://127.0.0.1:{port}", phone)
+        server.should_exit = True
+        thread.join(5)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,193 @@
+"""Two app processes on one database, as behind a load balancer: any instance
+serves any step of a signup, and limits, tries and emails hold across both.
+(PostgreSQL with TEST_DATABASE_URL; otherwise two processes on one SQLite file.)"""
+
+import asyncio
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fresh_db import fresh_database
+from support import JENNY, SECRET, TOKEN, Phone, Visitor, words
+
+from components.database import connected, users
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Instance:
+    """An app process of its own, as an operator would start it."""
+
+    def __init__(self, folder: Path, env: dict[str, str], command: list[str], *, url: str, pass_fds=()):
+        self.url = url
+        self.log = folder / f"instance-{url.rsplit(':', 1)[1]}.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                command, cwd=folder, env=env, pass_fds=pass_fds, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    @classmethod
+    def uvicorn(cls, folder: Path, env: dict[str, str]) -> "Instance":
+        """`uvicorn app:app` on a socket bound here, so no port can be taken in between."""
+        listener = socket.create_server(("127.0.0.1", 0))
+        fd = listener.fileno()
+        instance = cls(folder, env, [
+            sys.executable, "-m", "uvicorn", "app:app", "--app-dir", str(ROOT), "--fd", str(fd),
+            "--no-proxy-headers", "--log-level", "warning",
+        ], url=f"http://127.0.0.1:{listener.getsockname()[1]}", pass_fds=(fd,))
+        listener.close()  # the process holds its own copy
+        return instance
+
+    def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"instance stopped:\n{self.log.read_text()}"
+            try:
+                if httpx.get(self.url, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(f"instance did not start:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@contextmanager
+def running(folder: Path, env: dict[str, str], count: int) -> Iterator[list[Instance]]:
+    """`count` instances started at once (so their migrations race too)."""
+    with ExitStack() as stack:
+        started = [Instance.uvicorn(folder, env) for _ in range(count)]
+        for instance in started:
+            stack.callback(instance.stop)
+        for instance in started:
+            instance.wait_until_serving()
+        yield started
+
+
+class Cluster:
+    def __init__(self, instances: list[Instance], database_url: str, phone: Phone):
+        self.urls = [instance.url for instance in instances]
+        self.database_url = database_url
+        self.phone = phone
+        self.clients: list[httpx.Client] = []
+
+    def visitor(self, address: str) -> tuple[Visitor, list[str]]:
+        """A browser whose requests go to each instance in turn, and the list of who served them."""
+        served: list[str] = []
+        client = httpx.Client(
+            transport=RoundRobin(self.urls, served), base_url=self.urls[0],
+            headers={"X-Forwarded-For": address},
+        )
+        self.clients.append(client)
+        return Visitor(client, htmx=True), served
+
+    async def accounts(self, email: str) -> int:
+        async with connected(self.database_url) as db:
+            return await db.fetch_val(sa.select(sa.func.count()).select_from(users).where(users.c.email == email))
+
+
+class RoundRobin(httpx.HTTPTransport):
+    """Each request to the next instance, as a round-robin load balancer sends them."""
+
+    def __init__(self, urls: list[str], served: list[str]):
+        super().__init__()
+        self.next = itertools.cycle(httpx.URL(url) for url in urls)
+        self.served = served
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = next(self.next)
+        request.url = request.url.copy_with(port=target.port)
+        self.served.append(str(target))
+        return super().handle_request(request)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    folder = tmp_path_factory.mktemp("instances")
+    with fresh_database(folder) as database_url:
+        env = {
+            **os.environ, "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url,
+            "VERIFY_PROVIDER": "local", "SMS_PROVIDER": "console", "SMS_OUTBOX": str(folder / "outbox.jsonl"),
+            "BCRYPT_ROUNDS": "4", "TRUSTED_PROXIES": "127.0.0.1",
+        }
+        with running(folder, env, count=2) as instances:
+            cluster = Cluster(instances, database_url, Phone(folder / "outbox.jsonl"))
+            yield cluster
+            for client in cluster.clients:
+                client.close()
+
+
+def test_one_signup_goes_from_instance_to_instance(cluster):
+    visitor, served = cluster.visitor("198.51.100.1")
+    visitor.sign_up(email="roaming@example.com", phone="(201) 555-0101")
+    page = visitor.enter_code(cluster.phone.last_code("+12015550101"))
+    assert "Your account is verified" in words(page)
+    assert "Jenny Tutone" in words(visitor.open())
+    assert len(set(served)) == 2 and len(served) == 4
+
+
+def test_signups_per_address_count_on_both_instances(cluster):
+    visitor, served = cluster.visitor("198.51.100.2")
+    pages = [visitor.sign_up(email=f"limit{n}@example.com", phone=f"(201) 555-02{n:02d}") for n in range(11)]
+    assert [page.status_code for page in pages] == [200] * 10 + [429]
+    assert len(set(served)) == 2
+
+
+def test_wrong_tries_count_on_both_instances(cluster):
+    visitor, served = cluster.visitor("198.51.100.3")
+    visitor.sign_up(email="guesser@example.com", phone="(201) 555-0301")
+    code = cluster.phone.last_code("+12015550301")
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        visitor.enter_code(wrong)
+    page = visitor.enter_code(code)
+    assert "this code no longer works" in words(page)
+    assert len(set(served)) == 2
+
+
+@pytest.mark.anyio
+async def test_fifty_signups_with_one_email_on_both_instances_make_one_account(cluster):
+    async def sign_up(n: int) -> int:
+        url = cluster.urls[n % 2]
+        headers = {"X-Forwarded-For": f"10.1.0.{n}", "HX-Request": "true"}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+            token = TOKEN.search((await client.get("/")).text).group(1)
+            await everyone_has_the_form.wait()  # then all post at once
+            fields = {**JENNY, "email": "crowd@example.com", "phone": "(201) 555-0401", "csrf_token": token}
+            return (await client.post("/signup", data=fields)).status_code
+
+    everyone_has_the_form = asyncio.Barrier(50)
+    assert await asyncio.gather(*(sign_up(n) for n in range(50))) == [200] * 50
+    assert await cluster.accounts("crowd@example.com") == 1
+    assert len(cluster.phone.messages("+12015550401")) == 1
+
+
+
+def test_python_app_py_runs_several_workers(tmp_path, database_url):
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    env = {"PATH": os.environ["PATH"], "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url,
+           "PORT": str(port), "WORKERS": "2", "BCRYPT_ROUNDS": "4", "SMS_OUTBOX": str(tmp_path / "outbox.jsonl")}
+    server = Instance(tmp_path, env, [sys.executable, str(ROOT / "app.py")], url=f"http://127.0.0.1:{port}")
+    try:
+        server.wait_until_serving()
+        workers = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+        with httpx.Client(base_url=server.url) as client:
+            visitor = Visitor(client, htmx=True)
+            visitor.sign_up()
+            page = visitor.enter_code(Phone(tmp_path / "outbox.jsonl").last_code())
+        assert "Your account is verified" in words(page)
+        assert len(workers) >= 2
+    finally:
+        server.stop()
