@@ -1,7 +1,10 @@
 """Sessions that end, passwords that are not guessable, signups that do not
 hold an email forever, and client addresses that cannot be forged."""
 
+import asyncio
+import os
 import threading
+import time
 
 import bcrypt
 import pytest
@@ -109,3 +112,22 @@ async def test_bcrypt_never_runs_on_the_event_loop(monkeypatch):
     assert await passwords.check("a long enough password", hashed)
     assert await passwords.check("anything", None) is False
     assert threads and threading.get_ident() not in threads
+
+
+@pytest.mark.anyio
+async def test_a_signup_rush_hashes_one_password_per_core_at_a_time(monkeypatch):
+    """More hashes at once would not be faster; they would starve page loads."""
+    running, most = 0, 0
+
+    def slow_hash(password, salt):
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        time.sleep(0.05)
+        running -= 1
+        return b"$2b$04$" + b"x" * 53
+
+    monkeypatch.setattr(bcrypt, "hashpw", slow_hash)
+    passwords = Passwords(4)
+    await asyncio.gather(*(passwords.hash(f"password {n}") for n in range(4 * (os.cpu_count() or 1))))
+    assert most == (os.cpu_count() or 1)
