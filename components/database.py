@@ -16,6 +16,8 @@ from databases import Database
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from components.sqlite_pool import SQLiteDatabase
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
 MIGRATION_LOCK_KEY = 0x61762D6D  # any number the instances agree on
 
@@ -93,7 +95,7 @@ MIGRATIONS = [
 def database_for(url: str) -> Database:
     if url.startswith("sqlite"):
         Path(sa.engine.make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
-        return Database(url, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return SQLiteDatabase(url, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return Database(url)
 
 

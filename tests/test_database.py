@@ -3,9 +3,12 @@ that hold when requests race (several connections at once, on SQLite or, with
 TEST_DATABASE_URL, PostgreSQL)."""
 
 import asyncio
+import threading
 
+import aiosqlite
 import pytest
 import sqlalchemy as sa
+from databases import DatabaseURL
 from fresh_db import dialect
 from support import JENNY
 
@@ -14,6 +17,7 @@ from components.database import MIGRATIONS, connected, database_for, migrate, sc
 from components.forms import read_signup
 from components.results import Success
 from components.signup import sign_up
+from components.sqlite_pool import ReusingPool
 
 pytestmark = pytest.mark.anyio
 
@@ -60,3 +64,32 @@ async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, ph
     assert any(isinstance(r, Success) and r.user.verified for r in results)
     assert (await services.users.get(result.user.id)).verified
     assert len([m for m in phone.messages() if "Welcome aboard" in m["body"]]) == 1
+
+
+async def test_sqlite_connections_are_reused_not_opened_per_request(tmp_path, monkeypatch):
+    """Opening one starts a thread, which blocks the event loop until it runs."""
+    opened = []
+    original = aiosqlite.connect
+    monkeypatch.setattr(aiosqlite, "connect", lambda *args, **kwargs: opened.append(1) or original(*args, **kwargs))
+    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+        opened.clear()
+        threads = threading.active_count()
+        for _ in range(10):
+            await database.fetch_val(sa.select(sa.func.count()).select_from(users))
+        await asyncio.gather(*(database.fetch_val(sa.select(1)) for _ in range(5)))
+        assert len(opened) <= 5
+        assert threading.active_count() > threads  # the idle connections' threads wait for work
+    assert threading.active_count() <= threads  # and end with the database
+
+
+async def test_a_sqlite_connection_left_in_a_transaction_is_not_handed_on(tmp_path):
+    pool = ReusingPool(DatabaseURL(f"sqlite:///{tmp_path}/app.db"))
+    connection = await pool.acquire()
+    await connection.execute("BEGIN")
+    await pool.release(connection)
+    fresh = await pool.acquire()
+    assert fresh is not connection and not fresh.in_transaction
+    await pool.release(fresh)
+    assert await pool.acquire() is fresh
+    await pool.release(fresh)
+    await pool.close()
