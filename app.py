@@ -4,11 +4,13 @@
 the local verifier and the console SMS sender.
 """
 
+import socket
 import sys
 import time
 from contextlib import asynccontextmanager
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -75,10 +77,24 @@ def __getattr__(name: str):
 
 def main() -> None:
     settings = _settings()
-    # Several workers each build their own app by import; they share only the database.
-    target = "app:app" if settings.workers > 1 else create_app(settings)
     # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
-    uvicorn.run(target, host=settings.host, port=settings.port, workers=settings.workers, proxy_headers=False)
+    options = {"host": settings.host, "port": settings.port, "proxy_headers": False}
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+    else:
+        _run_workers(uvicorn.Config("app:app", workers=settings.workers, **options))
+
+
+def _run_workers(config: uvicorn.Config) -> None:
+    """Worker processes that each build their own app by import; they share only the database."""
+    bound = config.bind_socket()
+    # uvicorn binds with protocol 0, so asyncio never sets TCP_NODELAY on accepted
+    # connections and each keep-alive answer waits ~40 ms on a delayed ACK (Kludex/uvicorn#3149).
+    listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, bound.detach())
+    try:
+        Multiprocess(config, sockets=[listener]).run()
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":

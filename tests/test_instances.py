@@ -12,10 +12,12 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from fresh_db import fresh_database
 from support import JENNY, SECRET, TOKEN, Phone, Visitor, words
 
@@ -191,3 +193,28 @@ def test_python_app_py_runs_several_workers(tmp_path, database_url):
         assert len(workers) >= 2
     finally:
         server.stop()
+
+
+@pytest.mark.anyio
+async def test_workers_answer_without_waiting_on_delayed_acks(monkeypatch):
+    """Each keep-alive answer would wait ~40 ms with Nagle's algorithm left on."""
+    import app
+
+    handed_over = []
+    monkeypatch.setattr(app, "Multiprocess", lambda config, sockets: SimpleNamespace(run=lambda: handed_over.extend(sockets)))
+    app._run_workers(uvicorn.Config("app:app", host="127.0.0.1", port=0, workers=2, log_config=None))
+    loop = asyncio.get_running_loop()
+    accepted = loop.create_future()
+
+    class Worker(asyncio.Protocol):
+        def connection_made(self, transport):
+            accepted.set_result(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    with handed_over[0] as listener:
+        server = await loop.create_server(Worker, sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        assert await accepted == 1
+        writer.close()
+        server.close()
+        await server.wait_closed()
