@@ -4,14 +4,10 @@ from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
-from phonenumbers.geocoder import country_name_for_number
+
+from components.country_names import NAMES
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
-# Regions phonenumbers has no English name for.
-MISSING_NAMES = {
-    "AC": "Ascension Island", "BL": "Saint Barthélemy", "EH": "Western Sahara",
-    "MF": "Saint Martin", "TA": "Tristan da Cunha", "XK": "Kosovo",
-}
 
 
 @dataclass(frozen=True)
@@ -21,22 +17,16 @@ class Country:
     dial_code: int
 
 
-def _countries() -> list[Country]:
-    countries = []
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        example = phonenumbers.example_number(region)
-        name = (example and country_name_for_number(example, "en")) or MISSING_NAMES[region]
-        countries.append(Country(region, name, phonenumbers.country_code_for_region(region)))
-    return sorted(countries, key=lambda country: country.name)
-
-
-COUNTRIES = _countries()
+COUNTRIES = sorted(
+    (Country(region, NAMES[region], phonenumbers.country_code_for_region(region))
+     for region in phonenumbers.SUPPORTED_REGIONS),
+    key=lambda country: country.name,
+)
 COUNTRY_CODES = frozenset(country.code for country in COUNTRIES)
-_NAMES = {country.code: country.name for country in COUNTRIES}
 
 
 def country_name(code: str) -> str:
-    return _NAMES.get(code, code)
+    return NAMES.get(code, code)
 
 
 class PhoneError(ValueError):

@@ -1,6 +1,9 @@
 """Signing up: the form, its checks, and the move to the code step."""
 
+import phonenumbers
 from support import JENNY, JENNY_E164, words
+
+from components.country_names import NAMES
 
 
 def test_first_visit_shows_the_signup_form(visitor):
@@ -11,6 +14,16 @@ def test_first_visit_shows_the_signup_form(visitor):
     assert 'action="/signup"' in words(page)
     assert '<option value="US" selected>United States (+1)</option>' in words(page)
     assert '<option value="GB">United Kingdom (+44)</option>' in words(page)
+
+
+def test_every_country_phonenumbers_knows_is_listed_by_its_geocoder_name():
+    from phonenumbers.geocoder import country_name_for_number  # 100 MB of data: tests only
+
+    assert set(NAMES) == phonenumbers.SUPPORTED_REGIONS
+    for region, name in NAMES.items():
+        example = phonenumbers.example_number(region)
+        # A few regions have no English name there (Kosovo, Saint Martin, ...): ours are written by hand.
+        assert name == ((example and country_name_for_number(example, "en")) or name), region
 
 
 def test_signup_sends_a_code_and_shows_the_code_step(visitor, phone):
