@@ -1,0 +1,288 @@
+"""The benchmark: complete signup flows against the real server in each set-up,
+beside the reference points that say what the numbers could be.
+
+    .venv/bin/pip install -e '.[test]'       # asyncpg, for the PostgreSQL runs
+    .venv/bin/python bench/run.py            # every scenario, about 6 minutes
+    .venv/bin/python bench/run.py --only sqlite --seconds 10
+
+Each scenario starts `python app.py` on a new database (SQLite file, or a new
+PostgreSQL database, dropped afterwards), warms it up, then runs --concurrency
+visitors doing flows back to back (load.py) while a probe GETs the page ten
+times a second. Prints a Markdown table and the machine it ran on.
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import bcrypt
+import httpx
+from load import STEPS, Tally, drive, page_only, probe, signup_flows
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CORES = os.cpu_count() or 1
+LIMITS_OFF = {  # all the load comes from one address; the limits are tested, not measured
+    "SIGNUPS_PER_ADDRESS_HOUR": "0", "SENDS_PER_ADDRESS_HOUR": "0", "SENDS_PER_MINUTE": "0",
+}
+SERVER_ERRORS = ("database is locked", "Traceback")
+IDENTITY = {"Accept-Encoding": "identity"}  # the bare route does not compress either
+
+
+@dataclass(frozen=True)
+class Scenario:
+    database: str  # sqlite | postgresql
+    workers: int
+    rounds: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.database}, {self.workers} worker{'s' if self.workers > 1 else ''}, bcrypt {self.rounds}"
+
+
+class Server:
+    """A process serving HTTP on a port, its log, and its peak memory (with its workers)."""
+
+    def __init__(self, command: list[str], env: dict[str, str], folder: Path, port: int):
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = folder / f"server-{port}.log"
+        with self.log_path.open("w") as log:
+            self.process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.peak_rss_kib = 0
+        self._sampling = True
+        self._sampler = threading.Thread(target=self._sample_memory, daemon=True)
+
+    def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"server stopped:\n{self.log()}")
+            try:
+                if httpx.get(self.url, timeout=2).status_code == 200:
+                    self._sampler.start()
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise SystemExit(f"server did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self._sampling = False
+        self.process.terminate()
+        self.process.wait(20)
+
+    def _sample_memory(self) -> None:
+        while self._sampling:
+            self.peak_rss_kib = max(self.peak_rss_kib, sum(_rss_kib(pid) for pid in _tree(self.process.pid)))
+            time.sleep(0.2)
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [pid, *(descendant for child in children for descendant in _tree(int(child)))]
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+
+
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe_socket:
+        return probe_socket.getsockname()[1]
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], folder: Path) -> Iterator[Server]:
+    port = _free_port()
+    server = Server(command, {**env, "PORT": str(port)}, folder, port)
+    try:
+        server.wait_until_serving()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def new_database(kind: str, folder: Path, server_url: str) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{folder}/app.db"
+        return
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _admin(server_url: str, statement: str) -> str:
+    connection = await asyncpg.connect(server_url)
+    try:
+        return await connection.fetchval(statement) if statement.startswith("SELECT") else await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def app_env(folder: Path, database_url: str, workers: int, rounds: int) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "APP_SECRET": "bench-" + "s" * 40,
+        "DATABASE_URL": database_url, "WORKERS": str(workers), "BCRYPT_ROUNDS": str(rounds),
+        "SMS_OUTBOX": str(folder / "outbox.jsonl"), **LIMITS_OFF,
+    }
+
+
+async def _load_with_probe(url: str, outbox: Path, concurrency: int, seconds: float) -> tuple[Tally, list[float]]:
+    flows = drive(url, signup_flows(outbox), concurrency, seconds, headers={"HX-Request": "true"})
+    return await asyncio.gather(flows, probe(url, seconds))
+
+
+def run_scenario(scenario: Scenario, args) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        folder = Path(tmp)
+        with new_database(scenario.database, folder, args.postgres) as database_url:
+            env = app_env(folder, database_url, scenario.workers, scenario.rounds)
+            with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
+                tally, probe_samples = asyncio.run(
+                    _load_with_probe(server.url, folder / "outbox.jsonl", args.concurrency, args.seconds))
+            log = server.log()
+    errors = Counter(tally.errors)
+    for marker in SERVER_ERRORS:
+        if log.count(marker):
+            errors[f"server log: {marker}"] += log.count(marker)
+    return {"name": scenario.name, "tally": tally, "probe_p99": _p99(probe_samples),
+            "peak_mib": server.peak_rss_kib / 1024, "errors": errors, "rounds": scenario.rounds}
+
+
+def _p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[98] * 1000 if len(samples) > 1 else float("nan")
+
+
+def bcrypt_rate(rounds: int, seconds: float) -> float:
+    """Hashes per second with one thread per core (bcrypt releases the GIL): the ceiling for signups."""
+    counts = [0] * CORES
+    deadline = time.monotonic() + seconds
+
+    def hash_until_deadline(slot: int) -> None:
+        while time.monotonic() < deadline:
+            bcrypt.hashpw(b"p" * 44, bcrypt.gensalt(rounds))
+            counts[slot] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=hash_until_deadline, args=(slot,)) for slot in range(CORES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def get_ceiling(args) -> list[dict]:
+    """GET / on the app (one worker, SQLite) and on a bare route rendering as many bytes."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        folder = Path(tmp)
+        env = app_env(folder, f"sqlite:///{folder}/app.db", 1, 12)
+        with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
+            size = len(httpx.get(server.url, headers={"Accept-Encoding": "identity"}).content)
+            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, headers=IDENTITY))
+            rows.append({"name": f"GET / on the app ({size:,} bytes)", "tally": tally, "peak_mib": server.peak_rss_kib / 1024})
+        with serving([PYTHON, str(ROOT / "bench" / "bare.py"), "--bytes", str(size)], env, folder) as server:
+            bare_size = len(httpx.get(server.url).content)
+            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, headers=IDENTITY))
+            rows.append({"name": f"GET on a bare Starlette route ({bare_size:,} bytes)", "tally": tally,
+                         "peak_mib": server.peak_rss_kib / 1024})
+    return rows
+
+
+def machine(args) -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    lines = [
+        f"Machine: {CORES} cores ({cpu}), {platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn (h11, asyncio loop)",
+        f"Load: {args.concurrency} concurrent visitors, {args.seconds:g} s measured per scenario after 5 s of "
+        "warm-up, load generator on the same machine",
+        "App: python app.py, APP_ENV=development, local verifier, console SMS, rate limits off, "
+        "BCRYPT_ROUNDS as named",
+    ]
+    if "postgresql" in args.databases:
+        version = asyncio.run(_admin(args.postgres, "SELECT version()"))
+        lines.append(f"PostgreSQL: {version.split(' on ')[0]} on 127.0.0.1")
+    return lines
+
+
+def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: dict[int, float]) -> None:
+    for line in header:
+        print(line)
+    print()
+    steps = " | ".join(f"{step} p50 / p95 / p99 ms" for step in STEPS)
+    print(f"| Scenario | flows/s | of bcrypt ceiling | {steps} | probe GET p99 ms | errors | peak memory |")
+    print("|---|---:|---:|" + "---:|" * len(STEPS) + "---:|---|---:|")
+    for row in flows:
+        tally: Tally = row["tally"]
+        cells = " | ".join(" / ".join(f"{value:.0f}" for value in tally.percentiles(step)) for step in STEPS)
+        share = tally.flows_per_second / rates[row["rounds"]]
+        errors = ", ".join(f"{kind}: {count}" for kind, count in row["errors"].most_common()) or "0"
+        print(f"| {row['name']} | {tally.flows_per_second:.1f} | {share:.0%} | {cells} | "
+              f"{row['probe_p99']:.0f} | {errors} | {row['peak_mib']:.0f} MiB |")
+    print()
+    print("| Reference | rate | p50 / p95 / p99 ms | errors | peak memory |")
+    print("|---|---:|---:|---|---:|")
+    for rounds, rate in sorted(rates.items(), reverse=True):
+        print(f"| bcrypt cost {rounds}, {CORES} threads, no server | {rate:.1f} hashes/s | | | |")
+    for row in gets:
+        tally = row["tally"]
+        latency = " / ".join(f"{value:.1f}" for value in tally.percentiles("page"))
+        errors = sum(tally.errors.values())
+        print(f"| {row['name']} | {tally.flows_per_second:.0f} requests/s | {latency} | {errors} | {row['peak_mib']:.0f} MiB |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=CORES, help="for the several-workers scenarios")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="a server where databases may be created and dropped")
+    args = parser.parse_args()
+    args.databases = [args.only] if args.only else ["sqlite", "postgresql"]
+    header = machine(args)
+    rates = {rounds: bcrypt_rate(rounds, 10) for rounds in (12, 4)}
+    scenarios = [Scenario(database, workers, rounds) for rounds in (12, 4) for database in args.databases
+                 for workers in (1, args.workers)]
+    flows = []
+    for scenario in scenarios:
+        print(f"... {scenario.name}", file=sys.stderr, flush=True)
+        flows.append(run_scenario(scenario, args))
+    gets = get_ceiling(args)
+    print_report(header, flows, gets, rates)
+
+
+if __name__ == "__main__":
+    main()
