@@ -10,10 +10,10 @@ import time
 from contextlib import asynccontextmanager
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.supervisors import Multiprocess
 
 from components.database import connected
 from components.logs import configure_logging, quiet_secret_bearing_loggers

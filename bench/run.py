@@ -140,10 +140,11 @@ def new_database(kind: str, folder: Path, server_url: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
-async def _admin(server_url: str, statement: str) -> str:
+async def _admin(server_url: str, statement: str):
+    """The first value the statement returns, on a connection of its own."""
     connection = await asyncpg.connect(server_url)
     try:
-        return await connection.fetchval(statement) if statement.startswith("SELECT") else await connection.execute(statement)
+        return await connection.fetchval(statement)
     finally:
         await connection.close()
 
@@ -210,7 +211,8 @@ def get_ceiling(args) -> list[dict]:
         with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
             size = len(httpx.get(server.url, headers={"Accept-Encoding": "identity"}).content)
             tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, headers=IDENTITY))
-            rows.append({"name": f"GET / on the app ({size:,} bytes)", "tally": tally, "peak_mib": server.peak_rss_kib / 1024})
+            rows.append({"name": f"GET / on the app ({size:,} bytes)", "tally": tally,
+                         "peak_mib": server.peak_rss_kib / 1024})
         with serving([PYTHON, str(ROOT / "bench" / "bare.py"), "--bytes", str(size)], env, folder) as server:
             bare_size = len(httpx.get(server.url).content)
             tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, headers=IDENTITY))
@@ -259,7 +261,8 @@ def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: 
         tally = row["tally"]
         latency = " / ".join(f"{value:.1f}" for value in tally.percentiles("page"))
         errors = sum(tally.errors.values())
-        print(f"| {row['name']} | {tally.flows_per_second:.0f} requests/s | {latency} | {errors} | {row['peak_mib']:.0f} MiB |")
+        print(f"| {row['name']} | {tally.flows_per_second:.0f} requests/s | {latency} | {errors} | "
+              f"{row['peak_mib']:.0f} MiB |")
 
 
 def main() -> None:

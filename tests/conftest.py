@@ -1,5 +1,6 @@
 """An app per test (a database of its own: SQLite, or PostgreSQL with
-TEST_DATABASE_URL; console outbox in tmp; cheap bcrypt) and visitors that act like people: sign up, read the text, type the code."""
+TEST_DATABASE_URL; console outbox in tmp; cheap bcrypt) and visitors that act
+like people: sign up, read the text, type the code."""
 
 import threading
 from dataclasses import replace
@@ -8,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from fresh_db import fresh_database
 from fake_providers import FakeProviders
+from fresh_db import fresh_database
 from starlette.testclient import TestClient
 from support import SECRET, Clock, Phone, Phones, Visitor, browser
 

@@ -201,7 +201,10 @@ async def test_workers_answer_without_waiting_on_delayed_acks(monkeypatch):
     import app
 
     handed_over = []
-    monkeypatch.setattr(app, "Multiprocess", lambda config, sockets: SimpleNamespace(run=lambda: handed_over.extend(sockets)))
+    def supervisor(config, sockets):
+        return SimpleNamespace(run=lambda: handed_over.extend(sockets))
+
+    monkeypatch.setattr(app, "Multiprocess", supervisor)
     app._run_workers(uvicorn.Config("app:app", host="127.0.0.1", port=0, workers=2, log_config=None))
     loop = asyncio.get_running_loop()
     accepted = loop.create_future()

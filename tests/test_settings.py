@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def environment(monkeypatch, tmp_path):
     """A clean environment in an empty folder (no .env, no var/)."""
     for name in list(os.environ):
-        if name.startswith(("APP_", "DATABASE_", "VERIFY_", "SMS_", "TWILIO_", "AUTHY_", "BCRYPT_")) or name in ("PORT", "WORKERS"):
+        prefixes = ("APP_", "DATABASE_", "VERIFY_", "SMS_", "TWILIO_", "AUTHY_", "BCRYPT_")
+        if name.startswith(prefixes) or name in ("PORT", "WORKERS"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return monkeypatch
