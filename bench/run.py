@@ -28,11 +28,13 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 import asyncpg
 import bcrypt
 import httpx
+import uvicorn
 from load import STEPS, Tally, drive, page_only, probe, signup_flows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,7 +228,8 @@ def machine(args) -> list[str]:
                 if line.startswith("model name")), platform.processor())
     lines = [
         f"Machine: {CORES} cores ({cpu}), {platform.system()} {platform.release()}",
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn (h11, asyncio loop)",
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__} "
+        f"({'httptools' if find_spec('httptools') else 'h11'}, {'uvloop' if find_spec('uvloop') else 'asyncio'} loop)",
         f"Load: {args.concurrency} concurrent visitors, {args.seconds:g} s measured per scenario after 5 s of "
         "warm-up, load generator on the same machine",
         "App: python app.py, APP_ENV=development, local verifier, console SMS, rate limits off, "

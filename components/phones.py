@@ -17,16 +17,17 @@ class Country:
     dial_code: int
 
 
+def country_name(code: str) -> str:
+    """A region newer than our table shows its code rather than stopping start-up."""
+    return NAMES.get(code, code)
+
+
 COUNTRIES = sorted(
-    (Country(region, NAMES[region], phonenumbers.country_code_for_region(region))
+    (Country(region, country_name(region), phonenumbers.country_code_for_region(region))
      for region in phonenumbers.SUPPORTED_REGIONS),
     key=lambda country: country.name,
 )
 COUNTRY_CODES = frozenset(country.code for country in COUNTRIES)
-
-
-def country_name(code: str) -> str:
-    return NAMES.get(code, code)
 
 
 class PhoneError(ValueError):
