@@ -15,14 +15,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.supervisors import Multiprocess
 
-from components.database import connected
 from components.logs import configure_logging, quiet_secret_bearing_loggers
-from components.security import BodyLimit, GzipReads, SecurityHeaders
-from components.services import build_services, http_client
+from components.providers.factory import http_client
+from components.providers.interface import SmsSender
+from components.services import build_services
 from components.settings import Settings, SettingsError, load_settings
-from components.sms import SmsSender
-from routes import assets, code, page, signin, signup
-from routes._render import EXCEPTION_HANDLERS
+from components.storage.database import connected
+from components.web.middleware import BodyLimit, GzipReads, SecurityHeaders
+from routes import account, assets, code, number, page, signin, signup
+from routes.errors import EXCEPTION_HANDLERS
 
 
 def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
     ]
     return Starlette(
         routes=[
-            *page.routes, *signup.routes, *code.routes, *signin.routes, *assets.routes,
+            *page.routes, *signup.routes, *code.routes, *number.routes, *account.routes, *signin.routes,
+            *assets.routes,
         ],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,

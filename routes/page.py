@@ -1,15 +1,15 @@
-"""The one page: whatever step this visitor is at."""
+"""GET /: the step this visitor is at (routes/steps.py says which)."""
 
 from starlette.requests import Request
 from starlette.routing import Route
 
-from components.results import Notice
-from routes._render import render
+from components.flows.results import Notice
+from routes.render import show_current
 
 
 async def home(request: Request):
     flash = request.session.pop("flash", None)  # left by the last no-JS post
-    return await render(request, notice=Notice(**flash) if flash else None)
+    return await show_current(request, Notice(**flash) if flash else None)
 
 
 routes = [Route("/", home, methods=["GET"])]

@@ -1,33 +1,26 @@
-"""Step 1: the signup form (also where a pending signup corrects its number)."""
+"""The signup step: the form that creates an account (or resumes one) and sends the first code."""
 
 from starlette.requests import Request
 from starlette.routing import Route
 
-from components.forms import Invalid, kept_values, read_phone, read_signup
-from components.results import Notice, Success
-from components.signup import set_number, sign_up
-from routes._http import checked_form, origin, services, session_user
-from routes._render import invalid, respond
+from components.flows import signup
+from components.flows.results import Notice, Success
+from components.forms import Invalid, kept_values, read_signup
+from routes.incoming import checked_form, origin, services, session_user
+from routes.render import invalid, moved_on, respond
 
 
-async def submit(request: Request):
+async def sign_up(request: Request):
     form = await checked_form(request)
     app = services(request)
-    default_country, allowed = app.settings.default_country, app.settings.allowed_countries
     user = await session_user(request)
     if user and user.verified:
-        return await respond(request, Success(user, Notice("Your account is already verified.")))
-    if user and request.session.get("changing_number"):
-        phone = read_phone(form, default_country, allowed)
-        if isinstance(phone, Invalid):
-            return await invalid(request, phone, step="number")
-        result = await set_number(app, user, phone, origin(request))
-        return await respond(request, result, step="number", values=kept_values(form, default_country))
-    details = read_signup(form, default_country, allowed)
+        return await moved_on(request, Success(user, Notice("Your account is already verified.")))
+    details = read_signup(form, app.settings.default_country, app.settings.allowed_countries)
     if isinstance(details, Invalid):
-        return await invalid(request, details, step="signup")
-    result = await sign_up(app, details, origin(request))
-    return await respond(request, result, step="signup", values=kept_values(form, default_country))
+        return await invalid(request, details)
+    result = await signup.sign_up(app, details, origin(request))
+    return await respond(request, result, values=kept_values(form, app.settings.default_country))
 
 
-routes = [Route("/signup", submit, methods=["POST"])]
+routes = [Route("/signup", sign_up, methods=["POST"])]

@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from fake_providers import FakeProviders
+from providers.fake import FakeProviders
 from fresh_db import fresh_database
 from starlette.testclient import TestClient
-from support import SECRET, Clock, Phone, Phones, Visitor, browser
+from support import SECRET, Clock, Delivered, Outbox, Visitor, browser
 
 from app import create_app
-from components.database import connected
+from components.storage.database import connected
 from components.services import build_services
 from components.settings import Settings
 
@@ -51,10 +51,10 @@ async def db(settings):
 
 
 @pytest.fixture
-async def services(settings, db, phone, clock):
+async def services(settings, db, outbox, clock):
     """The app's services without HTTP, for tests of the flow's rules."""
     async with httpx.AsyncClient() as client:
-        yield build_services(settings, db, client, sender=phone, clock=clock)
+        yield build_services(settings, db, client, sender=outbox, clock=clock)
 
 
 @pytest.fixture
@@ -63,13 +63,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def phone(settings) -> Phone:
-    return Phone(Path(settings.sms_outbox))
+def outbox(settings) -> Outbox:
+    return Outbox(Path(settings.sms_outbox))
 
 
 @pytest.fixture
-def app(settings, phone, clock):
-    return create_app(settings, sender=phone, clock=clock)
+def app(settings, outbox, clock):
+    return create_app(settings, sender=outbox, clock=clock)
 
 
 @pytest.fixture
@@ -106,9 +106,9 @@ def plain_visitor(new_visitor) -> Visitor:
 
 
 @pytest.fixture
-def verified(htmx_visitor, phone) -> Visitor:
+def verified(htmx_visitor, outbox) -> Visitor:
     htmx_visitor.sign_up()
-    htmx_visitor.enter_code(phone.last_code())
+    htmx_visitor.enter_code(outbox.last_code())
     return htmx_visitor
 
 
@@ -153,6 +153,6 @@ def provider_settings(settings, fake_server, fake):
 
 
 @pytest.fixture
-def phones(provider_settings, fake):
+def delivered(provider_settings, fake):
     """Codes and texts wherever they went: the console outbox or the fake providers."""
-    return Phones(Path(provider_settings.sms_outbox), fake)
+    return Delivered(Path(provider_settings.sms_outbox), fake)

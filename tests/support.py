@@ -1,5 +1,5 @@
-"""What the tests share: a test user, a hand-moved clock, a phone that can fail,
-and a visitor that acts like a person in a browser."""
+"""What the tests share: a test user, a hand-moved clock, an outbox whose sender
+can fail, and a visitor that acts like a person in a browser."""
 
 import asyncio
 import html
@@ -9,7 +9,8 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from components.sms import ConsoleSender, Message, SendFailed
+from components.providers.console import ConsoleSender
+from components.providers.interface import Message, SendFailed
 
 SECRET = "test-secret-" + "x" * 40
 JENNY = {
@@ -41,8 +42,9 @@ class Clock:
         self.now += seconds
 
 
-class Phone:
-    """The console sender, with switches to make it fail or hang like a real provider can."""
+class Outbox:
+    """The console sender and the outbox it writes, with switches to make sending
+    fail or hang as a real provider can."""
 
     def __init__(self, outbox: Path):
         self.outbox = outbox
@@ -114,7 +116,10 @@ class Visitor:
         return self.post("/code/resend", {"channel": channel})
 
     def change_number(self):
-        return self.post("/code/change-number")
+        return self.post("/number/change")
+
+    def set_number(self, phone: str, country: str = "US"):
+        return self.post("/number", {"country": country, "phone": phone})
 
     def sign_in(self, email: str = JENNY["email"], password: str = JENNY["password"]):
         return self.post("/signin", {"email": email, "password": password})
@@ -134,8 +139,8 @@ def browser(running: TestClient, address: str = "203.0.113.10") -> TestClient:
     return client
 
 
-class Phones:
-    """Whatever reached a phone: the console outbox or the fake's deliveries."""
+class Delivered:
+    """Whatever reached a phone: the console outbox or the fake providers' deliveries."""
 
     def __init__(self, outbox: Path, fake):
         self.outbox = outbox

@@ -9,11 +9,11 @@ from starlette.testclient import TestClient
 from support import JENNY, JENNY_E164, Visitor, browser, words
 
 from app import create_app
-from components.checking import check_code
+from components.flows.checking import check_code
 from components.forms import read_signup
-from components.local_verifier import LocalVerifier
-from components.sending import resend
-from components.signup import sign_up
+from components.providers.local import LocalVerifier
+from components.flows.sending import resend
+from components.flows.signup import sign_up
 
 WRONG = "0000000"  # seven digits: never a six-digit code
 
@@ -56,7 +56,7 @@ def _check_counter(monkeypatch, verify: str, fake) -> callable:
 
 
 @pytest.mark.parametrize("verify", ["local", "twilio-verify", "authy"])
-def test_a_thousand_wrong_codes_reach_the_check_twenty_times_then_lock(start, fake, phones, clock, monkeypatch, verify):
+def test_a_thousand_wrong_codes_reach_the_check_twenty_times_then_lock(start, fake, delivered, clock, monkeypatch, verify):
     checks = _check_counter(monkeypatch, verify, fake)
     visitor = start(verify)
     visitor.sign_up()
@@ -69,14 +69,14 @@ def test_a_thousand_wrong_codes_reach_the_check_twenty_times_then_lock(start, fa
             visitor.resend()
     assert checks() == 20  # 4 codes x 5 tries, then the account locks
     assert answers.count(429) >= 1000 - 20 - 4
-    locked = visitor.enter_code(phones.last_code())
+    locked = visitor.enter_code(delivered.last_code())
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 3500
     assert "Try again in 60 minutes" in words(locked)
     assert checks() == 20  # the right code did not even reach the check
     clock.advance(3601)  # the lock is over; so is the idle session
     assert visitor.sign_in().context["step"] == "code"
     visitor.resend()
-    assert visitor.enter_code(phones.last_code()).context["step"] == "done"
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
 
 def test_signups_from_one_address_stop_at_ten_an_hour(start, fake):
@@ -135,11 +135,11 @@ def test_numbers_outside_the_allowed_countries_never_reach_a_provider(start, fak
 
 
 @pytest.mark.anyio
-async def test_fifty_signups_with_one_email_make_one_account(services, phone):
+async def test_fifty_signups_with_one_email_make_one_account(services, outbox):
     details = read_signup(JENNY, "US")
     results = await asyncio.gather(*(sign_up(services, details, f"10.0.0.{n}") for n in range(50)))
     assert {result.user.id for result in results} == {results[0].user.id}
-    assert len(phone.messages()) == 1
+    assert len(outbox.messages()) == 1
 
 
 @pytest.mark.anyio
@@ -150,19 +150,19 @@ async def test_the_last_signup_slot_of_an_address_goes_to_one_request(services):
 
 
 @pytest.mark.anyio
-async def test_twenty_resends_at_once_send_one_code(services, phone, clock):
+async def test_twenty_resends_at_once_send_one_code(services, outbox, clock):
     first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
     clock.advance(30)
     results = await asyncio.gather(*(resend(services, first.user, "sms", "10.0.0.1") for _ in range(20)))
-    assert len(phone.messages()) == 2
+    assert len(outbox.messages()) == 2
     assert sum(1 for result in results if getattr(result, "retry_after", None)) == 19
 
 
 @pytest.mark.anyio
-async def test_racing_guesses_cannot_pass_five_tries(services, phone, monkeypatch):
+async def test_racing_guesses_cannot_pass_five_tries(services, outbox, monkeypatch):
     first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
     checks = _local_checks(monkeypatch)
-    wrong = f"{(int(phone.last_code()) + 1) % 10**6:06d}"
+    wrong = f"{(int(outbox.last_code()) + 1) % 10**6:06d}"
     await asyncio.gather(*(check_code(services, first.user, wrong) for _ in range(40)))
     assert checks() == 5
 

@@ -3,49 +3,49 @@
 from support import JENNY_E164, words
 
 
-def test_the_right_code_verifies_and_sends_a_confirmation(visitor, phone):
+def test_the_right_code_verifies_and_sends_a_confirmation(visitor, outbox):
     visitor.sign_up()
-    page = visitor.enter_code(phone.last_code())
+    page = visitor.enter_code(outbox.last_code())
     assert page.status_code == 200
-    assert page.context["step"] == "done"
+    assert page.context["step"] == "account"
     assert "Hi there Jenny Tutone!" in words(page)
     assert "+1 •••-•••-5309" in words(page)
     assert "We sent you a text to confirm." in words(page)
-    confirmation = phone.messages(JENNY_E164)[-1]
+    confirmation = outbox.messages(JENNY_E164)[-1]
     assert confirmation["body"] == "Your Account Verification account is verified. Welcome aboard!"
 
 
-def test_a_pasted_code_with_spaces_or_dashes_is_accepted(htmx_visitor, phone):
+def test_a_pasted_code_with_spaces_or_dashes_is_accepted(htmx_visitor, outbox):
     htmx_visitor.sign_up()
-    code = phone.last_code()
+    code = outbox.last_code()
     page = htmx_visitor.enter_code(f" {code[:3]} - {code[3:]} ")
-    assert page.context["step"] == "done"
+    assert page.context["step"] == "account"
 
 
-def test_a_wrong_code_keeps_the_step_and_says_how_many_tries_are_left(visitor, phone):
+def test_a_wrong_code_keeps_the_step_and_says_how_many_tries_are_left(visitor, outbox):
     visitor.sign_up()
-    right = phone.last_code()
+    right = outbox.last_code()
     wrong = "000000" if right != "000000" else "111111"
     page = visitor.enter_code(wrong)
     assert page.status_code == 422
     assert page.context["step"] == "code"
     assert page.context["errors"] == {"code": "That code is not right. 4 attempts left."}
     assert 'aria-invalid="true"' in words(page)
-    assert visitor.enter_code(right).context["step"] == "done"
+    assert visitor.enter_code(right).context["step"] == "account"
 
 
-def test_something_that_is_not_a_code_is_refused_without_using_a_try(htmx_visitor, phone):
+def test_something_that_is_not_a_code_is_refused_without_using_a_try(htmx_visitor, outbox):
     htmx_visitor.sign_up()
     page = htmx_visitor.enter_code("12ab")
     assert page.status_code == 422
     assert page.context["errors"] == {"code": "Enter the code from the text message, in digits"}
-    page = htmx_visitor.enter_code("999999" if phone.last_code() != "999999" else "888888")
+    page = htmx_visitor.enter_code("999999" if outbox.last_code() != "999999" else "888888")
     assert "4 attempts left" in words(page)
 
 
-def test_five_wrong_codes_kill_the_code_even_for_the_right_one(htmx_visitor, phone):
+def test_five_wrong_codes_kill_the_code_even_for_the_right_one(htmx_visitor, outbox):
     htmx_visitor.sign_up()
-    right = phone.last_code()
+    right = outbox.last_code()
     wrong = "000000" if right != "000000" else "111111"
     answers = [htmx_visitor.enter_code(wrong).context["errors"]["code"] for _ in range(5)]
     assert answers[3] == "That code is not right. 1 attempt left."
@@ -56,21 +56,21 @@ def test_five_wrong_codes_kill_the_code_even_for_the_right_one(htmx_visitor, pho
     assert 'action="/code/resend"' in words(page)
 
 
-def test_a_code_expires_after_ten_minutes(visitor, phone, clock):
+def test_a_code_expires_after_ten_minutes(visitor, outbox, clock):
     visitor.sign_up()
     clock.advance(601)
-    page = visitor.enter_code(phone.last_code())
+    page = visitor.enter_code(outbox.last_code())
     assert page.status_code == 422
     assert page.context["errors"] == {"code": "This code has expired or was replaced. Ask for a new code below."}
 
 
-def test_a_code_still_works_just_before_it_expires(htmx_visitor, phone, clock):
+def test_a_code_still_works_just_before_it_expires(htmx_visitor, outbox, clock):
     htmx_visitor.sign_up()
     clock.advance(599)
-    assert htmx_visitor.enter_code(phone.last_code()).context["step"] == "done"
+    assert htmx_visitor.enter_code(outbox.last_code()).context["step"] == "account"
 
 
-def test_the_code_step_survives_a_reload(visitor, phone):
+def test_the_code_step_survives_a_reload(visitor, outbox):
     visitor.sign_up()
     page = visitor.open()
     assert page.context["step"] == "code"

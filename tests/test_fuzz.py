@@ -12,7 +12,8 @@ FORMS = {
     "/signup": ["name", "email", "password", "country", "phone"],
     "/code": ["code"],
     "/code/resend": ["channel"],
-    "/code/change-number": [],
+    "/number/change": [],
+    "/number": ["country", "phone"],
     "/signin": ["email", "password"],
     "/signout": [],
 }

@@ -11,14 +11,14 @@ import pytest
 from support import JENNY, words
 
 from components.passwords import Passwords
-from components.security import client_address
+from components.web.addresses import client_address
 
 
 def test_an_idle_session_ends(verified, clock):
     clock.advance(3599)
-    assert verified.open().context["step"] == "done"  # activity keeps it alive
+    assert verified.open().context["step"] == "account"  # activity keeps it alive
     clock.advance(3599)
-    assert verified.open().context["step"] == "done"
+    assert verified.open().context["step"] == "account"
     clock.advance(3601)
     assert verified.open().context["step"] == "signup"
 
@@ -44,15 +44,15 @@ def test_sign_in_issues_a_new_session(verified, new_visitor):
     before = other.session()
     other.sign_in()
     assert other.session() != before
-    assert other.open().context["step"] == "done"
+    assert other.open().context["step"] == "account"
 
 
 @pytest.mark.parametrize("password", ["password1", "iloveyou", "PASSWORD", "qwertyuiop", "12345678"])
-def test_common_passwords_are_refused(htmx_visitor, phone, password):
+def test_common_passwords_are_refused(htmx_visitor, outbox, password):
     page = htmx_visitor.sign_up(password=password)
     assert page.status_code == 422
     assert "one of the most common ones" in page.context["errors"]["password"]
-    assert phone.messages() == []
+    assert outbox.messages() == []
 
 
 def test_long_passphrases_are_welcome(htmx_visitor):
@@ -60,13 +60,13 @@ def test_long_passphrases_are_welcome(htmx_visitor):
     assert page.context["step"] == "code"
 
 
-def test_an_unfinished_signup_releases_its_email_after_a_day(htmx_visitor, new_visitor, phone, clock):
+def test_an_unfinished_signup_releases_its_email_after_a_day(htmx_visitor, new_visitor, outbox, clock):
     htmx_visitor.sign_up()
     clock.advance(24 * 3600 + 1)
     newcomer = new_visitor()
     page = newcomer.sign_up(password="a completely different password", phone="+1 415 555 2671")
     assert page.context["step"] == "code"
-    assert newcomer.enter_code(phone.last_code("+14155552671")).context["step"] == "done"
+    assert newcomer.enter_code(outbox.last_code("+14155552671")).context["step"] == "account"
     assert htmx_visitor.open().context["step"] == "signup"
 
 

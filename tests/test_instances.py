@@ -19,9 +19,9 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from fresh_db import fresh_database
-from support import JENNY, SECRET, TOKEN, Phone, Visitor, words
+from support import JENNY, SECRET, TOKEN, Outbox, Visitor, words
 
-from components.database import connected, users
+from components.storage.database import connected, users
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,10 +78,10 @@ def running(folder: Path, env: dict[str, str], count: int) -> Iterator[list[Inst
 
 
 class Cluster:
-    def __init__(self, instances: list[Instance], database_url: str, phone: Phone):
+    def __init__(self, instances: list[Instance], database_url: str, outbox: Outbox):
         self.urls = [instance.url for instance in instances]
         self.database_url = database_url
-        self.phone = phone
+        self.outbox = outbox
         self.clients: list[httpx.Client] = []
 
     def visitor(self, address: str) -> tuple[Visitor, list[str]]:
@@ -124,7 +124,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             "BCRYPT_ROUNDS": "4", "TRUSTED_PROXIES": "127.0.0.1",
         }
         with running(folder, env, count=2) as instances:
-            cluster = Cluster(instances, database_url, Phone(folder / "outbox.jsonl"))
+            cluster = Cluster(instances, database_url, Outbox(folder / "outbox.jsonl"))
             yield cluster
             for client in cluster.clients:
                 client.close()
@@ -133,7 +133,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
 def test_one_signup_goes_from_instance_to_instance(cluster):
     visitor, served = cluster.visitor("198.51.100.1")
     visitor.sign_up(email="roaming@example.com", phone="(201) 555-0101")
-    page = visitor.enter_code(cluster.phone.last_code("+12015550101"))
+    page = visitor.enter_code(cluster.outbox.last_code("+12015550101"))
     assert "Your account is verified" in words(page)
     assert "Jenny Tutone" in words(visitor.open())
     assert len(set(served)) == 2 and len(served) == 4
@@ -149,7 +149,7 @@ def test_signups_per_address_count_on_both_instances(cluster):
 def test_wrong_tries_count_on_both_instances(cluster):
     visitor, served = cluster.visitor("198.51.100.3")
     visitor.sign_up(email="guesser@example.com", phone="(201) 555-0301")
-    code = cluster.phone.last_code("+12015550301")
+    code = cluster.outbox.last_code("+12015550301")
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
         visitor.enter_code(wrong)
@@ -172,7 +172,7 @@ async def test_fifty_signups_with_one_email_on_both_instances_make_one_account(c
     everyone_has_the_form = asyncio.Barrier(50)
     assert await asyncio.gather(*(sign_up(n) for n in range(50))) == [200] * 50
     assert await cluster.accounts("crowd@example.com") == 1
-    assert len(cluster.phone.messages("+12015550401")) == 1
+    assert len(cluster.outbox.messages("+12015550401")) == 1
 
 
 
@@ -188,7 +188,7 @@ def test_python_app_py_runs_several_workers(tmp_path, database_url):
         with httpx.Client(base_url=server.url) as client:
             visitor = Visitor(client, htmx=True)
             visitor.sign_up()
-            page = visitor.enter_code(Phone(tmp_path / "outbox.jsonl").last_code())
+            page = visitor.enter_code(Outbox(tmp_path / "outbox.jsonl").last_code())
         assert "Your account is verified" in words(page)
         assert len(workers) >= 2
     finally:

@@ -21,20 +21,20 @@ def test_vendored_htmx_is_the_pinned_release():
     assert hashlib.sha256((STATIC / "htmx-2.0.11.min.js").read_bytes()).hexdigest() == HTMX_SHA256
 
 
-def _every_step(visitor, phone):
+def _every_step(visitor, outbox):
     yield visitor.open()
     yield visitor.sign_up(email="bad")
     yield visitor.open("/signin")
     visitor.open()
     yield visitor.sign_up()
-    yield visitor.enter_code("000001" if phone.last_code() != "000001" else "000002")
+    yield visitor.enter_code("000001" if outbox.last_code() != "000001" else "000002")
     yield visitor.change_number()
-    visitor.post("/signup", {"country": "US", "phone": "415 555 2671"})
-    yield visitor.enter_code(phone.last_code("+14155552671"))
+    visitor.set_number("415 555 2671")
+    yield visitor.enter_code(outbox.last_code("+14155552671"))
 
 
-def test_pages_have_no_inline_script_or_style_and_send_security_headers(plain_visitor, phone):
-    for page in _every_step(plain_visitor, phone):
+def test_pages_have_no_inline_script_or_style_and_send_security_headers(plain_visitor, outbox):
+    for page in _every_step(plain_visitor, outbox):
         assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
         assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
         assert page.headers["X-Content-Type-Options"] == "nosniff"
@@ -45,8 +45,8 @@ def test_pages_have_no_inline_script_or_style_and_send_security_headers(plain_vi
         assert '<div id="status" class="visually-hidden" role="status" aria-live="polite">' in page.text
 
 
-def test_every_form_posts_without_javascript_and_carries_the_token(plain_visitor, phone):
-    for page in _every_step(plain_visitor, phone):
+def test_every_form_posts_without_javascript_and_carries_the_token(plain_visitor, outbox):
+    for page in _every_step(plain_visitor, outbox):
         forms = re.findall(r"<form\b[^>]*>", page.text)
         assert forms
         for form in forms:
@@ -67,10 +67,10 @@ def test_routes_answer_only_the_methods_they_need(plain_visitor, method, path):
     assert plain_visitor.client.request(method, path).status_code == 405
 
 
-def test_a_huge_form_is_refused_without_an_error(plain_visitor, phone):
+def test_a_huge_form_is_refused_without_an_error(plain_visitor, outbox):
     answer = plain_visitor.client.post("/signup", data={"csrf_token": plain_visitor.token, "name": "x" * 10_000})
     assert answer.status_code == 413
-    assert phone.messages() == [] and plain_visitor.open().context["step"] == "signup"
+    assert outbox.messages() == [] and plain_visitor.open().context["step"] == "signup"
 
 
 def test_static_files_are_served(plain_visitor):
@@ -106,13 +106,13 @@ def _every_kind_of_answer(client, token: str):
     yield client.delete("/")
     yield client.post("/signup", data={"csrf_token": "wrong"})
     yield client.post("/signup", data={"csrf_token": token, "name": "x" * 20_000})
-    for action in ("/signup", "/code", "/code/resend", "/code/change-number", "/signin", "/signout"):
+    for action in ("/signup", "/code", "/code/resend", "/number/change", "/number", "/signin", "/signout"):
         yield client.post(action, data={"csrf_token": token})
 
 
 @pytest.mark.parametrize("environment", ["development", "production"])
-def test_every_answer_carries_the_security_headers(settings, phone, clock, environment):
-    app = create_app(replace(settings, app_env=environment), sender=phone, clock=clock)
+def test_every_answer_carries_the_security_headers(settings, outbox, clock, environment):
+    app = create_app(replace(settings, app_env=environment), sender=outbox, clock=clock)
     with TestClient(app, base_url="https://testserver") as client:
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
         statuses = set()
@@ -125,8 +125,8 @@ def test_every_answer_carries_the_security_headers(settings, phone, clock, envir
         assert {200, 403, 404, 405, 413, 422} <= statuses
 
 
-def test_production_cookie_is_host_prefixed_and_secure(settings, phone, clock):
-    app = create_app(replace(settings, app_env="production"), sender=phone, clock=clock)
+def test_production_cookie_is_host_prefixed_and_secure(settings, outbox, clock):
+    app = create_app(replace(settings, app_env="production"), sender=outbox, clock=clock)
     with TestClient(app, base_url="https://testserver") as client:
         cookie = client.get("/").headers["set-cookie"].lower()
     assert cookie.startswith("__host-session=")

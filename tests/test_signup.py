@@ -26,15 +26,15 @@ def test_every_country_phonenumbers_knows_is_listed_by_its_geocoder_name():
         assert name == ((example and country_name_for_number(example, "en")) or name), region
 
 
-def test_signup_sends_a_code_and_shows_the_code_step(visitor, phone):
+def test_signup_sends_a_code_and_shows_the_code_step(visitor, outbox):
     page = visitor.sign_up()
     assert page.status_code == 200
     assert page.context["step"] == "code"
     assert "We sent a code to <strong class=\"nowrap\">+1 •••-•••-5309</strong>" in words(page)
     assert 'inputmode="numeric"' in words(page) and 'autocomplete="one-time-code"' in words(page)
-    [sms] = phone.messages(JENNY_E164)
+    [sms] = outbox.messages(JENNY_E164)
     assert sms["body"].startswith("Your Account Verification verification code is ")
-    assert sms["body"].splitlines()[-1] == f"@localhost #{phone.last_code()}"
+    assert sms["body"].splitlines()[-1] == f"@localhost #{outbox.last_code()}"
 
 
 def test_htmx_gets_a_fragment_and_plain_posts_get_303_then_the_page(new_visitor):
@@ -55,7 +55,7 @@ def test_htmx_gets_a_fragment_and_plain_posts_get_303_then_the_page(new_visitor)
     assert "Check your messages for the code." in words(page)
 
 
-def test_validation_errors_keep_the_values_but_never_the_password(visitor, phone):
+def test_validation_errors_keep_the_values_but_never_the_password(visitor, outbox):
     page = visitor.sign_up(name=" ", email="not-an-email", phone="123")
     assert page.status_code == 422
     assert page.template.name == ("fragment.html" if visitor.htmx else "page.html")
@@ -68,7 +68,7 @@ def test_validation_errors_keep_the_values_but_never_the_password(visitor, phone
     assert 'value="not-an-email"' in words(page) and 'value="123"' in words(page)
     assert JENNY["password"] not in words(page)
     assert 'id="name" name="name" type="text" value="" aria-describedby="name-error" aria-invalid="true" autofocus' in words(page)
-    assert phone.messages() == []
+    assert outbox.messages() == []
 
 
 def test_short_password_is_refused(visitor):
@@ -78,20 +78,20 @@ def test_short_password_is_refused(visitor):
     assert 'autofocus' in words(page).split('id="password"')[1].split(">")[0]
 
 
-def test_landline_is_refused_before_any_code_is_sent(visitor, phone):
+def test_landline_is_refused_before_any_code_is_sent(visitor, outbox):
     page = visitor.sign_up(country="GB", phone="020 7946 0958")
     assert page.status_code == 422
     assert page.context["errors"]["phone"] == "Enter a mobile number that can receive text messages"
-    assert phone.messages() == []
+    assert outbox.messages() == []
 
 
-def test_international_number_wins_over_the_country_select(visitor, phone):
+def test_international_number_wins_over_the_country_select(visitor, outbox):
     visitor.sign_up(country="US", phone="+44 7400 123456")
-    assert phone.messages("+447400123456")
+    assert outbox.messages("+447400123456")
     assert "+44 •••• ••3456" in visitor.open().text
 
 
-def test_email_is_trimmed_and_its_domain_lower_cased(htmx_visitor, new_visitor, phone):
+def test_email_is_trimmed_and_its_domain_lower_cased(htmx_visitor, new_visitor, outbox):
     htmx_visitor.sign_up(email="  Jenny.T@Example.COM ")
     other = new_visitor()
     page = other.sign_up(email="Jenny.T@example.com", password="a different password")
@@ -99,23 +99,23 @@ def test_email_is_trimmed_and_its_domain_lower_cased(htmx_visitor, new_visitor, 
     assert "waiting for its code" in page.context["errors"]["password"]
 
 
-def test_a_verified_email_is_already_registered(verified, new_visitor, phone):
+def test_a_verified_email_is_already_registered(verified, new_visitor, outbox):
     other = new_visitor()
     page = other.sign_up(phone="+1 415 555 2671")
     assert page.status_code == 422
     assert page.context["errors"] == {"email": "This email is already registered. Sign in instead."}
-    assert phone.messages("+14155552671") == []
+    assert outbox.messages("+14155552671") == []
     assert 'value="Jenny Tutone"' in words(page)
 
 
-def test_signing_up_again_with_the_right_password_resumes_with_the_new_number(htmx_visitor, new_visitor, phone):
+def test_signing_up_again_with_the_right_password_resumes_with_the_new_number(htmx_visitor, new_visitor, outbox):
     htmx_visitor.sign_up()
     elsewhere = new_visitor()
     page = elsewhere.sign_up(phone="+1 415 555 2671")
     assert page.context["step"] == "code"
     assert "+1 •••-•••-2671" in words(page)
-    page = elsewhere.enter_code(phone.last_code("+14155552671"))
-    assert page.context["step"] == "done"
+    page = elsewhere.enter_code(outbox.last_code("+14155552671"))
+    assert page.context["step"] == "account"
     assert "Hi there Jenny Tutone!" in words(page)
 
 

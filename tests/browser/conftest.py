@@ -10,7 +10,7 @@ import pytest
 import uvicorn
 from browsing import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from fresh_db import fresh_database
-from support import JENNY, SECRET, Phone
+from support import JENNY, SECRET, Outbox
 
 from app import create_app
 from components.settings import Settings
@@ -29,12 +29,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 class LiveApp:
-    def __init__(self, url: str, phone: Phone):
+    def __init__(self, url: str, outbox: Outbox):
         self.url = url
-        self.phone = phone
+        self.outbox = outbox
 
     def code_for(self, e164: str) -> str:
-        return self.phone.last_code(e164)
+        return self.outbox.last_code(e164)
 
 
 @pytest.fixture(scope="session")
@@ -48,23 +48,23 @@ def live(tmp_path_factory):
             sends_per_number_hour=0, sends_per_number_day=0, sends_per_address_hour=0,
             signups_per_address_hour=0, sends_per_minute=0, send_timeout_seconds=5,
         )
-        phone = Phone(Path(settings.sms_outbox))
+        outbox = Outbox(Path(settings.sms_outbox))
         server = uvicorn.Server(uvicorn.Config(
-            create_app(settings, sender=phone), host="127.0.0.1", port=0, log_level="warning",
+            create_app(settings, sender=outbox), host="127.0.0.1", port=0, log_level="warning",
         ))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started:
             threading.Event().wait(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
-        yield LiveApp(f"http://127.0.0.1:{port}", phone)
+        yield LiveApp(f"http://127.0.0.1:{port}", outbox)
         server.should_exit = True
         thread.join(5)
 
 
 @pytest.fixture(autouse=True)
 def phone_works(live):
-    live.phone.mode = "ok"
+    live.outbox.mode = "ok"
 
 
 @pytest.fixture(scope="module")

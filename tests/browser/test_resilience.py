@@ -9,7 +9,7 @@ def test_a_slow_provider_shows_progress_and_one_submit_counts(open_page, live, p
     posts = []
     page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
     fill_signup(page, person)
-    live.phone.mode = "slow"
+    live.outbox.mode = "slow"
     button = page.locator("button:has-text('Send me a code')")
     button.click()
     spinner = page.locator("form.htmx-request .spinner")
@@ -20,7 +20,7 @@ def test_a_slow_provider_shows_progress_and_one_submit_counts(open_page, live, p
     page.keyboard.press("Enter")
     page.wait_for_selector("#code", timeout=10_000)
     assert posts == [f"{live.url}/signup"]
-    assert len(live.phone.messages(person["e164"])) == 1
+    assert len(live.outbox.messages(person["e164"])) == 1
 
 
 def test_a_server_error_leaves_the_step_usable_with_a_message(open_page, live, person):
@@ -56,7 +56,7 @@ def test_a_lost_connection_says_so(open_page, person):
 def test_the_progress_sign_keeps_still_for_reduced_motion(open_page, live, person):
     page = open_page(DESKTOP, reduced_motion="reduce")
     fill_signup(page, person)
-    live.phone.mode = "slow"
+    live.outbox.mode = "slow"
     page.click("text=Send me a code")
     spinner = page.locator("form.htmx-request .spinner")
     spinner.wait_for(state="visible")

@@ -1,0 +1,94 @@
+"""What every verification and SMS back end does, and the outcomes it reports.
+
+The flows import only this module: they never branch on which provider is
+configured, so a provider changes without touching a flow or a route.
+"""
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from components.storage.users import User
+
+Channel = Literal["sms", "call"]
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class Approved:
+    pass
+
+
+@dataclass(frozen=True)
+class WrongCode:
+    attempts_left: int | None  # None: the provider does not say
+
+
+@dataclass(frozen=True)
+class Expired:
+    """No live code: it timed out, was used, or was replaced."""
+
+
+@dataclass(frozen=True)
+class TooManyAttempts:
+    pass
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    retry_after: int
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    """The number cannot get this message: not SMS-capable, or the destination is blocked."""
+
+    try_call: bool
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """The code could not be sent or checked; nothing about the account changed."""
+
+
+StartOutcome = Sent | RateLimited | Undeliverable | Unavailable
+CheckOutcome = Approved | WrongCode | Expired | TooManyAttempts | RateLimited | Unavailable
+
+
+class Verifier(Protocol):
+    channels: tuple[Channel, ...]
+
+    async def start(self, user: User, channel: Channel) -> StartOutcome:
+        """Send a new code to the user's phone; any earlier code stops working."""
+
+    async def check(self, user: User, code: str) -> CheckOutcome:
+        """Check a code the user typed (digits only)."""
+
+    async def cancel(self, user: User) -> None:
+        """Forget the pending code (the number is being changed)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    body: str
+    channel: Channel = "sms"
+
+
+class SendFailed(Exception):
+    """The message did not go out: `reason` is for operators (never secret),
+    `outcome` is what it means for the visitor."""
+
+    def __init__(self, reason: str, outcome: RateLimited | Undeliverable | Unavailable = Unavailable()):
+        super().__init__(reason)
+        self.outcome = outcome
+
+
+class SmsSender(Protocol):
+    can_call: bool
+
+    async def send(self, message: Message) -> None:
+        """Deliver the message or raise SendFailed."""

@@ -1,0 +1,115 @@
+"""The app makes and checks codes itself and sends them through an SMS sender.
+
+Codes are stored only as an HMAC keyed by the app secret and bound to the
+signup and its number; compared in constant time; single use.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+
+from databases import Database
+
+from components.providers.interface import (
+    Approved,
+    Channel,
+    CheckOutcome,
+    Expired,
+    Message,
+    SendFailed,
+    Sent,
+    SmsSender,
+    StartOutcome,
+    TooManyAttempts,
+    WrongCode,
+)
+from components.storage.database import insert, pending_codes
+from components.storage.users import User
+
+log = logging.getLogger(__name__)
+CODE_DIGITS = 6
+
+
+def code_text(app_name: str, host: str, code: str) -> str:
+    """Sentence first; the last line lets browsers offer the code only on our site."""
+    return f"Your {app_name} verification code is {code}.\n\n@{host} #{code}"
+
+
+def call_text(app_name: str, code: str) -> str:
+    spoken = ", ".join(code)
+    return f"Your {app_name} verification code is {spoken}. Again: {spoken}."
+
+
+class LocalVerifier:
+    def __init__(
+        self, db: Database, sender: SmsSender, *, secret: str, app_name: str, host: str,
+        ttl_seconds: int, max_attempts: int, clock: Callable[[], float],
+    ):
+        self.db = db
+        self.sender = sender
+        self.key = hashlib.sha256(b"verification-code:" + secret.encode()).digest()
+        self.app_name = app_name
+        self.host = host
+        self.ttl = ttl_seconds
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self.channels: tuple[Channel, ...] = ("sms", "call") if sender.can_call else ("sms",)
+
+    def _hash(self, user: User, code: str) -> str:
+        message = f"{user.id}:{user.phone}:{code}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    async def start(self, user: User, channel: Channel) -> StartOutcome:
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        await self._store(user, code)
+        if channel == "call":
+            message = Message(user.phone, call_text(self.app_name, code), "call")
+        else:
+            message = Message(user.phone, code_text(self.app_name, self.host, code))
+        try:
+            await self.sender.send(message)
+        except SendFailed as error:
+            log.warning("code not sent: user=%s channel=%s reason=%s", user.id, channel, error)
+            await self.cancel(user)
+            return error.outcome
+        return Sent(channel)
+
+    async def _store(self, user: User, code: str) -> None:
+        """Insert or replace: the previous code of this signup dies here."""
+        statement = insert(self.db, pending_codes).values(
+            user_id=user.id, code_hash=self._hash(user, code), expires_at=self.clock() + self.ttl, attempts=0,
+        )
+        await self.db.execute(statement.on_conflict_do_update(
+            index_elements=["user_id"],
+            set_={column: statement.excluded[column] for column in ("code_hash", "expires_at", "attempts")},
+        ))
+
+    async def check(self, user: User, code: str) -> CheckOutcome:
+        row = await self.db.fetch_one(pending_codes.select().where(pending_codes.c.user_id == user.id))
+        if row is None or row["expires_at"] <= self.clock():
+            return Expired()
+        if row["attempts"] >= self.max_attempts:
+            return TooManyAttempts()
+        live = (
+            pending_codes.c.user_id == user.id,
+            pending_codes.c.code_hash == row["code_hash"],
+            pending_codes.c.attempts < self.max_attempts,
+        )
+        if hmac.compare_digest(self._hash(user, code), row["code_hash"]):
+            # Conditional delete: of two requests with the right code, one wins.
+            used = await self.db.fetch_one(pending_codes.delete().where(*live).returning(pending_codes.c.user_id))
+            return Approved() if used else Expired()
+        counted = await self.db.fetch_one(
+            pending_codes.update().where(*live)
+            .values(attempts=pending_codes.c.attempts + 1)
+            .returning(pending_codes.c.attempts)
+        )
+        if counted is None:
+            return TooManyAttempts()
+        left = self.max_attempts - counted["attempts"]
+        return WrongCode(left) if left > 0 else TooManyAttempts()
+
+    async def cancel(self, user: User) -> None:
+        await self.db.execute(pending_codes.delete().where(pending_codes.c.user_id == user.id))

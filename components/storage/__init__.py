@@ -1,0 +1,1 @@
+"""Where state lives: the database, accounts and rate-limit counters."""

@@ -1,0 +1,151 @@
+"""Tables, connection and schema migrations.
+
+Writes are single atomic statements (conditional UPDATE, INSERT .. ON CONFLICT,
+DELETE .. RETURNING): `databases` opens SQLite transactions with a plain BEGIN,
+so read-then-write transactions fail with "database is locked" under load.
+"""
+
+import fcntl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from anyio import to_thread
+from databases import Database
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from components.storage.sqlite_pool import SQLiteDatabase
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+MIGRATION_LOCK_KEY = 0x61762D6D  # any number the instances agree on
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# Times are UNIX seconds (float): they compare the same way on SQLite and PostgreSQL.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("password_hash", sa.String(100), nullable=False),
+    sa.Column("phone", sa.String(16), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False, index=True),
+    sa.Column("code_sent_at", sa.Float),
+    sa.Column("verified_at", sa.Float),
+    # Wrong codes since the last send, and in a row across sends (reset by a right one).
+    sa.Column("code_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed_checks", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.Float),
+    # Bumped at sign-out: every cookie issued before it stops working.
+    sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
+    sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
+)
+
+# One live code per signup (local provider); a new code replaces the row.
+pending_codes = sa.Table(
+    "pending_codes",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+)
+
+# The Authy id registered for a signup, and the number it was registered with.
+authy_users = sa.Table(
+    "authy_users",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("authy_id", sa.BigInteger, nullable=False),
+    sa.Column("phone", sa.String(16), nullable=False),
+)
+
+# Fixed-window counters behind every rate limit; one row per key and window.
+rate_counters = sa.Table(
+    "rate_counters",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("window_start", sa.Float, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    # Old windows are deleted at every signup: find them without a scan.
+    sa.Index("ix_rate_counters_window_start", "window_start"),
+)
+
+# Each entry moves the schema one version forward. Once released, an entry is
+# never edited: a new column becomes a new entry that adds it where missing.
+MIGRATIONS = [
+    [
+        *(CreateTable(table, if_not_exists=True) for table in (users, pending_codes, authy_users, rate_counters)),
+        *(CreateIndex(index, if_not_exists=True) for table in (users, rate_counters) for index in table.indexes),
+    ],
+]
+
+
+def database_for(url: str) -> Database:
+    if url.startswith("sqlite"):
+        Path(sa.engine.make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteDatabase(url, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    return Database(url)
+
+
+def insert(db: Database, table: sa.Table):
+    """An INSERT that knows ON CONFLICT, for the database in use."""
+    return (sqlite.insert if db.url.dialect == "sqlite" else postgresql.insert)(table)
+
+
+async def migrate(db: Database) -> int:
+    """Bring the schema to the newest version; safe to run at every start,
+    by several instances at once."""
+    async with _one_migrator_at_a_time(db):
+        await db.execute(CreateTable(schema_version, if_not_exists=True))
+        await db.execute(
+            sa.text("INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+        )
+        current = await db.fetch_val(sa.select(schema_version.c.version))
+        for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
+            for statement in statements:
+                await db.execute(statement)
+            await db.execute(
+                schema_version.update().where(schema_version.c.version == version - 1).values(version=version)
+            )
+    return len(MIGRATIONS)
+
+
+@asynccontextmanager
+async def _one_migrator_at_a_time(db: Database) -> AsyncIterator[None]:
+    """Instances that start together would otherwise create the same tables
+    at once and fail ("database is locked", or a duplicate key in pg_type)."""
+    if db.url.dialect == "postgresql":
+        async with db.transaction():  # DDL is transactional here: the lock covers it all
+            await db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=MIGRATION_LOCK_KEY))
+            yield
+        return
+    # SQLite lives on one machine, so a lock file next to it is seen by every process.
+    with open(f"{db.url.database}.migration-lock", "a") as lock:
+        await to_thread.run_sync(fcntl.flock, lock, fcntl.LOCK_EX)
+        # WAL lets readers work beside the one writer; the setting sticks to the file.
+        await db.execute("PRAGMA journal_mode=WAL")
+        yield  # closing the file releases the lock
+
+
+@asynccontextmanager
+async def connected(url: str) -> AsyncIterator[Database]:
+    """A connected database with the newest schema, closed on the way out."""
+    db = database_for(url)
+    await db.connect()
+    try:
+        await migrate(db)
+        yield db
+    finally:
+        await db.disconnect()

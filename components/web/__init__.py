@@ -1,0 +1,1 @@
+"""The HTTP plumbing every route shares: middleware, session identity, CSRF, client address."""

@@ -1,0 +1,92 @@
+"""Every step a visitor can see, and where each action leads: the whole flow in one place.
+
+A step is one template (`templates/steps/<name>.html`) and its title, which is
+also its heading unless it says otherwise. `GET /` shows the first step below
+whose `shown` test passes for the visitor's account and session, so a reload
+always shows the step a swap just did; a step with a `url` of its own is shown
+there instead. Each action is a form posted to `path` (its handler is in
+`routes/<step>.py`): a Failure shows the step it was posted from again, a
+Success goes on to one of `leads_to` (checked by the render seam).
+
+Adding a step: one entry here, its template, and its handler.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from components.storage.users import User
+
+STEP_KEY = "step"  # the session's own step, for steps the account alone does not show
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    # At GET / (None: only at `url`). Tests run in order, so later ones know an account exists.
+    shown: Callable[[User | None, dict], bool] | None = None
+    url: str = "/"
+    heading: str | None = None  # the <h1>, when not the title; {name} is the account's name
+    needs: tuple[str, ...] = ()  # what the template uses beyond the form basics (routes/render.py)
+    held_in_session: bool = False  # entered by an action, not by the account's state
+
+    @property
+    def template(self) -> str:
+        return f"steps/{self.name}.html"
+
+    def heading_for(self, user: User | None) -> str:
+        return self.heading.format(name=user.name) if self.heading and user else self.title
+
+
+@dataclass(frozen=True)
+class Action:
+    path: str  # POST
+    on: Step  # the step whose form posts it
+    leads_to: tuple[Step, ...]
+
+
+# The signup journey.
+SIGNUP = Step(
+    "signup", "Create your account", shown=lambda user, session: user is None, needs=("countries",),
+)
+NUMBER = Step(
+    "number", "Change your number", needs=("countries", "number"), held_in_session=True,
+    shown=lambda user, session: not user.verified and session.get(STEP_KEY) == "number",
+)
+CODE = Step("code", "Check your phone", shown=lambda user, session: not user.verified, needs=("phone", "resend"))
+ACCOUNT = Step(
+    "account", "Your account", heading="Hi there {name}!", shown=lambda user, session: user.verified,
+    needs=("phone",),
+)
+# Coming back.
+SIGNIN = Step("signin", "Sign in", url="/signin")
+
+STEPS = (SIGNUP, NUMBER, CODE, ACCOUNT, SIGNIN)
+
+ACTIONS = {
+    action.path: action
+    for action in (
+        Action("/signup", on=SIGNUP, leads_to=(CODE,)),
+        Action("/code", on=CODE, leads_to=(ACCOUNT,)),
+        Action("/code/resend", on=CODE, leads_to=(CODE,)),
+        Action("/number/change", on=CODE, leads_to=(NUMBER,)),
+        Action("/number", on=NUMBER, leads_to=(CODE,)),
+        Action("/signin", on=SIGNIN, leads_to=(CODE, ACCOUNT)),
+        Action("/signout", on=ACCOUNT, leads_to=(SIGNUP,)),
+    )
+}
+
+
+def current_step(user: User | None, session: dict) -> Step:
+    """The step this visitor is at: the first whose test passes."""
+    return next(step for step in STEPS if step.shown and step.shown(user, session))
+
+
+def enter(session: dict, action: Action) -> None:
+    """After a Success: remember the step it leads to when the session holds it;
+    any other step follows from the account."""
+    held = [step for step in action.leads_to if step.held_in_session]
+    if held:
+        session[STEP_KEY] = held[0].name
+    else:
+        session.pop(STEP_KEY, None)

@@ -1,0 +1,237 @@
+"""The real back ends against the loopback fake: the whole flow on each
+combination, then each fault a provider can throw at us."""
+
+import logging
+from dataclasses import replace
+
+import pytest
+from providers.fake import Fault
+from starlette.testclient import TestClient
+from support import JENNY, JENNY_E164, Visitor, words
+
+from app import create_app
+
+COMBINATIONS = [("local", "console"), ("local", "twilio"), ("authy", "twilio"), ("twilio-verify", "twilio")]
+REMOTE_VERIFIERS = ["authy", "twilio-verify"]
+START = {"authy": "authy.sms", "twilio-verify": "verify.start", "local": "messages.create"}
+CHECK = {"authy": "authy.verify", "twilio-verify": "verify.check"}
+OTHER = "+14155552671"
+
+
+@pytest.fixture
+def open_app(provider_settings, clock):
+    """Start the app with some providers; each visitor gets its own browser."""
+    clients = []
+
+    def start(verify: str, sms: str = "twilio", **changes) -> Visitor:
+        settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
+        client = TestClient(create_app(settings, clock=clock))
+        client.__enter__()
+        clients.append(client)
+        return Visitor(client, htmx=True)
+
+    yield start
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(("verify", "sms"), COMBINATIONS, ids=[f"{v}+{s}" for v, s in COMBINATIONS])
+def test_the_whole_flow_on_each_combination(open_app, delivered, clock, verify, sms):
+    visitor = open_app(verify, sms)
+    page = visitor.sign_up()
+    assert page.context["step"] == "code" and "Check your messages for the code." in words(page)
+    page = visitor.enter_code("9999999")
+    assert page.status_code == 422 and "That code is not right." in words(page)
+    clock.advance(30)
+    assert "We sent a new code to +1 •••-•••-5309." in words(visitor.resend())
+    page = visitor.enter_code(delivered.last_code())
+    assert page.context["step"] == "account" and "Hi there Jenny Tutone!" in words(page)
+    assert "Your Account Verification account is verified. Welcome aboard!" in delivered.bodies()
+    assert visitor.open().context["step"] == "account"
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_call_instead_of_a_text(open_app, fake, delivered, clock, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    clock.advance(30)
+    assert "We're calling +1 •••-•••-5309 now" in words(visitor.resend("call"))
+    assert fake.sent_to(JENNY_E164)[-1].channel == "call"
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+
+
+def test_twilio_messages_cannot_call_so_no_call_is_offered(open_app):
+    page = open_app("local", "twilio").sign_up()
+    assert "Call me with a code" not in page.text
+
+
+def test_authy_registers_once_and_again_for_a_new_number(open_app, fake, delivered, clock):
+    visitor = open_app("authy")
+    visitor.sign_up()
+    clock.advance(30)
+    visitor.resend()
+    assert fake.count("authy.users.new") == 1 and fake.count("authy.sms") == 2
+    visitor.change_number()
+    visitor.set_number(OTHER)
+    assert fake.count("authy.users.new") == 2
+    assert visitor.enter_code(delivered.last_code(OTHER)).context["step"] == "account"
+
+
+def test_authy_forgets_a_user_it_lost_and_registers_again(open_app, fake, delivered, clock):
+    visitor = open_app("authy")
+    visitor.sign_up()
+    fake.authy_ids.clear()  # Authy deleted the user
+    clock.advance(30)
+    visitor.resend()
+    assert fake.count("authy.users.new") == 2
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+
+
+def test_verify_wrong_checks_run_out_then_a_new_code_works(open_app, fake, delivered, clock):
+    visitor = open_app("twilio-verify")
+    visitor.sign_up()
+    answers = [words(visitor.enter_code("000000")) for _ in range(5)]
+    assert "That code is not right. 1 attempt left." in answers[3]
+    assert "Too many wrong tries" in answers[4]
+    assert "Too many wrong tries" in words(visitor.enter_code(delivered.last_code()))
+    assert fake.count("verify.check") == 5  # the app stops guesses before Twilio has to
+    clock.advance(30)
+    visitor.resend()
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+
+
+def test_verify_change_of_number_cancels_the_pending_code(open_app, fake, delivered):
+    visitor = open_app("twilio-verify")
+    visitor.sign_up()
+    code = delivered.last_code()
+    visitor.change_number()
+    assert fake.count("verify.update") == 1 and JENNY_E164 not in fake.verifications
+    visitor.set_number(JENNY["phone"])
+    assert visitor.enter_code(code).status_code == 422
+
+
+@pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
+def test_a_slow_provider_times_out_and_the_account_stays(open_app, fake, delivered, clock, verify):
+    visitor = open_app(verify)
+    fake.fail(START[verify], Fault(delay=1.0))
+    page = visitor.sign_up()
+    assert page.context["step"] == "code"
+    assert "provider is not answering" in words(page) and "Your account is saved" in words(page)
+    page = visitor.resend()  # a failed send does not start the cooldown
+    assert page.status_code == 200
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+
+
+@pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_server_error_on_a_send_is_not_retried(open_app, fake, verify, status):
+    visitor = open_app(verify)
+    fake.fail(START[verify], Fault(status=status))
+    page = visitor.sign_up()
+    assert "provider is not answering" in words(page)
+    assert fake.count(START[verify]) == 1  # a retry could send a second code
+    assert fake.sent_to(JENNY_E164) == []
+    assert visitor.open().context["step"] == "code"
+
+
+@pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
+def test_a_short_429_is_retried_once_after_retry_after(open_app, fake, delivered, verify):
+    visitor = open_app(verify)
+    fake.fail(START[verify], Fault(status=429, code="20429", retry_after=1))
+    page = visitor.sign_up()
+    assert "Check your messages for the code." in words(page)
+    assert fake.count(START[verify]) == 2 and len(fake.sent_to(JENNY_E164)) == 1
+
+
+@pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
+def test_a_long_429_tells_the_user_when_to_come_back(open_app, fake, clock, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    clock.advance(30)
+    fake.fail(START[verify], Fault(status=429, code="20429", retry_after=120))
+    page = visitor.resend()
+    assert page.status_code == 429 and page.headers["Retry-After"] == "120"
+    assert "Too many codes were requested for this number. Try again in 2 minutes." in words(page)
+    assert fake.count(START[verify]) == 2
+
+
+def test_verify_send_limit_is_reported_in_minutes(open_app, fake, clock):
+    visitor = open_app("twilio-verify", sends_per_number_hour=0, sends_per_number_day=0)
+    for _ in range(5):
+        visitor.sign_up()
+        clock.advance(30)
+    page = visitor.resend()
+    assert page.status_code == 429 and "Try again in 10 minutes." in words(page)
+
+
+@pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
+def test_bad_credentials_keep_the_account_and_say_the_provider_is_down(open_app, fake, caplog, verify):
+    visitor = open_app(verify, authy_api_key="wrong", twilio_auth_token="wrong")
+    with caplog.at_level(logging.ERROR, logger="providers"):
+        page = visitor.sign_up()
+    assert page.context["step"] == "code" and "provider is not answering" in words(page)
+    assert "refused our credentials" in caplog.text
+
+
+@pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
+def test_a_blocked_destination_asks_for_another_number(open_app, fake, delivered, verify):
+    fake.blocked.add(JENNY_E164)
+    visitor = open_app(verify)
+    page = visitor.sign_up()
+    assert "We can't send a code to +1 •••-•••-5309 by text message. Use a different number." in words(page)
+    assert visitor.open().context["step"] == "code"
+    visitor.change_number()
+    visitor.set_number(OTHER)
+    assert visitor.enter_code(delivered.last_code(OTHER)).context["step"] == "account"
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_landline_is_offered_a_call(open_app, fake, delivered, clock, verify):
+    fake.landlines.add(JENNY_E164)
+    visitor = open_app(verify)
+    page = visitor.sign_up()
+    assert "Try a call, or use a different number." in words(page)
+    visitor.resend("call")
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_check_is_retried_once_after_a_503(open_app, fake, delivered, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    fake.fail(CHECK[verify], Fault(status=503))
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+    assert fake.count(CHECK[verify]) == 2
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_check_that_keeps_failing_keeps_the_step(open_app, fake, delivered, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    fake.fail(CHECK[verify], Fault(status=503), Fault(status=503))
+    page = visitor.enter_code(delivered.last_code())
+    assert page.status_code == 503 and page.context["step"] == "code"
+    assert "We couldn't check the code just now." in words(page)
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+
+
+def test_a_failed_confirmation_text_keeps_the_account_verified(open_app, fake, delivered):
+    visitor = open_app("twilio-verify")
+    visitor.sign_up()
+    fake.fail("messages.create", Fault(status=500))
+    page = visitor.enter_code(delivered.last_code())
+    assert page.context["step"] == "account"
+    assert "couldn't send the confirmation text" in words(page)
+
+
+@pytest.mark.parametrize(("verify", "sms"), COMBINATIONS[1:], ids=[f"{v}+{s}" for v, s in COMBINATIONS[1:]])
+def test_one_log_line_per_provider_call_and_no_secrets(open_app, fake, delivered, caplog, verify, sms):
+    visitor = open_app(verify, sms)
+    with caplog.at_level(logging.INFO):
+        visitor.sign_up()
+        visitor.enter_code(delivered.last_code())
+    lines = [record.getMessage() for record in caplog.records if record.name == "providers"]
+    assert len(lines) == len(fake.calls)
+    assert all(line.startswith("provider=") and " op=" in line and " latency_ms=" in line for line in lines)
+    for secret in (delivered.last_code(), fake.auth_token, fake.authy_key, JENNY_E164, JENNY["password"]):
+        assert secret not in caplog.text

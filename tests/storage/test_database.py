@@ -1,0 +1,95 @@
+"""The schema and concurrency: migrations that can run at every start, and writes
+that hold when requests race (several connections at once, on SQLite or, with
+TEST_DATABASE_URL, PostgreSQL)."""
+
+import asyncio
+import threading
+
+import aiosqlite
+import pytest
+import sqlalchemy as sa
+from databases import DatabaseURL
+from fresh_db import dialect
+from support import JENNY
+
+from components.flows.checking import check_code
+from components.storage.database import MIGRATIONS, connected, database_for, migrate, schema_version, users
+from components.forms import read_signup
+from components.flows.results import Success
+from components.flows.signup import sign_up
+from components.storage.sqlite_pool import ReusingPool
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_suite_runs_on_the_database_it_was_given(db):
+    assert db.url.dialect == dialect()
+
+
+async def test_migrations_record_the_version_and_can_run_again(db):
+    assert await migrate(db) == len(MIGRATIONS)
+    assert await db.fetch_val(sa.select(schema_version.c.version)) == len(MIGRATIONS)
+    assert await db.fetch_val(sa.select(sa.func.count()).select_from(schema_version)) == 1
+
+
+async def test_instances_starting_together_migrate_one_at_a_time(database_url):
+    async def start() -> int:
+        async with connected(database_url) as database:
+            return await database.fetch_val(sa.select(schema_version.c.version))
+
+    assert await asyncio.gather(*(start() for _ in range(6))) == [len(MIGRATIONS)] * 6
+
+
+async def test_a_database_file_in_a_new_folder_is_created(tmp_path):
+    database = database_for(f"sqlite:///{tmp_path}/deep/er/app.db")
+    await database.connect()
+    await migrate(database)
+    await database.disconnect()
+    assert (tmp_path / "deep" / "er" / "app.db").exists()
+
+
+async def test_concurrent_signups_with_one_email_make_one_account(services, db, outbox):
+    details = read_signup(JENNY, "US")
+    results = await asyncio.gather(*(sign_up(services, details, f"203.0.113.{n}") for n in range(20)))
+    assert all(isinstance(result, Success) for result in results)
+    assert await db.fetch_val(sa.select(sa.func.count()).select_from(users)) == 1
+    assert len(outbox.messages()) == 1  # the others found the cooldown running
+
+
+async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, outbox):
+    result = await sign_up(services, read_signup(JENNY, "US"), "203.0.113.9")
+    code = outbox.last_code()
+    results = await asyncio.gather(*(check_code(services, result.user, code) for _ in range(2)))
+    # The loser of the race may be told the code is used up; a reload shows the account.
+    assert any(isinstance(r, Success) and r.user.verified for r in results)
+    assert (await services.users.get(result.user.id)).verified
+    assert len([m for m in outbox.messages() if "Welcome aboard" in m["body"]]) == 1
+
+
+async def test_sqlite_connections_are_reused_not_opened_per_request(tmp_path, monkeypatch):
+    """Opening one starts a thread, which blocks the event loop until it runs."""
+    opened = []
+    original = aiosqlite.connect
+    monkeypatch.setattr(aiosqlite, "connect", lambda *args, **kwargs: opened.append(1) or original(*args, **kwargs))
+    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+        opened.clear()
+        threads = threading.active_count()
+        for _ in range(10):
+            await database.fetch_val(sa.select(sa.func.count()).select_from(users))
+        await asyncio.gather(*(database.fetch_val(sa.select(1)) for _ in range(5)))
+        assert len(opened) <= 5
+        assert threading.active_count() > threads  # the idle connections' threads wait for work
+    assert threading.active_count() <= threads  # and end with the database
+
+
+async def test_a_sqlite_connection_left_in_a_transaction_is_not_handed_on(tmp_path):
+    pool = ReusingPool(DatabaseURL(f"sqlite:///{tmp_path}/app.db"))
+    connection = await pool.acquire()
+    await connection.execute("BEGIN")
+    await pool.release(connection)
+    fresh = await pool.acquire()
+    assert fresh is not connection and not fresh.in_transaction
+    await pool.release(fresh)
+    assert await pool.acquire() is fresh
+    await pool.release(fresh)
+    await pool.close()
