@@ -9,15 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from providers.fake import FakeProviders
 from fresh_db import fresh_database
+from providers.fake import FakeProviders
 from starlette.testclient import TestClient
 from support import SECRET, Clock, Delivered, Outbox, Visitor, browser
 
 from app import create_app
-from components.storage.database import connected
 from components.services import build_services
 from components.settings import Settings
+from components.storage.database import connected
 
 
 @pytest.fixture

@@ -1,9 +1,6 @@
 """Signing up: the form, its checks, and the move to the code step."""
 
-import phonenumbers
 from support import JENNY, JENNY_E164, words
-
-from components.country_names import NAMES
 
 
 def test_first_visit_shows_the_signup_form(visitor):
@@ -14,16 +11,6 @@ def test_first_visit_shows_the_signup_form(visitor):
     assert 'action="/signup"' in words(page)
     assert '<option value="US" selected>United States (+1)</option>' in words(page)
     assert '<option value="GB">United Kingdom (+44)</option>' in words(page)
-
-
-def test_every_country_phonenumbers_knows_is_listed_by_its_geocoder_name():
-    from phonenumbers.geocoder import country_name_for_number  # 100 MB of data: tests only
-
-    assert set(NAMES) == phonenumbers.SUPPORTED_REGIONS
-    for region, name in NAMES.items():
-        example = phonenumbers.example_number(region)
-        # A few regions have no English name there (Kosovo, Saint Martin, ...): ours are written by hand.
-        assert name == ((example and country_name_for_number(example, "en")) or name), region
 
 
 def test_signup_sends_a_code_and_shows_the_code_step(visitor, outbox):
@@ -119,10 +106,11 @@ def test_signing_up_again_with_the_right_password_resumes_with_the_new_number(ht
     assert "Hi there Jenny Tutone!" in words(page)
 
 
-def test_long_passwords_count_in_full(htmx_visitor, new_visitor):
-    base = "p" * 80
-    htmx_visitor.sign_up(password=base + "A")
-    other = new_visitor()
-    page = other.sign_up(password=base + "B")  # same first 72 bytes, different password
-    assert page.status_code == 422
-    assert "waiting for its code" in page.context["errors"]["password"]
+def test_an_unfinished_signup_releases_its_email_after_a_day(htmx_visitor, new_visitor, outbox, clock):
+    htmx_visitor.sign_up()
+    clock.advance(24 * 3600 + 1)
+    newcomer = new_visitor()
+    page = newcomer.sign_up(password="a completely different password", phone="+1 415 555 2671")
+    assert page.context["step"] == "code"
+    assert newcomer.enter_code(outbox.last_code("+14155552671")).context["step"] == "account"
+    assert htmx_visitor.open().context["step"] == "signup"

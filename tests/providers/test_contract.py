@@ -3,24 +3,25 @@ our parsing of the specs' own example responses."""
 
 import json
 
-from providers import contract
 import httpx
 import pytest
+from providers import contract
 
 from components.providers.http import ProviderHttp
-from components.providers.interface import Message, SendFailed
-from components.providers.twilio_sms import TwilioSender
-from components.providers.twilio_verify import TwilioVerifyVerifier
-from components.storage.users import User
 from components.providers.interface import (
     Approved,
     Expired,
+    Message,
     RateLimited,
+    SendFailed,
     Sent,
     TooManyAttempts,
     Unavailable,
     WrongCode,
 )
+from components.providers.twilio_sms import TwilioSender
+from components.providers.twilio_verify import TwilioVerifyVerifier
+from components.storage.users import User
 
 pytestmark = pytest.mark.anyio
 ACCOUNT = "AC" + "a" * 32

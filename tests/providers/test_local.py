@@ -5,9 +5,6 @@ import re
 import pytest
 from support import JENNY_E164, SECRET
 
-from components.storage.database import pending_codes
-from components.providers.local import LocalVerifier
-from components.storage.users import Users
 from components.providers.interface import (
     Approved,
     Expired,
@@ -16,6 +13,9 @@ from components.providers.interface import (
     Unavailable,
     WrongCode,
 )
+from components.providers.local import LocalVerifier
+from components.storage.database import pending_codes
+from components.storage.users import Users
 
 pytestmark = pytest.mark.anyio
 

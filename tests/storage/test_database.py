@@ -10,13 +10,15 @@ import pytest
 import sqlalchemy as sa
 from databases import DatabaseURL
 from fresh_db import dialect
-from support import JENNY
 
-from components.flows.checking import check_code
-from components.storage.database import MIGRATIONS, connected, database_for, migrate, schema_version, users
-from components.forms import read_signup
-from components.flows.results import Success
-from components.flows.signup import sign_up
+from components.storage.database import (
+    MIGRATIONS,
+    connected,
+    database_for,
+    migrate,
+    schema_version,
+    users,
+)
 from components.storage.sqlite_pool import ReusingPool
 
 pytestmark = pytest.mark.anyio
@@ -46,24 +48,6 @@ async def test_a_database_file_in_a_new_folder_is_created(tmp_path):
     await migrate(database)
     await database.disconnect()
     assert (tmp_path / "deep" / "er" / "app.db").exists()
-
-
-async def test_concurrent_signups_with_one_email_make_one_account(services, db, outbox):
-    details = read_signup(JENNY, "US")
-    results = await asyncio.gather(*(sign_up(services, details, f"203.0.113.{n}") for n in range(20)))
-    assert all(isinstance(result, Success) for result in results)
-    assert await db.fetch_val(sa.select(sa.func.count()).select_from(users)) == 1
-    assert len(outbox.messages()) == 1  # the others found the cooldown running
-
-
-async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, outbox):
-    result = await sign_up(services, read_signup(JENNY, "US"), "203.0.113.9")
-    code = outbox.last_code()
-    results = await asyncio.gather(*(check_code(services, result.user, code) for _ in range(2)))
-    # The loser of the race may be told the code is used up; a reload shows the account.
-    assert any(isinstance(r, Success) and r.user.verified for r in results)
-    assert (await services.users.get(result.user.id)).verified
-    assert len([m for m in outbox.messages() if "Welcome aboard" in m["body"]]) == 1
 
 
 async def test_sqlite_connections_are_reused_not_opened_per_request(tmp_path, monkeypatch):

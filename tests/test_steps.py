@@ -1,0 +1,66 @@
+"""The step table (routes/steps.py) is the flow: every route is declared there,
+every step has its template and handler, titles and headings come from it, and
+a Success that lands anywhere the table does not list is refused."""
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from starlette.routing import Route
+from support import words
+
+from routes import steps
+from routes.render import UndeclaredTransition
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _routes(app, method: str) -> set[str]:
+    return {route.path for route in app.routes if isinstance(route, Route) and method in route.methods}
+
+
+def test_every_post_route_is_a_declared_action_and_every_action_a_route(app):
+    assert _routes(app, "POST") == set(steps.ACTIONS)
+
+
+def test_every_step_has_its_template_and_its_handler_module(app):
+    for step in steps.STEPS:
+        assert (ROOT / "templates" / step.template).exists(), step.name
+        assert (ROOT / "routes" / f"{step.name}.py").exists() or step.name == "signup", step.name
+        assert step.url in _routes(app, "GET"), step.name
+    for action in steps.ACTIONS.values():
+        assert action.on in steps.STEPS and set(action.leads_to) <= set(steps.STEPS), action.path
+
+
+def _title_and_heading(page) -> tuple[str, str]:
+    title = re.search(r"<title>(.*?) · ", words(page)).group(1)
+    heading = re.search(r'<h1 id="step-title"[^>]*>(.*?)</h1>', words(page)).group(1)
+    return title, heading
+
+
+def test_titles_and_headings_come_from_the_table(visitor, outbox):
+    seen = {}
+    for page in (visitor.open(), visitor.sign_up(), visitor.change_number(), visitor.set_number("415 555 2671"),
+                 visitor.enter_code(outbox.last_code("+14155552671")), visitor.sign_out(), visitor.open("/signin")):
+        step = next(step for step in steps.STEPS if step.name == page.context["step"])
+        title, heading = _title_and_heading(page)
+        assert title == step.title
+        assert heading == (f"Hi there {page.context['user'].name}!" if step.heading else step.title)
+        seen[step.name] = heading
+    assert seen["account"] == "Hi there Jenny Tutone!"
+    assert set(seen) == {step.name for step in steps.STEPS}
+
+
+def test_a_success_that_lands_on_an_undeclared_step_is_refused(htmx_visitor, clock, monkeypatch):
+    htmx_visitor.sign_up()
+    clock.advance(30)
+    resend = steps.ACTIONS["/code/resend"]
+    monkeypatch.setitem(steps.ACTIONS, "/code/resend", replace(resend, leads_to=(steps.ACCOUNT,)))
+    with pytest.raises(UndeclaredTransition, match="POST /code/resend led to code"):
+        htmx_visitor.resend()
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/code"), ("PUT", "/signup"), ("DELETE", "/"), ("GET", "/signout")])
+def test_routes_answer_only_the_methods_they_need(plain_visitor, method, path):
+    assert plain_visitor.client.request(method, path).status_code == 405

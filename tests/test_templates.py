@@ -1,0 +1,65 @@
+"""What every page is made of: no inline code, forms that post without JavaScript, htmx set up for a strict CSP."""
+
+import html
+import json
+import re
+
+import pytest
+from support import words
+
+
+def _every_step(visitor, outbox):
+    yield visitor.open()
+    yield visitor.sign_up(email="bad")
+    yield visitor.open("/signin")
+    visitor.open()
+    yield visitor.sign_up()
+    yield visitor.enter_code("000001" if outbox.last_code() != "000001" else "000002")
+    yield visitor.change_number()
+    visitor.set_number("415 555 2671")
+    yield visitor.enter_code(outbox.last_code("+14155552671"))
+
+
+def test_pages_have_no_inline_script_or_style_and_send_security_headers(plain_visitor, outbox):
+    for page in _every_step(plain_visitor, outbox):
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        assert page.headers["Referrer-Policy"] == "same-origin"
+        assert page.headers["Cache-Control"] == "no-store"
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), "inline script"
+        assert "<style" not in page.text and " style=" not in page.text and " hx-on" not in page.text
+        assert '<div id="status" class="visually-hidden" role="status" aria-live="polite">' in page.text
+
+
+def test_every_form_posts_without_javascript_and_carries_the_token(plain_visitor, outbox):
+    for page in _every_step(plain_visitor, outbox):
+        forms = re.findall(r"<form\b[^>]*>", page.text)
+        assert forms
+        for form in forms:
+            action = re.search(r'action="([^"]+)"', form).group(1)
+            assert 'method="post"' in form and f'hx-post="{action}"' in form
+            assert 'hx-target="#step"' in form and 'hx-swap="outerHTML"' in form
+        assert page.text.count('name="csrf_token"') == len(forms)
+
+
+def test_the_code_field_suits_phones_and_autofill(htmx_visitor):
+    page = htmx_visitor.sign_up()
+    field = re.search(r'<input id="code"[^>]*>', page.text).group(0)
+    for attribute in ('inputmode="numeric"', 'autocomplete="one-time-code"', 'type="text"', "autofocus"):
+        assert attribute in field
+    phone_field = re.search(r'<input id="phone"[^>]*>', htmx_visitor.change_number().text).group(0)
+    assert 'type="tel"' in phone_field and "autofocus" in phone_field
+    assert "Change your number" in words(htmx_visitor.open())
+
+
+def test_htmx_is_configured_by_one_meta_tag_for_a_strict_csp(plain_visitor):
+    page = plain_visitor.open()
+    config = json.loads(html.unescape(re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", page.text).group(1)))
+    swapped = {rule["code"] for rule in config["responseHandling"] if rule["swap"]}
+    assert {"[23]..", "403", "422", "429", "503"} <= swapped
+    assert config["allowEval"] is False and config["allowScriptTags"] is False
+    assert config["includeIndicatorStyles"] is False and config["historyCacheSize"] == 0
+    assert "style" not in config["attributesToSettle"]  # settling style= would break the CSP
+
+

@@ -1,0 +1,49 @@
+"""Middleware on every answer: security headers, the body cap, gzip for reads only."""
+
+import re
+from dataclasses import replace
+
+import pytest
+from starlette.testclient import TestClient
+
+from app import create_app
+
+
+def test_a_huge_form_is_refused_without_an_error(plain_visitor, outbox):
+    answer = plain_visitor.client.post("/signup", data={"csrf_token": plain_visitor.token, "name": "x" * 10_000})
+    assert answer.status_code == 413
+    assert outbox.messages() == [] and plain_visitor.open().context["step"] == "signup"
+
+
+def _every_kind_of_answer(client, token: str):
+    yield client.get("/")
+    yield client.get("/signin")
+    yield client.get("/static/app.css")
+    yield client.get("/nowhere")
+    yield client.delete("/")
+    yield client.post("/signup", data={"csrf_token": "wrong"})
+    yield client.post("/signup", data={"csrf_token": token, "name": "x" * 20_000})
+    for action in ("/signup", "/code", "/code/resend", "/number/change", "/number", "/signin", "/signout"):
+        yield client.post(action, data={"csrf_token": token})
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_every_answer_carries_the_security_headers(settings, outbox, clock, environment):
+    app = create_app(replace(settings, app_env=environment), sender=outbox, clock=clock)
+    with TestClient(app, base_url="https://testserver") as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+        statuses = set()
+        for answer in _every_kind_of_answer(client, token):
+            statuses.add(answer.status_code)
+            assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+            assert answer.headers["X-Content-Type-Options"] == "nosniff"
+            assert answer.headers["Referrer-Policy"] == "same-origin"
+            assert ("Strict-Transport-Security" in answer.headers) == (environment == "production")
+        assert {200, 403, 404, 405, 413, 422} <= statuses
+
+
+def test_posted_answers_are_never_compressed(plain_visitor):
+    answer = plain_visitor.client.post(
+        "/signup", data={"csrf_token": plain_visitor.token, "name": "x"}, headers={"Accept-Encoding": "gzip"},
+    )
+    assert answer.status_code == 422 and "Content-Encoding" not in answer.headers
