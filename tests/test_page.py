@@ -2,6 +2,8 @@
 
 from support import words
 
+from components.storage.users import Users
+
 
 def test_reload_shows_the_current_step_at_every_point(visitor, outbox):
     assert visitor.open().context["step"] == "signup"
@@ -14,3 +16,27 @@ def test_reload_shows_the_current_step_at_every_point(visitor, outbox):
     visitor.enter_code(outbox.last_code("+14155552671"))
     page = visitor.open()
     assert page.context["step"] == "account" and "Hi there Jenny Tutone!" in words(page)
+
+
+def test_each_request_reads_the_account_once(visitor, outbox, clock, monkeypatch):
+    reads = []
+    original = Users.get
+    monkeypatch.setattr(Users, "get", lambda self, user_id: reads.append(user_id) or original(self, user_id))
+
+    def reads_during(action) -> int:
+        reads.clear()
+        action()
+        return len(reads)
+
+    visitor.sign_up()
+    # A no-JS post answers 303 and the page is a second request: one read each.
+    most = 1 if visitor.htmx else 2
+    assert reads_during(visitor.open) == 1
+    assert reads_during(lambda: visitor.enter_code("0000000")) <= most
+    assert reads_during(visitor.resend) <= most  # within the cooldown
+    clock.advance(30)
+    assert reads_during(visitor.resend) <= most
+    assert reads_during(visitor.change_number) <= most
+    assert reads_during(lambda: visitor.set_number("415 555 2671")) <= most
+    assert reads_during(lambda: visitor.enter_code(outbox.last_code("+14155552671"))) <= most
+    assert reads_during(visitor.open) == 1

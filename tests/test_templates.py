@@ -4,7 +4,6 @@ import html
 import json
 import re
 
-import pytest
 from support import words
 
 

@@ -30,8 +30,10 @@ async def check_code(services: Services, user: User, code: str) -> Success | Fai
     settings = services.settings
     if user.locked(services.clock()):
         return locked_notice(services, user)
+    if user.code_failures >= settings.code_max_attempts:
+        return failure(OUT_OF_TRIES, field="code")
     counted = await services.users.claim_check(user.id, settings.code_max_attempts)
-    if counted is None:
+    if counted is None:  # racing guesses took the last tries, or locked the account
         current = await services.users.get(user.id) or user
         return locked_notice(services, current) if current.locked(services.clock()) \
             else failure(OUT_OF_TRIES, field="code")

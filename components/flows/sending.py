@@ -70,10 +70,11 @@ async def send_code(services: Services, user: User, channel: Channel, origin: st
     attempt left it; a Failure says what the visitor can do and when."""
     if user.locked(services.clock()):
         return locked_notice(services, user)
+    if wait := resend_wait(services, user):
+        return _cooling_down(wait)
     claimed = await services.users.claim_send(user.id, services.settings.resend_cooldown_seconds)
-    if claimed is None:
-        wait = resend_wait(services, await services.users.get(user.id) or user)
-        return slow_down(f"You can ask for a new code in {wait} seconds.", wait)
+    if claimed is None:  # a request racing this one sent first
+        return _cooling_down(resend_wait(services, await services.users.get(user.id) or user))
     wait = await services.limits.take(*_limits(services, user, origin))
     if wait is not None:
         log.warning("send refused by limits: user=%s retry_after=%s", user.id, wait)
@@ -86,6 +87,10 @@ async def send_code(services: Services, user: User, channel: Channel, origin: st
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
     released = await services.users.release_send(user.id)
     return replace(_not_sent(user, channel, outcome), user=released)
+
+
+def _cooling_down(wait: int) -> Failure:
+    return slow_down(f"You can ask for a new code in {wait} seconds.", wait)
 
 
 def _sent_notice(user: User, channel: Channel) -> Notice:
