@@ -17,6 +17,8 @@ from starlette.config import Config
 ENVIRONMENTS = ("development", "production", "test")
 VERIFY_PROVIDERS = ("local", "authy", "twilio-verify")
 SMS_PROVIDERS = ("console", "twilio")
+SIGNIN_CODES = ("always", "new-browser", "off")
+MINUTE = 60
 HOUR = 3600
 
 
@@ -53,7 +55,16 @@ class Settings:
     sends_per_minute: int = 60
     allowed_countries: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
+    ipv6_prefix: int = 64  # one subscriber usually holds a whole /64
     unverified_ttl_seconds: int = 24 * HOUR
+    # Passwords (sign-in, resuming a signup, and every later check)
+    password_failures_per_email: int = 10
+    password_failures_per_address: int = 30
+    password_window_seconds: int = 15 * MINUTE
+    password_failures_before_lock: int = 100  # in a row; then only a code to the number clears it
+    # Sign-in
+    signin_code: str = "new-browser"
+    remember_browser_days: int = 30
     # Sessions and requests
     session_idle_seconds: int = HOUR
     session_max_age_seconds: int = 12 * HOUR
@@ -80,12 +91,17 @@ class Settings:
         _one_of("APP_ENV", self.app_env, ENVIRONMENTS)
         _one_of("VERIFY_PROVIDER", self.verify_provider, VERIFY_PROVIDERS)
         _one_of("SMS_PROVIDER", self.sms_provider, SMS_PROVIDERS)
+        _one_of("SIGNIN_CODE", self.signin_code, SIGNIN_CODES)
         if len(self.app_secret) < 32:
             raise SettingsError("APP_SECRET must be at least 32 characters long")
         if self.workers < 1:
             raise SettingsError("WORKERS must be at least 1")
         if not 4 <= self.bcrypt_rounds <= 31:
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
+        if not 1 <= self.ipv6_prefix <= 128:
+            raise SettingsError("IPV6_PREFIX must be between 1 and 128")
+        if not 1 <= self.password_failures_before_lock <= 100:
+            raise SettingsError("PASSWORD_FAILURES_BEFORE_LOCK must be between 1 and 100 (NIST SP 800-63B)")
         unknown = [code for code in self.allowed_countries if code not in phonenumbers.SUPPORTED_REGIONS]
         if unknown:
             raise SettingsError(f"ALLOWED_COUNTRIES has unknown country codes: {', '.join(unknown)}")

@@ -47,9 +47,24 @@ users = sa.Table(
     sa.Column("code_failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("failed_checks", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", sa.Float),
-    # Bumped at sign-out: every cookie issued before it stops working.
+    # Bumped at "sign out everywhere" and at a password change: pending sign-ins
+    # and remembered browsers issued before it stop working.
     sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
+    # What the live code is for ('signup', 'signin', ...): one at a time per account, so
+    # the send and try counters above belong to it. NULL: no code is waiting.
+    sa.Column("challenge", sa.String(10)),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
+)
+
+# A signed-in browser (or one whose signup this is). The cookie holds the token;
+# only its hash is kept, so a copy of the table opens no session. Deleting the
+# row ends that session, and every copy of its cookie with it.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False, index=True),
 )
 
 # One live code per signup (local provider); a new code replaces the row.
@@ -71,23 +86,73 @@ authy_users = sa.Table(
     sa.Column("phone", sa.String(16), nullable=False),
 )
 
-# Fixed-window counters behind every rate limit; one row per key and window.
-rate_counters = sa.Table(
-    "rate_counters",
+# Every rate limit is a sliding window: the times of its last N events, oldest
+# first, as fixed-width digits in one row (storage/limits.py explains).
+rate_limits = sa.Table(
+    "rate_limits",
     metadata,
+    sa.Column("key", sa.String(160), primary_key=True),
+    sa.Column("times", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+
+# Wrong passwords in a row for an email (keyed by its HMAC, so emails typed by
+# visitors who have no account are not kept); a right password clears it.
+password_failures = sa.Table(
+    "password_failures",
+    metadata,
+    sa.Column("email_key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failed_at", sa.Float, nullable=False, index=True),
+)
+
+# Retired in version 2 (fixed windows allowed bursts at their edges); kept here
+# only because version 1 created it.
+_rate_counters = sa.Table(
+    "rate_counters",
+    sa.MetaData(),
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("window_start", sa.Float, primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
-    # Old windows are deleted at every signup: find them without a scan.
     sa.Index("ix_rate_counters_window_start", "window_start"),
 )
 
-# Each entry moves the schema one version forward. Once released, an entry is
-# never edited: a new column becomes a new entry that adds it where missing.
+
+
+def _created(*tables: sa.Table) -> list:
+    return [
+        *(CreateTable(table, if_not_exists=True) for table in tables),
+        *(CreateIndex(index, if_not_exists=True) for table in tables for index in table.indexes),
+    ]
+
+
+class AddColumn:
+    """ALTER TABLE … ADD COLUMN, where the column is still missing (a new database
+    already has it: the tables above are always the newest schema)."""
+
+    def __init__(self, table: sa.Table, name: str):
+        self.table, self.column = table, table.c[name]
+
+    async def run(self, db: Database) -> None:
+        if db.url.dialect == "sqlite":
+            found = "SELECT 1 FROM pragma_table_info(:table) WHERE name = :column"
+        else:
+            found = "SELECT 1 FROM information_schema.columns WHERE table_name = :table AND column_name = :column"
+        if await db.fetch_val(sa.text(found).bindparams(table=self.table.name, column=self.column.name)):
+            return
+        spec = sa.schema.CreateColumn(self.column).compile(dialect=_dialect(db))
+        await db.execute(sa.text(f"ALTER TABLE {self.table.name} ADD COLUMN {spec}"))
+
+
+# Each entry moves the schema one version forward, and only adds what is missing,
+# so any database ends with the tables above. Once released, an entry is never edited.
 MIGRATIONS = [
+    _created(users, pending_codes, authy_users, _rate_counters),
     [
-        *(CreateTable(table, if_not_exists=True) for table in (users, pending_codes, authy_users, rate_counters)),
-        *(CreateIndex(index, if_not_exists=True) for table in (users, rate_counters) for index in table.indexes),
+        AddColumn(users, "challenge"),
+        users.update().where(users.c.verified_at.is_(None)).values(challenge="signup"),
+        *_created(sessions, rate_limits, password_failures),
+        sa.text("DROP TABLE IF EXISTS rate_counters"),
     ],
 ]
 
@@ -97,6 +162,10 @@ def database_for(url: str) -> Database:
         Path(sa.engine.make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
         return SQLiteDatabase(url, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return Database(url)
+
+
+def _dialect(db: Database) -> sa.engine.Dialect:
+    return sqlite.dialect() if db.url.dialect == "sqlite" else postgresql.dialect()
 
 
 def insert(db: Database, table: sa.Table):
@@ -115,7 +184,7 @@ async def migrate(db: Database) -> int:
         current = await db.fetch_val(sa.select(schema_version.c.version))
         for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             for statement in statements:
-                await db.execute(statement)
+                await (statement.run(db) if isinstance(statement, AddColumn) else db.execute(statement))
             await db.execute(
                 schema_version.update().where(schema_version.c.version == version - 1).values(version=version)
             )

@@ -1,28 +1,41 @@
 """Rate limits kept in the database, so they hold across workers and instances.
 
-Each limit is a fixed-window counter taken with one atomic upsert: of two
-requests racing for the last slot, exactly one gets it.
+A limit allows at most `allowed` events in *any* interval of `window_seconds`
+(fixed windows would let twice that through across a window's edge). Its row
+holds the times of its last `allowed` events, oldest first, as fixed-width
+digits (whole seconds, rounded up, so nothing expires early). An event may
+happen when the oldest of them is a window's length ago; taking it drops the
+oldest and appends now. That is one conditional upsert, so of two requests
+racing for the last slot exactly one gets it: PostgreSQL re-checks the
+condition on the row it waited for, SQLite runs one writer at a time.
 """
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import insert, rate_counters
+from components.storage.database import insert, rate_limits
 
 MINUTE = 60
 HOUR = 3600
 DAY = 24 * HOUR
-KEEP_SECONDS = 2 * DAY  # longer than the longest window
+WIDTH = 10  # digits per time: UNIX seconds until the year 2286
+NEVER = "0" * WIDTH
 
 
 @dataclass(frozen=True)
 class Limit:
-    key: str
+    name: str  # what is limited, and for whom
     allowed: int  # 0 turns the limit off
     window_seconds: int
+
+    @property
+    def key(self) -> str:
+        """A changed setting starts a new count (the row's width follows `allowed`)."""
+        return f"{self.name}|{self.allowed}/{self.window_seconds}"
 
 
 class Limits:
@@ -31,36 +44,50 @@ class Limits:
         self.clock = clock
 
     async def take(self, *limits: Limit) -> int | None:
-        """One slot in each limit; or, when one is full, the seconds until it
+        """One event in each limit; or, when one is full, the seconds until it
         frees up (and nothing is taken)."""
         now = self.clock()
-        taken: list[tuple[str, float]] = []
+        taken: list[Limit] = []
         for limit in limits:
             if limit.allowed <= 0:
                 continue
-            window = math.floor(now / limit.window_seconds) * limit.window_seconds
-            if not await self._take(limit, window):
-                for key, start in taken:
-                    await self._give_back(key, start)
-                return max(1, math.ceil(window + limit.window_seconds - now))
-            taken.append((limit.key, window))
+            if not await self._take(limit, now):
+                await self.give_back(*taken)
+                return await self._wait(limit, now)
+            taken.append(limit)
         return None
 
-    async def _take(self, limit: Limit, window: float) -> bool:
-        statement = insert(self.db, rate_counters).values(key=limit.key, window_start=window, count=1)
+    async def _take(self, limit: Limit, now: float) -> bool:
+        stamp = f"{math.ceil(now):0{WIDTH}d}"
+        expires_at = now + limit.window_seconds
+        statement = insert(self.db, rate_limits).values(
+            key=limit.key, times=NEVER * (limit.allowed - 1) + stamp, expires_at=expires_at,
+        )
         statement = statement.on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"count": rate_counters.c.count + 1},
-            where=rate_counters.c.count < limit.allowed,
-        ).returning(rate_counters.c.count)
+            index_elements=["key"],
+            set_={"times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
+                  "expires_at": expires_at},
+            where=_oldest() <= now - limit.window_seconds,
+        ).returning(rate_limits.c.key)
         return await self.db.fetch_one(statement) is not None
 
-    async def _give_back(self, key: str, window: float) -> None:
-        await self.db.execute(
-            rate_counters.update()
-            .where(rate_counters.c.key == key, rate_counters.c.window_start == window)
-            .values(count=rate_counters.c.count - 1)
-        )
+    async def _wait(self, limit: Limit, now: float) -> int:
+        oldest = await self.db.fetch_val(sa.select(_oldest()).where(rate_limits.c.key == limit.key))
+        return max(1, math.ceil((oldest or 0) + limit.window_seconds - now))
+
+    async def give_back(self, *limits: Limit) -> None:
+        """Undo one event of each (the newest: all of a moment's events are alike)."""
+        for limit in limits:
+            if limit.allowed <= 0:
+                continue
+            kept = sa.func.substr(rate_limits.c.times, 1, WIDTH * (limit.allowed - 1), type_=sa.Text)
+            await self.db.execute(
+                rate_limits.update().where(rate_limits.c.key == limit.key).values(times=sa.literal(NEVER) + kept)
+            )
 
     async def forget_old(self) -> None:
-        await self.db.execute(rate_counters.delete().where(rate_counters.c.window_start < self.clock() - KEEP_SECONDS))
+        await self.db.execute(rate_limits.delete().where(rate_limits.c.expires_at < self.clock()))
+
+
+def _oldest():
+    return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)

@@ -1,6 +1,6 @@
-"""The schema and concurrency: migrations that can run at every start, and writes
-that hold when requests race (several connections at once, on SQLite or, with
-TEST_DATABASE_URL, PostgreSQL)."""
+"""The schema and the connection: migrations that can run at every start and
+bring any older database up to date, and SQLite connections that are reused
+(on SQLite or, with TEST_DATABASE_URL, PostgreSQL)."""
 
 import asyncio
 import threading
@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from databases import DatabaseURL
 from fresh_db import dialect
+from sqlalchemy.schema import CreateTable
 
 from components.storage.database import (
     MIGRATIONS,
@@ -17,6 +18,7 @@ from components.storage.database import (
     database_for,
     migrate,
     schema_version,
+    sessions,
     users,
 )
 from components.storage.sqlite_pool import ReusingPool
@@ -77,3 +79,23 @@ async def test_a_sqlite_connection_left_in_a_transaction_is_not_handed_on(tmp_pa
     assert await pool.acquire() is fresh
     await pool.release(fresh)
     await pool.close()
+
+
+async def test_a_version_1_database_is_brought_up_to_date(database_url):
+    """Columns added later are added where missing; data stays, and gets what it needs."""
+    v1_users = sa.Table("users", sa.MetaData(), *(column._copy() for column in users.c if column.name != "challenge"))
+    v1 = database_for(database_url)
+    await v1.connect()
+    await v1.execute(CreateTable(v1_users))
+    await v1.execute(CreateTable(schema_version))
+    await v1.execute(schema_version.insert().values(id=1, version=1))
+    for email, verified_at in (("pending@example.com", None), ("done@example.com", 1.0)):
+        await v1.execute(v1_users.insert().values(
+            email=email, name="A", password_hash="x", phone="+12018675309", country="US", created_at=0.0,
+            verified_at=verified_at,
+        ))
+    await v1.disconnect()
+    async with connected(database_url) as db:
+        rows = await db.fetch_all(sa.select(users.c.email, users.c.challenge).order_by(users.c.email))
+        assert [(row["email"], row["challenge"]) for row in rows] == [("done@example.com", None), ("pending@example.com", "signup")]
+        assert await db.fetch_val(sa.select(sa.func.count()).select_from(sessions)) == 0

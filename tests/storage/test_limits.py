@@ -1,0 +1,62 @@
+"""Rate limits: at most N in any interval of the window's length, taken
+atomically, given back, and forgotten once they no longer matter."""
+
+import asyncio
+
+import pytest
+
+from components.storage.limits import HOUR, Limit, Limits
+
+pytestmark = pytest.mark.anyio
+FIVE_AN_HOUR = Limit("send:number:+12018675309", 5, HOUR)
+
+
+@pytest.fixture
+def limits(db, clock) -> Limits:
+    return Limits(db, clock)
+
+
+async def test_a_limit_holds_across_what_would_be_a_window_edge(limits, clock):
+    clock.now = 1_800_003_590.0  # ten seconds before a whole hour
+    assert [await limits.take(FIVE_AN_HOUR) for _ in range(5)] == [None] * 5
+    clock.advance(20)  # a fixed hourly window would start again here
+    assert await limits.take(FIVE_AN_HOUR) == 3580
+    clock.advance(3579)
+    assert await limits.take(FIVE_AN_HOUR) == 1
+    clock.advance(1)
+    assert await limits.take(FIVE_AN_HOUR) is None  # the first of the five is an hour old
+
+
+async def test_events_free_up_one_by_one_as_they_age(limits, clock):
+    for _ in range(5):
+        assert await limits.take(FIVE_AN_HOUR) is None
+        clock.advance(600)
+    clock.advance(600)  # the first event is exactly an hour old
+    assert await limits.take(FIVE_AN_HOUR) is None
+    assert await limits.take(FIVE_AN_HOUR) == 600  # the second ages out in ten minutes
+
+
+async def test_of_racing_requests_only_the_allowed_number_get_through(limits):
+    results = await asyncio.gather(*(limits.take(FIVE_AN_HOUR) for _ in range(30)))
+    assert results.count(None) == 5
+
+
+async def test_a_full_limit_gives_back_what_the_others_took(limits):
+    full = Limit("send:address:10.0.0.1", 1, HOUR)
+    assert await limits.take(full) is None
+    assert await limits.take(FIVE_AN_HOUR, full) == HOUR
+    assert [await limits.take(FIVE_AN_HOUR) for _ in range(6)].count(None) == 5
+
+
+async def test_a_changed_setting_starts_a_new_count(limits):
+    for _ in range(5):
+        await limits.take(FIVE_AN_HOUR)
+    assert await limits.take(Limit(FIVE_AN_HOUR.name, 6, HOUR)) is None
+
+
+async def test_zero_turns_a_limit_off_and_old_rows_are_forgotten(limits, db, clock):
+    assert [await limits.take(Limit("off", 0, HOUR)) for _ in range(50)] == [None] * 50
+    await limits.take(FIVE_AN_HOUR)
+    clock.advance(HOUR + 1)
+    await limits.forget_old()
+    assert await db.fetch_val("SELECT count(*) FROM rate_limits") == 0
