@@ -12,17 +12,23 @@ from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
 from components.settings import Settings
 from components.storage.limits import Limits
+from components.storage.password_failures import PasswordFailures
+from components.storage.session_records import SessionRecords
 from components.storage.users import Users
+from components.web.remember import RememberedBrowsers
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     users: Users
+    sessions: SessionRecords
     passwords: Passwords
+    password_failures: PasswordFailures
     limits: Limits
     verifier: Verifier
     sender: SmsSender
+    remembered: RememberedBrowsers
     clock: Callable[[], float]
 
 
@@ -34,9 +40,13 @@ def build_services(
     return Services(
         settings=settings,
         users=Users(db, clock),
+        sessions=SessionRecords(db, clock),
         passwords=Passwords(settings.bcrypt_rounds),
+        password_failures=PasswordFailures(db, clock),
         limits=Limits(db, clock),
         verifier=make_verifier(settings, db, client, sender, clock),
         sender=sender,
+        remembered=RememberedBrowsers(settings.app_secret, settings.remember_browser_days,
+                                      production=settings.production),
         clock=clock,
     )

@@ -1,14 +1,21 @@
-"""What every handler reads from a request: the services, the session's account
-(loaded once per request), the CSRF-checked form, and the client's address."""
+"""What every handler reads from a request: the services, the visit (who this
+session is and how far it is, loaded once per request), the CSRF-checked form,
+and the client's address."""
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from components.addresses import client_address
 from components.services import Services
 from components.storage.users import User
-from components.web.addresses import client_address
 from components.web.csrf import check_csrf
-from components.web.sessions import session_lapsed, start_session
+from components.web.sessions import (
+    ANONYMOUS,
+    Visit,
+    session_lapsed,
+    stage_of,
+    start_session,
+)
 
 # The forms here have a handful of short fields; anything bigger is not ours.
 MAX_FIELDS = 20
@@ -24,48 +31,75 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
 
 
+async def visit(request: Request) -> Visit:
+    """Who this session is, read once per request: the handler and the render seam share it."""
+    if not hasattr(request.state, "visit"):
+        request.state.visit = await _load_visit(request)
+    return request.state.visit
+
+
 async def session_user(request: Request) -> User | None:
-    """The account this session belongs to, while the session is still good.
-    Loaded once per request: the handler and the render seam share it."""
-    if not hasattr(request.state, "user"):
-        request.state.user = await _load_session_user(request)
-    return request.state.user
+    """The account this session belongs to (signed in, or its own signup); None for
+    anyone else, a sign-in waiting for its code included."""
+    current = await visit(request)
+    return current.account if current.stage in ("signup", "signed-in") else None
 
 
-async def _load_session_user(request: Request) -> User | None:
-    user_id = request.session.get("uid")
-    if user_id is None:
-        return None
+async def _load_visit(request: Request) -> Visit:
+    session = request.session
+    if "uid" not in session and "pending" not in session:
+        return ANONYMOUS
     app = services(request)
     now = app.clock()
-    user = await app.users.get(user_id)
-    if user is None or session_lapsed(
-        request.session, user, now,
-        idle=app.settings.session_idle_seconds, lifetime=app.settings.session_max_age_seconds,
-    ):
-        start_session(request.session, None, now)
-        return None
-    request.session["seen"] = now
-    return user
+    settings = app.settings
+    if session_lapsed(session, now, idle=settings.session_idle_seconds, lifetime=settings.session_max_age_seconds):
+        return _ended(request, now)
+    if "uid" in session:
+        account = await app.sessions.account(str(session.get("sid")), session["uid"])
+        pending = False
+    else:
+        account = await app.users.get(session["pending"]["uid"])
+        pending = True
+        if account and account.session_version != session["pending"]["ver"]:
+            account = None
+    stage = stage_of(account, pending=pending)
+    if stage == "anonymous":
+        return _ended(request, now)
+    session["seen"] = now
+    return Visit(account, stage, held_step=session.get("step"))
+
+
+def _ended(request: Request, now: float) -> Visit:
+    start_session(request.session, None, None, now)
+    return ANONYMOUS
 
 
 def origin(request: Request) -> str:
-    """Who is asking, for per-address limits."""
+    """Who is asking, for per-address limits and the log."""
     peer = request.client.host if request.client else "unknown"
     forwarded = request.headers.get("X-Forwarded-For", "")
     return client_address(peer, forwarded, services(request).settings.trusted_proxies)
 
 
-class NoPendingSignup(Exception):
-    """A code action came from a session with no signup waiting for a code."""
+class NoPendingCode(Exception):
+    """A code action came from a session with no code waiting for it."""
 
 
-async def pending_user(request: Request) -> User:
-    """The session's unverified signup; anything else raises NoPendingSignup."""
-    user = await session_user(request)
-    if user is None or user.verified:
-        raise NoPendingSignup()
-    return user
+async def code_holder(request: Request) -> User:
+    """The account whose code this session may enter (its signup's, or its sign-in's);
+    anyone else raises NoPendingCode."""
+    current = await visit(request)
+    if current.code_purpose is None:
+        raise NoPendingCode()
+    return current.account
+
+
+async def pending_signup(request: Request) -> User:
+    """The session's own unverified signup; anything else raises NoPendingCode."""
+    current = await visit(request)
+    if current.stage != "signup":
+        raise NoPendingCode()
+    return current.account
 
 
 async def checked_form(request: Request) -> FormData:

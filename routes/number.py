@@ -5,19 +5,19 @@ from starlette.routing import Route
 
 from components.flows import number
 from components.forms import Invalid, kept_values, read_phone
-from routes.incoming import checked_form, origin, pending_user, services
+from routes.incoming import checked_form, origin, pending_signup, services
 from routes.render import invalid, respond
 
 
 async def change_number(request: Request):
     await checked_form(request)
-    user = await pending_user(request)
+    user = await pending_signup(request)
     return await respond(request, await number.change_number(services(request), user))
 
 
 async def set_number(request: Request):
     form = await checked_form(request)
-    user = await pending_user(request)
+    user = await pending_signup(request)
     app = services(request)
     phone = read_phone(form, app.settings.default_country, app.settings.allowed_countries)
     if isinstance(phone, Invalid):

@@ -2,7 +2,9 @@
 
 What a Failure shows again and where a Success may go come from the step
 table (routes/steps.py); a Success that lands anywhere else is a bug, and
-raises. Each step's template gets the form basics plus what its entry `needs`.
+raises. A Success that changes who the session is retires the old session
+and opens a new one. Each step's template gets the form basics plus what its
+entry `needs`.
 """
 
 from collections.abc import Callable
@@ -17,9 +19,9 @@ from components.phones import COUNTRIES, mask, national_form
 from components.services import Services
 from components.storage.users import User
 from components.web.csrf import csrf_token
-from components.web.sessions import start_session
-from routes.incoming import is_htmx, services, session_user
-from routes.steps import ACTIONS, Step, current_step, enter
+from components.web.sessions import Visit, hold_pending, stage_of, start_session
+from routes.incoming import is_htmx, services, visit
+from routes.steps import ACTIONS, STEP_KEY, Step, current_step, enter
 from routes.templates import templates
 
 FAILURE_STATUS = {"invalid": 422, "slow_down": 429, "unavailable": 503}
@@ -43,6 +45,8 @@ NEEDS: dict[str, Callable[[Services, User], dict]] = {
         "resend_wait": resend_wait(app, user),
         "channels": app.verifier.channels,
         "code_minutes": app.settings.code_ttl_seconds // 60,
+        "can_remember": user.challenge == "signin" and app.settings.signin_code == "new-browser",
+        "remember_days": app.settings.remember_browser_days,
     },
 }
 
@@ -52,7 +56,7 @@ async def show(
     errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The step as a fragment (htmx) or inside the full page."""
+    """The step as a fragment (htmx) or inside the full page; `user`: the account it is about."""
     app = services(request)
     context = {
         "step": step.name,
@@ -78,8 +82,8 @@ async def show(
 
 
 async def show_current(request: Request, notice: Notice | None = None) -> Response:
-    user = await session_user(request)
-    return await show(request, current_step(user, request.session), user, notice=notice)
+    current = await visit(request)
+    return await show(request, current_step(current), current.account, notice=notice)
 
 
 async def invalid(request: Request, problem: Invalid) -> Response:
@@ -87,7 +91,7 @@ async def invalid(request: Request, problem: Invalid) -> Response:
     notice = Notice("There is a problem: " + " ".join(problem.errors.values()), error=True)
     step = ACTIONS[request.url.path].on
     return await show(
-        request, step, await session_user(request), status=422, notice=notice, errors=problem.errors,
+        request, step, (await visit(request)).account, status=422, notice=notice, errors=problem.errors,
         values=problem.values,
     )
 
@@ -99,28 +103,69 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
         errors = {result.field: result.notice.text} if result.field else {}
         headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
         return await show(
-            request, action.on, result.user or await session_user(request), status=FAILURE_STATUS[result.kind],
+            request, action.on, result.user or (await visit(request)).account, status=FAILURE_STATUS[result.kind],
             notice=result.notice, errors=errors, values=values, headers=headers,
         )
-    _take_over_session(request, result)
+    await _take_over_session(request, result)
     enter(request.session, action)
-    step = current_step(result.user, request.session)
+    step = current_step(_visit_after(request, result))
     if step not in action.leads_to:
         raise UndeclaredTransition(f"POST {action.path} led to {step.name}, not {[s.name for s in action.leads_to]}")
     return await moved_on(request, result, step)
 
 
 async def moved_on(request: Request, result: Success, step: Step | None = None) -> Response:
-    """The next step: a fragment that also fixes the URL (htmx), or 303 to / with the notice kept."""
+    """The next step after a Success; a browser to remember gets its cookie."""
+    response = await _go_to(request, _visit_after(request, result), result.notice, step)
+    if result.remember and result.user:
+        _remember_browser(request, response, result.user)
+    return response
+
+
+async def back_to_current(request: Request, notice: Notice) -> Response:
+    """A stale tab or a form that did not apply: this visitor's own step, with a word why."""
+    return await _go_to(request, await visit(request), notice)
+
+
+async def _go_to(request: Request, where: Visit, notice: Notice, step: Step | None = None) -> Response:
+    """A fragment that also fixes the URL (htmx), or 303 to / with the notice kept."""
     if is_htmx(request):
-        step = step or current_step(result.user, request.session)
-        return await show(request, step, result.user, notice=result.notice, headers={"HX-Replace-Url": "/"})
-    request.session["flash"] = {"text": result.notice.text, "error": result.notice.error}
+        return await show(request, step or current_step(where), where.account, notice=notice,
+                          headers={"HX-Replace-Url": "/"})
+    request.session["flash"] = {"text": notice.text, "error": notice.error}
     return RedirectResponse("/", status_code=303)
 
 
-def _take_over_session(request: Request, result: Success) -> None:
-    """A new identity (or a privilege change the flow asks for) gets a new session."""
+def _visit_after(request: Request, result: Success) -> Visit:
+    account = result.pending or result.user
+    return Visit(account, stage_of(account, pending=result.pending is not None), request.session.get(STEP_KEY))
+
+
+class SessionMismatch(Exception):
+    """A Success named another account without asking for a fresh session."""
+
+
+async def _take_over_session(request: Request, result: Success) -> None:
+    """A new identity (or a privilege change) gets a new session, only when the flow
+    asks for one; the old one is retired: its cookie stops working, copies included."""
+    app = services(request)
+    session, now = request.session, app.clock()
     user_id = result.user.id if result.user else None
-    if result.fresh_session or request.session.get("uid") != user_id:
-        start_session(request.session, result.user, services(request).clock())
+    if not result.fresh_session:
+        if session.get("uid") != user_id:  # fail closed: no flow signs anyone in by accident
+            raise SessionMismatch(f"POST {request.url.path} gave the session user {user_id} without a fresh session")
+        return
+    if session.get("sid"):
+        await app.sessions.close(session["sid"])
+    token = await app.sessions.open(result.user.id) if result.user else None
+    start_session(session, result.user, token, now)
+    if result.pending:
+        hold_pending(session, result.pending, now)
+
+
+def _remember_browser(request: Request, response: Response, user: User) -> None:
+    remembered = services(request).remembered
+    response.set_cookie(
+        remembered.cookie, remembered.token(user), max_age=remembered.max_age, path="/",
+        secure=remembered.secure, httponly=True, samesite="lax",
+    )

@@ -1,4 +1,4 @@
-"""The sign-in step: email and password bring an account back to its step."""
+"""The sign-in step: email and password, then (unless this browser is remembered) the code step."""
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from components.flows import signin
 from components.forms import Invalid, read_credentials
-from routes.incoming import checked_form, services, session_user
+from routes.incoming import checked_form, origin, services, session_user
 from routes.render import invalid, respond, show
 from routes.steps import SIGNIN
 
@@ -21,7 +21,9 @@ async def sign_in(request: Request):
     credentials = read_credentials(await checked_form(request))
     if isinstance(credentials, Invalid):
         return await invalid(request, credentials)
-    result = await signin.sign_in(services(request), credentials)
+    app = services(request)
+    remembered = request.cookies.get(app.remembered.cookie)
+    result = await signin.sign_in(app, credentials, origin(request), remembered=remembered)
     return await respond(request, result, values={"email": credentials.email})
 
 

@@ -4,10 +4,10 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from components.flows import signup
-from components.flows.results import Notice, Success
+from components.flows.results import Notice
 from components.forms import Invalid, kept_values, read_signup
 from routes.incoming import checked_form, origin, services, session_user
-from routes.render import invalid, moved_on, respond
+from routes.render import back_to_current, invalid, respond
 
 
 async def sign_up(request: Request):
@@ -15,7 +15,7 @@ async def sign_up(request: Request):
     app = services(request)
     user = await session_user(request)
     if user and user.verified:
-        return await moved_on(request, Success(user, Notice("Your account is already verified.")))
+        return await back_to_current(request, Notice("Your account is already verified."))
     details = read_signup(form, app.settings.default_country, app.settings.allowed_countries)
     if isinstance(details, Invalid):
         return await invalid(request, details)

@@ -2,9 +2,10 @@
 
 A step is one template (`templates/steps/<name>.html`) and its title, which is
 also its heading unless it says otherwise. `GET /` shows the first step below
-whose `shown` test passes for the visitor's account and session, so a reload
-always shows the step a swap just did; a step with a `url` of its own is shown
-there instead. Each action is a form posted to `path` (its handler is in
+whose `shown` test passes for this visit (components/web/sessions.py: the
+session's account and its stage: anonymous, signup, signin-code, signed-in),
+so a reload always shows the step a swap just did; a step with a `url` of its
+own is shown there instead. Each action is a form posted to `path` (its handler is in
 `routes/<step>.py`): a Failure shows the step it was posted from again, a
 Success goes on to one of `leads_to` (checked by the render seam).
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from components.storage.users import User
+from components.web.sessions import Visit
 
 STEP_KEY = "step"  # the session's own step, for steps the account alone does not show
 
@@ -24,7 +26,7 @@ class Step:
     name: str
     title: str
     # At GET / (None: only at `url`). Tests run in order, so later ones know an account exists.
-    shown: Callable[[User | None, dict], bool] | None = None
+    shown: Callable[[Visit], bool] | None = None
     url: str = "/"
     heading: str | None = None  # the <h1>, when not the title; {name} is the account's name
     needs: tuple[str, ...] = ()  # what the template uses beyond the form basics (routes/render.py)
@@ -46,19 +48,20 @@ class Action:
 
 
 # The signup journey.
-SIGNUP = Step(
-    "signup", "Create your account", shown=lambda user, session: user is None, needs=("countries",),
-)
+SIGNUP = Step("signup", "Create your account", shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
 NUMBER = Step(
     "number", "Change your number", needs=("countries", "number"), held_in_session=True,
-    shown=lambda user, session: not user.verified and session.get(STEP_KEY) == "number",
+    shown=lambda visit: visit.stage == "signup" and visit.held_step == "number",
 )
-CODE = Step("code", "Check your phone", shown=lambda user, session: not user.verified, needs=("phone", "resend"))
+# The code step serves the signup and the sign-in alike: what for is the account's `challenge`.
+CODE = Step(
+    "code", "Check your phone", shown=lambda visit: visit.code_purpose is not None, needs=("phone", "resend"),
+)
 ACCOUNT = Step(
-    "account", "Your account", heading="Hi there {name}!", shown=lambda user, session: user.verified,
+    "account", "Your account", heading="Hi there {name}!", shown=lambda visit: visit.stage == "signed-in",
     needs=("phone",),
 )
-# Coming back.
+# Coming back: the password, then the code step (unless this browser is remembered).
 SIGNIN = Step("signin", "Sign in", url="/signin")
 
 STEPS = (SIGNUP, NUMBER, CODE, ACCOUNT, SIGNIN)
@@ -77,9 +80,9 @@ ACTIONS = {
 }
 
 
-def current_step(user: User | None, session: dict) -> Step:
+def current_step(visit: Visit) -> Step:
     """The step this visitor is at: the first whose test passes."""
-    return next(step for step in STEPS if step.shown and step.shown(user, session))
+    return next(step for step in STEPS if step.shown and step.shown(visit))
 
 
 def enter(session: dict, action: Action) -> None:

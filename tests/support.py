@@ -2,6 +2,7 @@
 can fail, and a visitor that acts like a person in a browser."""
 
 import asyncio
+import base64
 import html
 import json
 import re
@@ -129,6 +130,11 @@ class Visitor:
 
     def session(self) -> str:
         return self.client.cookies.get("session", "")
+
+    def session_cookie_has(self, key: str) -> bool:
+        """What the signed session cookie carries (its payload is readable, not secret)."""
+        payload = self.session().split(".")[0]
+        return key in json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def browser(running: TestClient, address: str = "203.0.113.10") -> TestClient:

@@ -1,10 +1,11 @@
 """The attack suite: what a public SMS signup form meets on day one.
-Brute force, SMS pumping and races (on SQLite, or PostgreSQL with
-TEST_DATABASE_URL), each with what it may cost us."""
+Brute force of codes and passwords, SMS pumping and races (on SQLite, or
+PostgreSQL with TEST_DATABASE_URL), each with what it may cost us."""
 
 import asyncio
 from dataclasses import replace
 
+import bcrypt
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
@@ -12,10 +13,11 @@ from support import JENNY, JENNY_E164, Visitor, browser, words
 
 from app import create_app
 from components.flows.checking import check_code
-from components.flows.results import Success
+from components.flows.results import Failure, Success
 from components.flows.sending import resend
+from components.flows.signin import sign_in
 from components.flows.signup import sign_up
-from components.forms import read_signup
+from components.forms import Credentials, read_signup
 from components.providers.local import LocalVerifier
 from components.storage.database import users
 
@@ -142,8 +144,13 @@ def test_numbers_outside_the_allowed_countries_never_reach_a_provider(start, fak
 async def test_fifty_signups_with_one_email_make_one_account(services, db, outbox):
     details = read_signup(JENNY, "US")
     results = await asyncio.gather(*(sign_up(services, details, f"10.0.0.{n}") for n in range(50)))
-    assert all(isinstance(result, Success) for result in results)
-    assert {result.user.id for result in results} == {results[0].user.id}
+    # Each resume checks the password, and checks in flight count against the email's
+    # limit until they turn out right: a crowd at once may be told to wait.
+    resumed = [result for result in results if isinstance(result, Success)]
+    throttled = [result for result in results if isinstance(result, Failure)]
+    assert len(resumed) >= services.settings.password_failures_per_email
+    assert all(result.kind == "slow_down" and result.retry_after for result in throttled)
+    assert {result.user.id for result in resumed} == {resumed[0].user.id}
     assert await db.fetch_val(sa.select(sa.func.count()).select_from(users)) == 1
     assert len(outbox.messages()) == 1  # the others found the cooldown running
 
@@ -169,7 +176,7 @@ async def test_racing_guesses_cannot_pass_five_tries(services, outbox, monkeypat
     first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
     checks = _local_checks(monkeypatch)
     wrong = f"{(int(outbox.last_code()) + 1) % 10**6:06d}"
-    await asyncio.gather(*(check_code(services, first.user, wrong) for _ in range(40)))
+    await asyncio.gather(*(check_code(services, first.user, wrong, "10.0.0.1") for _ in range(40)))
     assert checks() == 5
 
 
@@ -177,8 +184,73 @@ async def test_racing_guesses_cannot_pass_five_tries(services, outbox, monkeypat
 async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, outbox):
     result = await sign_up(services, read_signup(JENNY, "US"), "203.0.113.9")
     code = outbox.last_code()
-    results = await asyncio.gather(*(check_code(services, result.user, code) for _ in range(2)))
+    results = await asyncio.gather(*(check_code(services, result.user, code, "203.0.113.9") for _ in range(2)))
     # The loser of the race may be told the code is used up; a reload shows the account.
     assert any(isinstance(r, Success) and r.user.verified for r in results)
     assert (await services.users.get(result.user.id)).verified
     assert len([m for m in outbox.messages() if "Welcome aboard" in m["body"]]) == 1
+
+
+# Sign-in: password guessing and the sign-in code -------------------------------------
+
+
+def _bcrypt_checks(monkeypatch) -> callable:
+    calls = []
+    original = bcrypt.checkpw
+    monkeypatch.setattr(bcrypt, "checkpw", lambda *args: calls.append(1) or original(*args))
+    return lambda: len(calls)
+
+
+def test_a_thousand_wrong_passwords_from_one_address_run_bcrypt_ten_times(verified, new_visitor, monkeypatch):
+    checks = _bcrypt_checks(monkeypatch)
+    guesser = new_visitor(address="198.51.100.40")
+    statuses = [guesser.sign_in(password=f"guess {n}").status_code for n in range(1000)]
+    assert checks() == 10
+    assert statuses.count(422) == 10 and statuses.count(429) == 990
+
+
+def test_a_thousand_wrong_passwords_from_a_whole_ipv6_network_run_bcrypt_thirty_times(new_visitor, monkeypatch):
+    """Credential stuffing: a new email each time, from 100 addresses of one /64."""
+    checks = _bcrypt_checks(monkeypatch)
+    visitors = [new_visitor(address=f"2001:db8:42:1::{n + 1:x}") for n in range(100)]
+    for n in range(1000):
+        visitors[n % 100].sign_in(email=f"victim{n}@example.com", password="Summer2026!")
+    assert checks() == 30
+
+
+@pytest.mark.anyio
+async def test_fifty_wrong_passwords_at_once_cannot_pass_the_limit(services, monkeypatch):
+    checks = _bcrypt_checks(monkeypatch)
+    await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    wrong = Credentials(JENNY["email"], "not the password")
+    results = await asyncio.gather(*(sign_in(services, wrong, f"10.0.1.{n}") for n in range(50)))
+    assert checks() == 10
+    assert sorted(result.kind for result in results) == ["invalid"] * 10 + ["slow_down"] * 40
+
+
+@pytest.mark.parametrize("verify", ["local", "twilio-verify", "authy"])
+def test_a_thousand_wrong_sign_in_codes_reach_the_check_twenty_times_then_lock(
+    start, fake, delivered, clock, monkeypatch, verify,
+):
+    visitor = start(verify)
+    visitor.sign_up()
+    visitor.enter_code(delivered.last_code())
+    visitor.sign_out()
+    counter = _check_counter(monkeypatch, verify, fake)
+    before = counter()
+
+    def checks() -> int:
+        return counter() - before
+
+    attacker = start(verify, address="198.51.100.50")  # knows the password, not the phone
+    assert attacker.sign_in().context["step"] == "code"
+    for _ in range(1000):
+        page = attacker.enter_code(WRONG)
+        if "Too many wrong tries" in words(page):
+            clock.advance(30)
+            attacker.resend()
+    assert checks() == 20
+    locked = attacker.enter_code(delivered.last_code())
+    assert locked.status_code == 429 and "Try again in 60 minutes" in words(locked)
+    assert checks() == 20
+    assert attacker.open().context["step"] == "code"  # never signed in

@@ -170,7 +170,9 @@ async def test_fifty_signups_with_one_email_on_both_instances_make_one_account(c
             return (await client.post("/signup", data=fields)).status_code
 
     everyone_has_the_form = asyncio.Barrier(50)
-    assert await asyncio.gather(*(sign_up(n) for n in range(50))) == [200] * 50
+    statuses = await asyncio.gather(*(sign_up(n) for n in range(50)))
+    # Password checks in flight count against the email's limit: some may be told to wait.
+    assert set(statuses) <= {200, 429} and statuses.count(200) >= 10
     assert await cluster.accounts("crowd@example.com") == 1
     assert len(cluster.outbox.messages("+12015550401")) == 1
 

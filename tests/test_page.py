@@ -2,6 +2,7 @@
 
 from support import words
 
+from components.storage.session_records import SessionRecords
 from components.storage.users import Users
 
 
@@ -20,8 +21,9 @@ def test_reload_shows_the_current_step_at_every_point(visitor, outbox):
 
 def test_each_request_reads_the_account_once(visitor, outbox, clock, monkeypatch):
     reads = []
-    original = Users.get
-    monkeypatch.setattr(Users, "get", lambda self, user_id: reads.append(user_id) or original(self, user_id))
+    for reader, method in ((Users, "get"), (SessionRecords, "account")):
+        original = getattr(reader, method)
+        monkeypatch.setattr(reader, method, lambda *args, _original=original: reads.append(1) or _original(*args))
 
     def reads_during(action) -> int:
         reads.clear()

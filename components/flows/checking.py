@@ -1,7 +1,9 @@
-"""Checking a code: every try is counted before it runs, whatever the provider."""
+"""Checking a code: every try is counted before it runs, whatever the provider;
+a right code finishes what the account was waiting for (its signup, a sign-in)."""
 
 import logging
 
+from components.flows import signin, signup
 from components.flows.results import (
     Failure,
     Notice,
@@ -10,7 +12,7 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.flows.sending import locked_notice, send_confirmation, within_deadline
+from components.flows.sending import CODE_REPLACED, locked_notice, within_deadline
 from components.providers.interface import (
     Approved,
     Expired,
@@ -26,29 +28,33 @@ log = logging.getLogger(__name__)
 OUT_OF_TRIES = "Too many wrong tries: this code no longer works. Ask for a new code below."
 
 
-async def check_code(services: Services, user: User, code: str) -> Success | Failure:
+async def check_code(
+    services: Services, user: User, code: str, origin: str, *, remember: bool = False,
+) -> Success | Failure:
+    """`remember`: at a sign-in, the visitor asked not to be asked again on this browser."""
     settings = services.settings
+    purpose = user.challenge
     if user.locked(services.clock()):
         return locked_notice(services, user)
     if user.code_failures >= settings.code_max_attempts:
         return failure(OUT_OF_TRIES, field="code")
-    counted = await services.users.claim_check(user.id, settings.code_max_attempts)
+    counted = await services.users.claim_check(user.id, purpose, settings.code_max_attempts)
     if counted is None:  # racing guesses took the last tries, or locked the account
         current = await services.users.get(user.id) or user
         return locked_notice(services, current) if current.locked(services.clock()) \
             else failure(OUT_OF_TRIES, field="code")
     outcome = await within_deadline(services, services.verifier.check(user, code))
-    log.info("code checked: user=%s outcome=%s", user.id, type(outcome).__name__)
+    log.info("code checked: user=%s purpose=%s outcome=%s", user.id, purpose, type(outcome).__name__)
     if isinstance(outcome, Approved):
-        return await _verified(services, user)
+        if purpose == "signin":
+            return await signin.finish_sign_in(services, user, remember=remember)
+        return await signup.verified(services, user)
     if isinstance(outcome, (WrongCode, TooManyAttempts)):
+        log.warning("code refused: user=%s address=%s purpose=%s", user.id, origin, purpose)
         return await _wrong(services, counted, outcome)
     await services.users.uncount_check(user.id)
     if isinstance(outcome, Expired):
-        current = await services.users.get(user.id)
-        if current and current.verified:  # the same code was accepted a moment ago
-            return Success(current, Notice("Your number is verified."), fresh_session=True)
-        return failure("This code has expired or was replaced. Ask for a new code below.", field="code")
+        return await _expired(services, user)
     if isinstance(outcome, RateLimited):
         return slow_down(f"Too many tries. Wait {minutes(outcome.retry_after)}, then try again.", outcome.retry_after)
     assert isinstance(outcome, Unavailable)
@@ -71,14 +77,9 @@ async def _wrong(services: Services, counted: User, outcome: WrongCode | TooMany
     return failure(f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code")
 
 
-async def _verified(services: Services, user: User) -> Success:
-    verified = await services.users.mark_verified(user.id)
-    if verified is None:  # another request with the same code got there first
-        current = await services.users.get(user.id) or user
-        return Success(current, Notice("Your number is verified."), fresh_session=True)
-    log.info("verified: user=%s", user.id)
-    if await send_confirmation(services, verified):
-        notice = Notice("Your number is verified. We sent you a text to confirm.")
-    else:
-        notice = Notice("Your number is verified, but we couldn't send the confirmation text.", error=True)
-    return Success(verified, notice, fresh_session=True)
+async def _expired(services: Services, user: User) -> Success | Failure:
+    if user.challenge == "signup":
+        current = await services.users.get(user.id)
+        if current and current.verified:  # the same code verified this signup a moment ago
+            return Success(current, Notice("Your number is verified."), fresh_session=True)
+    return failure(CODE_REPLACED, field="code")

@@ -18,4 +18,4 @@ async def set_number(services: Services, user: User, phone: Phone, origin: str) 
     updated = await services.users.update_pending(user.id, phone=phone.e164, country=phone.country)
     if updated is None:
         return failure("This account is already verified.")
-    return await first_code(services, updated, origin, fresh_session=False)
+    return Success(*await first_code(services, updated, origin))

@@ -15,12 +15,16 @@ class Notice:
 
 @dataclass(frozen=True)
 class Success:
-    """The step moves on; the session now belongs to `user` (None: signed out),
-    as the flow left the account."""
+    """The step moves on; the session now belongs to `user` (None: nobody), as
+    the flow left the account. `pending`: an account the session is on its way
+    into (its password was right, its code not yet typed). `remember`: this
+    browser may skip the sign-in code from now on."""
 
     user: User | None
     notice: Notice
     fresh_session: bool = False
+    pending: User | None = None
+    remember: bool = False
 
 
 @dataclass(frozen=True)

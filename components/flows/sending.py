@@ -5,6 +5,7 @@ import logging
 import math
 from dataclasses import replace
 
+from components.addresses import address_group
 from components.flows.results import (
     Failure,
     Notice,
@@ -28,6 +29,7 @@ from components.storage.limits import DAY, HOUR, MINUTE, Limit
 from components.storage.users import User
 
 log = logging.getLogger(__name__)
+CODE_REPLACED = "This code has expired or was replaced. Ask for a new code below."
 
 
 def resend_wait(services: Services, user: User) -> int:
@@ -51,7 +53,7 @@ def _limits(services: Services, user: User, origin: str) -> list[Limit]:
     return [
         Limit(f"send:number:{user.phone}", settings.sends_per_number_hour, HOUR),
         Limit(f"send:number-day:{user.phone}", settings.sends_per_number_day, DAY),
-        Limit(f"send:address:{origin}", settings.sends_per_address_hour, HOUR),
+        Limit(f"send:address:{address_group(origin, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
         Limit("send:all", settings.sends_per_minute, MINUTE),
     ]
 
@@ -65,28 +67,30 @@ async def within_deadline(services: Services, call):
         return Unavailable()
 
 
-async def send_code(services: Services, user: User, channel: Channel, origin: str) -> Success | Failure:
-    """Send if every limit allows. Either way the result holds the account as the
-    attempt left it; a Failure says what the visitor can do and when."""
+async def _send(services: Services, user: User, channel: Channel, origin: str) -> tuple[User, Failure | None]:
+    """Send a code for what the account is waiting on (its `challenge`), if every limit
+    allows: the account as the attempt left it, and a Failure (what the visitor can do,
+    and when) if no code went out."""
     if user.locked(services.clock()):
-        return locked_notice(services, user)
+        return user, locked_notice(services, user)
     if wait := resend_wait(services, user):
-        return _cooling_down(wait)
-    claimed = await services.users.claim_send(user.id, services.settings.resend_cooldown_seconds)
+        return user, _cooling_down(wait)
+    claimed = await services.users.claim_send(user.id, user.challenge, services.settings.resend_cooldown_seconds)
     if claimed is None:  # a request racing this one sent first
-        return _cooling_down(resend_wait(services, await services.users.get(user.id) or user))
+        current = await services.users.get(user.id) or user
+        return current, _cooling_down(resend_wait(services, current))
     wait = await services.limits.take(*_limits(services, user, origin))
     if wait is not None:
-        log.warning("send refused by limits: user=%s retry_after=%s", user.id, wait)
-        released = await services.users.release_send(user.id)
-        return slow_down(f"Too many codes were requested. Try again in {minutes(wait)}.", wait, user=released)
+        log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, wait)
+        released = await services.users.release_send(user.id) or user
+        return released, slow_down(f"Too many codes were requested. Try again in {minutes(wait)}.", wait)
     outcome = await within_deadline(services, services.verifier.start(claimed, channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
-        return Success(claimed, _sent_notice(claimed, channel))
+        return claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
-    released = await services.users.release_send(user.id)
-    return replace(_not_sent(user, channel, outcome), user=released)
+    released = await services.users.release_send(user.id) or user
+    return released, _not_sent(user, channel, outcome)
 
 
 def _cooling_down(wait: int) -> Failure:
@@ -117,17 +121,27 @@ def _not_sent(user: User, channel: Channel, outcome: RateLimited | Undeliverable
     )
 
 
-async def first_code(services: Services, user: User, origin: str, *, fresh_session: bool) -> Success:
-    """A signup moves to the code step whether or not a code could be sent now."""
-    sent = await send_code(services, user, "sms", origin)
-    if isinstance(sent, Success):
-        return Success(sent.user, Notice("Check your messages for the code."), fresh_session=fresh_session)
-    return Success(sent.user or user, sent.notice, fresh_session=fresh_session)
+def at_code_step(user: User, notice: Notice, *, fresh_session: bool = False) -> Success:
+    """The code step, for the account's own signup, or for a sign-in still waiting for
+    its code (whose session is not signed in: the account is only pending)."""
+    if user.challenge == "signin":
+        return Success(None, notice, fresh_session=fresh_session, pending=user)
+    return Success(user, notice, fresh_session=fresh_session)
+
+
+async def first_code(services: Services, user: User, origin: str) -> tuple[User, Notice]:
+    """The code step comes next whether or not a code could be sent now: the account
+    as the attempt left it, and what to tell the visitor."""
+    current, failed = await _send(services, user, "sms", origin)
+    return current, failed.notice if failed else Notice("Check your messages for the code.")
 
 
 async def resend(services: Services, user: User, channel: Channel, origin: str) -> Success | Failure:
     """Not received a code: a new one, by text or by call."""
-    return await send_code(services, user, channel, origin)
+    current, failed = await _send(services, user, channel, origin)
+    if failed:
+        return replace(failed, user=current)
+    return at_code_step(current, _sent_notice(current, channel))
 
 
 async def send_confirmation(services: Services, user: User) -> bool:

@@ -1,30 +1,65 @@
-"""Coming back: sign in with email and password; sign out (every session of the account)."""
+"""Coming back: the password (throttled), then a code to the account's verified
+number unless this browser is remembered; signing out."""
 
 import logging
 
+from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.results import Failure, Notice, Success, failure
+from components.flows.sending import CODE_REPLACED, at_code_step, first_code
 from components.forms import Credentials
 from components.phones import mask
 from components.services import Services
 from components.storage.users import User
 
 log = logging.getLogger(__name__)
+WRONG = "The email or password is not right."
 
 
-async def sign_in(services: Services, credentials: Credentials) -> Success | Failure:
-    """Unknown email and wrong password get the same answer, after the same work."""
+
+async def sign_in(
+    services: Services, credentials: Credentials, origin: str, *, remembered: str | None = None,
+) -> Success | Failure:
+    """`remembered`: this browser's remember-me token, if it has one. An unknown email,
+    a wrong password and a throttled email get the same answers after the same work."""
     user = await services.users.by_email(credentials.email)
-    if not await services.passwords.check(credentials.password, user.password_hash if user else None):
-        return failure("The email or password is not right.")
-    log.info("signed in: user=%s", user.id)
-    if user.verified:
-        return Success(user, Notice(f"Welcome back, {user.name}."), fresh_session=True)
-    return Success(user, Notice(f"Enter the code we sent to {mask(user.phone)}, or ask for a new one."),
-                   fresh_session=True)
+    checked = await check_password(services, credentials.email, credentials.password, origin, user)
+    if isinstance(checked, Refused):
+        return refusal(checked, WRONG)
+    if not checked.verified:  # back to its own signup's code
+        return Success(checked, Notice(f"Enter the code we sent to {mask(checked.phone)}, or ask for a new one."),
+                       fresh_session=True)
+    if not _code_needed(services, checked, remembered):
+        return await signed_in(services, checked)
+    waiting = await services.users.start_challenge(checked.id, "signin")
+    if waiting is None:  # the account went away in between
+        return refusal(Refused("wrong"), WRONG)
+    user, notice = await first_code(services, waiting, origin)
+    log.info("sign-in code asked: user=%s", user.id)
+    return at_code_step(user, notice, fresh_session=True)
+
+
+def _code_needed(services: Services, user: User, remembered: str | None) -> bool:
+    policy = services.settings.signin_code
+    if policy == "off":
+        return False
+    return policy == "always" or not services.remembered.remembered(remembered, user)
+
+
+async def finish_sign_in(services: Services, user: User, *, remember: bool) -> Success | Failure:
+    """The sign-in code was right. Of two requests with it, only one signs in."""
+    finished = await services.users.finish_challenge(user.id, "signin")
+    if finished is None:
+        return failure(CODE_REPLACED, field="code")
+    return await signed_in(services, finished, remember=remember and services.settings.signin_code == "new-browser")
+
+
+async def signed_in(services: Services, user: User, *, remember: bool = False) -> Success:
+    log.info("signed in: user=%s remembered=%s", user.id, remember)
+    return Success(user, Notice(f"Welcome back, {user.name}."), fresh_session=True, remember=remember)
 
 
 async def sign_out(services: Services, user: User | None) -> Success:
-    """Every cookie issued to this account so far stops working."""
+    """This browser's session ends (and with it every copy of its cookie)."""
     if user:
-        await services.users.end_sessions(user.id)
+        log.info("signed out: user=%s", user.id)
     return Success(None, Notice("You are signed out."), fresh_session=True)

@@ -2,8 +2,17 @@
 
 import logging
 
-from components.flows.results import Failure, Success, failure, minutes, slow_down
-from components.flows.sending import first_code
+from components.addresses import address_group
+from components.flows.password_checks import Refused, check_password, refusal
+from components.flows.results import (
+    Failure,
+    Notice,
+    Success,
+    failure,
+    minutes,
+    slow_down,
+)
+from components.flows.sending import first_code, send_confirmation
 from components.forms import SignupDetails
 from components.services import Services
 from components.storage.limits import HOUR, Limit
@@ -15,7 +24,8 @@ ALREADY_REGISTERED = "This email is already registered. Sign in instead."
 
 async def sign_up(services: Services, details: SignupDetails, origin: str) -> Success | Failure:
     settings = services.settings
-    wait = await services.limits.take(Limit(f"signup:address:{origin}", settings.signups_per_address_hour, HOUR))
+    address = address_group(origin, settings.ipv6_prefix)
+    wait = await services.limits.take(Limit(f"signup:address:{address}", settings.signups_per_address_hour, HOUR))
     if wait is not None:
         log.warning("signup refused by limits: retry_after=%s", wait)
         return slow_down(f"Too many signups from your network. Try again in {minutes(wait)}.", wait)
@@ -30,7 +40,7 @@ async def sign_up(services: Services, details: SignupDetails, origin: str) -> Su
         )
         if user:
             log.info("signup created: user=%s", user.id)
-            return await first_code(services, user, origin, fresh_session=True)
+            return Success(*await first_code(services, user, origin), fresh_session=True)
         existing = await services.users.by_email(details.email)  # created by a concurrent request
     return await _resume(services, existing, details, origin)
 
@@ -39,15 +49,28 @@ async def _resume(services: Services, existing: User | None, details: SignupDeta
     """The same email again: an unverified signup continues if the password matches."""
     if existing is None or existing.verified:
         return failure(ALREADY_REGISTERED, field="email")
-    if not await services.passwords.check(details.password, existing.password_hash):
-        return failure(
-            "A signup with this email is waiting for its code. Enter the password you chose then to continue it.",
-            field="password",
-        )
+    checked = await check_password(services, details.email, details.password, origin, existing)
+    if isinstance(checked, Refused):
+        wrong = "A signup with this email is waiting for its code. Enter the password you chose then to continue it."
+        return refusal(checked, wrong, field="password")
     user = await services.users.update_pending(
         existing.id, name=details.name, phone=details.phone.e164, country=details.phone.country,
     )
     if user is None:
         return failure(ALREADY_REGISTERED, field="email")
     log.info("signup resumed: user=%s", user.id)
-    return await first_code(services, user, origin, fresh_session=True)
+    return Success(*await first_code(services, user, origin), fresh_session=True)
+
+
+async def verified(services: Services, user: User) -> Success:
+    """The signup's code was right: the account is verified, and a text confirms it."""
+    done = await services.users.finish_challenge(user.id, "signup", verified_at=services.clock())
+    if done is None:  # another request with the same code got there first
+        current = await services.users.get(user.id) or user
+        return Success(current, Notice("Your number is verified."), fresh_session=True)
+    log.info("verified: user=%s", user.id)
+    if await send_confirmation(services, done):
+        notice = Notice("Your number is verified. We sent you a text to confirm.")
+    else:
+        notice = Notice("Your number is verified, but we couldn't send the confirmation text.", error=True)
+    return Success(done, notice, fresh_session=True)

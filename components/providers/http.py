@@ -20,6 +20,7 @@ REFUSED_DESTINATION = {
     "21211", "21408", "21608", "21610", "21612",  # Messages: bad To, region off, trial, STOP, unroutable
     "60027", "60033",           # Authy: user or phone not valid
 }
+CREDENTIALS_REFUSED = {"20003", "60001"}  # Twilio "Authenticate", Authy "Invalid API key" (a 401 can be a wrong code)
 RETRYABLE_STATUSES = {502, 503, 504}
 MAX_RETRY_WAIT_SECONDS = 1.0
 DEFAULT_RETRY_AFTER_SECONDS = 60
@@ -87,7 +88,7 @@ class ProviderHttp:
             self.provider, operation, reply.status or "none", reply.error_code or "-",
             (time.perf_counter() - started) * 1000, attempt,
         )
-        if reply.status == 401:
+        if reply.status == 401 and reply.error_code in CREDENTIALS_REFUSED:
             log.error("provider=%s refused our credentials: check its settings", self.provider)
         return reply
 

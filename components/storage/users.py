@@ -1,4 +1,9 @@
-"""Accounts: stored unverified at signup, verified once the code is right."""
+"""Accounts: stored unverified at signup, verified once the code is right.
+
+An account has at most one code waiting at a time (`challenge` says what for:
+its signup, or a sign-in); the send and try counters belong to that code, so
+every code step shares one set of rules.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ class User:
     failed_checks: int = 0
     locked_until: float | None = None
     session_version: int = 0
+    challenge: str | None = None  # what the live code is for: 'signup', 'signin'; None: no code waiting
 
     @property
     def verified(self) -> bool:
@@ -33,7 +39,7 @@ class User:
         return self.locked_until is not None and self.locked_until > now
 
 
-def _user(record) -> User | None:
+def user_from(record) -> User | None:
     return User(**{field: record[field] for field in User.__dataclass_fields__}) if record else None
 
 
@@ -43,10 +49,10 @@ class Users:
         self.clock = clock
 
     async def get(self, user_id: int) -> User | None:
-        return _user(await self.db.fetch_one(users.select().where(users.c.id == user_id)))
+        return user_from(await self.db.fetch_one(users.select().where(users.c.id == user_id)))
 
     async def by_email(self, email: str) -> User | None:
-        return _user(await self.db.fetch_one(users.select().where(users.c.email == email)))
+        return user_from(await self.db.fetch_one(users.select().where(users.c.email == email)))
 
     async def create(self, *, email: str, name: str, password_hash: str, phone: str, country: str) -> User | None:
         """The new unverified account, or None when the email is already taken."""
@@ -54,12 +60,12 @@ class Users:
             insert(self.db, users)
             .values(
                 email=email, name=name, password_hash=password_hash,
-                phone=phone, country=country, created_at=self.clock(),
+                phone=phone, country=country, created_at=self.clock(), challenge="signup",
             )
             .on_conflict_do_nothing(index_elements=["email"])
             .returning(*users.c)
         )
-        return _user(await self.db.fetch_one(query))
+        return user_from(await self.db.fetch_one(query))
 
     async def update_pending(self, user_id: int, *, phone: str, country: str, name: str | None = None) -> User | None:
         """New details for an unverified signup; a new number may be sent a code at once."""
@@ -76,9 +82,9 @@ class Users:
             .values(**values)
             .returning(*users.c)
         )
-        return _user(await self.db.fetch_one(query))
+        return user_from(await self.db.fetch_one(query))
 
-    async def claim_send(self, user_id: int, cooldown: float) -> User | None:
+    async def claim_send(self, user_id: int, challenge: str, cooldown: float) -> User | None:
         """Take the right to send a code now (the account as it is then); None while
         the last send is too recent. A new code gets a fresh set of tries (the count
         in a row goes on)."""
@@ -87,20 +93,20 @@ class Users:
             users.update()
             .where(
                 users.c.id == user_id,
-                users.c.verified_at.is_(None),
+                users.c.challenge == challenge,
                 sa.or_(users.c.code_sent_at.is_(None), users.c.code_sent_at <= now - cooldown),
             )
             .values(code_sent_at=now, code_failures=0)
             .returning(*users.c)
         )
-        return _user(await self.db.fetch_one(query))
+        return user_from(await self.db.fetch_one(query))
 
     async def release_send(self, user_id: int) -> User | None:
         """A send that failed does not count against the cooldown."""
         query = users.update().where(users.c.id == user_id).values(code_sent_at=None).returning(*users.c)
-        return _user(await self.db.fetch_one(query))
+        return user_from(await self.db.fetch_one(query))
 
-    async def claim_check(self, user_id: int, max_failures: int) -> User | None:
+    async def claim_check(self, user_id: int, challenge: str, max_failures: int) -> User | None:
         """Count a check as failed before it runs, so racing guesses cannot pass the limits
         (the account with the try counted); None when this code is out of tries or the
         account is locked."""
@@ -109,14 +115,14 @@ class Users:
             users.update()
             .where(
                 users.c.id == user_id,
-                users.c.verified_at.is_(None),
+                users.c.challenge == challenge,
                 users.c.code_failures < max_failures,
                 sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
             )
             .values(code_failures=users.c.code_failures + 1, failed_checks=users.c.failed_checks + 1)
             .returning(*users.c)
         )
-        return _user(await self.db.fetch_one(query))
+        return user_from(await self.db.fetch_one(query))
 
     async def uncount_check(self, user_id: int) -> None:
         """The check did not judge the code (expired, provider down): it was no failure."""
@@ -135,7 +141,7 @@ class Users:
             .values(locked_until=now + seconds, failed_checks=0)
             .returning(*users.c)
         )
-        return _user(await self.db.fetch_one(query))
+        return user_from(await self.db.fetch_one(query))
 
     async def purge_unverified(self, created_before: float) -> None:
         """Signups never finished in time give their email back."""
@@ -144,16 +150,35 @@ class Users:
         )
 
     async def end_sessions(self, user_id: int) -> None:
+        """Pending sign-ins and remembered browsers issued so far stop working."""
         await self.db.execute(
             users.update().where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
         )
 
-    async def mark_verified(self, user_id: int) -> User | None:
-        """The verified account, for the one request that verified it; None for any other."""
+    async def start_challenge(self, user_id: int, challenge: str) -> User | None:
+        """A code is now waiting for this purpose (a verified account's). The same
+        purpose again keeps its cooldown and tries; another starts afresh."""
+        same = users.c.challenge == challenge
         query = (
             users.update()
-            .where(users.c.id == user_id, users.c.verified_at.is_(None))
-            .values(verified_at=self.clock(), code_sent_at=None, code_failures=0, failed_checks=0)
+            .where(users.c.id == user_id, users.c.verified_at.is_not(None))
+            .values(
+                challenge=challenge,
+                code_sent_at=sa.case((same, users.c.code_sent_at), else_=None),
+                code_failures=sa.case((same, users.c.code_failures), else_=0),
+            )
             .returning(*users.c)
         )
-        return _user(await self.db.fetch_one(query))
+        return user_from(await self.db.fetch_one(query))
+
+    async def finish_challenge(self, user_id: int, challenge: str, **changes) -> User | None:
+        """The code was right: nothing waits any more (and `changes` are made, such as
+        verifying the account). The account, for the one request that finished it;
+        None for any other."""
+        query = (
+            users.update()
+            .where(users.c.id == user_id, users.c.challenge == challenge)
+            .values(challenge=None, code_sent_at=None, code_failures=0, failed_checks=0, **changes)
+            .returning(*users.c)
+        )
+        return user_from(await self.db.fetch_one(query))

@@ -44,3 +44,23 @@ def fill_signup(page, person: dict) -> None:
     page.fill("#password", person["password"])
     page.select_option("#country", person["country"])
     page.fill("#phone", person["phone"])
+
+
+def verified_account(page, live, person: dict) -> None:
+    """Sign up and verify through the page, then sign out: an account to come back to."""
+    fill_signup(page, person)
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    page.fill("#code", live.code_for(person["e164"]))
+    page.click("text=Verify")
+    page.wait_for_selector("text=Hi there")
+    page.click("text=Sign out")
+    page.wait_for_selector("text=Create your account")
+
+
+def swapped(page, selector: str) -> None:
+    """Click, and wait until htmx has put a new step in place of the old one
+    (the old one may carry the same message, so waiting for it would not do)."""
+    page.evaluate("document.getElementById('step').dataset.old = 'yes'")
+    page.click(selector)
+    page.locator("#step:not([data-old])").wait_for()  # a selector, not a script: the CSP forbids eval

@@ -2,7 +2,7 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browsing import DESKTOP, announced, fill_signup, shoot
+from browsing import DESKTOP, announced, fill_signup, shoot, swapped
 
 AXE = Axe()
 
@@ -49,6 +49,23 @@ def test_no_violations_on_any_step(open_page, live, person, scheme):
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("#step .notice--error")
     seen["sign in error"] = _violations(page, f"{scheme}-sign-in-error")
+    page.fill("#password", person["password"])
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#remember")
+    seen["sign in code"] = _violations(page, f"{scheme}-sign-in-code")
+    page.fill("#code", "000000")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#code-error")
+    seen["sign in wrong code"] = _violations(page, f"{scheme}-sign-in-wrong-code")
+    page.click("text=Sign in as someone else")
+    page.wait_for_selector("text=Create your account")
+    page.goto("/signin")
+    for n in range(10):
+        page.fill("#email", person["email"])
+        page.fill("#password", f"wrong {n}")
+        swapped(page, "button:has-text('Sign in')")
+    seen["sign in throttled"] = _violations(page, f"{scheme}-sign-in-throttled")
+    assert "Too many tries" in page.inner_text("#step")
     assert {step: found for step, found in seen.items() if found} == {}
 
 

@@ -235,3 +235,11 @@ def test_one_log_line_per_provider_call_and_no_secrets(open_app, fake, delivered
     assert all(line.startswith("provider=") and " op=" in line and " latency_ms=" in line for line in lines)
     for secret in (delivered.last_code(), fake.auth_token, fake.authy_key, JENNY_E164, JENNY["password"]):
         assert secret not in caplog.text
+
+
+def test_a_wrong_authy_code_is_not_reported_as_refused_credentials(open_app, delivered, caplog):
+    visitor = open_app("authy")
+    visitor.sign_up()
+    with caplog.at_level(logging.ERROR, logger="providers"):
+        assert "That code is not right." in words(visitor.enter_code("9999999"))
+    assert "refused our credentials" not in caplog.text

@@ -1,8 +1,8 @@
-"""Which address a request comes from: forwarded headers count only from trusted proxies."""
+"""Which address a request comes from, and which group its per-address limits count."""
 
 import pytest
 
-from components.web.addresses import client_address
+from components.addresses import address_group, client_address
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,18 @@ from components.web.addresses import client_address
 )
 def test_the_client_address_trusts_only_configured_proxies(peer, forwarded, trusted, expected):
     assert client_address(peer, forwarded, trusted) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix", "expected"),
+    [
+        ("203.0.113.5", 64, "203.0.113.5"),
+        ("2001:db8:1:2:aaaa::1", 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:aaaa::1", 48, "2001:db8:1::/48"),
+        ("::ffff:203.0.113.5", 64, "203.0.113.5"),  # IPv4 seen through an IPv6 socket
+        ("testclient", 64, "testclient"),
+    ],
+)
+def test_ipv6_addresses_count_by_their_prefix(address, prefix, expected):
+    assert address_group(address, prefix) == expected

@@ -1,0 +1,43 @@
+"""Client addresses: who is asking, and the group a per-address limit counts.
+
+X-Forwarded-For is believed only from trusted proxies. An IPv6 subscriber
+usually holds a whole /64 (and can pick any address in it), so limits count
+IPv6 addresses by their prefix; IPv4 addresses count one by one.
+"""
+
+import ipaddress
+from functools import cache
+
+
+def client_address(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ...]) -> str:
+    """The connection's address; behind trusted proxies, the first hop they did not add."""
+    networks = _networks(trusted_proxies)
+
+    def trusted(address: str) -> bool:
+        try:
+            return any(ipaddress.ip_address(address) in network for network in networks)
+        except ValueError:
+            return False
+
+    if not trusted(peer):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    return next((hop for hop in reversed(hops) if not trusted(hop)), peer)
+
+
+def address_group(address: str, ipv6_prefix: int) -> str:
+    """What a per-address limit counts: the IPv6 network of the given prefix, or the address."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a test client, a garbled header): counted as itself
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped:  # IPv4 seen through an IPv6 socket
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/{ipv6_prefix}", strict=False))
+    return str(parsed)
+
+
+@cache
+def _networks(trusted_proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(proxy) for proxy in trusted_proxies)

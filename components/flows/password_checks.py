@@ -1,0 +1,75 @@
+"""Every password check: throttled before bcrypt runs, counted in a row, logged when refused.
+
+Throttles are keyed by the email typed, not by the account, so an unknown
+email, a wrong password and a throttled account get the same answers after
+the same work: bcrypt runs for an unknown email too, and runs for neither
+once throttled. Per email: at most PASSWORD_FAILURES_PER_EMAIL wrong passwords
+in any PASSWORD_WINDOW_SECONDS, and PASSWORD_FAILURES_BEFORE_LOCK in a row
+before only a code to the account's phone can clear them. Per client address
+(IPv6 by its prefix): PASSWORD_FAILURES_PER_ADDRESS in the same window.
+Every slot is taken before the check and given back when the password is
+right, so racing guesses cannot pass a limit.
+"""
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from components.addresses import address_group
+from components.flows.results import Failure, failure, minutes, slow_down
+from components.services import Services
+from components.storage.limits import Limit
+from components.storage.users import User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Literal["wrong", "throttled", "locked"]
+    retry_after: int | None = None
+
+
+def email_key(secret: str, email: str) -> str:
+    key = hashlib.sha256(b"password-checks:" + secret.encode()).digest()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+async def check_password(
+    services: Services, email: str, password: str, origin: str, user: User | None,
+) -> User | Refused:
+    """`user`: the account with this email, if there is one (looked up by the caller either way)."""
+    settings = services.settings
+    key = email_key(settings.app_secret, email)
+    window = settings.password_window_seconds
+    limits = (
+        Limit(f"password:email:{key}", settings.password_failures_per_email, window),
+        Limit(f"password:address:{address_group(origin, settings.ipv6_prefix)}",
+              settings.password_failures_per_address, window),
+    )
+    account = user.id if user else "unknown"
+    if (wait := await services.limits.take(*limits)) is not None:
+        log.warning("password refused: account=%s address=%s reason=throttled retry_after=%s", account, origin, wait)
+        return Refused("throttled", wait)
+    if not await services.password_failures.count(key, settings.password_failures_before_lock):
+        log.warning("password refused: account=%s address=%s reason=locked", account, origin)
+        return Refused("locked")
+    if await services.passwords.check(password, user.password_hash if user else None):
+        await services.password_failures.clear(key)
+        await services.limits.give_back(*limits)
+        return user
+    log.warning("password refused: account=%s address=%s reason=wrong", account, origin)
+    return Refused("wrong")
+
+
+def refusal(refused: Refused, wrong: str, *, field: str | None = None) -> Failure:
+    """What the visitor reads; the same whether or not the email has an account."""
+    if refused.reason == "throttled":
+        return slow_down(f"Too many tries for this email. Try again in {minutes(refused.retry_after)}.",
+                         refused.retry_after)
+    if refused.reason == "locked":
+        return failure("There have been too many wrong passwords for this email, so it can no longer be used to "
+                       "sign in with a password. Reset your password with a code to your phone.", kind="slow_down")
+    return failure(wrong, field=field)

@@ -1,0 +1,34 @@
+"""Wrong passwords in a row, per email, counted before each check.
+
+Keyed by an HMAC of the email typed (storage never sees an email that has no
+account), so an unknown email is counted exactly like a real one. A right
+password clears the count; at the cap, only a code to the account's phone can
+(the forgotten-password journey).
+"""
+
+from collections.abc import Callable
+
+from databases import Database
+
+from components.storage.database import insert, password_failures
+
+
+class PasswordFailures:
+    def __init__(self, db: Database, clock: Callable[[], float]):
+        self.db = db
+        self.clock = clock
+
+    async def count(self, email_key: str, cap: int) -> bool:
+        """Count one more before the check; False (and nothing counted) at the cap.
+        One upsert, so racing checks cannot pass the cap together."""
+        now = self.clock()
+        statement = insert(self.db, password_failures).values(email_key=email_key, failures=1, last_failed_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=["email_key"],
+            set_={"failures": password_failures.c.failures + 1, "last_failed_at": now},
+            where=password_failures.c.failures < cap,
+        ).returning(password_failures.c.failures)
+        return await self.db.fetch_one(statement) is not None
+
+    async def clear(self, email_key: str) -> None:
+        await self.db.execute(password_failures.delete().where(password_failures.c.email_key == email_key))

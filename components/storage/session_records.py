@@ -1,0 +1,54 @@
+"""Session records: a row per signed-in browser (or browser whose signup it is).
+
+The cookie carries a random token; only its SHA-256 is stored, so the table
+opens no session by itself. A session counts while its row exists: closing it
+ends that browser's session and every copy of its cookie.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from databases import Database
+
+from components.storage.database import sessions, users
+from components.storage.users import User, user_from
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionRecords:
+    def __init__(self, db: Database, clock: Callable[[], float]):
+        self.db = db
+        self.clock = clock
+
+    async def open(self, user_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        await self.db.execute(sessions.insert().values(token_hash=_hash(token), user_id=user_id, created_at=self.clock()))
+        return token
+
+    async def account(self, token: str, user_id: int) -> User | None:
+        """The account whose session this is, in one read; None once the session was closed."""
+        query = (
+            sa.select(users)
+            .select_from(users.join(sessions, sessions.c.user_id == users.c.id))
+            .where(sessions.c.token_hash == _hash(token), users.c.id == user_id)
+        )
+        return user_from(await self.db.fetch_one(query))
+
+    async def close(self, token: str) -> None:
+        await self.db.execute(sessions.delete().where(sessions.c.token_hash == _hash(token)))
+
+    async def close_all(self, user_id: int, *, keep: str | None = None) -> None:
+        """Every session of the account ends (but `keep`'s, when given)."""
+        query = sessions.delete().where(sessions.c.user_id == user_id)
+        if keep:
+            query = query.where(sessions.c.token_hash != _hash(keep))
+        await self.db.execute(query)
+
+    async def forget_old(self, created_before: float) -> None:
+        """Sessions past their lifetime are refused anyway; their rows can go."""
+        await self.db.execute(sessions.delete().where(sessions.c.created_at < created_before))

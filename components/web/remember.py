@@ -1,0 +1,29 @@
+"""The "don't ask for a code on this browser" cookie: signed, bound to one
+account and to its session version, so "sign out everywhere" and a password
+change revoke every remembered browser at once."""
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from components.storage.users import User
+
+
+class RememberedBrowsers:
+    def __init__(self, secret: str, days: int, *, production: bool):
+        self.serializer = URLSafeTimedSerializer(secret, salt="remembered-browser")
+        self.max_age = days * 24 * 3600
+        # Over HTTPS: Secure, and __Host- so no subdomain can set or scope it.
+        self.cookie = "__Host-remember" if production else "remember"
+        self.secure = production
+
+    def token(self, user: User) -> str:
+        return self.serializer.dumps([user.id, user.session_version])
+
+    def remembered(self, token: str | None, user: User) -> bool:
+        """True when this browser was remembered for this account, and still is."""
+        if not token:
+            return False
+        try:
+            user_id, version = self.serializer.loads(token, max_age=self.max_age)
+        except (BadSignature, ValueError, TypeError):
+            return False
+        return (user_id, version) == (user.id, user.session_version)
