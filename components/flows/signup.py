@@ -27,7 +27,7 @@ async def sign_up(services: Services, details: SignupDetails, origin: str) -> Su
     address = address_group(origin, settings.ipv6_prefix)
     wait = await services.limits.take(Limit(f"signup:address:{address}", settings.signups_per_address_hour, HOUR))
     if wait is not None:
-        log.warning("signup refused by limits: retry_after=%s", wait)
+        log.warning("signup refused by limits: address=%s retry_after=%s", origin, wait)
         return slow_down(f"Too many signups from your network. Try again in {minutes(wait)}.", wait)
     await services.users.purge_unverified(services.clock() - settings.unverified_ttl_seconds)
     await services.limits.forget_old()

@@ -1,6 +1,6 @@
 """Installable and offline-friendly, without ever caching a page; WebOTP fills the code."""
 
-from browsing import DESKTOP, fill_signup, heading
+from browsing import DESKTOP, fill_signup, heading, signed_up
 
 FAKE_WEBOTP = """
 window.OTPCredential = function () {};
@@ -17,12 +17,7 @@ def test_the_service_worker_caches_static_files_only(open_page, live, person):
     page = open_page(DESKTOP)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the worker
-    fill_signup(page, person)
-    page.click("text=Send me a code")
-    page.wait_for_selector("#code")
-    page.fill("#code", live.code_for(person["e164"]))
-    page.click("text=Verify")
-    page.wait_for_selector("text=Hi there")
+    signed_up(page, live, person)
     cached = page.evaluate("""async () => {
         const urls = [];
         for (const name of await caches.keys()) {
