@@ -18,9 +18,25 @@ def test_every_post_without_the_right_csrf_token_is_refused(htmx_visitor, outbox
     assert len(outbox.messages()) == 1
 
 
-def test_a_refused_signup_form_comes_back_filled_in_with_a_fresh_token(plain_visitor, outbox):
-    answer = plain_visitor.client.post("/signup", data={**JENNY, "csrf_token": "stale"})
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://testserver"}])
+def test_a_refused_form_from_our_own_page_comes_back_filled_in_with_a_fresh_token(plain_visitor, outbox, headers):
+    answer = plain_visitor.client.post("/signup", data={**JENNY, "csrf_token": "stale"}, headers=headers)
     assert answer.status_code == 403
     assert answer.template.name == "page.html"
     assert 'value="jenny@example.com"' in answer.text and JENNY["password"] not in answer.text
+    assert outbox.messages() == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    {"Origin": "https://evil.example"},
+    {},  # a browser that says nothing of where the form was
+])
+def test_a_cross_site_post_is_refused_without_planting_what_it_sent(plain_visitor, outbox, caplog, headers):
+    planted = {**JENNY, "email": "attacker@evil.example", "phone": "+44 7400 123456", "csrf_token": "forged"}
+    answer = plain_visitor.client.post("/signup", data=planted, headers=headers)
+    assert answer.status_code == 403
+    assert "This form had expired, so nothing was sent." in words(answer)
+    assert "evil.example" not in answer.text and "7400 123456" not in answer.text and 'value="Jenny' not in answer.text
+    assert "form refused: reason=csrf path=/signup address=203.0.113.10" in caplog.text
     assert outbox.messages() == []

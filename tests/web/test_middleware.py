@@ -35,7 +35,9 @@ def test_every_answer_carries_the_security_headers(settings, outbox, clock, envi
         statuses = set()
         for answer in _every_kind_of_answer(client, token):
             statuses.add(answer.status_code)
-            assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+            assert answer.headers["Content-Security-Policy"] == (
+                "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            )
             assert answer.headers["X-Content-Type-Options"] == "nosniff"
             assert answer.headers["Referrer-Policy"] == "same-origin"
             assert ("Strict-Transport-Security" in answer.headers) == (environment == "production")
