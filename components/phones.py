@@ -48,6 +48,11 @@ def parse_mobile(raw: str, country: str) -> Phone:
         raise PhoneError(f"Enter a mobile number, like {example_mobile(country)}") from None
     if not phonenumbers.is_valid_number(number):
         raise PhoneError("This is not a valid number for the country chosen")
+    # Satellite and other non-geographic ranges (+870, +881, +882 …: region "001")
+    # call themselves mobiles, and cost a premium to text.
+    if phonenumbers.region_code_for_number(number) not in COUNTRY_CODES:
+        raise PhoneError("Enter a mobile number from a country: we can't send codes to satellite "
+                         "or international service numbers")
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise PhoneError("Enter a mobile number that can receive text messages")
     # Regions share dial codes (+44: GB, GG, JE, IM); keep the one chosen when it fits.
