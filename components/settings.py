@@ -110,9 +110,20 @@ class Settings:
                 ipaddress.ip_network(proxy)
             except ValueError:
                 raise SettingsError(f"TRUSTED_PROXIES has {proxy!r}, which is not an address or network") from None
+        if self.production:
+            self._check_production()
         if self.app_env != "test":
             self._check_credentials()
         return self
+
+    def _check_production(self) -> None:
+        """Development stand-ins never go live: they print codes and mark texts for localhost."""
+        if self.sms_provider == "console":
+            raise SettingsError("APP_ENV=production cannot use SMS_PROVIDER=console (it prints every text, codes "
+                                "included, and keeps them in a file): set SMS_PROVIDER=twilio and its TWILIO_ settings")
+        if self.public_host in ("", "localhost"):
+            raise SettingsError("APP_ENV=production needs PUBLIC_HOST, the site's host name (the last line of each "
+                                "code text names it, so phones offer the code only there)")
 
     def _check_credentials(self) -> None:
         """A provider chosen without its credentials stops start-up, naming what is missing."""

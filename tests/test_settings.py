@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def environment(monkeypatch, tmp_path):
     """A clean environment in an empty folder (no .env, no var/)."""
     for name in list(os.environ):
-        prefixes = ("APP_", "DATABASE_", "VERIFY_", "SMS_", "TWILIO_", "AUTHY_", "BCRYPT_")
+        prefixes = ("APP_", "DATABASE_", "VERIFY_", "SMS_", "TWILIO_", "AUTHY_", "BCRYPT_", "PUBLIC_", "SIGNIN_")
         if name.startswith(prefixes) or name in ("PORT", "WORKERS"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
@@ -126,3 +126,30 @@ def test_a_provider_with_its_credentials_starts(environment):
         environment.setenv(name, value)
     settings = load_settings()
     assert (settings.verify_provider, settings.sms_provider) == ("twilio-verify", "twilio")
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({}, "APP_ENV=production cannot use SMS_PROVIDER=console"),
+        ({"SMS_PROVIDER": "twilio"}, "APP_ENV=production needs PUBLIC_HOST"),
+    ],
+)
+def test_production_refuses_development_stand_ins(environment, variables, message):
+    twilio = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_MESSAGING_SERVICE_SID": "MG1"}
+    for name, value in {"APP_ENV": "production", "APP_SECRET": "s" * 40, **twilio, **variables}.items():
+        environment.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+    environment.setenv("SMS_PROVIDER", "twilio")
+    environment.setenv("PUBLIC_HOST", "signup.example.com")
+    assert load_settings().production
+
+
+def test_production_with_the_console_sender_does_not_start(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "APP_ENV": "production", "APP_SECRET": "s" * 40, "PUBLIC_HOST": "example.com"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1 and "SMS_PROVIDER=console" in done.stderr
+    assert not (tmp_path / "var").exists()  # nothing was printed to, or written in, an outbox
