@@ -14,6 +14,8 @@ from pathlib import Path
 import phonenumbers
 from starlette.config import Config
 
+from components.private_files import private_folder
+
 ENVIRONMENTS = ("development", "production", "test")
 VERIFY_PROVIDERS = ("local", "authy", "twilio-verify")
 SMS_PROVIDERS = ("console", "twilio")
@@ -179,7 +181,7 @@ def _development_secret(app_env: str) -> str:
         raise SettingsError(f"APP_SECRET is required when APP_ENV={app_env}")
     path = Path("var/secret")
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         # Written aside, then linked into place: workers starting together all read one secret.
         handle, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # mode 0600
         with os.fdopen(handle, "w") as file:

@@ -1,6 +1,7 @@
 """Settings: defaults that run offline, and start-up refusals that name the variable."""
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,28 @@ def test_production_with_the_console_sender_does_not_start(tmp_path):
     )
     assert done.returncode == 1 and "SMS_PROVIDER=console" in done.stderr
     assert not (tmp_path / "var").exists()  # nothing was printed to, or written in, an outbox
+
+
+def test_var_and_everything_in_it_are_for_the_owner_only(tmp_path):
+    """Password hashes, personal data, the development outbox and secret."""
+    env = {"PATH": "/usr/bin:/bin", "PORT": "0", "BCRYPT_ROUNDS": "4"}
+    script = (
+        "import asyncio, app\n"
+        "from components.providers.console import ConsoleSender\n"
+        "from components.providers.interface import Message\n"
+        "from components.storage.database import connected\n"
+        "settings = app._settings()\n"
+        "async def main():\n"
+        "    async with connected(settings.database_url):\n"
+        "        await ConsoleSender(settings.sms_outbox).send(Message('+12018675309', 'hello'))\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    var = tmp_path / "var"
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    made = sorted(path.name for path in var.iterdir())
+    assert {"app.db", "outbox.jsonl", "secret"} <= set(made)
+    assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in var.iterdir()} == \
+        {name: "0o600" for name in made}

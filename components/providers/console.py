@@ -10,6 +10,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
+from components.private_files import open_private
 from components.providers.interface import Message, SendFailed
 
 
@@ -30,6 +31,5 @@ class ConsoleSender:
         print(f"\n--- {message.channel.upper()} to {message.to} ---\n{message.body}\n---", flush=True)
 
     def _append(self, line: str) -> None:
-        self.outbox.parent.mkdir(parents=True, exist_ok=True)
-        with self.outbox.open("a", encoding="utf-8") as outbox:
+        with open_private(self.outbox) as outbox:
             outbox.write(line + "\n")

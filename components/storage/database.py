@@ -16,6 +16,7 @@ from databases import Database
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from components.private_files import create_private, open_private
 from components.storage.sqlite_pool import SQLiteDatabase
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
@@ -159,7 +160,8 @@ MIGRATIONS = [
 
 def database_for(url: str) -> Database:
     if url.startswith("sqlite"):
-        Path(sa.engine.make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+        # Password hashes and personal data: owner-only (SQLite's -wal and -shm files follow the file's mode).
+        create_private(Path(sa.engine.make_url(url).database))
         return SQLiteDatabase(url, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return Database(url)
 
@@ -201,7 +203,7 @@ async def _one_migrator_at_a_time(db: Database) -> AsyncIterator[None]:
             yield
         return
     # SQLite lives on one machine, so a lock file next to it is seen by every process.
-    with open(f"{db.url.database}.migration-lock", "a") as lock:
+    with open_private(Path(f"{db.url.database}.migration-lock")) as lock:
         await to_thread.run_sync(fcntl.flock, lock, fcntl.LOCK_EX)
         # WAL lets readers work beside the one writer; the setting sticks to the file.
         await db.execute("PRAGMA journal_mode=WAL")
