@@ -114,3 +114,21 @@ def test_an_unfinished_signup_releases_its_email_after_a_day(htmx_visitor, new_v
     assert page.context["step"] == "code"
     assert newcomer.enter_code(outbox.last_code("+14155552671")).context["step"] == "account"
     assert htmx_visitor.open().context["step"] == "signup"
+
+
+def test_an_email_in_another_case_is_the_same_account_and_is_shown_as_typed(htmx_visitor, new_visitor, outbox):
+    htmx_visitor.sign_up(email="Jenny.Tutone@Example.com")
+    htmx_visitor.enter_code(outbox.last_code())
+    other = new_visitor()
+    page = other.sign_up(email="JENNY.TUTONE@example.com", phone="+1 415 555 2671")
+    assert page.status_code == 422
+    assert page.context["errors"] == {"email": "This email is already registered. Sign in instead."}
+    returning = new_visitor()
+    assert returning.sign_in(email="jenny.tutone@EXAMPLE.com").context["step"] == "code"
+    assert returning.enter_code(outbox.last_code()).context["user"].email == "Jenny.Tutone@example.com"
+
+
+def test_a_signup_waiting_for_its_code_is_resumed_in_any_case(htmx_visitor, new_visitor, outbox):
+    htmx_visitor.sign_up(email="xss@example.com")
+    page = new_visitor().sign_up(email="XSS@example.com", phone="+1 415 555 2671")
+    assert page.context["step"] == "code" and page.context["user"].email == "xss@example.com"

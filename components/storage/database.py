@@ -54,6 +54,8 @@ users = sa.Table(
     # What the live code is for ('signup', 'signin', ...): one at a time per account, so
     # the send and try counters above belong to it. NULL: no code is waiting.
     sa.Column("challenge", sa.String(10)),
+    # One account per mailbox whatever the case it was typed in; kept as typed.
+    sa.Index("ix_users_email_folded", sa.func.lower(sa.column("email")), unique=True),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
 )
 
@@ -154,6 +156,15 @@ MIGRATIONS = [
         users.update().where(users.c.verified_at.is_(None)).values(challenge="signup"),
         *_created(sessions, rate_limits, password_failures),
         sa.text("DROP TABLE IF EXISTS rate_counters"),
+    ],
+    [
+        # Signups waiting for a code that differ from another account only in case give way.
+        sa.text(
+            "DELETE FROM users WHERE verified_at IS NULL AND EXISTS (SELECT 1 FROM users other"
+            " WHERE lower(other.email) = lower(users.email) AND other.id <> users.id"
+            " AND (other.verified_at IS NOT NULL OR other.id < users.id))"
+        ),
+        *_created(users),
     ],
 ]
 

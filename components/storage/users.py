@@ -52,17 +52,19 @@ class Users:
         return user_from(await self.db.fetch_one(users.select().where(users.c.id == user_id)))
 
     async def by_email(self, email: str) -> User | None:
-        return user_from(await self.db.fetch_one(users.select().where(users.c.email == email)))
+        """Whatever the case it is typed in."""
+        query = users.select().where(sa.func.lower(users.c.email) == email.lower())
+        return user_from(await self.db.fetch_one(query))
 
     async def create(self, *, email: str, name: str, password_hash: str, phone: str, country: str) -> User | None:
-        """The new unverified account, or None when the email is already taken."""
+        """The new unverified account, or None when the email (in any case) is already taken."""
         query = (
             insert(self.db, users)
             .values(
                 email=email, name=name, password_hash=password_hash,
                 phone=phone, country=country, created_at=self.clock(), challenge="signup",
             )
-            .on_conflict_do_nothing(index_elements=["email"])
+            .on_conflict_do_nothing()  # the email, in any case, is taken
             .returning(*users.c)
         )
         return user_from(await self.db.fetch_one(query))

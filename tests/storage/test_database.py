@@ -99,3 +99,20 @@ async def test_a_version_1_database_is_brought_up_to_date(database_url):
         rows = await db.fetch_all(sa.select(users.c.email, users.c.challenge).order_by(users.c.email))
         assert [(row["email"], row["challenge"]) for row in rows] == [("done@example.com", None), ("pending@example.com", "signup")]
         assert await db.fetch_val(sa.select(sa.func.count()).select_from(sessions)) == 0
+
+
+async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(database_url):
+    async with connected(database_url) as db:
+        await db.execute("DROP INDEX ix_users_email_folded")
+        await db.execute(schema_version.update().values(version=2))
+        for email, verified_at in (("XSS@example.com", None), ("xss@example.com", 1.0), ("Xss@Example.com", None)):
+            await db.execute(users.insert().values(
+                email=email, name="A", password_hash="x", phone="+12018675309", country="US", created_at=0.0,
+                verified_at=verified_at,
+            ))
+    async with connected(database_url) as db:
+        assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == ["xss@example.com"]
+        with pytest.raises(Exception, match="(?i)unique"):
+            await db.execute(users.insert().values(
+                email="XsS@example.com", name="B", password_hash="x", phone="+1", country="US", created_at=0.0,
+            ))
