@@ -91,3 +91,33 @@ def test_production_cookie_is_host_prefixed_and_secure(settings, outbox, clock):
     assert cookie.startswith("__host-session=")
     assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
     assert "domain=" not in cookie
+
+
+def test_a_cookie_from_before_verification_is_retired_by_it(htmx_visitor, new_visitor, outbox):
+    htmx_visitor.sign_up()
+    before = htmx_visitor.session()
+    htmx_visitor.enter_code(outbox.last_code())
+    assert htmx_visitor.open().context["step"] == "account"
+    replayed = new_visitor()
+    replayed.client.cookies.set("session", before)
+    page = replayed.open()
+    assert page.context["step"] == "signup" and "Jenny" not in page.text
+
+
+def test_a_cookie_from_before_sign_in_is_retired_by_it(verified, new_visitor, outbox):
+    returning = new_visitor()
+    anonymous, _ = returning.session(), returning.sign_in()
+    waiting = returning.session()
+    returning.enter_code(outbox.last_code())
+    for cookie in (anonymous, waiting):
+        replayed = new_visitor()
+        replayed.client.cookies.set("session", cookie)
+        assert replayed.open().context["step"] == "signup"
+
+
+def test_signing_out_here_leaves_other_browsers_signed_in(verified, new_visitor, outbox):
+    phone_browser = new_visitor()
+    phone_browser.sign_in()
+    phone_browser.enter_code(outbox.last_code())
+    verified.sign_out()
+    assert phone_browser.open().context["step"] == "account"
