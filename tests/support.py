@@ -131,6 +131,12 @@ class Visitor:
     def session(self) -> str:
         return self.client.cookies.get("session", "")
 
+    def replay(self, name: str, value: str) -> None:
+        """This browser now carries someone else's cookie (and not its own of that name)."""
+        for cookie in [cookie for cookie in self.client.cookies.jar if cookie.name == name]:
+            self.client.cookies.delete(name, domain=cookie.domain)
+        self.client.cookies.set(name, value, domain="testserver.local")
+
     def session_cookie_has(self, key: str) -> bool:
         """What the signed session cookie carries (its payload is readable, not secret)."""
         payload = self.session().split(".")[0]

@@ -133,7 +133,7 @@ def test_a_remembered_browser_cookie_from_another_account_is_refused(verified, n
     other.sign_up(email="other@example.com", phone="+1 415 555 2671")
     other.enter_code(outbox.last_code("+14155552671"))
     other.sign_out()
-    other.client.cookies.set("remember", stolen)
+    other.replay("remember", stolen)
     assert other.sign_in(email="other@example.com").context["step"] == "code"
 
 

@@ -73,7 +73,7 @@ def test_sign_out_kills_every_copy_of_the_cookie(verified, new_visitor):
     stolen = verified.session()
     verified.sign_out()
     thief = new_visitor()
-    thief.client.cookies.set("session", stolen)
+    thief.replay("session", stolen)
     assert thief.open().context["step"] == "signup"
     assert "Jenny" not in thief.open().text
 
@@ -99,7 +99,7 @@ def test_a_cookie_from_before_verification_is_retired_by_it(htmx_visitor, new_vi
     htmx_visitor.enter_code(outbox.last_code())
     assert htmx_visitor.open().context["step"] == "account"
     replayed = new_visitor()
-    replayed.client.cookies.set("session", before)
+    replayed.replay("session", before)
     page = replayed.open()
     assert page.context["step"] == "signup" and "Jenny" not in page.text
 
@@ -111,7 +111,7 @@ def test_a_cookie_from_before_sign_in_is_retired_by_it(verified, new_visitor, ou
     returning.enter_code(outbox.last_code())
     for cookie in (anonymous, waiting):
         replayed = new_visitor()
-        replayed.client.cookies.set("session", cookie)
+        replayed.replay("session", cookie)
         assert replayed.open().context["step"] == "signup"
 
 
