@@ -46,8 +46,9 @@ class Settings:
     # Codes and checks
     code_ttl_seconds: int = 600
     code_max_attempts: int = 5
-    failed_checks_before_lock: int = 20
+    failed_checks_before_lock: int = 20  # wrong codes in a row; again at every multiple
     lock_seconds: int = HOUR
+    failed_checks_before_stop: int = 100  # in a row: a signup closes, a verified account's codes stop
     # Sends and signups (SMS pumping, harassment, cost)
     resend_cooldown_seconds: int = 30
     sends_per_number_hour: int = 5
@@ -102,6 +103,8 @@ class Settings:
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
         if not 1 <= self.ipv6_prefix <= 128:
             raise SettingsError("IPV6_PREFIX must be between 1 and 128")
+        if not 1 <= self.failed_checks_before_stop <= 100:
+            raise SettingsError("FAILED_CHECKS_BEFORE_STOP must be between 1 and 100 (NIST SP 800-63B)")
         if not 1 <= self.password_failures_before_lock <= 100:
             raise SettingsError("PASSWORD_FAILURES_BEFORE_LOCK must be between 1 and 100 (NIST SP 800-63B)")
         unknown = [code for code in self.allowed_countries if code not in phonenumbers.SUPPORTED_REGIONS]

@@ -70,7 +70,7 @@ ACTIONS = {
     action.path: action
     for action in (
         Action("/signup", on=SIGNUP, leads_to=(CODE,)),
-        Action("/code", on=CODE, leads_to=(ACCOUNT,)),
+        Action("/code", on=CODE, leads_to=(ACCOUNT, SIGNUP)),  # SIGNUP: too many wrong codes closed it
         Action("/code/resend", on=CODE, leads_to=(CODE,)),
         Action("/number/change", on=CODE, leads_to=(NUMBER,)),
         Action("/number", on=NUMBER, leads_to=(CODE,)),

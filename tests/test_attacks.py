@@ -254,3 +254,55 @@ def test_a_thousand_wrong_sign_in_codes_reach_the_check_twenty_times_then_lock(
     assert locked.status_code == 429 and "Try again in 60 minutes" in words(locked)
     assert checks() == 20
     assert attacker.open().context["step"] == "code"  # never signed in
+
+
+# The sends per number would run out before a hundred guesses do: they are tested on their own.
+UNLIMITED_SENDS = {"sends_per_number_hour": 0, "sends_per_number_day": 0, "sends_per_address_hour": 0}
+
+
+def _guess_through_every_lock(visitor: Visitor, clock, checks, guesses: int):
+    """Wrong codes one after another until `guesses` reached the check, asking for a
+    new code when one is spent and waiting out each hour's lock (signing in again:
+    the session idled out, and a new code: the last one expired). The last answer."""
+    while checks() < guesses:
+        page = visitor.enter_code(WRONG)
+        if "Too many wrong tries" in words(page):
+            clock.advance(30)
+            visitor.resend()
+        elif "Try again in 60 minutes" in words(page):
+            clock.advance(3601)
+            visitor.sign_in()
+            visitor.resend()  # the last code expired meanwhile
+    return page
+
+
+def test_a_hundred_wrong_codes_in_a_row_close_the_signup(start, fake, delivered, clock, monkeypatch):
+    checks = _local_checks(monkeypatch)
+    visitor = start("local", "console", **UNLIMITED_SENDS)
+    visitor.sign_up()
+    last = _guess_through_every_lock(visitor, clock, checks, 100)
+    assert checks() == 100
+    assert last.context["step"] == "signup"
+    assert "Too many wrong codes in a row, so this signup is closed. Start again below." in words(last)
+    assert "This code" not in words(visitor.enter_code(WRONG)) and checks() == 100
+    assert visitor.sign_in().status_code == 422  # the account is gone: its email is free again
+    assert start("local", "console", address="198.51.100.99", **UNLIMITED_SENDS).sign_up().context["step"] == "code"
+
+
+def test_a_hundred_wrong_sign_in_codes_stop_codes_for_the_account_for_good(start, fake, delivered, clock, monkeypatch):
+    visitor = start("local", "console", **UNLIMITED_SENDS)
+    visitor.sign_up()
+    visitor.enter_code(delivered.last_code())
+    visitor.sign_out()
+    attacker = start("local", "console", address="198.51.100.60", **UNLIMITED_SENDS)
+    attacker.sign_in()
+    checks = _local_checks(monkeypatch)
+    stopped = _guess_through_every_lock(attacker, clock, checks, 100)
+    assert checks() == 100
+    assert stopped.status_code == 429 and "Retry-After" not in stopped.headers
+    assert "codes are stopped for this account" in words(stopped)
+    clock.advance(30 * 24 * 3600)
+    owner = start("local", "console", address="198.51.100.61", **UNLIMITED_SENDS)
+    owner.sign_in()
+    assert "codes are stopped for this account" in words(owner.enter_code(delivered.last_code()))
+    assert checks() == 100

@@ -22,7 +22,7 @@ from components.providers.interface import (
     WrongCode,
 )
 from components.services import Services
-from components.storage.users import User
+from components.storage.users import CODES_STOPPED, User
 
 log = logging.getLogger(__name__)
 OUT_OF_TRIES = "Too many wrong tries: this code no longer works. Ask for a new code below."
@@ -62,12 +62,17 @@ async def check_code(
                    kind="unavailable")
 
 
-async def _wrong(services: Services, counted: User, outcome: WrongCode | TooManyAttempts) -> Failure:
+async def _wrong(services: Services, counted: User, outcome: WrongCode | TooManyAttempts) -> Success | Failure:
     """`counted`: the account with this try counted."""
     settings = services.settings
-    locked = await services.users.lock_if_failing(counted.id, settings.failed_checks_before_lock, settings.lock_seconds)
+    locked = await _lock_if_due(services, counted)
+    if locked and locked.codes_stopped and not locked.verified:
+        log.warning("signup closed after %s wrong codes in a row: user=%s", locked.failed_checks, locked.id)
+        await services.users.close_signup(locked.id)
+        return Success(None, Notice("Too many wrong codes in a row, so this signup is closed. "
+                                    "Start again below.", error=True), fresh_session=True)
     if locked:
-        log.warning("verification locked: user=%s", counted.id)
+        log.warning("verification locked: user=%s for_good=%s", counted.id, locked.codes_stopped)
         return locked_notice(services, locked)
     left = settings.code_max_attempts - counted.code_failures
     if isinstance(outcome, WrongCode) and outcome.attempts_left is not None:
@@ -75,6 +80,18 @@ async def _wrong(services: Services, counted: User, outcome: WrongCode | TooMany
     if isinstance(outcome, TooManyAttempts) or left <= 0:
         return failure(OUT_OF_TRIES, field="code")
     return failure(f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code")
+
+
+async def _lock_if_due(services: Services, counted: User) -> User | None:
+    """Wrong codes in a row (counted atomically, so each request knows its own number)
+    lock checking for an hour at every FAILED_CHECKS_BEFORE_LOCK-th, and for good at
+    FAILED_CHECKS_BEFORE_STOP: the count goes on across locks; only a right code clears it."""
+    settings, failures = services.settings, counted.failed_checks
+    if failures >= settings.failed_checks_before_stop:
+        return await services.users.lock(counted.id, CODES_STOPPED)
+    if failures % settings.failed_checks_before_lock == 0:
+        return await services.users.lock(counted.id, services.clock() + settings.lock_seconds)
+    return None
 
 
 async def _expired(services: Services, user: User) -> Success | Failure:

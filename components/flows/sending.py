@@ -41,6 +41,9 @@ def resend_wait(services: Services, user: User) -> int:
 
 
 def locked_notice(services: Services, user: User) -> Failure:
+    if user.codes_stopped:
+        return failure("Too many wrong codes in a row, so codes are stopped for this account. "
+                       "Contact us to unlock it.", kind="slow_down")
     wait = math.ceil(user.locked_until - services.clock())
     return slow_down(
         f"Too many wrong codes in a row, so checking is paused for this account. Try again in {minutes(wait)}.",

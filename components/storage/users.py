@@ -14,6 +14,9 @@ from databases import Database
 from components.storage.database import insert, users
 
 
+CODES_STOPPED = 1e15  # `locked_until` for good: only an operator can clear it
+
+
 @dataclass(frozen=True)
 class User:
     id: int
@@ -37,6 +40,10 @@ class User:
 
     def locked(self, now: float) -> bool:
         return self.locked_until is not None and self.locked_until > now
+
+    @property
+    def codes_stopped(self) -> bool:
+        return self.locked_until is not None and self.locked_until >= CODES_STOPPED
 
 
 def user_from(record) -> User | None:
@@ -134,16 +141,20 @@ class Users:
             .values(code_failures=users.c.code_failures - 1, failed_checks=users.c.failed_checks - 1)
         )
 
-    async def lock_if_failing(self, user_id: int, failures_in_a_row: int, seconds: float) -> User | None:
-        """Lock verification once the failures in a row reach the limit: the locked account, else None."""
-        now = self.clock()
+    async def lock(self, user_id: int, until: float) -> User | None:
+        """Checking stops until then; a lock is only ever extended (of two racing
+        wrong codes, the one with the longer lock wins): the locked account."""
         query = (
             users.update()
-            .where(users.c.id == user_id, users.c.failed_checks >= failures_in_a_row)
-            .values(locked_until=now + seconds, failed_checks=0)
+            .where(users.c.id == user_id, sa.or_(users.c.locked_until.is_(None), users.c.locked_until < until))
+            .values(locked_until=until)
             .returning(*users.c)
         )
         return user_from(await self.db.fetch_one(query))
+
+    async def close_signup(self, user_id: int) -> None:
+        """An unverified signup that can no longer be finished is deleted (its email with it)."""
+        await self.db.execute(users.delete().where(users.c.id == user_id, users.c.verified_at.is_(None)))
 
     async def purge_unverified(self, created_before: float) -> None:
         """Signups never finished in time give their email back."""
