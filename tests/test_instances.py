@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from fresh_db import fresh_database
+from providers.fake import Fault
 from support import JENNY, SECRET, TOKEN, Outbox, Visitor, words
 
 from components.storage.database import connected, users
@@ -223,3 +225,50 @@ async def test_workers_answer_without_waiting_on_delayed_acks(monkeypatch):
         writer.close()
         server.close()
         await server.wait_closed()
+
+
+def test_a_crash_during_a_send_never_reads_as_sent_and_the_visitor_can_ask_again(tmp_path, database_url, fake_server):
+    """The server is killed while the provider holds the code: after a restart the
+    visitor is not told a code went out, and gets one as soon as that send is given up."""
+    fake, fake_url = fake_server
+    fake.reset()
+    env = {
+        **os.environ, "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url, "BCRYPT_ROUNDS": "4",
+        "VERIFY_PROVIDER": "twilio-verify", "SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token, "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
+        "TWILIO_NUMBER": "+15005550006", "TWILIO_API_URL": fake_url, "TWILIO_VERIFY_API_URL": fake_url,
+        "SEND_TIMEOUT_SECONDS": "2", "PROVIDER_TIMEOUT_SECONDS": "1.5",
+    }
+    form = {**JENNY, "email": "crash@example.com", "phone": "(201) 555-0901"}
+    fake.fail("verify.start", Fault(delay=5))
+    with running(tmp_path, env, count=1) as (first,):
+        claimed_at = time.monotonic()
+        posting = threading.Thread(target=_post_signup, args=(first.url, form), daemon=True)
+        posting.start()
+        _wait_for(lambda: fake.count("verify.start") == 1, "the provider to receive the send")
+        first.process.kill()  # mid-send
+    with running(tmp_path, env, count=1) as (second,), httpx.Client(base_url=second.url) as client:
+        visitor = Visitor(client, htmx=True)
+        page = visitor.sign_up(**form)
+        assert "We sent a code" not in words(page)
+        assert "We have not been able to send a code" in words(page)
+        _wait_for(lambda: time.monotonic() - claimed_at > 2.5, "the send deadline to pass")
+        page = visitor.resend()
+        assert page.status_code == 200 and "We sent a new code" in words(page)
+    assert fake.count("verify.start") == 2 and fake.violations == []
+
+
+def _post_signup(url: str, form: dict) -> None:
+    with httpx.Client(base_url=url, timeout=30) as client:
+        token = TOKEN.search(client.get("/").text).group(1)
+        try:
+            client.post("/signup", data={**form, "csrf_token": token})
+        except httpx.TransportError:
+            pass  # the server died under it
+
+
+def _wait_for(condition, what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)

@@ -78,10 +78,13 @@ async def _send(services: Services, user: User, channel: Channel, origin: str) -
         return user, locked_notice(services, user)
     if wait := resend_wait(services, user):
         return user, _cooling_down(wait)
-    claimed = await services.users.claim_send(user.id, user.challenge, services.settings.resend_cooldown_seconds)
-    if claimed is None:  # a request racing this one sent first
+    settings = services.settings
+    claimed = await services.users.claim_send(
+        user.id, user.challenge, cooldown=settings.resend_cooldown_seconds, deadline=settings.send_timeout_seconds,
+    )
+    if claimed is None:  # a request racing this one sent first, or is sending now
         current = await services.users.get(user.id) or user
-        return current, _cooling_down(resend_wait(services, current))
+        return current, _cooling_down(resend_wait(services, current) or _sending_wait(services, current))
     wait = await services.limits.take(*_limits(services, user, origin))
     if wait is not None:
         log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, wait)
@@ -90,10 +93,15 @@ async def _send(services: Services, user: User, channel: Channel, origin: str) -
     outcome = await within_deadline(services, services.verifier.start(claimed, channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
-        return claimed, None
+        return await services.users.confirm_send(user.id) or claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
     released = await services.users.release_send(user.id) or user
     return released, _not_sent(user, channel, outcome)
+
+
+def _sending_wait(services: Services, user: User) -> int:
+    """Seconds until a send under way elsewhere has either gone out or been given up."""
+    return max(1, math.ceil((user.sending_until or 0) - services.clock()))
 
 
 def _cooling_down(wait: int) -> Failure:

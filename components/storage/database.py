@@ -54,6 +54,9 @@ users = sa.Table(
     # What the live code is for ('signup', 'signin', ...): one at a time per account, so
     # the send and try counters above belong to it. NULL: no code is waiting.
     sa.Column("challenge", sa.String(10)),
+    # A send under way until then (no other may start); only a send the provider
+    # accepted sets code_sent_at, so a crash mid-send never reads as "sent".
+    sa.Column("sending_until", sa.Float),
     # One account per mailbox whatever the case it was typed in; kept as typed.
     sa.Index("ix_users_email_folded", sa.func.lower(sa.column("email")), unique=True),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
@@ -166,6 +169,7 @@ MIGRATIONS = [
         ),
         *_created(users),
     ],
+    [AddColumn(users, "sending_until")],
 ]
 
 

@@ -33,6 +33,7 @@ class User:
     locked_until: float | None = None
     session_version: int = 0
     challenge: str | None = None  # what the live code is for: 'signup', 'signin'; None: no code waiting
+    sending_until: float | None = None
 
     @property
     def verified(self) -> bool:
@@ -93,10 +94,10 @@ class Users:
         )
         return user_from(await self.db.fetch_one(query))
 
-    async def claim_send(self, user_id: int, challenge: str, cooldown: float) -> User | None:
-        """Take the right to send a code now (the account as it is then); None while
-        the last send is too recent. A new code gets a fresh set of tries (the count
-        in a row goes on)."""
+    async def claim_send(self, user_id: int, challenge: str, *, cooldown: float, deadline: float) -> User | None:
+        """Take the right to send a code now, for `deadline` seconds (the account as it is
+        then); None while the last sent code is too recent, or another send is under way.
+        One conditional UPDATE: of racing requests, one sends."""
         now = self.clock()
         query = (
             users.update()
@@ -104,15 +105,27 @@ class Users:
                 users.c.id == user_id,
                 users.c.challenge == challenge,
                 sa.or_(users.c.code_sent_at.is_(None), users.c.code_sent_at <= now - cooldown),
+                sa.or_(users.c.sending_until.is_(None), users.c.sending_until <= now),
             )
-            .values(code_sent_at=now, code_failures=0)
+            .values(sending_until=now + deadline)
+            .returning(*users.c)
+        )
+        return user_from(await self.db.fetch_one(query))
+
+    async def confirm_send(self, user_id: int) -> User | None:
+        """The provider took the code: it counts as sent (the cooldown starts), with a
+        fresh set of tries (the count in a row goes on)."""
+        query = (
+            users.update()
+            .where(users.c.id == user_id)
+            .values(code_sent_at=self.clock(), code_failures=0, sending_until=None)
             .returning(*users.c)
         )
         return user_from(await self.db.fetch_one(query))
 
     async def release_send(self, user_id: int) -> User | None:
-        """A send that failed does not count against the cooldown."""
-        query = users.update().where(users.c.id == user_id).values(code_sent_at=None).returning(*users.c)
+        """No code went out: another send may start at once (a code sent earlier still counts)."""
+        query = users.update().where(users.c.id == user_id).values(sending_until=None).returning(*users.c)
         return user_from(await self.db.fetch_one(query))
 
     async def claim_check(self, user_id: int, challenge: str, max_failures: int) -> User | None:
