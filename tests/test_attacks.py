@@ -306,3 +306,18 @@ def test_a_hundred_wrong_sign_in_codes_stop_codes_for_the_account_for_good(start
     owner.sign_in()
     assert "codes are stopped for this account" in words(owner.enter_code(delivered.last_code()))
     assert checks() == 100
+
+
+def test_signups_from_one_ipv6_network_count_as_one_address(start, fake):
+    pages = [start(address=f"2001:db8:5:5::{n + 1:x}").sign_up(email=f"v6{n}@example.com", phone=f"+1 201 555 {n:04d}")
+             for n in range(12)]
+    assert [page.status_code for page in pages] == [200] * 10 + [429] * 2
+    assert start(address="2001:db8:5:6::1").sign_up(email="next@example.com").status_code == 200
+
+
+def test_no_burst_of_texts_to_one_number_across_what_would_be_a_window_edge(start, fake, clock):
+    clock.now = 1_800_003_590.0  # ten seconds before a whole hour
+    for n in range(10):
+        start("local", address=f"198.51.100.{n}").sign_up(email=f"edge{n}@example.com")
+        clock.advance(2)  # ten signups within 20 seconds, across the hour
+    assert len(fake.sent_to(JENNY_E164)) == 5
