@@ -11,6 +11,7 @@ from components.passwords import Passwords
 from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
 from components.settings import Settings
+from components.storage.conversions import Conversions
 from components.storage.limits import Limits
 from components.storage.password_failures import PasswordFailures
 from components.storage.session_records import SessionRecords
@@ -26,6 +27,7 @@ class Services:
     passwords: Passwords
     password_failures: PasswordFailures
     limits: Limits
+    conversions: Conversions
     verifier: Verifier
     sender: SmsSender
     remembered: RememberedBrowsers
@@ -44,6 +46,7 @@ def build_services(
         passwords=Passwords(settings.bcrypt_rounds),
         password_failures=PasswordFailures(db, clock),
         limits=Limits(db, clock),
+        conversions=Conversions(db, clock),
         verifier=make_verifier(settings, db, client, sender, clock),
         sender=sender,
         remembered=RememberedBrowsers(settings.app_secret, settings.remember_browser_days,

@@ -55,7 +55,16 @@ class Settings:
     sends_per_number_day: int = 10
     sends_per_address_hour: int = 20
     signups_per_address_hour: int = 10
-    sends_per_minute: int = 60
+    sends_per_minute: int = 0  # all numbers together: off, since an attacker could spend it for everyone
+    # Pumping: numbers of one range (all but their last PREFIX_TAIL_DIGITS) and one country
+    prefix_tail_digits: int = 4
+    sends_per_prefix_hour: int = 20
+    sends_per_country_hour: int = 1000
+    conversion_window_seconds: int = HOUR
+    conversion_min_sends_prefix: int = 10
+    conversion_min_sends_country: int = 100
+    conversion_min_percent: int = 20
+    conversion_pause_seconds: int = 30 * MINUTE
     allowed_countries: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     ipv6_prefix: int = 64  # one subscriber usually holds a whole /64
@@ -101,6 +110,10 @@ class Settings:
             raise SettingsError("WORKERS must be at least 1")
         if not 4 <= self.bcrypt_rounds <= 31:
             raise SettingsError("BCRYPT_ROUNDS must be between 4 and 31")
+        if not 1 <= self.prefix_tail_digits <= 8:
+            raise SettingsError("PREFIX_TAIL_DIGITS must be between 1 and 8")
+        if not 0 <= self.conversion_min_percent <= 100:
+            raise SettingsError("CONVERSION_MIN_PERCENT must be between 0 and 100")
         if not 1 <= self.ipv6_prefix <= 128:
             raise SettingsError("IPV6_PREFIX must be between 1 and 128")
         if not 1 <= self.failed_checks_before_stop <= 100:

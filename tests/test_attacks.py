@@ -3,13 +3,14 @@ Brute force of codes and passwords, SMS pumping and races (on SQLite, or
 PostgreSQL with TEST_DATABASE_URL), each with what it may cost us."""
 
 import asyncio
+import logging
 from dataclasses import replace
 
 import bcrypt
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
-from support import JENNY, JENNY_E164, Visitor, browser, words
+from support import JENNY, JENNY_E164, SECRET, Visitor, browser, words
 
 from app import create_app
 from components.flows.checking import check_code
@@ -19,6 +20,7 @@ from components.flows.signin import sign_in
 from components.flows.signup import sign_up
 from components.forms import Credentials, read_signup
 from components.providers.local import LocalVerifier
+from components.settings import Settings
 from components.storage.database import users
 
 WRONG = "0000000"  # seven digits: never a six-digit code
@@ -119,7 +121,8 @@ def test_one_address_gets_twenty_codes_an_hour(start, fake, clock):
     assert fake.count("verify.start") == 20
 
 
-def test_a_global_ceiling_caps_sends_per_minute(start, fake, clock):
+def test_a_global_ceiling_is_off_unless_asked_for_and_caps_sends_per_minute(start, fake, clock):
+    assert Settings(app_secret=SECRET).sends_per_minute == 0
     for n in range(5):
         start(address=f"198.51.100.{n}", sends_per_minute=3).sign_up(
             email=f"g{n}@example.com", phone=f"+1 201 555 {n:04d}",
@@ -321,3 +324,62 @@ def test_no_burst_of_texts_to_one_number_across_what_would_be_a_window_edge(star
         start("local", address=f"198.51.100.{n}").sign_up(email=f"edge{n}@example.com")
         clock.advance(2)  # ten signups within 20 seconds, across the hour
     assert len(fake.sent_to(JENNY_E164)) == 5
+
+
+# Pumping: small blast radius -------------------------------------------------------
+
+
+def _pump(start, numbers, **changes) -> list:
+    """Unverified signups to these numbers, each from an address of its own."""
+    return [start("local", address=f"10.{n // 250}.{n % 250}.1", **changes).sign_up(
+        email=f"pump{n}-{number[-4:]}@example.com", phone=number) for n, number in enumerate(numbers)]
+
+
+def test_sixty_signups_to_one_range_leave_every_other_range_working(start, fake):
+    _pump(start, [f"+1 201 555 {n:04d}" for n in range(60)])
+    assert len([text for text in fake.texts if text.to.startswith("+1201555")]) == 20  # the range's hour
+    elsewhere = start("local", address="203.0.113.200").sign_up(email="real@example.com", phone="+1 415 555 2671")
+    assert elsewhere.status_code == 200 and "Check your messages for the code." in words(elsewhere)
+    assert fake.sent_to("+14155552671")
+
+
+def test_a_range_whose_codes_are_never_entered_is_paused_and_a_call_offered(start, fake, clock, caplog):
+    _pump(start, [f"+1 201 555 {n:04d}" for n in range(10)])
+    clock.advance(601)  # the codes are old enough to have been entered: none was
+    with caplog.at_level(logging.WARNING):
+        _pump(start, ["+1 201 555 0100"])  # judged: 0 of 10 verified, so the range pauses
+    assert "pumping guard: texts to prefix:+1201555 paused for 1800s: 0 of 10 codes verified" in caplog.text
+    sent = len(fake.texts)
+    visitor = start("twilio-verify", address="203.0.113.201")
+    page = visitor.sign_up(email="unlucky@example.com", phone="+1 201 555 0200")
+    assert page.context["step"] == "code" and len(fake.texts) == sent
+    assert ("Texts to numbers like yours are paused for a while because of unusual activity. We can call you with "
+            "a code instead, or you can use a different number.") in words(page)
+    clock.advance(30)
+    assert "We're calling" in words(visitor.resend("call"))  # calls go on
+    assert start("local", address="203.0.113.202").sign_up(  # the next range does too
+        email="next@example.com", phone="+1 201 556 0000").status_code == 200
+    clock.advance(1800)
+    assert "Check your messages" in words(start("local", address="203.0.113.203").sign_up(
+        email="later@example.com", phone="+1 201 555 0300"))
+
+
+def test_a_range_whose_codes_are_entered_is_not_paused(start, fake, delivered, clock):
+    for n in range(12):
+        visitor = start("local", address=f"10.9.{n}.1")
+        visitor.sign_up(email=f"real{n}@example.com", phone=f"+1 201 555 {n:04d}")
+        if n % 3:  # two in three are entered
+            visitor.enter_code(delivered.last_code(f"+1201555{n:04d}"))
+    clock.advance(601)
+    page = _pump(start, ["+1 201 555 0100"])[0]
+    assert "Check your messages" in words(page)
+
+
+def test_a_country_whose_codes_are_never_entered_is_paused(start, fake, clock):
+    few = {"conversion_min_sends_country": 12, "conversion_min_sends_prefix": 100}
+    _pump(start, [f"+44 7400 {n:02d}{n:04d}" for n in range(12)], **few)  # twelve ranges of one country
+    clock.advance(601)
+    _pump(start, ["+44 7400 990000"], **few)
+    page = _pump(start, ["+44 7400 123456"], **few)[0]
+    assert "Texts to numbers in United Kingdom are paused for a while" in words(page)
+    assert "Check your messages" in words(_pump(start, ["+1 415 555 2671"], **few)[0])

@@ -4,6 +4,7 @@ a right code finishes what the account was waiting for (its signup, a sign-in)."
 import logging
 
 from components.flows import signin, signup
+from components.flows.pumping import count_verified
 from components.flows.results import (
     Failure,
     Notice,
@@ -46,6 +47,7 @@ async def check_code(
     outcome = await within_deadline(services, services.verifier.check(user, code))
     log.info("code checked: user=%s purpose=%s outcome=%s", user.id, purpose, type(outcome).__name__)
     if isinstance(outcome, Approved):
+        await count_verified(services, user)
         if purpose == "signin":
             return await signin.finish_sign_in(services, user, remember=remember)
         return await signup.verified(services, user)

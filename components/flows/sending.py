@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 
 from components.addresses import address_group
+from components.flows.pumping import count_sent, ranges, texts_paused
 from components.flows.results import (
     Failure,
     Notice,
@@ -14,7 +15,7 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.phones import mask
+from components.phones import country_name, mask
 from components.providers.interface import (
     Channel,
     Message,
@@ -53,10 +54,13 @@ def locked_notice(services: Services, user: User) -> Failure:
 
 def _limits(services: Services, user: User, origin: str) -> list[Limit]:
     settings = services.settings
+    number_range = ranges(settings, user)
     return [
         Limit(f"send:number:{user.phone}", settings.sends_per_number_hour, HOUR),
         Limit(f"send:number-day:{user.phone}", settings.sends_per_number_day, DAY),
         Limit(f"send:address:{address_group(origin, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
+        Limit(f"send:{number_range.prefix}", settings.sends_per_prefix_hour, HOUR),
+        Limit(f"send:{number_range.country}", settings.sends_per_country_hour, HOUR),
         Limit("send:all", settings.sends_per_minute, MINUTE),
     ]
 
@@ -78,6 +82,9 @@ async def _send(services: Services, user: User, channel: Channel, origin: str) -
         return user, locked_notice(services, user)
     if wait := resend_wait(services, user):
         return user, _cooling_down(wait)
+    if channel == "sms" and (paused := await texts_paused(services, user)):
+        log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, origin, paused[0])
+        return user, _texts_paused(services, user, *paused)
     settings = services.settings
     claimed = await services.users.claim_send(
         user.id, user.challenge, cooldown=settings.resend_cooldown_seconds, deadline=settings.send_timeout_seconds,
@@ -93,10 +100,20 @@ async def _send(services: Services, user: User, channel: Channel, origin: str) -
     outcome = await within_deadline(services, services.verifier.start(claimed, channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
+        if channel == "sms":
+            await count_sent(services, user)
         return await services.users.confirm_send(user.id) or claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
     released = await services.users.release_send(user.id) or user
     return released, _not_sent(user, channel, outcome)
+
+
+def _texts_paused(services: Services, user: User, kind: str, wait: int) -> Failure:
+    """Said plainly, with what still works: a call, or another number."""
+    where = f"numbers in {country_name(user.country)}" if kind == "country" else "numbers like yours"
+    instead = "We can call you with a code instead, or you can use a different number." \
+        if "call" in services.verifier.channels else f"You can use a different number, or try again in {minutes(wait)}."
+    return slow_down(f"Texts to {where} are paused for a while because of unusual activity. {instead}", wait)
 
 
 def _sending_wait(services: Services, user: User) -> int:

@@ -112,6 +112,26 @@ password_failures = sa.Table(
     sa.Column("last_failed_at", sa.Float, nullable=False, index=True),
 )
 
+# Codes sent (by text) and verified, per number range and per country, a row a
+# minute: what the pumping guard judges conversion by.
+conversions = sa.Table(
+    "conversions",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("minute", sa.Float, primary_key=True),
+    sa.Column("sent", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("verified", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_conversions_minute", "minute"),
+)
+
+# Texts paused to a number range or a country, until then.
+send_pauses = sa.Table(
+    "send_pauses",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("until", sa.Float, nullable=False),
+)
+
 # Retired in version 2 (fixed windows allowed bursts at their edges); kept here
 # only because version 1 created it.
 _rate_counters = sa.Table(
@@ -170,6 +190,7 @@ MIGRATIONS = [
         *_created(users),
     ],
     [AddColumn(users, "sending_until")],
+    _created(conversions, send_pauses),
 ]
 
 

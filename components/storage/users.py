@@ -13,7 +13,6 @@ from databases import Database
 
 from components.storage.database import insert, users
 
-
 CODES_STOPPED = 1e15  # `locked_until` for good: only an operator can clear it
 
 

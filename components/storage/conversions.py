@@ -1,0 +1,55 @@
+"""Conversion counts for the pumping guard: codes texted and codes entered, per
+key (a number range or a country) and minute, and the pauses it sets.
+
+Counts are statistics, not admission limits: a minute's row is bumped by one
+upsert, and the guard sums the rows of the window it judges.
+"""
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from databases import Database
+
+from components.storage.database import conversions, insert, send_pauses
+
+
+class Conversions:
+    def __init__(self, db: Database, clock: Callable[[], float]):
+        self.db = db
+        self.clock = clock
+
+    async def count(self, column: str, keys: tuple[str, ...]) -> None:
+        """One more `sent` or `verified` for each key, in this minute's row."""
+        minute = self.clock() // 60 * 60
+        for key in keys:
+            statement = insert(self.db, conversions).values(key=key, minute=minute, **{column: 1})
+            await self.db.execute(statement.on_conflict_do_update(
+                index_elements=["key", "minute"], set_={column: conversions.c[column] + 1},
+            ))
+
+    async def totals(self, keys: tuple[str, ...], since: float, until: float) -> dict[str, tuple[int, int]]:
+        """(sent, verified) per key, over the minutes that start in [since, until)."""
+        query = (
+            sa.select(conversions.c.key, sa.func.sum(conversions.c.sent), sa.func.sum(conversions.c.verified))
+            .where(conversions.c.key.in_(keys), conversions.c.minute >= since, conversions.c.minute < until)
+            .group_by(conversions.c.key)
+        )
+        return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in await self.db.fetch_all(query)}
+
+    async def pause(self, key: str, until: float) -> None:
+        statement = insert(self.db, send_pauses).values(key=key, until=until)
+        await self.db.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"until": until}))
+
+    async def paused(self, keys: tuple[str, ...]) -> tuple[str, float] | None:
+        """The key paused longest, and until when; None when none is paused now."""
+        query = (
+            sa.select(send_pauses.c.key, send_pauses.c.until)
+            .where(send_pauses.c.key.in_(keys), send_pauses.c.until > self.clock())
+            .order_by(send_pauses.c.until.desc())
+        )
+        row = await self.db.fetch_one(query)
+        return (row["key"], row["until"]) if row else None
+
+    async def forget_old(self, before: float) -> None:
+        await self.db.execute(conversions.delete().where(conversions.c.minute < before))
+        await self.db.execute(send_pauses.delete().where(send_pauses.c.until < self.clock()))
