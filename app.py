@@ -21,9 +21,9 @@ from components.providers.interface import SmsSender
 from components.services import build_services
 from components.settings import Settings, SettingsError, load_settings
 from components.storage.database import connected
-from components.web.middleware import BodyLimit, GzipReads, SecurityHeaders
+from components.web.middleware import BodyLimit, ErrorPages, GzipReads, SecurityHeaders
 from routes import account, assets, code, number, page, signin, signup
-from routes.errors import EXCEPTION_HANDLERS
+from routes.errors import EXCEPTION_HANDLERS, error_page
 
 
 def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
@@ -32,12 +32,14 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        async with connected(settings.database_url) as db, http_client(settings) as client:
+        async with connected(settings.database_url, settings.database_timeout_seconds) as db, \
+                http_client(settings) as client:
             app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
             yield
 
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.production),
+        Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(GzipReads),
         Middleware(

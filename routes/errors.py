@@ -1,10 +1,14 @@
-"""Answers to requests that could not go ahead: a stale or forged form, a code
-action with no code waiting behind it. Each shows this visitor's own step again."""
+"""Answers to requests that could not go ahead. A stale or forged form, or a code
+action with no code waiting behind it, shows this visitor's own step again;
+anything else gets the app's own error page (components/web/middleware.py says
+when), which htmx never swaps over a form the visitor filled in."""
 
 import logging
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from components.flows.results import Notice
 from components.forms import kept_values
@@ -12,6 +16,7 @@ from components.web.csrf import CsrfFailed
 from routes.incoming import NoPendingCode, origin, services, visit
 from routes.render import back_to_current, show
 from routes.steps import current_step
+from routes.templates import templates
 
 log = logging.getLogger(__name__)
 
@@ -41,4 +46,34 @@ async def no_pending_code(request: Request, error: NoPendingCode) -> Response:
     return await back_to_current(request, Notice("There is no signup waiting for a code."))
 
 
-EXCEPTION_HANDLERS = {CsrfFailed: csrf_failed, NoPendingCode: no_pending_code}
+ERRORS = {
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Page not found", "There is nothing to send to this address."),
+    413: ("Too much to send", "That was more text than this form takes. Go back, shorten it and send it again."),
+    500: ("Sorry, something went wrong", "Something went wrong on our side, so what you asked for may not have "
+          "been done. Nothing you typed was lost: go back and try again."),
+    503: ("Sorry, the service is unavailable", "We couldn't reach our records just now, so nothing was done. "
+          "Nothing you typed was lost: go back and send it again in a moment."),
+}
+RETRY_AFTER_SECONDS = 10
+
+
+async def error_page(scope: Scope, status: int, headers: dict[str, str] | None = None) -> Response:
+    """The app's own page for an error status (used before any session or account is read)."""
+    title, message = ERRORS[status]
+    app = scope.get("app")
+    services_ = getattr(app.state, "services", None) if app else None
+    context = {"title": title, "message": message, "notice": None,
+               "app_name": services_.settings.app_name if services_ else "Account Verification"}
+    headers = {**(headers or {}), "Cache-Control": "no-store", "X-Error-Page": str(status), "HX-Reswap": "none"}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return templates.TemplateResponse(Request(scope), "error.html", context, status_code=status, headers=headers)
+
+
+async def http_error(request: Request, error: HTTPException) -> Response:
+    """No such page, or not this method (405 keeps its Allow header)."""
+    return await error_page(request.scope, error.status_code if error.status_code in ERRORS else 404, error.headers)
+
+
+EXCEPTION_HANDLERS = {CsrfFailed: csrf_failed, NoPendingCode: no_pending_code, HTTPException: http_error}

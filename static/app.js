@@ -11,6 +11,14 @@
     box.hidden = false;
   }
 
+  // The app's own error pages are whole pages: never swapped over the step, so
+  // what the visitor typed stays where it is; the message above says what happened.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.getResponseHeader("X-Error-Page")) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = true;
+    }
+  });
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
     show(status === 413

@@ -14,6 +14,9 @@ import asyncpg
 import sqlalchemy as sa
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Every machine here runs PostgreSQL on loopback; tests that need PostgreSQL whatever
+# the run use it (and skip without it, unless REQUIRE_POSTGRES says they must run).
+POSTGRES_URL = TEST_DATABASE_URL or "postgresql://postgres@127.0.0.1:5432/test"
 RUN = f"test_{uuid.uuid4().hex[:8]}"
 _numbers = count(1)
 
@@ -28,7 +31,22 @@ def fresh_database(folder: Path) -> Iterator[str]:
     if not TEST_DATABASE_URL:
         yield f"sqlite:///{folder}/app.db"
         return
-    server = sa.engine.make_url(TEST_DATABASE_URL)
+    with fresh_postgres() as url:
+        yield url
+
+
+def postgres_reachable() -> bool:
+    try:
+        _as_admin(sa.engine.make_url(POSTGRES_URL), "SELECT 1")
+    except (OSError, asyncpg.PostgresError):
+        return False
+    return True
+
+
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """An empty PostgreSQL database of its own, dropped after the block."""
+    server = sa.engine.make_url(POSTGRES_URL)
     name = f"{RUN}_{next(_numbers)}"
     _as_admin(server, f'CREATE DATABASE "{name}"')
     try:

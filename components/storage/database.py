@@ -5,7 +5,10 @@ DELETE .. RETURNING): `databases` opens SQLite transactions with a plain BEGIN,
 so read-then-write transactions fail with "database is locked" under load.
 """
 
+import asyncio
 import fcntl
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,7 +22,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from components.private_files import create_private, open_private
 from components.storage.sqlite_pool import SQLiteDatabase
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 5
+log = logging.getLogger(__name__)
 MIGRATION_LOCK_KEY = 0x61762D6D  # any number the instances agree on
 
 metadata = sa.MetaData()
@@ -194,12 +197,31 @@ MIGRATIONS = [
 ]
 
 
-def database_for(url: str) -> Database:
+def database_for(url: str, timeout: float = 5.0) -> Database:
+    """No wait on the database outlasts `timeout` seconds: connecting, each statement,
+    or (SQLite) another process's write lock."""
     if url.startswith("sqlite"):
         # Password hashes and personal data: owner-only (SQLite's -wal and -shm files follow the file's mode).
         create_private(Path(sa.engine.make_url(url).database))
-        return SQLiteDatabase(url, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    return Database(url)
+        return SQLiteDatabase(url, timeout=timeout)
+    return Database(url, timeout=timeout, command_timeout=timeout)
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    try:
+        import asyncpg  # installed with the postgres extra only
+    except ImportError:
+        return errors
+    return (*errors, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+DRIVER_ERRORS = _driver_errors()
+
+
+def is_database_fault(error: BaseException) -> bool:
+    """The database failed, not the request: refused, reset, gone, full, or locked."""
+    return isinstance(error, (*DRIVER_ERRORS, OSError))
 
 
 def _dialect(db: Database) -> sa.engine.Dialect:
@@ -247,12 +269,21 @@ async def _one_migrator_at_a_time(db: Database) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def connected(url: str) -> AsyncIterator[Database]:
+async def connected(url: str, timeout: float = 5.0) -> AsyncIterator[Database]:
     """A connected database with the newest schema, closed on the way out."""
-    db = database_for(url)
+    db = database_for(url, timeout)
     await db.connect()
     try:
         await migrate(db)
         yield db
     finally:
-        await db.disconnect()
+        await _disconnect(db, timeout)
+
+
+async def _disconnect(db: Database, timeout: float) -> None:
+    """Connections that died with the server are let go of: stopping never hangs on them."""
+    try:
+        async with asyncio.timeout(timeout):
+            await db.disconnect()
+    except (TimeoutError, *DRIVER_ERRORS, OSError) as error:
+        log.warning("database connections not closed cleanly: %s", type(error).__name__)

@@ -1,9 +1,18 @@
-"""ASGI middleware around every request: security headers, the body cap, gzip for reads."""
+"""ASGI middleware around every request: security headers, error pages and a
+deadline, the body cap, gzip for reads."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.responses import PlainTextResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from components.storage.database import is_database_fault
+
+log = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -11,11 +20,11 @@ CONTENT_SECURITY_POLICY = (
 
 
 class BodyTooLarge(Exception):
-    pass
+    """Over the body cap: answered 413 by ErrorPages."""
 
 
 class BodyLimit:
-    """Request bodies over the cap get 413 before any form parsing."""
+    """Request bodies over the cap are refused before any form parsing."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int):
         self.app = app
@@ -26,7 +35,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > self.max_bytes:
-            return await _too_large(scope, receive, send)
+            raise BodyTooLarge()
         seen = 0
 
         async def counted() -> Message:
@@ -37,15 +46,53 @@ class BodyLimit:
                 raise BodyTooLarge()
             return message
 
+        await self.app(scope, counted, send)
+
+
+ErrorPage = Callable[[Scope, int], Awaitable[Response]]
+
+
+class ErrorPages:
+    """Whatever goes wrong, the answer is the app's own page, in time: 413 for a body
+    over the cap, 503 (with Retry-After) when the database fails or the request runs
+    past its deadline, 500 for anything else. Inside SecurityHeaders, so error
+    pages carry the headers too."""
+
+    def __init__(self, app: ASGIApp, *, page: ErrorPage, deadline_seconds: float):
+        self.app = app
+        self.page = page
+        self.deadline = deadline_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except BodyTooLarge:
-            await _too_large(scope, receive, send)
+            async with asyncio.timeout(self.deadline):
+                await self.app(scope, receive, watched)
+        except Exception as error:  # noqa: BLE001: every failure gets a page
+            if started:
+                raise
+            status = _status_for(error, scope)
+            response = await self.page(scope, status)
+            await response(scope, receive, send)
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = PlainTextResponse("This request is too large for this form.", status_code=413)
-    await response(scope, receive, send)
+def _status_for(error: Exception, scope: Scope) -> int:
+    if isinstance(error, BodyTooLarge):
+        return 413
+    where = f"{scope.get('method')} {scope.get('path')}"
+    if isinstance(error, TimeoutError) or is_database_fault(error):
+        log.error("unavailable: %s: %s: %s", where, type(error).__name__, error)
+        return 503
+    log.exception("failed: %s", where, exc_info=error)
+    return 500
 
 
 class SecurityHeaders:

@@ -47,7 +47,8 @@ def live(tmp_path_factory):
             sms_outbox=str(folder / "outbox.jsonl"), bcrypt_rounds=4, resend_cooldown_seconds=0,
             sends_per_number_hour=0, sends_per_number_day=0, sends_per_address_hour=0,
             signups_per_address_hour=0, sends_per_minute=0, send_timeout_seconds=5,
-            password_failures_per_address=0,
+            password_failures_per_address=0, sends_per_prefix_hour=0, sends_per_country_hour=0,
+            conversion_min_percent=0,
         )
         outbox = Outbox(Path(settings.sms_outbox))
         server = uvicorn.Server(uvicorn.Config(

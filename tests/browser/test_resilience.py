@@ -62,3 +62,21 @@ def test_the_progress_sign_keeps_still_for_reduced_motion(open_page, live, perso
     spinner.wait_for(state="visible")
     assert spinner.evaluate("el => getComputedStyle(el).animationName") == "none"
     page.wait_for_selector("#code")
+
+
+def test_an_error_page_is_never_swapped_over_what_was_typed(open_page, live, person):
+    page = open_page(DESKTOP)
+    fill_signup(page, person)
+    page.route("**/signup", lambda route: route.fulfill(
+        status=503, body="<!doctype html><title>Sorry</title><h1>Sorry, the service is unavailable</h1>",
+        headers={"Content-Type": "text/html", "X-Error-Page": "503", "HX-Reswap": "none", "Retry-After": "10"},
+    ))
+    page.click("text=Send me a code")
+    error = page.locator("#page-error")
+    error.wait_for(state="visible")
+    assert "Nothing you typed is lost" in error.inner_text()
+    assert heading(page) == "Create your account"
+    assert page.input_value("#email") == person["email"] and page.input_value("#phone") == person["phone"]
+    page.unroute("**/signup")
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")

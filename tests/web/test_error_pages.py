@@ -1,0 +1,149 @@
+"""When the database fails or something breaks: every request answers in time,
+with the app's own page and the security headers; 503 and Retry-After when the
+database is at fault, and nothing the visitor typed is lost."""
+
+import os
+import re
+import time
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+from db_proxy import DatabaseProxy
+from fresh_db import fresh_postgres, postgres_reachable
+from starlette.testclient import TestClient
+from support import JENNY, Visitor, browser, words
+
+from app import create_app
+from components.flows import signup
+from components.storage.sqlite_pool import ReusingPool
+
+HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def _is_error_page(answer, status: int) -> None:
+    assert answer.status_code == status
+    assert all(name in answer.headers for name in HEADERS)
+    assert answer.headers["X-Error-Page"] == str(status) and answer.headers["HX-Reswap"] == "none"
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert re.search(r'<link rel="stylesheet" href="/static/app\.css\?v=', answer.text)  # the app's own page
+
+
+def _unavailable(answer) -> None:
+    _is_error_page(answer, 503)
+    assert answer.headers["Retry-After"] == "10"
+    assert "Nothing you typed was lost" in words(answer)
+
+
+@pytest.fixture
+def postgres():
+    if not postgres_reachable():
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but PostgreSQL does not answer on loopback")
+        pytest.skip("PostgreSQL does not answer on loopback")
+    with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def behind_proxy(postgres, settings, outbox, clock):
+    """The app on PostgreSQL through a proxy that can stall or refuse."""
+    url = sa.engine.make_url(postgres)
+    proxy = DatabaseProxy((url.host, url.port or 5432))
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    app = create_app(replace(settings, database_url=proxied, database_timeout_seconds=1), sender=outbox, clock=clock)
+    with TestClient(app) as running:
+        yield proxy, running
+    proxy.resume()
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-js"])
+def test_a_database_that_stops_answering_gets_a_503_within_the_bound(behind_proxy, htmx):
+    proxy, running = behind_proxy
+    visitor = Visitor(browser(running), htmx=htmx)
+    visitor.sign_up()
+    proxy.stall()
+    for request in (visitor.open, lambda: visitor.post("/signup", {**JENNY, "email": "b@example.com"})):
+        started = time.monotonic()
+        answer = request()
+        assert time.monotonic() - started < 5  # one second's timeout, with room; not 30 or 40
+        _unavailable(answer)
+    proxy.resume()
+    assert visitor.open().status_code == 200
+
+
+def test_a_database_that_refuses_connections_gets_a_503(behind_proxy):
+    proxy, running = behind_proxy
+    visitor = Visitor(browser(running), htmx=False)
+    proxy.refuse()
+    _unavailable(visitor.sign_up())
+
+
+def test_a_sqlite_file_locked_by_another_process_gets_a_503(settings, outbox, clock, tmp_path):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file's lock")
+    import sqlite3
+
+    app = create_app(replace(settings, database_timeout_seconds=0.5), sender=outbox, clock=clock)
+    with TestClient(app) as running:
+        visitor = Visitor(browser(running), htmx=False)
+        holder = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            _unavailable(visitor.sign_up())
+        finally:
+            holder.rollback()
+        assert visitor.sign_up().status_code == 200
+
+
+def test_a_full_disk_gets_a_503_and_loses_no_account(settings, outbox, clock, monkeypatch):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's own full-disk error")
+    with TestClient(create_app(settings, sender=outbox, clock=clock)) as running:
+        jenny = Visitor(browser(running), htmx=True)
+        jenny.sign_up()
+        jenny.enter_code(outbox.last_code())
+        original = ReusingPool.acquire
+
+        async def full(self):  # no page may be added: SQLite answers "database or disk is full"
+            connection = await original(self)
+            pages = await (await connection.execute("PRAGMA page_count")).fetchone()
+            await connection.execute(f"PRAGMA max_page_count = {pages[0]}")
+            return connection
+
+        monkeypatch.setattr(ReusingPool, "acquire", full)
+        others = [Visitor(browser(running, f"198.51.100.{n}"), htmx=False) for n in range(40)]
+        answers = [other.sign_up(email=f"full{n}@example.com", phone=f"+1 201 555 {n:04d}")
+                   for n, other in enumerate(others)]
+        assert {answer.status_code for answer in answers} >= {503}
+        _unavailable(next(answer for answer in answers if answer.status_code == 503))
+        monkeypatch.setattr(ReusingPool, "acquire", original)
+        assert jenny.open().context["step"] == "account"
+
+
+def test_anything_else_that_breaks_gets_a_styled_500_and_a_log_line(plain_visitor, monkeypatch, caplog):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(signup, "sign_up", broken)
+    answer = plain_visitor.sign_up()
+    _is_error_page(answer, 500)
+    assert "Sorry, something went wrong" in words(answer) and "a bug" not in answer.text
+    assert "failed: POST /signup" in caplog.text and "RuntimeError: a bug" in caplog.text
+
+
+def test_unknown_pages_and_methods_get_the_apps_own_page(plain_visitor):
+    _is_error_page(plain_visitor.client.get("/nowhere"), 404)
+    not_allowed = plain_visitor.client.get("/signout")
+    _is_error_page(not_allowed, 405)
+    assert not_allowed.headers["Allow"] == "POST"
+
+
+def test_a_request_past_its_deadline_gets_a_503(settings, outbox, clock, monkeypatch):
+    async def stuck(*args, **kwargs):
+        await __import__("asyncio").sleep(3600)
+
+    monkeypatch.setattr(signup, "sign_up", stuck)
+    app = create_app(replace(settings, request_timeout_seconds=0.3), sender=outbox, clock=clock)
+    with TestClient(app) as running:
+        _unavailable(Visitor(browser(running), htmx=True).sign_up())
