@@ -43,6 +43,7 @@ def _from_our_page(request: Request) -> bool:
 
 async def no_pending_code(request: Request, error: NoPendingCode) -> Response:
     """A stale tab or another visitor's form: show this session's own step instead."""
+    log.warning("form refused: reason=no-code-waiting path=%s address=%s", request.url.path, origin(request))
     return await back_to_current(request, Notice("There is no signup waiting for a code."))
 
 

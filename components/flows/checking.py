@@ -35,10 +35,10 @@ async def check_code(
     """`remember`: at a sign-in, the visitor asked not to be asked again on this browser."""
     settings = services.settings
     purpose = user.challenge
-    if user.locked(services.clock()):
-        return locked_notice(services, user)
-    if user.code_failures >= settings.code_max_attempts:
-        return failure(OUT_OF_TRIES, field="code")
+    if user.locked(services.clock()) or user.code_failures >= settings.code_max_attempts:
+        reason = "locked" if user.locked(services.clock()) else "out-of-tries"
+        log.warning("code refused: user=%s address=%s purpose=%s reason=%s", user.id, origin, purpose, reason)
+        return locked_notice(services, user) if reason == "locked" else failure(OUT_OF_TRIES, field="code")
     counted = await services.users.claim_check(user.id, purpose, settings.code_max_attempts)
     if counted is None:  # racing guesses took the last tries, or locked the account
         current = await services.users.get(user.id) or user
@@ -52,7 +52,7 @@ async def check_code(
             return await signin.finish_sign_in(services, user, remember=remember)
         return await signup.verified(services, user)
     if isinstance(outcome, (WrongCode, TooManyAttempts)):
-        log.warning("code refused: user=%s address=%s purpose=%s", user.id, origin, purpose)
+        log.warning("code refused: user=%s address=%s purpose=%s reason=wrong", user.id, origin, purpose)
         return await _wrong(services, counted, outcome)
     await services.users.uncount_check(user.id)
     if isinstance(outcome, Expired):

@@ -79,8 +79,10 @@ async def _send(services: Services, user: User, channel: Channel, origin: str) -
     allows: the account as the attempt left it, and a Failure (what the visitor can do,
     and when) if no code went out."""
     if user.locked(services.clock()):
+        log.warning("send refused: user=%s address=%s reason=locked", user.id, origin)
         return user, locked_notice(services, user)
     if wait := resend_wait(services, user):
+        log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, origin, wait)
         return user, _cooling_down(wait)
     if channel == "sms" and (paused := await texts_paused(services, user)):
         log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, origin, paused[0])

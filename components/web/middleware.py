@@ -85,9 +85,11 @@ class ErrorPages:
 
 
 def _status_for(error: Exception, scope: Scope) -> int:
-    if isinstance(error, BodyTooLarge):
-        return 413
     where = f"{scope.get('method')} {scope.get('path')}"
+    if isinstance(error, BodyTooLarge):
+        peer = (scope.get("client") or ("unknown",))[0]
+        log.warning("refused: %s: body over the cap: peer=%s", where, peer)
+        return 413
     if isinstance(error, TimeoutError) or is_database_fault(error):
         log.error("unavailable: %s: %s: %s", where, type(error).__name__, error)
         return 503
