@@ -82,7 +82,8 @@ def __getattr__(name: str):
 def main() -> None:
     settings = _settings()
     # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
-    options = {"host": settings.host, "port": settings.port, "proxy_headers": False}
+    # log_config=None: uvicorn's own lines go through the app's logging (ISO times, same format).
+    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_config": None}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)
     else:
