@@ -22,7 +22,20 @@ from components.services import build_services
 from components.settings import Settings, SettingsError, load_settings
 from components.storage.database import connected
 from components.web.middleware import BodyLimit, ErrorPages, GzipReads, SecurityHeaders
-from routes import account, assets, code, number, page, signin, signup
+from routes import (
+    account,
+    assets,
+    close,
+    code,
+    forgot,
+    mobile,
+    new_password,
+    number,
+    page,
+    password,
+    signin,
+    signup,
+)
 from routes.errors import EXCEPTION_HANDLERS, error_page
 
 
@@ -36,6 +49,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
                 http_client(settings) as client:
             app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
             yield
+            await app.state.services.background.idle()
 
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.production),
@@ -54,7 +68,7 @@ def create_app(settings: Settings | None = None, *, sender: SmsSender | None = N
     return Starlette(
         routes=[
             *page.routes, *signup.routes, *code.routes, *number.routes, *account.routes, *signin.routes,
-            *assets.routes,
+            *forgot.routes, *new_password.routes, *password.routes, *mobile.routes, *close.routes, *assets.routes,
         ],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,

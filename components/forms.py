@@ -52,6 +52,12 @@ def _text(form: Mapping, name: str) -> str:
     return CONTROL_CHARACTERS.sub("", value).strip() if isinstance(value, str) else ""
 
 
+def _password(form: Mapping, name: str) -> str:
+    """Passwords are taken as typed: every character counts."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def normalise_email(raw: str) -> str:
     """Trimmed, domain lower-cased; the local part is the mailbox owner's business."""
     local, _, domain = raw.strip().rpartition("@")
@@ -96,7 +102,7 @@ def password_problem(password: str) -> str | None:
 
 def read_signup(form: Mapping, default_country: str, allowed: tuple[str, ...] = ()) -> SignupDetails | Invalid:
     values = kept_values(form, default_country)
-    password = form.get("password") if isinstance(form.get("password"), str) else ""
+    password = _password(form, "password")
     errors = {}
     if not values["name"]:
         errors["name"] = "Enter your full name"
@@ -119,7 +125,7 @@ def read_signup(form: Mapping, default_country: str, allowed: tuple[str, ...] = 
 
 def read_credentials(form: Mapping) -> Credentials | Invalid:
     email = normalise_email(_text(form, "email"))[:EMAIL_MAX]
-    password = form.get("password") if isinstance(form.get("password"), str) else ""
+    password = _password(form, "password")
     errors = {}
     if not email:
         errors["email"] = "Enter your email address"
@@ -133,3 +139,47 @@ def read_code(form: Mapping) -> str | Invalid:
     if not CODE_SHAPE.fullmatch(code):
         return Invalid({"code": "Enter the code from the text message, in digits"})
     return code
+
+
+def read_email(form: Mapping) -> str | Invalid:
+    email = normalise_email(_text(form, "email"))[:EMAIL_MAX]
+    if not email:
+        return Invalid({"email": "Enter your email address"})
+    if not EMAIL_SHAPE.fullmatch(email):
+        return Invalid({"email": "Enter an email address like name@example.com"}, {"email": email})
+    return email
+
+
+def read_new_password(form: Mapping, name: str = "password") -> str | Invalid:
+    password = _password(form, name)
+    problem = password_problem(password)
+    return Invalid({name: problem}) if problem else password
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    current: str
+    new: str
+
+
+def read_password_change(form: Mapping) -> PasswordChange | Invalid:
+    errors = {}
+    current = _password(form, "current_password")
+    if not current:
+        errors["current_password"] = "Enter your current password"
+    new = read_new_password(form, "new_password")
+    if isinstance(new, Invalid):
+        errors.update(new.errors)
+    return Invalid(errors) if errors else PasswordChange(current, new)
+
+
+def read_password_again(form: Mapping, needed: bool) -> str | None | Invalid:
+    """The password, when the sign-in is not recent (None: not needed)."""
+    if not needed:
+        return None
+    password = _password(form, "password")
+    return password or Invalid({"password": "Enter your password"})
+
+
+def read_confirmation(form: Mapping) -> bool:
+    return form.get("confirm") == "yes"

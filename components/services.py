@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 from databases import Database
 
+from components.background import Background
 from components.passwords import Passwords
 from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
@@ -31,6 +32,7 @@ class Services:
     verifier: Verifier
     sender: SmsSender
     remembered: RememberedBrowsers
+    background: Background
     clock: Callable[[], float]
 
 
@@ -51,5 +53,6 @@ def build_services(
         sender=sender,
         remembered=RememberedBrowsers(settings.app_secret, settings.remember_browser_days,
                                       production=settings.production),
+        background=Background(),
         clock=clock,
     )

@@ -77,6 +77,7 @@ class Settings:
     # Sign-in
     signin_code: str = "new-browser"
     remember_browser_days: int = 30
+    reauth_seconds: int = 10 * MINUTE  # changing the number or closing the account asks the password after this
     # Sessions and requests
     session_idle_seconds: int = HOUR
     session_max_age_seconds: int = 12 * HOUR

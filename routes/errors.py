@@ -13,7 +13,7 @@ from starlette.types import Scope
 from components.flows.results import Notice
 from components.forms import kept_values
 from components.web.csrf import CsrfFailed
-from routes.incoming import NoPendingCode, origin, services, visit
+from routes.incoming import NoPendingCode, NotSignedIn, origin, services, visit
 from routes.render import back_to_current, show
 from routes.steps import current_step
 from routes.templates import templates
@@ -30,7 +30,7 @@ async def csrf_failed(request: Request, error: CsrfFailed) -> Response:
     ours = _from_our_page(request) and error.form.get("name")
     values = kept_values(error.form, services(request).settings.default_country) if ours else None
     current = await visit(request)
-    return await show(request, current_step(current), current.account, status=403, notice=notice, values=values)
+    return await show(request, current_step(current), current, status=403, notice=notice, values=values)
 
 
 def _from_our_page(request: Request) -> bool:
@@ -39,6 +39,11 @@ def _from_our_page(request: Request) -> bool:
     if fetch_site:
         return fetch_site == "same-origin"
     return request.headers.get("Origin") == f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
+    log.warning("form refused: reason=not-signed-in path=%s address=%s", request.url.path, origin(request))
+    return await back_to_current(request, Notice("Sign in first to change your account."))
 
 
 async def no_pending_code(request: Request, error: NoPendingCode) -> Response:
@@ -77,4 +82,6 @@ async def http_error(request: Request, error: HTTPException) -> Response:
     return await error_page(request.scope, error.status_code if error.status_code in ERRORS else 404, error.headers)
 
 
-EXCEPTION_HANDLERS = {CsrfFailed: csrf_failed, NoPendingCode: no_pending_code, HTTPException: http_error}
+EXCEPTION_HANDLERS = {
+    CsrfFailed: csrf_failed, NoPendingCode: no_pending_code, NotSignedIn: not_signed_in, HTTPException: http_error,
+}

@@ -12,6 +12,7 @@ from components.web.csrf import check_csrf
 from components.web.sessions import (
     ANONYMOUS,
     Visit,
+    pending_of,
     session_lapsed,
     stage_of,
     start_session,
@@ -54,19 +55,22 @@ async def _load_visit(request: Request) -> Visit:
     settings = app.settings
     if session_lapsed(session, now, idle=settings.session_idle_seconds, lifetime=settings.session_max_age_seconds):
         return _ended(request, now)
-    if "uid" in session:
+    pending = pending_of(session)
+    if pending is None:
         account = await app.sessions.account(str(session.get("sid")), session["uid"])
-        pending = False
+    elif pending.purpose == "reset":  # the account, if the email has a verified one waiting for this reset
+        account = await app.users.by_email(pending.email)
+        account = account if account and account.verified and account.challenge == "reset" else None
     else:
         account = await app.users.get(session["pending"]["uid"])
-        pending = True
         if account and account.session_version != session["pending"]["ver"]:
             account = None
-    stage = stage_of(account, pending=pending)
+    stage = stage_of(account, pending.purpose if pending else None)
     if stage == "anonymous":
         return _ended(request, now)
     session["seen"] = now
-    return Visit(account, stage, held_step=session.get("step"))
+    return Visit(account, stage, held_step=session.get("step"), reset=pending if stage == "reset-code" else None,
+                 auth_at=session.get("auth_at", 0.0))
 
 
 def _ended(request: Request, now: float) -> Visit:
@@ -85,13 +89,31 @@ class NoPendingCode(Exception):
     """A code action came from a session with no code waiting for it."""
 
 
-async def code_holder(request: Request) -> User:
-    """The account whose code this session may enter (its signup's, or its sign-in's);
-    anyone else raises NoPendingCode."""
+async def code_holder(request: Request) -> Visit:
+    """The visit of a session with a code waiting for it (its signup's, its sign-in's,
+    its reset's, its new number's); anyone else raises NoPendingCode."""
     current = await visit(request)
     if current.code_purpose is None:
         raise NoPendingCode()
-    return current.account
+    return current
+
+
+class NotSignedIn(Exception):
+    """An account action came from a browser that is not signed in."""
+
+
+async def signed_in_visit(request: Request) -> Visit:
+    """The visit of a browser signed in to a verified account; anyone else raises NotSignedIn."""
+    current = await visit(request)
+    if current.stage != "signed-in":
+        raise NotSignedIn()
+    return current
+
+
+def password_needed(request: Request, current: Visit) -> bool:
+    """Past REAUTH_SECONDS since this browser proved the password: sensitive changes ask again."""
+    app = services(request)
+    return app.clock() - current.auth_at > app.settings.reauth_seconds
 
 
 async def pending_signup(request: Request) -> User:

@@ -7,19 +7,27 @@ and opens a new one. Each step's template gets the form basics plus what its
 entry `needs`.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from components.flows import recovery
 from components.flows.results import Failure, Notice, Success
-from components.flows.sending import resend_wait
+from components.flows.sending import recipient, resend_wait
 from components.forms import Invalid
 from components.phones import COUNTRIES, mask, national_form
 from components.services import Services
 from components.storage.users import User
 from components.web.csrf import csrf_token
-from components.web.sessions import Visit, hold_pending, stage_of, start_session
+from components.web.sessions import (
+    Visit,
+    hold_pending,
+    keep_pending,
+    stage_of,
+    start_session,
+)
 from routes.incoming import is_htmx, services, visit
 from routes.steps import ACTIONS, STEP_KEY, Step, current_step, enter
 from routes.templates import templates
@@ -31,39 +39,59 @@ class UndeclaredTransition(Exception):
     """An action led to a step the step table does not list for it."""
 
 
-def _countries(app: Services, user: User | None) -> dict:
+async def _countries(app: Services, visit: Visit) -> dict:
     allowed = app.settings.allowed_countries
     return {"countries": [country for country in COUNTRIES if country.code in allowed] if allowed else COUNTRIES}
 
 
+async def _number(app: Services, visit: Visit) -> dict:
+    return {"values": {"country": visit.account.country, "phone": national_form(visit.account.phone)}}
+
+
+async def _phone(app: Services, visit: Visit) -> dict:
+    return {"masked_phone": mask(visit.account.phone)}
+
+
+async def _code(app: Services, visit: Visit) -> dict:
+    """The code step, for whatever the code is for. A reset's shows nothing of the
+    account (it may have none), and the same waits for every email."""
+    purpose, settings = visit.code_purpose, app.settings
+    common = {"purpose": purpose, "channels": app.verifier.channels, "code_minutes": settings.code_ttl_seconds // 60,
+              "can_remember": purpose == "signin" and settings.signin_code == "new-browser",
+              "remember_days": settings.remember_browser_days}
+    if purpose == "reset":
+        wait = await recovery.resend_wait(app, visit.reset.email)
+        return {**common, "reset_email": visit.reset.email, "resend_wait": wait, "code_sent": True}
+    shown = recipient(visit.account)
+    return {**common, "masked_phone": mask(shown.phone), "resend_wait": resend_wait(app, shown),
+            "code_sent": shown.code_sent_at is not None}
+
+
+async def _reauth(app: Services, visit: Visit) -> dict:
+    """Whether the password must be given again (the sign-in is not recent)."""
+    return {"reauth": app.clock() - visit.auth_at > app.settings.reauth_seconds, "reauth_minutes":
+            app.settings.reauth_seconds // 60}
+
+
 # What a step `needs` (routes/steps.py), built only for the steps that use it.
-NEEDS: dict[str, Callable[[Services, User], dict]] = {
-    "countries": _countries,
-    "number": lambda app, user: {"values": {"country": user.country, "phone": national_form(user.phone)}},
-    "phone": lambda app, user: {"masked_phone": mask(user.phone)},
-    "resend": lambda app, user: {
-        "resend_wait": resend_wait(app, user),
-        "channels": app.verifier.channels,
-        "code_minutes": app.settings.code_ttl_seconds // 60,
-        "can_remember": user.challenge == "signin" and app.settings.signin_code == "new-browser",
-        "remember_days": app.settings.remember_browser_days,
-    },
+NEEDS: dict[str, Callable[[Services, Visit], Awaitable[dict]]] = {
+    "countries": _countries, "number": _number, "phone": _phone, "code": _code, "reauth": _reauth,
 }
 
 
 async def show(
-    request: Request, step: Step, user: User | None, *, status: int = 200, notice: Notice | None = None,
+    request: Request, step: Step, visit: Visit, *, status: int = 200, notice: Notice | None = None,
     errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The step as a fragment (htmx) or inside the full page; `user`: the account it is about."""
+    """The step as a fragment (htmx) or inside the full page, for this visit."""
     app = services(request)
     context = {
         "step": step.name,
         "step_template": step.template,
         "title": step.title,
-        "heading": step.heading_for(user),
-        "user": user,
+        "heading": step.heading_for(visit.account),
+        "user": visit.account,
         "notice": notice,
         "errors": errors or {},
         "values": {"country": app.settings.default_country},
@@ -71,7 +99,7 @@ async def show(
         "app_name": app.settings.app_name,
     }
     for need in step.needs:
-        context.update(NEEDS[need](app, user))
+        context.update(await NEEDS[need](app, visit))
     if values is not None:
         context["values"] = values
     name = "fragment.html" if is_htmx(request) else "page.html"
@@ -83,7 +111,7 @@ async def show(
 
 async def show_current(request: Request, notice: Notice | None = None) -> Response:
     current = await visit(request)
-    return await show(request, current_step(current), current.account, notice=notice)
+    return await show(request, current_step(current), current, notice=notice)
 
 
 async def invalid(request: Request, problem: Invalid) -> Response:
@@ -91,8 +119,7 @@ async def invalid(request: Request, problem: Invalid) -> Response:
     notice = Notice("There is a problem: " + " ".join(problem.errors.values()), error=True)
     step = ACTIONS[request.url.path].on
     return await show(
-        request, step, (await visit(request)).account, status=422, notice=notice, errors=problem.errors,
-        values=problem.values,
+        request, step, await visit(request), status=422, notice=notice, errors=problem.errors, values=problem.values,
     )
 
 
@@ -102,9 +129,13 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
     if isinstance(result, Failure):
         errors = {result.field: result.notice.text} if result.field else {}
         headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
+        current = await visit(request)
+        if result.pending:
+            keep_pending(request.session, result.pending)
+        shown = replace(current, account=result.user) if result.user else current
         return await show(
-            request, action.on, result.user or (await visit(request)).account, status=FAILURE_STATUS[result.kind],
-            notice=result.notice, errors=errors, values=values, headers=headers,
+            request, action.on, shown, status=FAILURE_STATUS[result.kind], notice=result.notice, errors=errors,
+            values=values, headers=headers,
         )
     await _take_over_session(request, result)
     enter(request.session, action)
@@ -130,15 +161,17 @@ async def back_to_current(request: Request, notice: Notice) -> Response:
 async def _go_to(request: Request, where: Visit, notice: Notice, step: Step | None = None) -> Response:
     """A fragment that also fixes the URL (htmx), or 303 to / with the notice kept."""
     if is_htmx(request):
-        return await show(request, step or current_step(where), where.account, notice=notice,
-                          headers={"HX-Replace-Url": "/"})
+        return await show(request, step or current_step(where), where, notice=notice, headers={"HX-Replace-Url": "/"})
     request.session["flash"] = {"text": notice.text, "error": notice.error}
     return RedirectResponse("/", status_code=303)
 
 
 def _visit_after(request: Request, result: Success) -> Visit:
-    account = result.pending or result.user
-    return Visit(account, stage_of(account, pending=result.pending is not None), request.session.get(STEP_KEY))
+    pending = result.pending
+    account = pending.user if pending else result.user
+    stage = stage_of(account, pending.purpose if pending else None)
+    return Visit(account, stage, request.session.get(STEP_KEY), reset=pending if stage == "reset-code" else None,
+                 auth_at=request.session.get("auth_at", 0.0))
 
 
 class SessionMismatch(Exception):
@@ -154,6 +187,8 @@ async def _take_over_session(request: Request, result: Success) -> None:
     if not result.fresh_session:
         if session.get("uid") != user_id:  # fail closed: no flow signs anyone in by accident
             raise SessionMismatch(f"POST {request.url.path} gave the session user {user_id} without a fresh session")
+        if result.pending:
+            keep_pending(session, result.pending)
         return
     if session.get("sid"):
         await app.sessions.close(session["sid"])

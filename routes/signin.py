@@ -6,6 +6,7 @@ from starlette.routing import Route
 
 from components.flows import signin
 from components.forms import Invalid, read_credentials
+from components.web.sessions import ANONYMOUS
 from routes.incoming import checked_form, origin, services, session_user
 from routes.render import invalid, respond, show
 from routes.steps import SIGNIN
@@ -14,7 +15,7 @@ from routes.steps import SIGNIN
 async def signin_form(request: Request):
     if await session_user(request):
         return RedirectResponse("/", status_code=303)
-    return await show(request, SIGNIN, None)
+    return await show(request, SIGNIN, ANONYMOUS)
 
 
 async def sign_in(request: Request):

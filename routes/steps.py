@@ -47,35 +47,48 @@ class Action:
     leads_to: tuple[Step, ...]
 
 
-# The signup journey.
+# Signing up: the form, a code to the number (or a different number), the account.
 SIGNUP = Step("signup", "Create your account", shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
 NUMBER = Step(
     "number", "Change your number", needs=("countries", "number"), held_in_session=True,
     shown=lambda visit: visit.stage == "signup" and visit.held_step == "number",
 )
-# The code step serves the signup and the sign-in alike: what for is the account's `challenge`.
-CODE = Step(
-    "code", "Check your phone", shown=lambda visit: visit.code_purpose is not None, needs=("phone", "resend"),
-)
+# The code step serves every journey: what for is the visit's `code_purpose` (signup, signin, reset, number).
+CODE = Step("code", "Check your phone", shown=lambda visit: visit.code_purpose is not None, needs=("code",))
 ACCOUNT = Step(
     "account", "Your account", heading="Hi there {name}!", shown=lambda visit: visit.stage == "signed-in",
     needs=("phone",),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
 SIGNIN = Step("signin", "Sign in", url="/signin")
+# A forgotten password: the email, the code step, a new password.
+FORGOT = Step("forgot", "Reset your password", url="/password/forgot")
+NEW_PASSWORD = Step("new_password", "Choose a new password", shown=lambda visit: visit.stage == "new-password")
+# The account's settings, each at its own address, back to the account when done.
+PASSWORD = Step("password", "Change your password", url="/account/password")
+MOBILE = Step("mobile", "Change your mobile number", url="/account/mobile", needs=("countries", "phone", "reauth"))
+CLOSE = Step("close", "Close your account", url="/account/close", needs=("reauth",))
 
-STEPS = (SIGNUP, NUMBER, CODE, ACCOUNT, SIGNIN)
+STEPS = (SIGNUP, NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, FORGOT, PASSWORD, MOBILE, CLOSE)
 
 ACTIONS = {
     action.path: action
     for action in (
         Action("/signup", on=SIGNUP, leads_to=(CODE,)),
-        Action("/code", on=CODE, leads_to=(ACCOUNT, SIGNUP)),  # SIGNUP: too many wrong codes closed it
+        # To the account; back to the form (a signup closed by wrong codes); or on to a new password.
+        Action("/code", on=CODE, leads_to=(ACCOUNT, SIGNUP, NEW_PASSWORD)),
         Action("/code/resend", on=CODE, leads_to=(CODE,)),
         Action("/number/change", on=CODE, leads_to=(NUMBER,)),
         Action("/number", on=NUMBER, leads_to=(CODE,)),
         Action("/signin", on=SIGNIN, leads_to=(CODE, ACCOUNT)),
+        Action("/password/forgot", on=FORGOT, leads_to=(CODE,)),
+        Action("/password/new", on=NEW_PASSWORD, leads_to=(ACCOUNT,)),
+        Action("/account/password", on=PASSWORD, leads_to=(ACCOUNT,)),
+        Action("/account/mobile", on=MOBILE, leads_to=(CODE,)),
+        Action("/account/mobile/keep", on=CODE, leads_to=(ACCOUNT,)),
+        Action("/account/close", on=CLOSE, leads_to=(SIGNUP,)),
         Action("/signout", on=ACCOUNT, leads_to=(SIGNUP,)),
+        Action("/signout/everywhere", on=ACCOUNT, leads_to=(SIGNUP,)),
     )
 }
 

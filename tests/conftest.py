@@ -80,6 +80,12 @@ def server(app):
 
 
 @pytest.fixture
+def settle(server):
+    """Wait for what the app does after answering (a reset code's text)."""
+    return lambda: server.portal.call(server.app.state.services.background.idle)
+
+
+@pytest.fixture
 def new_visitor(server):
     """Make another browser on the same app."""
 

@@ -128,6 +128,9 @@ class Visitor:
     def sign_out(self):
         return self.post("/signout")
 
+    def forgot_password(self, email: str = JENNY["email"]):
+        return self.post("/password/forgot", {"email": email})
+
     def session(self) -> str:
         return self.client.cookies.get("session", "")
 

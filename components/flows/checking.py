@@ -1,19 +1,28 @@
 """Checking a code: every try is counted before it runs, whatever the provider;
-a right code finishes what the account was waiting for (its signup, a sign-in)."""
+a right code finishes what the account was waiting for (its signup, a sign-in,
+a password reset, a new number)."""
 
 import logging
+from dataclasses import replace
 
-from components.flows import signin, signup
+from components.flows import account, recovery, signin, signup
 from components.flows.pumping import count_verified
 from components.flows.results import (
     Failure,
     Notice,
+    Pending,
     Success,
     failure,
     minutes,
     slow_down,
 )
-from components.flows.sending import CODE_REPLACED, locked_notice, within_deadline
+from components.flows.sending import (
+    CODE_REPLACED,
+    OUT_OF_TRIES,
+    locked_notice,
+    recipient,
+    within_deadline,
+)
 from components.providers.interface import (
     Approved,
     Expired,
@@ -26,13 +35,21 @@ from components.services import Services
 from components.storage.users import CODES_STOPPED, User
 
 log = logging.getLogger(__name__)
-OUT_OF_TRIES = "Too many wrong tries: this code no longer works. Ask for a new code below."
 
 
 async def check_code(
-    services: Services, user: User, code: str, origin: str, *, remember: bool = False,
+    services: Services, user: User, code: str, origin: str, *, remember: bool = False, reset: Pending | None = None,
 ) -> Success | Failure:
-    """`remember`: at a sign-in, the visitor asked not to be asked again on this browser."""
+    """`remember`: at a sign-in, the visitor asked not to be asked again on this browser.
+    `reset`: a password reset's way, whose count of wrong codes follows the account's
+    (recovery.py keeps the same count for an email without one)."""
+    result = await _check(services, user, code, origin, remember=remember)
+    if reset and isinstance(result, Failure):
+        result = replace(result, pending=replace(reset, wrong=(result.user or user).code_failures))
+    return result
+
+
+async def _check(services: Services, user: User, code: str, origin: str, *, remember: bool) -> Success | Failure:
     settings = services.settings
     purpose = user.challenge
     if user.locked(services.clock()) or user.code_failures >= settings.code_max_attempts:
@@ -44,13 +61,11 @@ async def check_code(
         current = await services.users.get(user.id) or user
         return locked_notice(services, current) if current.locked(services.clock()) \
             else failure(OUT_OF_TRIES, field="code")
-    outcome = await within_deadline(services, services.verifier.check(user, code))
+    outcome = await within_deadline(services, services.verifier.check(recipient(user), code))
     log.info("code checked: user=%s purpose=%s outcome=%s", user.id, purpose, type(outcome).__name__)
     if isinstance(outcome, Approved):
-        await count_verified(services, user)
-        if purpose == "signin":
-            return await signin.finish_sign_in(services, user, remember=remember)
-        return await signup.verified(services, user)
+        await count_verified(services, recipient(user))
+        return await _finish(services, user, remember=remember)
     if isinstance(outcome, (WrongCode, TooManyAttempts)):
         log.warning("code refused: user=%s address=%s purpose=%s reason=wrong", user.id, origin, purpose)
         return await _wrong(services, counted, outcome)
@@ -62,6 +77,17 @@ async def check_code(
     assert isinstance(outcome, Unavailable)
     return failure("We couldn't check the code just now. Your details are saved: try again in a moment.",
                    kind="unavailable")
+
+
+async def _finish(services: Services, user: User, *, remember: bool) -> Success | Failure:
+    """What the right code was for."""
+    if user.challenge == "signin":
+        return await signin.finish_sign_in(services, user, remember=remember)
+    if user.challenge == "reset":
+        return await recovery.code_was_right(services, user)
+    if user.challenge == "number":
+        return await account.number_code_was_right(services, user)
+    return await signup.verified(services, user)
 
 
 async def _wrong(services: Services, counted: User, outcome: WrongCode | TooManyAttempts) -> Success | Failure:
@@ -80,8 +106,9 @@ async def _wrong(services: Services, counted: User, outcome: WrongCode | TooMany
     if isinstance(outcome, WrongCode) and outcome.attempts_left is not None:
         left = min(left, outcome.attempts_left)
     if isinstance(outcome, TooManyAttempts) or left <= 0:
-        return failure(OUT_OF_TRIES, field="code")
-    return failure(f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code")
+        return failure(OUT_OF_TRIES, field="code", user=counted)
+    return failure(f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code",
+                   user=counted)
 
 
 async def _lock_if_due(services: Services, counted: User) -> User | None:

@@ -14,29 +14,43 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """Where a session is on its way, before it belongs to anyone: a sign-in whose
+    password was right (its code not yet typed), a password reset (the email typed,
+    and the wrong codes since the last code, kept alike for every email), or a reset
+    whose code was right (a new password to choose)."""
+
+    purpose: Literal["signin", "reset", "new-password"]
+    user: User | None = None
+    email: str = ""
+    wrong: int = 0
+
+
+@dataclass(frozen=True)
 class Success:
     """The step moves on; the session now belongs to `user` (None: nobody), as
-    the flow left the account. `pending`: an account the session is on its way
-    into (its password was right, its code not yet typed). `remember`: this
+    the flow left the account; or it is on its way (`pending`). `remember`: this
     browser may skip the sign-in code from now on."""
 
     user: User | None
     notice: Notice
     fresh_session: bool = False
-    pending: User | None = None
+    pending: Pending | None = None
     remember: bool = False
 
 
 @dataclass(frozen=True)
 class Failure:
     """The step stays, with a message (next to `field` when it is about one).
-    `user` is the account as the failure left it, when the failure changed it."""
+    `user` is the account as the failure left it, when the failure changed it;
+    `pending`, the session's way as it left it (a reset counts wrong codes there)."""
 
     notice: Notice
     field: str | None = None
     kind: Literal["invalid", "slow_down", "unavailable"] = "invalid"
     retry_after: int | None = None
     user: User | None = None
+    pending: Pending | None = None
 
 
 def failure(text: str, **kwargs) -> Failure:

@@ -10,6 +10,7 @@ from components.flows.pumping import count_sent, ranges, texts_paused
 from components.flows.results import (
     Failure,
     Notice,
+    Pending,
     Success,
     failure,
     minutes,
@@ -31,6 +32,7 @@ from components.storage.users import User
 
 log = logging.getLogger(__name__)
 CODE_REPLACED = "This code has expired or was replaced. Ask for a new code below."
+OUT_OF_TRIES = "Too many wrong tries: this code no longer works. Ask for a new code below."
 
 
 def resend_wait(services: Services, user: User) -> int:
@@ -74,39 +76,40 @@ async def within_deadline(services: Services, call):
         return Unavailable()
 
 
-async def _send(services: Services, user: User, channel: Channel, origin: str) -> tuple[User, Failure | None]:
+async def _send(services: Services, account: User, channel: Channel, origin: str) -> tuple[User, Failure | None]:
     """Send a code for what the account is waiting on (its `challenge`), if every limit
     allows: the account as the attempt left it, and a Failure (what the visitor can do,
     and when) if no code went out."""
+    user = recipient(account)
     if user.locked(services.clock()):
         log.warning("send refused: user=%s address=%s reason=locked", user.id, origin)
-        return user, locked_notice(services, user)
+        return account, locked_notice(services, user)
     if wait := resend_wait(services, user):
         log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, origin, wait)
-        return user, _cooling_down(wait)
+        return account, _cooling_down(wait)
     if channel == "sms" and (paused := await texts_paused(services, user)):
         log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, origin, paused[0])
-        return user, _texts_paused(services, user, *paused)
+        return account, _texts_paused(services, user, *paused)
     settings = services.settings
     claimed = await services.users.claim_send(
         user.id, user.challenge, cooldown=settings.resend_cooldown_seconds, deadline=settings.send_timeout_seconds,
     )
     if claimed is None:  # a request racing this one sent first, or is sending now
-        current = await services.users.get(user.id) or user
+        current = await services.users.get(user.id) or account
         return current, _cooling_down(resend_wait(services, current) or _sending_wait(services, current))
     wait = await services.limits.take(*_limits(services, user, origin))
     if wait is not None:
         log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, wait)
-        released = await services.users.release_send(user.id) or user
+        released = await services.users.release_send(user.id) or account
         return released, slow_down(f"Too many codes were requested. Try again in {minutes(wait)}.", wait)
-    outcome = await within_deadline(services, services.verifier.start(claimed, channel))
+    outcome = await within_deadline(services, services.verifier.start(recipient(claimed), channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
         if channel == "sms":
             await count_sent(services, user)
         return await services.users.confirm_send(user.id) or claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
-    released = await services.users.release_send(user.id) or user
+    released = await services.users.release_send(user.id) or account
     return released, _not_sent(user, channel, outcome)
 
 
@@ -152,11 +155,18 @@ def _not_sent(user: User, channel: Channel, outcome: RateLimited | Undeliverable
 
 
 def at_code_step(user: User, notice: Notice, *, fresh_session: bool = False) -> Success:
-    """The code step, for the account's own signup, or for a sign-in still waiting for
-    its code (whose session is not signed in: the account is only pending)."""
+    """The code step, for the account's own signup or number, or for a sign-in still
+    waiting for its code (whose session is not signed in: the account is only pending)."""
     if user.challenge == "signin":
-        return Success(None, notice, fresh_session=fresh_session, pending=user)
+        return Success(None, notice, fresh_session=fresh_session, pending=Pending("signin", user))
     return Success(user, notice, fresh_session=fresh_session)
+
+
+def recipient(user: User) -> User:
+    """The account as the code sees it: a new number's code goes to the new number."""
+    if user.challenge == "number" and user.challenge_phone:
+        return replace(user, phone=user.challenge_phone, country=user.challenge_country or user.country)
+    return user
 
 
 async def first_code(services: Services, user: User, origin: str) -> tuple[User, Notice]:
@@ -171,16 +181,26 @@ async def resend(services: Services, user: User, channel: Channel, origin: str) 
     current, failed = await _send(services, user, channel, origin)
     if failed:
         return replace(failed, user=current)
-    return at_code_step(current, _sent_notice(current, channel))
+    return at_code_step(current, _sent_notice(recipient(current), channel))
+
+
+async def send_later(services: Services, user: User, channel: Channel, origin: str) -> None:
+    """A code, sent after the answer has gone (a password reset's: its timing tells nothing)."""
+    services.background.spawn(_send(services, user, channel, origin), f"code for user={user.id}")
 
 
 async def send_confirmation(services: Services, user: User) -> bool:
     """Best effort within a deadline: the account is verified either way."""
-    body = f"Your {services.settings.app_name} account is verified. Welcome aboard!"
+    return await send_text(services, user.phone, f"Your {services.settings.app_name} account is verified. "
+                           "Welcome aboard!", what=f"confirmation user={user.id}")
+
+
+async def send_text(services: Services, to: str, body: str, *, what: str) -> bool:
+    """A text that is no code (a confirmation, a notice): best effort within the send deadline."""
     try:
         async with asyncio.timeout(services.settings.send_timeout_seconds):
-            await services.sender.send(Message(user.phone, body))
+            await services.sender.send(Message(to, body))
     except (SendFailed, TimeoutError) as error:
-        log.warning("confirmation not sent: user=%s reason=%s", user.id, str(error) or "timed out")
+        log.warning("text not sent: %s reason=%s", what, str(error) or "timed out")
         return False
     return True

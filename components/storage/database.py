@@ -60,6 +60,9 @@ users = sa.Table(
     # A send under way until then (no other may start); only a send the provider
     # accepted sets code_sent_at, so a crash mid-send never reads as "sent".
     sa.Column("sending_until", sa.Float),
+    # Where a code for a new number goes, until it is right (the number on the account stays till then).
+    sa.Column("challenge_phone", sa.String(16)),
+    sa.Column("challenge_country", sa.String(2)),
     # One account per mailbox whatever the case it was typed in; kept as typed.
     sa.Index("ix_users_email_folded", sa.func.lower(sa.column("email")), unique=True),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
@@ -194,6 +197,7 @@ MIGRATIONS = [
     ],
     [AddColumn(users, "sending_until")],
     _created(conversions, send_pauses),
+    [AddColumn(users, "challenge_phone"), AddColumn(users, "challenge_country")],
 ]
 
 

@@ -53,7 +53,7 @@ class Limits:
                 continue
             if not await self._take(limit, now):
                 await self.give_back(*taken)
-                return await self._wait(limit, now)
+                return max(1, await self.wait(limit))
             taken.append(limit)
         return None
 
@@ -71,10 +71,6 @@ class Limits:
         ).returning(rate_limits.c.key)
         return await self.db.fetch_one(statement) is not None
 
-    async def _wait(self, limit: Limit, now: float) -> int:
-        oldest = await self.db.fetch_val(sa.select(_oldest()).where(rate_limits.c.key == limit.key))
-        return max(1, math.ceil((oldest or 0) + limit.window_seconds - now))
-
     async def give_back(self, *limits: Limit) -> None:
         """Undo one event of each (the newest: all of a moment's events are alike)."""
         for limit in limits:
@@ -84,6 +80,18 @@ class Limits:
             await self.db.execute(
                 rate_limits.update().where(rate_limits.c.key == limit.key).values(times=sa.literal(NEVER) + kept)
             )
+
+    async def wait(self, limit: Limit) -> int:
+        """Seconds until `limit` has room (0: it has now), taking nothing."""
+        if limit.allowed <= 0:
+            return 0
+        now = self.clock()
+        oldest = await self.db.fetch_val(sa.select(_oldest()).where(rate_limits.c.key == limit.key))
+        return max(0, math.ceil((oldest or 0) + limit.window_seconds - now))
+
+    async def clear(self, *limits: Limit) -> None:
+        """Forget every event of these limits (a proof stronger than the limit's guess)."""
+        await self.db.execute(rate_limits.delete().where(rate_limits.c.key.in_([limit.key for limit in limits])))
 
     async def forget_old(self) -> None:
         await self.db.execute(rate_limits.delete().where(rate_limits.c.expires_at < self.clock()))

@@ -1,8 +1,8 @@
 """Accounts: stored unverified at signup, verified once the code is right.
 
 An account has at most one code waiting at a time (`challenge` says what for:
-its signup, or a sign-in); the send and try counters belong to that code, so
-every code step shares one set of rules.
+its signup, a sign-in, a password reset, a new number); the send and try
+counters belong to that code, so every code step shares one set of rules.
 """
 
 from collections.abc import Callable
@@ -31,8 +31,10 @@ class User:
     failed_checks: int = 0
     locked_until: float | None = None
     session_version: int = 0
-    challenge: str | None = None  # what the live code is for: 'signup', 'signin'; None: no code waiting
+    challenge: str | None = None  # what the live code is for ('signup', 'signin', 'reset', 'number'); None: none
     sending_until: float | None = None
+    challenge_phone: str | None = None  # a new number being verified
+    challenge_country: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -180,30 +182,53 @@ class Users:
             users.update().where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
         )
 
-    async def start_challenge(self, user_id: int, challenge: str) -> User | None:
-        """A code is now waiting for this purpose (a verified account's). The same
-        purpose again keeps its cooldown and tries; another starts afresh."""
-        same = users.c.challenge == challenge
+    async def start_challenge(
+        self, user_id: int, challenge: str, *, fresh: bool = False, phone: str | None = None,
+        country: str | None = None,
+    ) -> User | None:
+        """A code is now waiting for this purpose (a verified account's), to `phone` when it
+        is a new number. The same purpose to the same number keeps its cooldown and tries,
+        unless `fresh`; anything else starts afresh (and the old code is no longer asked for)."""
+        same = sa.and_(users.c.challenge == challenge, sa.true() if phone is None else users.c.challenge_phone == phone)
+        keep = sa.false() if fresh else same
         query = (
             users.update()
             .where(users.c.id == user_id, users.c.verified_at.is_not(None))
             .values(
-                challenge=challenge,
-                code_sent_at=sa.case((same, users.c.code_sent_at), else_=None),
-                code_failures=sa.case((same, users.c.code_failures), else_=0),
+                challenge=challenge, challenge_phone=phone, challenge_country=country,
+                code_sent_at=sa.case((keep, users.c.code_sent_at), else_=None),
+                code_failures=sa.case((keep, users.c.code_failures), else_=0),
             )
             .returning(*users.c)
         )
         return user_from(await self.db.fetch_one(query))
 
-    async def finish_challenge(self, user_id: int, challenge: str, **changes) -> User | None:
-        """The code was right: nothing waits any more (and `changes` are made, such as
-        verifying the account). The account, for the one request that finished it;
-        None for any other."""
+    async def finish_challenge(self, user_id: int, purpose: str, **changes) -> User | None:
+        """The code was right: nothing waits any more (unless `changes` say what comes next,
+        and whatever else they change, such as verifying the account or taking the new
+        number). The account, for the one request that finished it; None for any other."""
+        values = {"challenge": None, "challenge_phone": None, "challenge_country": None,
+                  "code_sent_at": None, "code_failures": 0, "failed_checks": 0, **changes}
         query = (
             users.update()
-            .where(users.c.id == user_id, users.c.challenge == challenge)
-            .values(challenge=None, code_sent_at=None, code_failures=0, failed_checks=0, **changes)
+            .where(users.c.id == user_id, users.c.challenge == purpose)
+            .values(**values)
             .returning(*users.c)
         )
         return user_from(await self.db.fetch_one(query))
+
+    async def set_password(self, user_id: int, password_hash: str, *, after: str | None = None) -> User | None:
+        """A new password; pending sign-ins and remembered browsers stop working. `after`:
+        only while the account waits for exactly that (the reset's new password)."""
+        query = users.update().where(users.c.id == user_id)
+        if after:
+            query = query.where(users.c.challenge == after)
+        query = query.values(
+            password_hash=password_hash, session_version=users.c.session_version + 1,
+            **({"challenge": None} if after else {}),
+        ).returning(*users.c)
+        return user_from(await self.db.fetch_one(query))
+
+    async def delete(self, user_id: int) -> None:
+        """The account and everything kept for it (sessions, codes, registrations) go."""
+        await self.db.execute(users.delete().where(users.c.id == user_id))

@@ -1,0 +1,35 @@
+"""Work that must not hold up an answer, kept by the app until it is done.
+
+A password reset answers at once and alike for every email, so the code for a
+real account is sent after the answer: the response's timing says nothing.
+Stopping the app waits (a while) for what is under way.
+"""
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self):
+        self.tasks: set[asyncio.Task] = set()
+
+    def spawn(self, work: Coroutine, what: str) -> None:
+        task = asyncio.create_task(self._run(work, what))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, work: Coroutine, what: str) -> None:
+        try:
+            await work
+        except Exception:  # noqa: BLE001 - a background failure is logged, never lost
+            log.exception("background work failed: %s", what)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Everything under way is done (or given up after `timeout`)."""
+        if self.tasks:
+            _, late = await asyncio.wait(set(self.tasks), timeout=timeout)
+            for task in late:
+                task.cancel()

@@ -1,0 +1,102 @@
+"""The signed-in account: change the password or the number, sign out everywhere, close it.
+
+Changing the number or closing the account asks for the password again when
+the last sign-in is older than REAUTH_SECONDS (`recent` says it is not);
+changing the password always asks for the current one. Every password check
+here is throttled as sign-in's is.
+"""
+
+import logging
+
+from components.flows.password_checks import Refused, check_password, refusal
+from components.flows.recovery import after_password_change
+from components.flows.results import Failure, Notice, Success, failure
+from components.flows.sending import first_code, recipient, send_text
+from components.phones import Phone, mask
+from components.services import Services
+from components.storage.users import User
+
+log = logging.getLogger(__name__)
+WRONG_PASSWORD = "Your password is not right."
+
+
+async def change_password(services: Services, user: User, current: str, new: str, origin: str) -> Success | Failure:
+    checked = await check_password(services, user.email, current, origin, user)
+    if isinstance(checked, Refused):
+        return refusal(checked, WRONG_PASSWORD, field="current_password")
+    changed = await services.users.set_password(user.id, await services.passwords.hash(new))
+    if changed is None:
+        return failure("This account is no longer here.")
+    await after_password_change(services, changed)
+    log.info("password changed: user=%s", user.id)
+    return Success(changed, Notice("Your password is changed. Every other browser is signed out."), fresh_session=True)
+
+
+async def _confirmed(services: Services, user: User, password: str | None, origin: str) -> Failure | None:
+    """The password again, when the sign-in is not recent (None: it was, or it is right)."""
+    if password is None:
+        return None
+    checked = await check_password(services, user.email, password, origin, user)
+    return refusal(checked, WRONG_PASSWORD, field="password") if isinstance(checked, Refused) else None
+
+
+async def change_number(services: Services, user: User, phone: Phone, password: str | None,
+                        origin: str) -> Success | Failure:
+    """A code to the new number; the old one stays on the account until the code is right.
+    A number may be on more than one account (accounts are found by email)."""
+    if refused := await _confirmed(services, user, password, origin):
+        return refused
+    if phone.e164 == user.phone:
+        return failure("This is already your number. Enter a different one.", field="phone")
+    waiting = await services.users.start_challenge(user.id, "number", phone=phone.e164, country=phone.country)
+    if waiting is None:
+        return failure("This account is no longer here.")
+    current, notice = await first_code(services, waiting, origin)
+    log.info("number change asked: user=%s", user.id)
+    return Success(current, notice, fresh_session=password is not None)
+
+
+async def keep_number(services: Services, user: User) -> Success:
+    """The change is called off: the code to the new number stops working."""
+    if user.challenge == "number":
+        await services.verifier.cancel(recipient(user))
+        user = await services.users.finish_challenge(user.id, "number") or user
+    return Success(user, Notice(f"Your mobile number is still {mask(user.phone)}."))
+
+
+async def number_code_was_right(services: Services, user: User) -> Success | Failure:
+    """The new number is the account's; a notice goes to the old one."""
+    old = user.phone
+    changed = await services.users.finish_challenge(
+        user.id, "number", phone=user.challenge_phone, country=user.challenge_country,
+    )
+    if changed is None:
+        return failure("This code has expired or was replaced. Ask for a new code below.", field="code")
+    log.info("number changed: user=%s to=%s", user.id, mask(changed.phone))
+    app_name = services.settings.app_name
+    await send_text(services, old, f"The mobile number on your {app_name} account was changed to "
+                    f"{mask(changed.phone)}. If this wasn't you, contact {app_name} at once.",
+                    what=f"number notice user={user.id}")
+    return Success(changed, Notice(f"Your mobile number is now {mask(changed.phone)}."))
+
+
+async def sign_out_everywhere(services: Services, user: User) -> Success:
+    """Every session of the account ends, remembered browsers and sign-ins under way too."""
+    await services.users.end_sessions(user.id)
+    await services.sessions.close_all(user.id)
+    log.info("signed out everywhere: user=%s", user.id)
+    return Success(None, Notice("You are signed out on every browser."), fresh_session=True)
+
+
+async def close_account(services: Services, user: User, password: str | None, confirmed: bool,
+                        origin: str) -> Success | Failure:
+    """The account and what is kept for it are deleted (SECURITY.md says what stays)."""
+    if not confirmed:
+        return failure("Tick the box to confirm that you want to close your account", field="confirm")
+    if refused := await _confirmed(services, user, password, origin):
+        return refused
+    if user.challenge:
+        await services.verifier.cancel(recipient(user))
+    await services.users.delete(user.id)
+    log.info("account closed: user=%s", user.id)
+    return Success(None, Notice("Your account is closed, and your details are deleted."), fresh_session=True)

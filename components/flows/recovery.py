@@ -1,0 +1,131 @@
+"""A forgotten password: the email, a code to the account's verified number, a new password.
+
+Every email gets the same answers, as fast: "if it has an account, we sent a
+code". Only a verified account is sent one, after the answer has gone, so the
+timing tells nothing either. Sends are limited per email (and per address)
+the same way for every email; wrong codes for an email without an account
+are counted in the session, as a real code's are shown there, so the next
+answers match too. (Signup still says whether an email is registered: it
+must. This journey adds nothing to that.)
+
+A right code lets the session choose a new password; setting it signs in,
+ends every other session and remembered browser, clears a throttled or
+locked password sign-in, and texts a notice to the number.
+"""
+
+import logging
+
+from components.addresses import address_group
+from components.flows.password_checks import email_key
+from components.flows.results import (
+    Failure,
+    Notice,
+    Pending,
+    Success,
+    failure,
+    minutes,
+    slow_down,
+)
+from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, send_later, send_text
+from components.providers.interface import Channel
+from components.services import Services
+from components.storage.limits import DAY, HOUR, Limit
+from components.storage.users import User
+
+log = logging.getLogger(__name__)
+
+
+def _limits(services: Services, email: str, origin: str) -> tuple[Limit, ...]:
+    """Alike for every email: the cooldown, and as many codes as one number may get."""
+    settings, key = services.settings, email_key(services.settings.app_secret, email)
+    return (
+        Limit(f"reset:cooldown:{key}", 1, settings.resend_cooldown_seconds),
+        Limit(f"reset:hour:{key}", settings.sends_per_number_hour, HOUR),
+        Limit(f"reset:day:{key}", settings.sends_per_number_day, DAY),
+        Limit(f"reset:address:{address_group(origin, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
+    )
+
+
+async def resend_wait(services: Services, email: str) -> int:
+    return await services.limits.wait(_limits(services, email, "")[0])
+
+
+async def request_reset(services: Services, email: str, origin: str) -> Success | Failure:
+    """A code to the account's number, if the email has a verified account; the same answer either way."""
+    if failed := await _may_send(services, email, origin):
+        return failed
+    user = await services.users.by_email(email)
+    if user and user.verified:
+        waiting = await services.users.start_challenge(user.id, "reset", fresh=True)
+        if waiting:
+            await send_later(services, waiting, "sms", origin)
+    log.info("password reset asked: account=%s address=%s", user.id if user and user.verified else "unknown", origin)
+    notice = Notice(f"If {email} has an account, we sent a code to its mobile number.")
+    return Success(None, notice, fresh_session=True, pending=Pending("reset", email=email))
+
+
+async def resend_reset(services: Services, account: User | None, reset: Pending, channel: Channel,
+                       origin: str) -> Success | Failure:
+    if failed := await _may_send(services, reset.email, origin):
+        return failed
+    if account:
+        await send_later(services, account, channel, origin)
+    how = "we're calling its mobile number with a new code" if channel == "call" \
+        else "we sent a new code to its mobile number"
+    return Success(None, Notice(f"If {reset.email} has an account, {how}."), pending=Pending("reset", email=reset.email))
+
+
+async def _may_send(services: Services, email: str, origin: str) -> Failure | None:
+    wait = await services.limits.take(*_limits(services, email, origin))
+    if wait is None:
+        return None
+    log.info("password reset refused by limits: address=%s retry_after=%s", origin, wait)
+    if wait <= services.settings.resend_cooldown_seconds:
+        return slow_down(f"You can ask for a new code in {wait} seconds.", wait)
+    return slow_down(f"Too many codes were requested. Try again in {minutes(wait)}.", wait)
+
+
+async def no_account_code(services: Services, reset: Pending, origin: str) -> Failure:
+    """A code typed for an email with no verified account: wrong, counted as a real one
+    is (checking.check_code checks the codes of an email that has one)."""
+    log.warning("code refused: account=unknown address=%s purpose=reset reason=wrong", origin)
+    if reset.wrong >= services.settings.code_max_attempts:
+        return failure(OUT_OF_TRIES, field="code")
+    wrong = reset.wrong + 1
+    left = services.settings.code_max_attempts - wrong
+    counted = Pending("reset", email=reset.email, wrong=min(wrong, services.settings.code_max_attempts))
+    if left <= 0:
+        return failure(OUT_OF_TRIES, field="code", pending=counted)
+    return failure(f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code",
+                   pending=counted)
+
+
+async def code_was_right(services: Services, user: User) -> Success | Failure:
+    """The reset's code was right: this session (only) may now choose a new password."""
+    ready = await services.users.finish_challenge(user.id, "reset", challenge="new-password")
+    if ready is None:
+        return failure(CODE_REPLACED, field="code")
+    log.info("password reset code right: user=%s", user.id)
+    return Success(None, Notice("Choose a new password."), fresh_session=True, pending=Pending("new-password", ready))
+
+
+async def set_new_password(services: Services, user: User, password: str) -> Success | Failure:
+    changed = await services.users.set_password(user.id, await services.passwords.hash(password), after="new-password")
+    if changed is None:
+        return failure("This reset has expired. Ask for a new code.")
+    await after_password_change(services, changed)
+    log.info("password reset: user=%s", changed.id)
+    return Success(changed, Notice("Your password is changed, and you are signed in."), fresh_session=True)
+
+
+async def after_password_change(services: Services, user: User) -> None:
+    """Every session ends (the answer opens a new one for this browser), remembered
+    browsers with them; a throttled or locked password sign-in is cleared; a notice goes out."""
+    await services.sessions.close_all(user.id)
+    key = email_key(services.settings.app_secret, user.email)
+    await services.password_failures.clear(key)
+    await services.limits.clear(*(Limit(f"password:email:{key}", services.settings.password_failures_per_email,
+                                        services.settings.password_window_seconds),))
+    host, app_name = services.settings.public_host, services.settings.app_name
+    await send_text(services, user.phone, f"Your {app_name} password was just changed. If this wasn't you, "
+                    f"reset it now at {host}/password/forgot", what=f"password notice user={user.id}")

@@ -1,0 +1,43 @@
+"""The close step: an explicit confirmation (and the password again, if the sign-in is
+not recent), then the account and its personal data are deleted."""
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from components.flows import account
+from components.forms import Invalid, read_confirmation, read_password_again
+from routes.incoming import (
+    checked_form,
+    origin,
+    password_needed,
+    services,
+    signed_in_visit,
+    visit,
+)
+from routes.render import invalid, respond, show
+from routes.steps import CLOSE
+
+
+async def close_form(request: Request):
+    current = await visit(request)
+    if current.stage != "signed-in":
+        return RedirectResponse("/signin", status_code=303)
+    return await show(request, CLOSE, current)
+
+
+async def close_account(request: Request):
+    form = await checked_form(request)
+    current = await signed_in_visit(request)
+    password = read_password_again(form, password_needed(request, current))
+    if isinstance(password, Invalid):
+        return await invalid(request, password)
+    result = await account.close_account(services(request), current.account, password, read_confirmation(form),
+                                         origin(request))
+    return await respond(request, result)
+
+
+routes = [
+    Route(CLOSE.url, close_form, methods=["GET"]),
+    Route(CLOSE.url, close_account, methods=["POST"]),
+]
