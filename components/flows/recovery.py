@@ -68,8 +68,10 @@ async def resend_reset(services: Services, account: User | None, reset: Pending,
                        origin: str) -> Success | Failure:
     if failed := await _may_send(services, reset.email, origin):
         return failed
-    if account:
-        await send_later(services, account, channel, origin)
+    if account:  # a new code, with a new set of tries at once (as the session's count for any email)
+        waiting = await services.users.start_challenge(account.id, "reset", fresh=True)
+        if waiting:
+            await send_later(services, waiting, channel, origin)
     how = "we're calling its mobile number with a new code" if channel == "call" \
         else "we sent a new code to its mobile number"
     return Success(None, Notice(f"If {reset.email} has an account, {how}."), pending=Pending("reset", email=reset.email))
@@ -102,15 +104,15 @@ async def no_account_code(services: Services, reset: Pending, origin: str) -> Fa
 
 async def code_was_right(services: Services, user: User) -> Success | Failure:
     """The reset's code was right: this session (only) may now choose a new password."""
-    ready = await services.users.finish_challenge(user.id, "reset", challenge="new-password")
+    ready = await services.users.finish_challenge(user.id, "reset", challenge="password")
     if ready is None:
         return failure(CODE_REPLACED, field="code")
     log.info("password reset code right: user=%s", user.id)
-    return Success(None, Notice("Choose a new password."), fresh_session=True, pending=Pending("new-password", ready))
+    return Success(None, Notice("Choose a new password."), fresh_session=True, pending=Pending("password", ready))
 
 
 async def set_new_password(services: Services, user: User, password: str) -> Success | Failure:
-    changed = await services.users.set_password(user.id, await services.passwords.hash(password), after="new-password")
+    changed = await services.users.set_password(user.id, await services.passwords.hash(password), after="password")
     if changed is None:
         return failure("This reset has expired. Ask for a new code.")
     await after_password_change(services, changed)

@@ -20,7 +20,7 @@ class Pending:
     and the wrong codes since the last code, kept alike for every email), or a reset
     whose code was right (a new password to choose)."""
 
-    purpose: Literal["signin", "reset", "new-password"]
+    purpose: Literal["signin", "reset", "password"]  # password: a new one to choose
     user: User | None = None
     email: str = ""
     wrong: int = 0

@@ -54,8 +54,9 @@ users = sa.Table(
     # Bumped at "sign out everywhere" and at a password change: pending sign-ins
     # and remembered browsers issued before it stop working.
     sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
-    # What the live code is for ('signup', 'signin', ...): one at a time per account, so
-    # the send and try counters above belong to it. NULL: no code is waiting.
+    # What the live code is for ('signup', 'signin', 'reset', 'number'; 'password': a reset's
+    # code was right, a new password may be chosen): one at a time per account, so the send
+    # and try counters above belong to it. NULL: nothing is waiting.
     sa.Column("challenge", sa.String(10)),
     # A send under way until then (no other may start); only a send the provider
     # accepted sets code_sent_at, so a crash mid-send never reads as "sent".

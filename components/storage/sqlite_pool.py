@@ -20,7 +20,12 @@ class ReusingPool(SQLitePool):
         self._idle: list[aiosqlite.Connection] = []
 
     async def acquire(self) -> aiosqlite.Connection:
-        return self._idle.pop() if self._idle else await super().acquire()
+        if self._idle:
+            return self._idle.pop()
+        connection = await super().acquire()
+        # SQLite keeps foreign keys (and ON DELETE CASCADE) off unless each connection asks.
+        await connection.execute("PRAGMA foreign_keys = ON")
+        return connection
 
     async def release(self, connection: aiosqlite.Connection) -> None:
         # A connection left inside a transaction (a cancelled request) is not handed on.

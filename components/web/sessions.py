@@ -19,7 +19,7 @@ from components.storage.users import User
 from components.web.csrf import csrf_token
 
 Stage = Literal["anonymous", "signup", "signed-in", "signin-code", "reset-code", "new-password"]
-PENDING_STAGES: dict[str, Stage] = {"signin": "signin-code", "new-password": "new-password"}
+PENDING_STAGES: dict[str, Stage] = {"signin": "signin-code", "password": "new-password"}
 
 
 @dataclass(frozen=True)

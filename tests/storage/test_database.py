@@ -17,6 +17,7 @@ from components.storage.database import (
     connected,
     database_for,
     migrate,
+    pending_codes,
     schema_version,
     sessions,
     users,
@@ -116,3 +117,14 @@ async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(dat
             await db.execute(users.insert().values(
                 email="XsS@example.com", name="B", password_hash="x", phone="+1", country="US", created_at=0.0,
             ))
+
+
+async def test_deleting_an_account_deletes_what_is_kept_for_it(services, db, outbox):
+    """SQLite keeps ON DELETE CASCADE off unless every connection turns it on."""
+    created = await services.users.create(email="a@example.com", name="A", password_hash="x",
+                                          phone="+12018675309", country="US")
+    await services.sessions.open(created.id)
+    await services.verifier.start(created, "sms")
+    await services.users.delete(created.id)
+    for table in (sessions, pending_codes):
+        assert await db.fetch_val(sa.select(sa.func.count()).select_from(table)) == 0

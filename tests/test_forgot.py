@@ -1,0 +1,181 @@
+"""A forgotten password: the email, a code to the verified number, a new password.
+Every email gets the same next step, as fast, and only a verified account a text."""
+
+import logging
+import statistics
+import time
+from dataclasses import replace
+
+import pytest
+from starlette.testclient import TestClient
+from support import JENNY, JENNY_E164, Visitor, browser, words
+
+from app import create_app
+
+NEW_PASSWORD = "a brand new passphrase for jenny"
+WRONG_CODE = "0000000"
+
+
+def _reset(visitor, outbox, settle, password: str = NEW_PASSWORD):
+    visitor.forgot_password()
+    settle()
+    visitor.enter_code(outbox.last_code())
+    return visitor.post("/password/new", {"password": password})
+
+
+def test_a_forgotten_password_is_reset_with_a_code_to_the_verified_number(verified, visitor, outbox, settle):
+    visitor.sign_out()
+    page = visitor.open("/signin")
+    assert 'href="/password/forgot"' in page.text and "Forgot your password?" in words(page)
+    page = visitor.open("/password/forgot")
+    assert page.context["step"] == "forgot"
+    page = visitor.forgot_password()
+    assert page.context["step"] == "code"
+    assert "If <strong>jenny@example.com</strong> has an account, we sent a code to its mobile number." in words(page)
+    assert "•" not in words(page)  # nothing of the account's number: it may have none
+    settle()
+    page = visitor.enter_code(outbox.last_code())
+    assert page.context["step"] == "new_password" and "Choose a new password." in words(page)
+    page = visitor.post("/password/new", {"password": NEW_PASSWORD})
+    assert page.context["step"] == "account"
+    assert "Your password is changed, and you are signed in." in words(page)
+    assert outbox.messages(JENNY_E164)[-1]["body"] == (
+        "Your Account Verification password was just changed. If this wasn't you, reset it now at "
+        "localhost/password/forgot")
+    visitor.sign_out()
+    assert visitor.sign_in().status_code == 422
+    assert visitor.sign_in(password=NEW_PASSWORD).context["step"] == "code"
+
+
+def test_a_reset_ends_every_other_session_and_remembered_browser(verified, new_visitor, outbox, settle):
+    laptop = new_visitor()
+    laptop.sign_in()
+    laptop.post("/code", {"code": outbox.last_code(), "remember": "yes"})
+    assert laptop.open().context["step"] == "account"
+    forgetful = new_visitor(address="198.51.100.5")
+    _reset(forgetful, outbox, settle)
+    assert laptop.open().context["step"] == "signup"  # signed out
+    assert verified.open().context["step"] == "signup"
+    assert laptop.sign_in(password=NEW_PASSWORD).context["step"] == "code"  # no longer remembered
+
+
+@pytest.mark.parametrize("who", ["unknown", "unverified"])
+def test_an_email_without_a_verified_account_gets_the_same_next_step_and_no_text(
+    verified, new_visitor, outbox, settle, who,
+):
+    if who == "unverified":
+        new_visitor(address="198.51.100.6").sign_up(email="pending@example.com", phone="+1 415 555 2671")
+    email = {"unknown": "nobody@example.com", "unverified": "pending@example.com"}[who]
+    texts = len(outbox.messages())
+    real, other = new_visitor(), new_visitor(address="198.51.100.7")
+    answers = [real.forgot_password(), other.forgot_password(email)]
+    settle()
+    assert len(outbox.messages()) == texts + 1  # Jenny's code, and nothing else
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert [answer.context["step"] for answer in answers] == ["code", "code"]
+    assert words(answers[1]).replace(email, "jenny@example.com").replace("token\" value=\"" + other.token, "") == \
+        words(answers[0]).replace("token\" value=\"" + real.token, "")
+
+
+def test_wrong_codes_get_the_same_answers_whether_or_not_the_email_has_an_account(
+    verified, new_visitor, outbox, settle, clock,
+):
+    def answers(visitor, email):
+        visitor.forgot_password(email)
+        settle()
+        seen = [visitor.enter_code(WRONG_CODE) for _ in range(6)]
+        clock.advance(30)
+        seen.append(visitor.resend())
+        settle()
+        seen.append(visitor.enter_code(WRONG_CODE))
+        return [(page.status_code, page.context["notice"].text.replace(email, "EMAIL")) for page in seen]
+
+    real = answers(new_visitor(), JENNY["email"])
+    unknown = answers(new_visitor(address="198.51.100.8"), "nobody@example.com")
+    assert real == unknown
+    assert real[0] == (422, "That code is not right. 4 attempts left.")
+    assert real[4][1].startswith("Too many wrong tries") and real[5][1].startswith("Too many wrong tries")
+    assert real[6] == (200, "If EMAIL has an account, we sent a new code to its mobile number.")
+    assert real[7] == (422, "That code is not right. 4 attempts left.")
+
+
+def test_asking_again_too_soon_is_refused_alike_for_every_email(verified, new_visitor, clock):
+    for email in (JENNY["email"], "nobody@example.com"):
+        visitor = new_visitor()
+        visitor.forgot_password(email)
+        clock.advance(10)
+        again = visitor.forgot_password(email)
+        assert again.status_code == 429 and again.headers["Retry-After"] == "20"
+        assert "You can ask for a new code in 20 seconds." in words(again)
+
+
+def test_a_reset_answers_as_fast_for_an_email_without_an_account(settings, outbox, clock):
+    """The code is sent after the answer: timing tells nothing (measured, with a slow phone)."""
+    outbox.mode = "ok"
+    with TestClient(create_app(replace(settings, sends_per_number_hour=0, sends_per_number_day=0),
+                               sender=outbox, clock=clock)) as running:
+        jenny = Visitor(browser(running), htmx=True)
+        jenny.sign_up()
+        jenny.enter_code(outbox.last_code())
+        outbox.mode = "slow"  # every text takes 1.5 s to go
+        timings = {"real": [], "unknown": []}
+        for n in range(8):
+            for kind, email in (("real", JENNY["email"]), ("unknown", f"nobody{n}@example.com")):
+                visitor = Visitor(browser(running, f"198.51.100.{n}"), htmx=True)
+                started = time.perf_counter()
+                assert visitor.forgot_password(email).status_code == 200
+                timings[kind].append(time.perf_counter() - started)
+            clock.advance(31)
+        running.portal.call(running.app.state.services.background.idle)
+    real, unknown = statistics.median(timings["real"]), statistics.median(timings["unknown"])
+    assert real < 0.5 and abs(real - unknown) < 0.25 * max(real, unknown) + 0.01, timings
+
+
+def test_a_reset_clears_a_throttled_and_a_locked_password_sign_in(settings, outbox, clock):
+    locks = replace(settings, password_failures_per_email=0, password_failures_before_lock=3)
+    with TestClient(create_app(locks, sender=outbox, clock=clock)) as running:
+        settle = lambda: running.portal.call(running.app.state.services.background.idle)  # noqa: E731
+        jenny = Visitor(browser(running), htmx=True)
+        jenny.sign_up()
+        jenny.enter_code(outbox.last_code())
+        jenny.sign_out()
+        for n in range(3):
+            jenny.sign_in(password=f"wrong {n}")
+        assert "too many wrong passwords for this email" in words(jenny.sign_in())
+        assert _reset(jenny, outbox, settle).context["step"] == "account"
+        jenny.sign_out()
+        assert jenny.sign_in(password=NEW_PASSWORD).context["step"] == "code"
+
+
+def test_the_new_password_follows_the_same_rules(verified, visitor, outbox, settle):
+    visitor.sign_out()
+    page = _reset(visitor, outbox, settle, password="short")
+    assert page.status_code == 422 and page.context["step"] == "new_password"
+    assert page.context["errors"] == {"password": "Choose a password of at least 8 characters"}
+    page = visitor.post("/password/new", {"password": "password1"})
+    assert "one of the most common ones" in page.context["errors"]["password"]
+
+
+def test_only_the_session_that_typed_the_code_may_choose_the_password(verified, new_visitor, outbox, settle, clock):
+    rightful = new_visitor()
+    rightful.forgot_password()
+    settle()
+    assert rightful.enter_code(outbox.last_code()).context["step"] == "new_password"
+    clock.advance(30)
+    intruder = new_visitor(address="198.51.100.9")
+    intruder.forgot_password()
+    page = intruder.post("/password/new", {"password": "an intruder's new password"})
+    assert page.context["step"] == "code" and "There is no signup waiting for a code." in words(page)
+    assert new_visitor().sign_in().context["step"] == "code"  # the password is still Jenny's
+
+
+def test_no_new_password_in_clear_anywhere(verified, visitor, outbox, settle, server, caplog):
+    caplog.set_level(logging.INFO)
+    visitor.sign_out()
+    _reset(visitor, outbox, settle)
+    db = server.app.state.services.users.db
+    from components.storage.database import users  # noqa: PLC0415
+
+    rows = server.portal.call(db.fetch_all, users.select())
+    assert NEW_PASSWORD not in str([dict(row._mapping) for row in rows]) and NEW_PASSWORD not in caplog.text
+    assert NEW_PASSWORD not in visitor.session()

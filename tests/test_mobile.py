@@ -1,0 +1,90 @@
+"""The mobile step: a new number for the account. Its code goes to the new number;
+the old one stays until the code is right, and is told of the change."""
+
+import pytest
+from support import JENNY, JENNY_E164, words
+
+NEW_NUMBER = "+44 7400 123456"
+NEW_E164 = "+447400123456"
+
+
+def _new_number(visitor, phone=NEW_NUMBER, **fields):
+    return visitor.post("/account/mobile", {"country": "GB", "phone": phone, **fields})
+
+
+def test_a_new_number_is_the_accounts_once_its_code_is_right(verified, outbox):
+    page = verified.open("/account/mobile")
+    assert page.context["step"] == "mobile" and 'name="password"' not in page.text  # signed in just now
+    page = _new_number(verified)
+    assert page.context["step"] == "code"
+    assert "We sent a code to <strong class=\"nowrap\">+44 •••• ••3456</strong>, your new number." in words(page)
+    assert verified.open().context["step"] == "code"  # a reload stays here
+    assert verified.enter_code(outbox.last_code(JENNY_E164)).status_code == 422  # the old number's code won't do
+    page = verified.enter_code(outbox.last_code(NEW_E164))
+    assert page.context["step"] == "account"
+    assert "Your mobile number is now +44 •••• ••3456." in words(page)
+    assert outbox.messages(JENNY_E164)[-1]["body"] == (
+        "The mobile number on your Account Verification account was changed to +44 •••• ••3456. "
+        "If this wasn't you, contact Account Verification at once.")
+    assert "+44 •••• ••3456" in words(verified.open())
+
+
+def test_the_old_number_stays_until_the_new_one_is_verified(verified, new_visitor, outbox):
+    _new_number(verified)
+    other = new_visitor()
+    other.sign_in()
+    assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Your Account Verification verification code")
+
+
+def test_keeping_the_number_calls_the_change_off(verified, outbox):
+    _new_number(verified)
+    code = outbox.last_code(NEW_E164)
+    page = verified.post("/account/mobile/keep")
+    assert page.context["step"] == "account" and "Your mobile number is still +1 •••-•••-5309." in words(page)
+    assert verified.enter_code(code).context["step"] == "account"  # nothing waits for a code now
+    assert "+1 •••-•••-5309" in words(verified.open())
+
+
+def test_after_a_while_the_password_is_asked_again(verified, outbox, clock):
+    clock.advance(601)
+    verified.open()  # keep the session alive
+    page = verified.open("/account/mobile")
+    assert 'name="password"' in page.text and "You signed in more than 10 minutes ago" in words(page)
+    page = _new_number(verified)
+    assert page.status_code == 422 and page.context["errors"] == {"password": "Enter your password"}
+    page = _new_number(verified, password="not my password")
+    assert page.status_code == 422 and page.context["errors"] == {"password": "Your password is not right."}
+    page = _new_number(verified, password=JENNY["password"])
+    assert page.context["step"] == "code"
+    assert 'name="password"' not in verified.open("/account/mobile").text  # proved again just now
+
+
+def test_the_same_number_or_a_bad_one_is_refused(verified, outbox):
+    assert _new_number(verified, phone="+1 201 867 5309").context["errors"] == {
+        "phone": "This is already your number. Enter a different one."}
+    assert _new_number(verified, phone="+44 20 7946 0958").context["errors"] == {
+        "phone": "Enter a mobile number that can receive text messages"}
+
+
+def test_a_number_may_be_on_more_than_one_account(verified, new_visitor, outbox):
+    other = new_visitor(address="198.51.100.3")
+    other.sign_up(email="household@example.com")
+    assert other.enter_code(outbox.last_code()).context["step"] == "account"
+
+
+def test_a_sign_in_elsewhere_replaces_a_number_change_under_way(verified, new_visitor, outbox):
+    _new_number(verified)
+    new_code = outbox.last_code(NEW_E164)
+    laptop = new_visitor()
+    laptop.sign_in()
+    assert verified.open().context["step"] == "account"  # the change was called off
+    assert laptop.enter_code(new_code).status_code == 422
+    assert laptop.enter_code(outbox.last_code(JENNY_E164)).context["step"] == "account"
+    assert "+1 •••-•••-5309" in words(verified.open())
+
+
+@pytest.mark.parametrize("path", ["/account/mobile", "/account/mobile/keep"])
+def test_only_a_signed_in_browser_may_change_a_number(verified, new_visitor, path):
+    stranger = new_visitor()
+    page = stranger.post(path, {"country": "GB", "phone": NEW_NUMBER})
+    assert "Sign in first to change your account." in words(page)
