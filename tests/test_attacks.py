@@ -14,6 +14,7 @@ from support import JENNY, JENNY_E164, SECRET, Visitor, browser, words
 
 from app import create_app
 from components.flows.checking import check_code
+from components.flows.recovery import request_reset
 from components.flows.results import Failure, Success
 from components.flows.sending import resend
 from components.flows.signin import sign_in
@@ -263,6 +264,11 @@ def test_a_thousand_wrong_sign_in_codes_reach_the_check_twenty_times_then_lock(
 UNLIMITED_SENDS = {"sends_per_number_hour": 0, "sends_per_number_day": 0, "sends_per_address_hour": 0}
 
 
+def _settle(visitor: Visitor) -> None:
+    """Wait for what the app does after answering."""
+    visitor.client.portal.call(visitor.client.app.state.services.background.idle)
+
+
 def _guess_through_every_lock(visitor: Visitor, clock, checks, guesses: int):
     """Wrong codes one after another until `guesses` reached the check, asking for a
     new code when one is spent and waiting out each hour's lock (signing in again:
@@ -383,3 +389,78 @@ def test_a_country_whose_codes_are_never_entered_is_paused(start, fake, clock):
     page = _pump(start, ["+44 7400 123456"], **few)[0]
     assert "Texts to numbers in United Kingdom are paused for a while" in words(page)
     assert "Check your messages" in words(_pump(start, ["+1 415 555 2671"], **few)[0])
+
+
+# The account after signup: resets, new numbers, passwords asked again -------------------
+
+
+def test_a_thousand_wrong_reset_codes_reach_the_check_twenty_times(start, fake, delivered, clock, monkeypatch):
+    owner = start("local", "console", **UNLIMITED_SENDS)
+    owner.sign_up()
+    owner.enter_code(delivered.last_code())
+    checks = _local_checks(monkeypatch)
+    attacker = start("local", "console", address="198.51.100.70", **UNLIMITED_SENDS)
+    attacker.forgot_password()
+    for _ in range(1000):
+        _settle(attacker)  # the reset's code goes out after the answer
+        page = attacker.enter_code(WRONG)
+        if "Too many wrong tries" in words(page):
+            clock.advance(30)
+            attacker.resend()
+    assert checks() == 20
+    assert attacker.open().context["step"] == "code"  # never on to a new password
+
+
+def test_a_thousand_wrong_new_number_codes_reach_the_check_twenty_times(start, fake, delivered, clock, monkeypatch):
+    owner = start("local", "console", **UNLIMITED_SENDS)
+    owner.sign_up()
+    owner.enter_code(delivered.last_code())
+    owner.post("/account/mobile", {"country": "GB", "phone": "+44 7400 123456"})
+    checks = _local_checks(monkeypatch)
+    for _ in range(1000):
+        page = owner.enter_code(WRONG)
+        if "Too many wrong tries" in words(page):
+            clock.advance(30)
+            owner.resend()
+        elif "Try again in" in words(page):
+            break
+    assert checks() == 20
+    assert "+1 •••-•••-5309" in words(owner.open("/account/mobile"))  # the number did not change
+
+
+@pytest.mark.parametrize(("path", "fields"), [
+    ("/account/close", {"confirm": "yes"}),
+    ("/account/mobile", {"country": "GB", "phone": "+44 7400 123456"}),
+    ("/account/password", {"new_password": "a brand new passphrase"}),
+])
+def test_a_password_asked_again_is_throttled_like_sign_in(verified, clock, monkeypatch, path, fields):
+    checks = _bcrypt_checks(monkeypatch)
+    clock.advance(601)
+    verified.open()
+    name = "current_password" if path == "/account/password" else "password"
+    statuses = [verified.post(path, {**fields, name: f"guess {n}"}).status_code for n in range(100)]
+    assert checks() == 10 and statuses.count(429) == 90
+
+
+@pytest.mark.anyio
+async def test_two_resets_at_once_send_one_code(services, outbox):
+    await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    await services.users.finish_challenge(1, "signup", verified_at=1.0)
+    texts = len(outbox.messages())
+    results = await asyncio.gather(*(request_reset(services, JENNY["email"], f"10.0.2.{n}") for n in range(2)))
+    await services.background.idle()
+    assert sorted(type(result).__name__ for result in results) == ["Failure", "Success"]
+    assert len(outbox.messages()) == texts + 1
+
+
+@pytest.mark.anyio
+async def test_two_right_reset_codes_at_once_let_one_session_choose_the_password(services, outbox):
+    await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    await services.users.finish_challenge(1, "signup", verified_at=1.0)
+    await request_reset(services, JENNY["email"], "10.0.3.1")
+    await services.background.idle()
+    account = await services.users.get(1)
+    code = outbox.last_code()
+    results = await asyncio.gather(*(check_code(services, account, code, "10.0.3.1") for _ in range(2)))
+    winners = [result for result in results if isinstance(result, Success) and result.pending]
+    assert len(winners) == 1 and winners[0].pending.purpose == "password"

@@ -3,6 +3,7 @@ through Playwright (Playwright's own browser download is not used)."""
 
 import os
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -35,6 +36,17 @@ class LiveApp:
 
     def code_for(self, e164: str) -> str:
         return self.outbox.last_code(e164)
+
+    def texts_to(self, e164: str) -> int:
+        return len(self.outbox.messages(e164))
+
+    def next_code_for(self, e164: str, after: int, seconds: float = 10) -> str:
+        """The code of a text sent after the answer (a reset's): waited for, up to a deadline."""
+        deadline = time.monotonic() + seconds
+        while self.texts_to(e164) <= after:
+            assert time.monotonic() < deadline, f"no new text reached {e164} within {seconds} s"
+            time.sleep(0.05)
+        return self.code_for(e164)
 
 
 @pytest.fixture(scope="session")

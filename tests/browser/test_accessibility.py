@@ -2,7 +2,7 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browsing import DESKTOP, announced, fill_signup, shoot, swapped
+from browsing import DESKTOP, announced, fill_signup, shoot, signed_up, swapped
 
 AXE = Axe()
 
@@ -89,3 +89,42 @@ def test_axe_does_report_what_it_should(open_page):
     page = open_page(DESKTOP)
     page.evaluate("document.querySelector('label[for=name]').remove()")
     assert any(found.startswith("label:") for found in _violations(page))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_violations_on_the_account_journeys(open_page, live, person, scheme):
+    page = open_page(DESKTOP, color_scheme=scheme)
+    signed_up(page, live, person)
+    seen = {"account": _violations(page, f"{scheme}-account")}
+    page.click("text=Change your password")
+    page.wait_for_selector("#current_password")
+    seen["password"] = _violations(page, f"{scheme}-password")
+    swapped(page, "button:has-text('Change my password')")
+    seen["password errors"] = _violations(page, f"{scheme}-password-errors")
+    page.goto("/account/mobile")
+    seen["mobile"] = _violations(page, f"{scheme}-mobile")
+    page.select_option("#country", "GB")
+    page.fill("#phone", "+44 7400 123456")
+    page.click("button:has-text('Send me a code')")
+    page.wait_for_selector("#code")
+    seen["new number code"] = _violations(page, f"{scheme}-new-number-code")
+    page.click("text=Keep my current number")
+    page.wait_for_selector("text=Hi there")
+    page.goto("/account/close")
+    swapped(page, "button:has-text('Close my account')")
+    seen["close errors"] = _violations(page, f"{scheme}-close-errors")
+    page.goto("/")
+    page.click("button:text-is('Sign out')")
+    page.wait_for_selector("text=Create your account")
+    page.goto("/password/forgot")
+    seen["forgot"] = _violations(page, f"{scheme}-forgot")
+    texts = live.texts_to(person["e164"])
+    page.fill("#email", person["email"])
+    page.click("button:has-text('Send me a code')")
+    page.wait_for_selector("#code")
+    seen["reset code"] = _violations(page, f"{scheme}-reset-code")
+    page.fill("#code", live.next_code_for(person["e164"], texts))
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("#password")
+    seen["new password"] = _violations(page, f"{scheme}-new-password")
+    assert {step: found for step, found in seen.items() if found} == {}
