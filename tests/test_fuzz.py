@@ -8,6 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import JENNY, words
 
+from routes.steps import ACTIONS
+
 FORMS = {
     "/signup": ["name", "email", "password", "country", "phone"],
     "/code": ["code"],
@@ -16,6 +18,13 @@ FORMS = {
     "/number": ["country", "phone"],
     "/signin": ["email", "password"],
     "/signout": [],
+    "/signout/everywhere": [],
+    "/password/forgot": ["email"],
+    "/password/new": ["password"],
+    "/account/password": ["current_password", "new_password"],
+    "/account/mobile": ["country", "phone", "password"],
+    "/account/mobile/keep": [],
+    "/account/close": ["confirm", "password"],
 }
 text = st.one_of(
     st.text(max_size=300),
@@ -35,6 +44,10 @@ def test_control_characters_never_reach_the_database(plain_visitor, field):
     assert plain_visitor.sign_out().status_code == 200
     signed_in = plain_visitor.sign_in(email="jenny\x00@example.com")
     assert "Enter the code we sent" in words(signed_in)
+
+
+def test_every_form_is_fuzzed():
+    assert set(FORMS) == set(ACTIONS)
 
 
 @pytest.mark.parametrize("action", list(FORMS))
