@@ -2,7 +2,6 @@
 not recent), then the account and its personal data are deleted."""
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from components.flows import account
@@ -13,17 +12,9 @@ from routes.incoming import (
     password_needed,
     services,
     signed_in_visit,
-    visit,
 )
-from routes.render import invalid, respond, show
+from routes.render import invalid, page_of, respond
 from routes.steps import CLOSE
-
-
-async def close_form(request: Request):
-    current = await visit(request)
-    if current.stage != "signed-in":
-        return RedirectResponse("/signin", status_code=303)
-    return await show(request, CLOSE, current)
 
 
 async def close_account(request: Request):
@@ -38,6 +29,6 @@ async def close_account(request: Request):
 
 
 routes = [
-    Route(CLOSE.url, close_form, methods=["GET"]),
+    Route(CLOSE.url, page_of(CLOSE, signed_in=True), methods=["GET"]),
     Route(CLOSE.url, close_account, methods=["POST"]),
 ]

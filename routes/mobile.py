@@ -2,7 +2,6 @@
 is not recent); the code step follows, and the old number stays until the code is right."""
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from components.flows import account
@@ -13,17 +12,9 @@ from routes.incoming import (
     password_needed,
     services,
     signed_in_visit,
-    visit,
 )
-from routes.render import invalid, respond, show
+from routes.render import invalid, page_of, respond
 from routes.steps import MOBILE
-
-
-async def mobile_form(request: Request):
-    current = await visit(request)
-    if current.stage != "signed-in":
-        return RedirectResponse("/signin", status_code=303)
-    return await show(request, MOBILE, current)
 
 
 async def change_number(request: Request):
@@ -47,7 +38,7 @@ async def keep_number(request: Request):
 
 
 routes = [
-    Route(MOBILE.url, mobile_form, methods=["GET"]),
+    Route(MOBILE.url, page_of(MOBILE, signed_in=True), methods=["GET"]),
     Route(MOBILE.url, change_number, methods=["POST"]),
     Route("/account/mobile/keep", keep_number, methods=["POST"]),
 ]

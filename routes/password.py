@@ -1,21 +1,13 @@
 """The password step: the current password, then a new one (other browsers are signed out)."""
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, read_password_change
-from routes.incoming import checked_form, origin, services, signed_in_visit, visit
-from routes.render import invalid, respond, show
+from routes.incoming import checked_form, origin, services, signed_in_visit
+from routes.render import invalid, page_of, respond
 from routes.steps import PASSWORD
-
-
-async def password_form(request: Request):
-    current = await visit(request)
-    if current.stage != "signed-in":
-        return RedirectResponse("/signin", status_code=303)
-    return await show(request, PASSWORD, current)
 
 
 async def change_password(request: Request):
@@ -30,6 +22,6 @@ async def change_password(request: Request):
 
 
 routes = [
-    Route(PASSWORD.url, password_form, methods=["GET"]),
+    Route(PASSWORD.url, page_of(PASSWORD, signed_in=True), methods=["GET"]),
     Route(PASSWORD.url, change_password, methods=["POST"]),
 ]

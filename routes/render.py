@@ -109,6 +109,20 @@ async def show(
     return response
 
 
+def page_of(step: Step, *, signed_in: bool) -> Callable[[Request], Awaitable[Response]]:
+    """GET of a step with its own address: an account setting for a signed-in browser
+    (anyone else is sent to sign in), or a page for everyone else (a signed-in
+    browser goes home)."""
+
+    async def page(request: Request) -> Response:
+        current = await visit(request)
+        if (current.stage == "signed-in") != signed_in:
+            return RedirectResponse("/signin" if signed_in else "/", status_code=303)
+        return await show(request, step, current)
+
+    return page
+
+
 async def show_current(request: Request, notice: Notice | None = None) -> Response:
     current = await visit(request)
     return await show(request, current_step(current), current, notice=notice)

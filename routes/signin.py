@@ -1,21 +1,13 @@
 """The sign-in step: email and password, then (unless this browser is remembered) the code step."""
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from components.flows import signin
 from components.forms import Invalid, read_credentials
-from components.web.sessions import ANONYMOUS
-from routes.incoming import checked_form, origin, services, session_user
-from routes.render import invalid, respond, show
+from routes.incoming import checked_form, origin, services
+from routes.render import invalid, page_of, respond
 from routes.steps import SIGNIN
-
-
-async def signin_form(request: Request):
-    if await session_user(request):
-        return RedirectResponse("/", status_code=303)
-    return await show(request, SIGNIN, ANONYMOUS)
 
 
 async def sign_in(request: Request):
@@ -29,6 +21,6 @@ async def sign_in(request: Request):
 
 
 routes = [
-    Route("/signin", signin_form, methods=["GET"]),
-    Route("/signin", sign_in, methods=["POST"]),
+    Route(SIGNIN.url, page_of(SIGNIN, signed_in=False), methods=["GET"]),
+    Route(SIGNIN.url, sign_in, methods=["POST"]),
 ]
