@@ -1,4 +1,4 @@
-"""Account Verification: assembles the app and runs it.
+"""Account Verification: runs the app (routes/application.py assembles it).
 
 `python app.py` or `uvicorn app:app`; with no configuration it runs on SQLite,
 the local verifier and the console SMS sender.
@@ -7,73 +7,21 @@ the local verifier and the console SMS sender.
 import socket
 import sys
 import time
-from contextlib import asynccontextmanager
 
 import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.supervisors import Multiprocess
 
-from components.logs import configure_logging, quiet_secret_bearing_loggers
-from components.providers.factory import http_client
-from components.providers.interface import SmsSender
-from components.services import build_services
+from components.logs import configure_logging
 from components.settings import Settings, SettingsError, load_settings
-from components.storage.database import connected
-from components.web.middleware import BodyLimit, ErrorPages, GzipReads, SecurityHeaders
-from routes import (
-    account,
-    assets,
-    close,
-    code,
-    forgot,
-    mobile,
-    new_password,
-    number,
-    page,
-    password,
-    signin,
-    signup,
-)
-from routes.errors import EXCEPTION_HANDLERS, error_page
 
 
-def create_app(settings: Settings | None = None, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
-    settings = settings or load_settings()
-    quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
+def create_app(settings: Settings | None = None, *, sender=None, clock=time.time):
+    """The app: what `uvicorn app:app`, each worker and the tests get (`sender` and
+    `clock`: test doubles). Its modules load here, not at import, so the process
+    that only supervises workers stays small."""
+    from routes.application import assemble
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette):
-        async with connected(settings.database_url, settings.database_timeout_seconds) as db, \
-                http_client(settings) as client:
-            app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
-            yield
-            await app.state.services.background.idle()
-
-    middleware = [
-        Middleware(SecurityHeaders, hsts=settings.production),
-        Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
-        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
-        Middleware(GzipReads),
-        Middleware(
-            SessionMiddleware,
-            secret_key=settings.app_secret,
-            session_cookie="__Host-session" if settings.production else "session",
-            max_age=settings.session_max_age_seconds,
-            same_site="lax",
-            https_only=settings.production,
-        ),
-    ]
-    return Starlette(
-        routes=[
-            *page.routes, *signup.routes, *code.routes, *number.routes, *account.routes, *signin.routes,
-            *forgot.routes, *new_password.routes, *password.routes, *mobile.routes, *close.routes, *assets.routes,
-        ],
-        middleware=middleware,
-        exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan,
-    )
+    return assemble(settings or load_settings(), sender=sender, clock=clock)
 
 
 def _settings() -> Settings:

@@ -3,8 +3,7 @@
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+from pathlib import Path
 
 from components.phones import (
     COUNTRY_CODES,
@@ -22,8 +21,9 @@ EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CODE_SEPARATORS = re.compile(r"[\s\-]+")
 # Invisible, never meant, and NUL is refused by PostgreSQL: dropped from what is typed.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# zxcvbn's list of the 30,000 passwords most often found in breaches.
-COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+# The 30,000 passwords most often found in breaches: zxcvbn's list, copied out of it
+# (importing zxcvbn's lists costs every worker 12 MB; tests/test_passwords.py keeps the copy true).
+COMMON_PASSWORDS = frozenset((Path(__file__).parent / "common_passwords.txt").read_text().split("\n")) - {""}
 CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
 
 

@@ -53,6 +53,7 @@ async def no_pending_code(request: Request, error: NoPendingCode) -> Response:
 
 
 ERRORS = {
+    400: ("Sorry, we could not read that", "The form came in a shape we could not read. Go back and send it again."),
     404: ("Page not found", "There is nothing at this address."),
     405: ("Page not found", "There is nothing to send to this address."),
     413: ("Too much to send", "That was more text than this form takes. Go back, shorten it and send it again."),
@@ -69,7 +70,7 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
     title, message = ERRORS[status]
     app = scope.get("app")
     services_ = getattr(app.state, "services", None) if app else None
-    context = {"title": title, "message": message, "notice": None,
+    context = {"title": title, "message": message, "notice": None, "list_countries": False,
                "app_name": services_.settings.app_name if services_ else "Account Verification"}
     headers = {**(headers or {}), "Cache-Control": "no-store", "X-Error-Page": str(status), "HX-Reswap": "none"}
     if status == 503:
@@ -78,8 +79,9 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
 
 
 async def http_error(request: Request, error: HTTPException) -> Response:
-    """No such page, or not this method (405 keeps its Allow header)."""
-    return await error_page(request.scope, error.status_code if error.status_code in ERRORS else 404, error.headers)
+    """A form we could not read, no such page, or not this method (405 keeps its Allow header)."""
+    status = error.status_code if error.status_code in ERRORS else 400 if error.status_code < 500 else 500
+    return await error_page(request.scope, status, error.headers)
 
 
 EXCEPTION_HANDLERS = {

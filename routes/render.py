@@ -10,14 +10,16 @@ entry `needs`.
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from jinja2 import Template
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from components.flows import recovery
 from components.flows.results import Failure, Notice, Success
 from components.flows.sending import recipient, resend_wait
 from components.forms import Invalid
-from components.phones import COUNTRIES, mask, national_form
+from components.phones import mask, national_form
 from components.services import Services
 from components.storage.users import User
 from components.web.csrf import csrf_token
@@ -30,7 +32,7 @@ from components.web.sessions import (
 )
 from routes.incoming import is_htmx, services, visit
 from routes.steps import ACTIONS, STEP_KEY, Step, current_step, enter
-from routes.templates import templates
+from routes.templates import rendered_once, templates
 
 FAILURE_STATUS = {"invalid": 422, "slow_down": 429, "unavailable": 503}
 
@@ -40,8 +42,9 @@ class UndeclaredTransition(Exception):
 
 
 async def _countries(app: Services, visit: Visit) -> dict:
-    allowed = app.settings.allowed_countries
-    return {"countries": [country for country in COUNTRIES if country.code in allowed] if allowed else COUNTRIES}
+    """Nothing to add: the list is rendered once (routes/templates.py). The need marks the
+    steps that show it (the others' full pages carry it for fragments to come)."""
+    return {}
 
 
 async def _number(app: Services, visit: Visit) -> dict:
@@ -97,16 +100,44 @@ async def show(
         "values": {"country": app.settings.default_country},
         "csrf_token": csrf_token(request.session),
         "app_name": app.settings.app_name,
+        "allowed_countries": app.settings.allowed_countries,
+        "fragment": is_htmx(request),
+        # A full page whose step has no country list carries one for the fragments to come.
+        "list_countries": "countries" not in step.needs,
     }
     for need in step.needs:
         context.update(await NEEDS[need](app, visit))
     if values is not None:
         context["values"] = values
-    name = "fragment.html" if is_htmx(request) else "page.html"
-    response = templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
+    name = "fragment.html" if context["fragment"] else "page.html"
+    template = templates.get_template(name)
+    if visit.stage == "anonymous" and not (notice or errors or values or headers) and status == 200:
+        # A new visitor's page differs from the next one's by its CSRF token alone.
+        page = rendered_once((name, step.name), lambda: template.render({**context, "csrf_token": TOKEN_SLOT}))
+        content = page.replace(TOKEN_SLOT, context["csrf_token"])
+    else:
+        content = template.render(context)
+    response = StepResponse(template, {**context, "request": request}, content, status, headers)
     response.headers["Vary"] = "HX-Request"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+TOKEN_SLOT = "csrf-token-slot-5e1d0c"
+
+
+class StepResponse(HTMLResponse):
+    """A rendered step that, like Starlette's template responses, tells test clients
+    which template and context made it."""
+
+    def __init__(self, template: Template, context: dict, content: str, status: int, headers: dict | None):
+        self.template, self.context = template, context
+        super().__init__(content, status, headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "http.response.debug" in scope.get("extensions", {}):
+            await send({"type": "http.response.debug", "info": {"template": self.template, "context": self.context}})
+        await super().__call__(scope, receive, send)
 
 
 def page_of(step: Step, *, signed_in: bool) -> Callable[[Request], Awaitable[Response]]:

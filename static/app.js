@@ -33,6 +33,26 @@
     if (box) { box.hidden = true; }
   });
 
+  // A fragment's country list holds only the chosen country: the page has the rest,
+  // in its first full list or in <template id="country-options">.
+  var countryOptions = null;
+  function rememberCountries() {
+    var source = document.getElementById("country-options") ||
+      document.querySelector("select#country:not([data-options])");
+    if (source) { countryOptions = source.innerHTML; }
+  }
+  function fillCountries(root) {
+    var lists = root.querySelectorAll("select[data-options]");
+    for (var i = 0; i < lists.length; i++) {
+      var chosen = lists[i].value;
+      if (countryOptions) { lists[i].innerHTML = countryOptions; }
+      lists[i].value = chosen;
+      lists[i].removeAttribute("data-options");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", rememberCountries);
+  document.addEventListener("htmx:afterSwap", function () { fillCountries(document); });
+
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* offline page only */ });
   }

@@ -1,5 +1,6 @@
 """Static files: the pinned htmx, versioned URLs cached a year, the installable app, the first-load budget."""
 
+import gzip
 import hashlib
 import re
 from pathlib import Path
@@ -54,3 +55,34 @@ def test_the_app_is_installable(plain_visitor):
     worker = plain_visitor.client.get("/sw.js")
     assert worker.headers["Content-Type"].startswith("text/javascript")
     assert worker.headers["Cache-Control"] == "no-cache"
+
+
+def _every_htmx_answer(visitor, outbox, settle, clock):
+    yield visitor.open()
+    yield visitor.sign_up(email="not an email")
+    yield visitor.sign_up()
+    yield visitor.enter_code("0000000")
+    clock.advance(30)
+    yield visitor.resend()
+    yield visitor.change_number()
+    yield visitor.set_number("555")
+    yield visitor.set_number("415 555 2671")
+    yield visitor.enter_code(outbox.last_code("+14155552671"))
+    for path in ("/account/password", "/account/mobile", "/account/close"):
+        yield visitor.open(path)
+    yield visitor.post("/account/mobile", {"country": "GB", "phone": "+44 7400 123456"})
+    yield visitor.post("/account/mobile/keep")
+    yield visitor.sign_out()
+    yield visitor.open("/signin")
+    yield visitor.sign_in()
+    yield visitor.sign_out()
+    yield visitor.forgot_password()
+
+
+def test_every_htmx_answer_is_under_3_kb(htmx_visitor, outbox, settle, clock):
+    """GET answers go gzipped; POST answers go as they are (BREACH): both stay small."""
+    for page in _every_htmx_answer(htmx_visitor, outbox, settle, clock):
+        where = f"{page.request.method} {page.request.url.path}"
+        assert len(gzip.compress(page.content)) <= 3000, where
+        if page.request.method == "POST":
+            assert len(page.content) <= 3000, where

@@ -272,3 +272,11 @@ def _wait_for(condition, what: str, seconds: float = 15) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.05)
+
+
+def test_the_process_that_supervises_workers_does_not_load_the_app():
+    """Each worker loads it; the supervisor only needs the settings (and so stays small)."""
+    script = "import sys, app; print(sorted(m for m in ('routes', 'starlette.applications', 'sqlalchemy', "\
+             "'jinja2', 'bcrypt') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -42,3 +42,12 @@ def test_each_request_reads_the_account_once(visitor, outbox, clock, monkeypatch
     assert reads_during(lambda: visitor.set_number("415 555 2671")) <= most
     assert reads_during(lambda: visitor.enter_code(outbox.last_code("+14155552671"))) <= most
     assert reads_during(visitor.open) == 1
+
+
+def test_every_new_visitor_gets_a_page_and_a_token_of_their_own(new_visitor, outbox):
+    """The page a new visitor sees is rendered once; only the CSRF token differs."""
+    first, second = new_visitor(htmx=False), new_visitor(htmx=False)
+    assert first.token != second.token
+    assert first.open().text.replace(first.token, "") == second.open().text.replace(second.token, "")
+    assert first.sign_up().context["step"] == "code"
+    assert second.sign_up(email="other@example.com", phone="+1 415 555 2671").context["step"] == "code"

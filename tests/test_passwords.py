@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import sys
 import threading
 import time
 
@@ -9,6 +10,7 @@ import bcrypt
 import pytest
 from support import JENNY
 
+from components.forms import COMMON_PASSWORDS
 from components.passwords import Passwords
 
 
@@ -69,3 +71,21 @@ def test_long_passwords_count_in_full(htmx_visitor, new_visitor):
     page = other.sign_up(password=base + "B")  # same first 72 bytes, different password
     assert page.status_code == 422
     assert "waiting for its code" in page.context["errors"]["password"]
+
+
+def test_the_common_passwords_are_zxcvbns_list():
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # 12 MB of lists: tests only
+
+    assert COMMON_PASSWORDS == frozenset(FREQUENCY_LISTS["passwords"])
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
+async def test_bcrypt_runs_behind_the_event_loop(monkeypatch):
+    """So a page load is scheduled at once while every core hashes."""
+    seen = []
+    original = bcrypt.hashpw
+    monkeypatch.setattr(bcrypt, "hashpw", lambda *args: seen.append(
+        os.getpriority(os.PRIO_PROCESS, threading.get_native_id())) or original(*args))
+    await Passwords(4).hash("a long enough password")
+    assert seen == [os.getpriority(os.PRIO_PROCESS, 0) + 10]

@@ -1,38 +1,63 @@
-"""SQLite connections that are opened once and reused.
+"""SQLite under load: one writer connection per process, a few reusable readers.
 
-`databases` opens a new aiosqlite connection, with a thread of its own, for
-every request. Starting that thread blocks the event loop until the thread
-runs, which takes long when bcrypt keeps every core busy: page loads stalled
-for half a second during a signup rush (bench/). Here idle connections wait
-for the next request instead.
+Every statement that writes goes through the process's one writer connection,
+one at a time, so writers of one process never wait on each other inside
+SQLite (nor fail with "database is locked" when many queue up); only other
+processes' writers meet SQLite's busy timeout. Each write is one statement,
+committed on its own. The writer runs with WAL and `synchronous=NORMAL`: a
+commit is not flushed to disk until the next checkpoint, so a power cut (not
+a crash of the app) can lose the last moments of writes, never corrupt the
+file (README: "Several workers and instances").
+
+Readers are opened once and reused: `databases` would open one, with a thread
+of its own, per request, and starting that thread blocks the event loop. At
+most READERS are open at once (each holds its own page cache), so a crowd of
+visitors queues for a reader instead of growing memory without bound.
 """
 
+import asyncio
+import typing
+
 import aiosqlite
+import sqlalchemy as sa
 from databases import Database
 from databases.backends.sqlite import SQLiteBackend, SQLitePool
+from databases.core import Connection
 
-KEEP_IDLE = 20  # about the requests one worker has at the database at once
+READERS = 4
+READER_CACHE_KIB = 1024
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "PRAGMA")
 
 
 class ReusingPool(SQLitePool):
     def __init__(self, url, **options):
         super().__init__(url, **options)
         self._idle: list[aiosqlite.Connection] = []
+        self._open = asyncio.Semaphore(READERS + 1)  # and the writer, which holds its connection for good
 
     async def acquire(self) -> aiosqlite.Connection:
+        await self._open.acquire()
         if self._idle:
             return self._idle.pop()
-        connection = await super().acquire()
-        # SQLite keeps foreign keys (and ON DELETE CASCADE) off unless each connection asks.
-        await connection.execute("PRAGMA foreign_keys = ON")
+        try:
+            connection = await super().acquire()
+            # SQLite keeps foreign keys (and ON DELETE CASCADE) off unless each connection asks.
+            await connection.execute("PRAGMA foreign_keys = ON")
+            await connection.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+        except BaseException:
+            self._open.release()
+            raise
         return connection
 
     async def release(self, connection: aiosqlite.Connection) -> None:
         # A connection left inside a transaction (a cancelled request) is not handed on.
-        if len(self._idle) < KEEP_IDLE and not connection.in_transaction:
-            self._idle.append(connection)
-        else:
-            await super().release(connection)
+        try:
+            if not connection.in_transaction:
+                self._idle.append(connection)
+            else:
+                await super().release(connection)
+        finally:
+            self._open.release()
 
     async def close(self) -> None:
         while self._idle:
@@ -51,3 +76,36 @@ class ReusingSQLiteBackend(SQLiteBackend):
 
 class SQLiteDatabase(Database):
     SUPPORTED_BACKENDS = {**Database.SUPPORTED_BACKENDS, "sqlite": f"{__name__}:ReusingSQLiteBackend"}
+
+    async def connect(self) -> None:
+        await super().connect()
+        # The writer: a connection of its own, held for the process's life; its query
+        # lock lets one statement through at a time.
+        self._writer = Connection(self, self._backend)
+        await self._writer.__aenter__()
+        await self._writer.execute("PRAGMA synchronous = NORMAL")
+
+    async def disconnect(self) -> None:
+        await self._writer.__aexit__()
+        await super().disconnect()
+
+    async def fetch_all(self, query, values=None):
+        return await (self._writer.fetch_all(query, values) if _writes(query) else super().fetch_all(query, values))
+
+    async def fetch_one(self, query, values=None):
+        return await (self._writer.fetch_one(query, values) if _writes(query) else super().fetch_one(query, values))
+
+    async def fetch_val(self, query, values=None, column: typing.Any = 0):
+        if _writes(query):
+            return await self._writer.fetch_val(query, values, column=column)
+        return await super().fetch_val(query, values, column=column)
+
+    async def execute(self, query, values=None):
+        return await (self._writer.execute(query, values) if _writes(query) else super().execute(query, values))
+
+
+def _writes(query) -> bool:
+    if isinstance(query, sa.sql.dml.UpdateBase | sa.schema.ExecutableDDLElement):
+        return True
+    text = query.text if isinstance(query, sa.TextClause) else query
+    return isinstance(text, str) and text.lstrip().upper().startswith(WRITES)

@@ -113,3 +113,27 @@ def test_without_javascript_the_forms_post_normally(open_page, live, person):
     assert page.url == f"{live.url}/"
     page.click("text=Sign out")
     assert heading(page) == "Create your account"
+
+
+def test_a_swapped_in_country_list_is_whole_and_keeps_the_choice(open_page, live, person):
+    page = open_page(DESKTOP)
+    total = page.locator("#country option").count()
+    fill_signup(page, {**person, "country": "GB", "phone": "12"})
+    page.click("text=Send me a code")
+    page.wait_for_selector(".error-summary")  # a fragment, with only the chosen country in it
+    assert page.locator("#country option").count() == total > 200
+    assert page.input_value("#country") == "GB"
+    page.select_option("#country", "FR")
+    assert page.input_value("#country") == "FR"
+
+
+def test_a_page_without_a_country_list_still_fills_one_swapped_in_later(open_page, live, person):
+    page = open_page(DESKTOP)
+    fill_signup(page, person)
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    page.reload()  # the code step, as a full page: no country list in its step
+    page.click("text=Use a different number")
+    page.wait_for_selector("text=Change your number")
+    assert page.locator("#country option").count() > 200
+    assert page.input_value("#country") == "US"

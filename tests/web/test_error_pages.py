@@ -16,7 +16,6 @@ from support import JENNY, Visitor, browser, words
 
 from app import create_app
 from components.flows import signup
-from components.storage.sqlite_pool import ReusingPool
 
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 
@@ -96,28 +95,21 @@ def test_a_sqlite_file_locked_by_another_process_gets_a_503(settings, outbox, cl
         assert visitor.sign_up().status_code == 200
 
 
-def test_a_full_disk_gets_a_503_and_loses_no_account(settings, outbox, clock, monkeypatch):
+def test_a_full_disk_gets_a_503_and_loses_no_account(settings, outbox, clock):
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite's own full-disk error")
     with TestClient(create_app(settings, sender=outbox, clock=clock)) as running:
         jenny = Visitor(browser(running), htmx=True)
         jenny.sign_up()
         jenny.enter_code(outbox.last_code())
-        original = ReusingPool.acquire
-
-        async def full(self):  # no page may be added: SQLite answers "database or disk is full"
-            connection = await original(self)
-            pages = await (await connection.execute("PRAGMA page_count")).fetchone()
-            await connection.execute(f"PRAGMA max_page_count = {pages[0]}")
-            return connection
-
-        monkeypatch.setattr(ReusingPool, "acquire", full)
+        db = running.app.state.services.users.db
+        pages = running.portal.call(db.fetch_val, "PRAGMA page_count")  # no page may be added now:
+        running.portal.call(db.execute, f"PRAGMA max_page_count = {pages}")  # "database or disk is full"
         others = [Visitor(browser(running, f"198.51.100.{n}"), htmx=False) for n in range(40)]
         answers = [other.sign_up(email=f"full{n}@example.com", phone=f"+1 201 555 {n:04d}")
                    for n, other in enumerate(others)]
         assert {answer.status_code for answer in answers} >= {503}
         _unavailable(next(answer for answer in answers if answer.status_code == 503))
-        monkeypatch.setattr(ReusingPool, "acquire", original)
         assert jenny.open().context["step"] == "account"
 
 

@@ -1,0 +1,74 @@
+"""The app assembled: routes, middleware (outermost first), error handlers and the
+lifespan that connects the database and builds the services once.
+
+Imported by app.py's create_app only, so a process that supervises workers
+never loads the app itself.
+"""
+
+import time
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+
+from components.logs import quiet_secret_bearing_loggers
+from components.providers.factory import http_client
+from components.providers.interface import SmsSender
+from components.services import build_services
+from components.settings import Settings
+from components.storage.database import connected
+from components.web.middleware import BodyLimit, ErrorPages, GzipReads, SecurityHeaders
+from routes import (
+    account,
+    assets,
+    close,
+    code,
+    forgot,
+    mobile,
+    new_password,
+    number,
+    page,
+    password,
+    signin,
+    signup,
+)
+from routes.errors import EXCEPTION_HANDLERS, error_page
+from routes.templates import reload_templates
+
+
+def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
+    quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
+    reload_templates(settings.app_env == "development")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        async with connected(settings.database_url, settings.database_timeout_seconds) as db, \
+                http_client(settings) as client:
+            app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
+            yield
+            await app.state.services.background.idle()
+
+    middleware = [
+        Middleware(SecurityHeaders, hsts=settings.production),
+        Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(GzipReads),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.app_secret,
+            session_cookie="__Host-session" if settings.production else "session",
+            max_age=settings.session_max_age_seconds,
+            same_site="lax",
+            https_only=settings.production,
+        ),
+    ]
+    return Starlette(
+        routes=[
+            *page.routes, *signup.routes, *code.routes, *number.routes, *account.routes, *signin.routes,
+            *forgot.routes, *new_password.routes, *password.routes, *mobile.routes, *close.routes, *assets.routes,
+        ],
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
