@@ -2,11 +2,11 @@
 beside the reference points that say what the numbers could be.
 
     .venv/bin/pip install -e '.[test]'       # asyncpg, for the PostgreSQL runs
-    .venv/bin/python bench/run.py            # every scenario, about 6 minutes
+    .venv/bin/python bench/run.py            # every scenario, about 12 minutes
     .venv/bin/python bench/run.py --only sqlite --seconds 10
 
 Each scenario starts `python app.py` on a new database (SQLite file, or a new
-PostgreSQL database, dropped afterwards), warms it up, then runs --concurrency
+PostgreSQL database, dropped afterwards), warms it up, then runs --visitors
 visitors doing flows back to back (load.py) while a probe GETs the page ten
 times a second. Prints a Markdown table and the machine it ran on.
 """
@@ -53,14 +53,17 @@ class Scenario:
     database: str  # sqlite | postgresql
     workers: int
     rounds: int
+    visitors: int
 
     @property
     def name(self) -> str:
-        return f"{self.database}, {self.workers} worker{'s' if self.workers > 1 else ''}, bcrypt {self.rounds}"
+        workers = f"{self.workers} worker{'s' if self.workers > 1 else ''}"
+        return f"{self.database}, {workers}, bcrypt {self.rounds}, {self.visitors} visitors"
 
 
 class Server:
-    """A process serving HTTP on a port, its log, and its peak memory (with its workers)."""
+    """A process serving HTTP on a port, its log, and its peak memory: each process's own
+    (the largest worker's, and with WORKERS > 1 the supervisor's) and all together."""
 
     def __init__(self, command: list[str], env: dict[str, str], folder: Path, port: int):
         self.url = f"http://127.0.0.1:{port}"
@@ -68,6 +71,8 @@ class Server:
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.peak_rss_kib = 0
+        self.peak_worker_kib = 0
+        self.peak_supervisor_kib = 0
         self._sampling = True
         self._sampler = threading.Thread(target=self._sample_memory, daemon=True)
 
@@ -94,7 +99,13 @@ class Server:
 
     def _sample_memory(self) -> None:
         while self._sampling:
-            self.peak_rss_kib = max(self.peak_rss_kib, sum(_rss_kib(pid) for pid in _tree(self.process.pid)))
+            tree = _tree(self.process.pid)
+            each = {pid: _rss_kib(pid) for pid in tree}
+            self.peak_rss_kib = max(self.peak_rss_kib, sum(each.values()))
+            workers = [kib for pid, kib in each.items() if pid != self.process.pid] or [each.get(self.process.pid, 0)]
+            self.peak_worker_kib = max(self.peak_worker_kib, *workers)
+            if len(tree) > 1:
+                self.peak_supervisor_kib = max(self.peak_supervisor_kib, each.get(self.process.pid, 0))
             time.sleep(0.2)
 
 
@@ -172,14 +183,15 @@ def run_scenario(scenario: Scenario, args) -> dict:
             env = app_env(folder, database_url, scenario.workers, scenario.rounds)
             with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
                 tally, probe_samples = asyncio.run(
-                    _load_with_probe(server.url, folder / "outbox.jsonl", args.concurrency, args.seconds))
+                    _load_with_probe(server.url, folder / "outbox.jsonl", scenario.visitors, args.seconds))
             log = server.log()
     errors = Counter(tally.errors)
     for marker in SERVER_ERRORS:
         if log.count(marker):
             errors[f"server log: {marker}"] += log.count(marker)
     return {"name": scenario.name, "tally": tally, "probe_p99": _p99(probe_samples),
-            "peak_mib": server.peak_rss_kib / 1024, "errors": errors, "rounds": scenario.rounds}
+            "peak_mib": server.peak_rss_kib / 1024, "worker_mib": server.peak_worker_kib / 1024,
+            "supervisor_mib": server.peak_supervisor_kib / 1024, "errors": errors, "rounds": scenario.rounds}
 
 
 def _p99(samples: list[float]) -> float:
@@ -231,10 +243,11 @@ def machine(args) -> list[str]:
         f"Machine: {CORES} cores ({cpu}), {platform.system()} {platform.release()}",
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__} "
         f"({'httptools' if find_spec('httptools') else 'h11'}, {'uvloop' if find_spec('uvloop') else 'asyncio'} loop)",
-        f"Load: {args.concurrency} concurrent visitors, {args.seconds:g} s measured per scenario after 5 s of "
-        "warm-up, load generator on the same machine",
-        "App: python app.py, APP_ENV=development, local verifier, console SMS, rate limits off, "
-        "BCRYPT_ROUNDS as named",
+        f"Load: {' and '.join(map(str, args.visitors))} concurrent visitors, {args.seconds:g} s measured per "
+        "scenario after 5 s of warm-up, load generator on the same machine; GET ceiling at "
+        f"{args.concurrency} connections",
+        "App: python app.py, APP_ENV=test (production's code paths, with the console sender whose outbox the "
+        "benchmark reads codes from), local verifier, rate limits off, BCRYPT_ROUNDS as named",
     ]
     if "postgresql" in args.databases:
         version = asyncio.run(_admin(args.postgres, "SELECT version()"))
@@ -247,15 +260,17 @@ def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: 
         print(line)
     print()
     steps = " | ".join(f"{step} p50 / p95 / p99 ms" for step in STEPS)
-    print(f"| Scenario | flows/s | of bcrypt ceiling | {steps} | probe GET p99 ms | errors | peak memory |")
+    print(f"| Scenario | flows/s | of bcrypt ceiling | {steps} | probe GET p99 ms | errors | "
+          "peak memory: worker / supervisor / all |")
     print("|---|---:|---:|" + "---:|" * len(STEPS) + "---:|---|---:|")
     for row in flows:
         tally: Tally = row["tally"]
         cells = " | ".join(" / ".join(f"{value:.0f}" for value in tally.percentiles(step)) for step in STEPS)
         share = tally.flows_per_second / rates[row["rounds"]]
         errors = ", ".join(f"{kind}: {count}" for kind, count in row["errors"].most_common()) or "0"
+        supervisor = f"{row['supervisor_mib']:.0f}" if row["supervisor_mib"] else "-"
         print(f"| {row['name']} | {tally.flows_per_second:.1f} | {share:.0%} | {cells} | "
-              f"{row['probe_p99']:.0f} | {errors} | {row['peak_mib']:.0f} MiB |")
+              f"{row['probe_p99']:.0f} | {errors} | {row['worker_mib']:.0f} / {supervisor} / {row['peak_mib']:.0f} MiB |")
     print()
     print("| Reference | rate | p50 / p95 / p99 ms | errors | peak memory |")
     print("|---|---:|---:|---|---:|")
@@ -272,17 +287,19 @@ def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=50, help="connections for the GET ceiling")
+    parser.add_argument("--visitors", default="50,200", help="concurrent visitors, one scenario each")
     parser.add_argument("--workers", type=int, default=CORES, help="for the several-workers scenarios")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="a server where databases may be created and dropped")
     args = parser.parse_args()
     args.databases = [args.only] if args.only else ["sqlite", "postgresql"]
+    args.visitors = [int(count) for count in args.visitors.split(",")]
     header = machine(args)
     rates = {rounds: bcrypt_rate(rounds, 10) for rounds in (12, 4)}
-    scenarios = [Scenario(database, workers, rounds) for rounds in (12, 4) for database in args.databases
-                 for workers in (1, args.workers)]
+    scenarios = [Scenario(database, workers, rounds, visitors) for rounds in (12, 4) for database in args.databases
+                 for workers in (1, args.workers) for visitors in args.visitors]
     flows = []
     for scenario in scenarios:
         print(f"... {scenario.name}", file=sys.stderr, flush=True)

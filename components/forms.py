@@ -22,8 +22,13 @@ CODE_SEPARATORS = re.compile(r"[\s\-]+")
 # Invisible, never meant, and NUL is refused by PostgreSQL: dropped from what is typed.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # The 30,000 passwords most often found in breaches: zxcvbn's list, copied out of it
-# (importing zxcvbn's lists costs every worker 12 MB; tests/test_passwords.py keeps the copy true).
-COMMON_PASSWORDS = frozenset((Path(__file__).parent / "common_passwords.txt").read_text().split("\n")) - {""}
+# (importing zxcvbn's lists costs every worker 12 MB; tests/test_passwords.py keeps the copy
+# true). Kept as one text, a line each (240 KB; a set of them would take 2.6 MB).
+COMMON_PASSWORDS = "\n" + (Path(__file__).parent / "common_passwords.txt").read_text()
+
+
+def is_common(password: str) -> bool:
+    return f"\n{password.lower()}\n" in COMMON_PASSWORDS
 CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
 
 
@@ -95,7 +100,7 @@ def password_problem(password: str) -> str | None:
         return f"Choose a password of at least {PASSWORD_MIN} characters"
     if len(password) > PASSWORD_MAX:
         return f"Your password can be at most {PASSWORD_MAX} characters"
-    if password.lower() in COMMON_PASSWORDS:
+    if is_common(password):
         return "This password is one of the most common ones, so it is easy to guess. Choose another"
     return None
 

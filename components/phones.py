@@ -22,9 +22,10 @@ def country_name(code: str) -> str:
     return NAMES.get(code, code)
 
 
+# Dial codes from phonenumbers' table: asking each region would load every region's metadata (300 modules).
+_DIAL_CODES = {region: code for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() for region in regions}
 COUNTRIES = sorted(
-    (Country(region, country_name(region), phonenumbers.country_code_for_region(region))
-     for region in phonenumbers.SUPPORTED_REGIONS),
+    (Country(region, country_name(region), _DIAL_CODES[region]) for region in phonenumbers.SUPPORTED_REGIONS),
     key=lambda country: country.name,
 )
 COUNTRY_CODES = frozenset(country.code for country in COUNTRIES)

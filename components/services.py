@@ -1,10 +1,12 @@
-"""The app's services, built once at start-up and handed to every flow."""
+"""The app's services, built once at start-up and handed to every flow.
+
+`client`: the HTTP client remote providers share (None when all are local).
+"""
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 from databases import Database
 
 from components.background import Background
@@ -37,7 +39,7 @@ class Services:
 
 
 def build_services(
-    settings: Settings, db: Database, client: httpx.AsyncClient, *,
+    settings: Settings, db: Database, client, *,
     sender: SmsSender | None = None, clock: Callable[[], float] = time.time,
 ) -> Services:
     sender = sender or make_sender(settings, client)

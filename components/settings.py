@@ -69,6 +69,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     ipv6_prefix: int = 64  # one subscriber usually holds a whole /64
     unverified_ttl_seconds: int = 24 * HOUR
+    housekeeping_seconds: int = 10 * MINUTE  # how often old rows are cleared out (by one instance)
     # Passwords (sign-in, resuming a signup, and every later check)
     password_failures_per_email: int = 10
     password_failures_per_address: int = 30

@@ -5,6 +5,7 @@ Imported by app.py's create_app only, so a process that supervises workers
 never loads the app itself.
 """
 
+import asyncio
 import time
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from components.housekeeping import keep_tidy
 from components.logs import quiet_secret_bearing_loggers
 from components.providers.factory import http_client
 from components.providers.interface import SmsSender
@@ -46,7 +48,9 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
         async with connected(settings.database_url, settings.database_timeout_seconds) as db, \
                 http_client(settings) as client:
             app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
+            tidying = asyncio.create_task(keep_tidy(app.state.services))
             yield
+            tidying.cancel()
             await app.state.services.background.idle()
 
     middleware = [

@@ -29,9 +29,10 @@ async def sign_up(services: Services, details: SignupDetails, origin: str) -> Su
     if wait is not None:
         log.warning("signup refused by limits: address=%s retry_after=%s", origin, wait)
         return slow_down(f"Too many signups from your network. Try again in {minutes(wait)}.", wait)
-    await services.users.purge_unverified(services.clock() - settings.unverified_ttl_seconds)
-    await services.limits.forget_old()
     existing = await services.users.by_email(details.email)
+    if existing and not existing.verified and existing.created_at < services.clock() - settings.unverified_ttl_seconds:
+        await services.users.close_signup(existing.id)  # too late to finish: the email is free again
+        existing = None
     if existing is None:
         password_hash = await services.passwords.hash(details.password)
         user = await services.users.create(

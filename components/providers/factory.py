@@ -1,22 +1,31 @@
-"""The back ends chosen by settings, once at start-up; nothing else asks which one it is."""
+"""The back ends chosen by settings, once at start-up; nothing else asks which one it is.
+
+The Twilio and Authy clients (and httpx under them) are imported only when
+settings choose them: the offline default (local codes, console texts) never
+loads them, which keeps each worker a few megabytes smaller.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import TYPE_CHECKING
 
-import httpx
 from databases import Database
 
-from components.providers.authy import AuthyVerifier
 from components.providers.console import ConsoleSender
-from components.providers.http import ProviderHttp
 from components.providers.interface import SmsSender, Verifier
 from components.providers.local import LocalVerifier
-from components.providers.twilio_sms import TwilioSender
-from components.providers.twilio_verify import TwilioVerifyVerifier
 from components.settings import Settings
 
+if TYPE_CHECKING:
+    import httpx
 
-def make_sender(settings: Settings, client: httpx.AsyncClient) -> SmsSender:
+
+def make_sender(settings: Settings, client: httpx.AsyncClient | None) -> SmsSender:
     if settings.sms_provider == "twilio":
+        from components.providers.twilio_sms import TwilioSender
+
         return TwilioSender(
             client, account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
             base_url=settings.twilio_api_url, from_number=settings.twilio_number,
@@ -26,13 +35,20 @@ def make_sender(settings: Settings, client: httpx.AsyncClient) -> SmsSender:
 
 
 def make_verifier(
-    settings: Settings, db: Database, client: httpx.AsyncClient, sender: SmsSender, clock: Callable[[], float],
+    settings: Settings, db: Database, client: httpx.AsyncClient | None, sender: SmsSender,
+    clock: Callable[[], float],
 ) -> Verifier:
     if settings.verify_provider == "authy":
+        from components.providers.authy import AuthyVerifier
+        from components.providers.http import ProviderHttp
+
         return AuthyVerifier(
             ProviderHttp(client, "authy"), db, api_key=settings.authy_api_key, base_url=settings.authy_api_url,
         )
     if settings.verify_provider == "twilio-verify":
+        from components.providers.http import ProviderHttp
+        from components.providers.twilio_verify import TwilioVerifyVerifier
+
         return TwilioVerifyVerifier(
             ProviderHttp(client, "twilio-verify"), account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token, service_sid=settings.twilio_verify_service_sid,
@@ -44,7 +60,12 @@ def make_verifier(
     )
 
 
-def http_client(settings: Settings) -> httpx.AsyncClient:
-    """The one client every provider shares: pooled connections, short timeouts."""
+def http_client(settings: Settings) -> AbstractAsyncContextManager:
+    """The one client every remote provider shares (pooled connections, short timeouts);
+    none at all when every back end is local."""
+    if settings.verify_provider == "local" and settings.sms_provider == "console":
+        return nullcontext(None)
+    import httpx
+
     timeout = httpx.Timeout(settings.provider_timeout_seconds, connect=min(2.0, settings.provider_timeout_seconds))
     return httpx.AsyncClient(timeout=timeout, headers={"User-Agent": f"{settings.app_name} (account-verification)"})

@@ -19,13 +19,12 @@ class Conversions:
         self.clock = clock
 
     async def count(self, column: str, keys: tuple[str, ...]) -> None:
-        """One more `sent` or `verified` for each key, in this minute's row."""
+        """One more `sent` or `verified` for each key, in this minute's row (one statement)."""
         minute = self.clock() // 60 * 60
-        for key in keys:
-            statement = insert(self.db, conversions).values(key=key, minute=minute, **{column: 1})
-            await self.db.execute(statement.on_conflict_do_update(
-                index_elements=["key", "minute"], set_={column: conversions.c[column] + 1},
-            ))
+        statement = insert(self.db, conversions).values([{"key": key, "minute": minute, column: 1} for key in keys])
+        await self.db.execute(statement.on_conflict_do_update(
+            index_elements=["key", "minute"], set_={column: conversions.c[column] + 1},
+        ))
 
     async def totals(self, keys: tuple[str, ...], since: float, until: float) -> dict[str, tuple[int, int]]:
         """(sent, verified) per key, over the minutes that start in [since, until)."""
@@ -50,6 +49,10 @@ class Conversions:
         row = await self.db.fetch_one(query)
         return (row["key"], row["until"]) if row else None
 
-    async def forget_old(self, before: float) -> None:
-        await self.db.execute(conversions.delete().where(conversions.c.minute < before))
-        await self.db.execute(send_pauses.delete().where(send_pauses.c.until < self.clock()))
+    async def forget_old(self, before: float) -> int:
+        """Counts from before the guard's window, and pauses that are over: how many."""
+        counts = await self.db.fetch_all(conversions.delete().where(conversions.c.minute < before)
+                                         .returning(conversions.c.key))
+        pauses = await self.db.fetch_all(send_pauses.delete().where(send_pauses.c.until < self.clock())
+                                         .returning(send_pauses.c.key))
+        return len(counts) + len(pauses)

@@ -210,7 +210,13 @@ def database_for(url: str, timeout: float = 5.0) -> Database:
         # Password hashes and personal data: owner-only (SQLite's -wal and -shm files follow the file's mode).
         create_private(Path(sa.engine.make_url(url).database))
         return SQLiteDatabase(url, timeout=timeout)
-    return Database(url, timeout=timeout, command_timeout=timeout)
+    return PostgresDatabase(url, timeout=timeout, command_timeout=timeout)
+
+
+class PostgresDatabase(Database):
+    """Statements compiled once per shape (storage/compiled.py), as on SQLite."""
+
+    SUPPORTED_BACKENDS = {**Database.SUPPORTED_BACKENDS, "postgresql": "components.storage.postgres:CachedPostgresBackend"}
 
 
 def is_database_fault(error: BaseException) -> bool:

@@ -93,8 +93,10 @@ class Limits:
         """Forget every event of these limits (a proof stronger than the limit's guess)."""
         await self.db.execute(rate_limits.delete().where(rate_limits.c.key.in_([limit.key for limit in limits])))
 
-    async def forget_old(self) -> None:
-        await self.db.execute(rate_limits.delete().where(rate_limits.c.expires_at < self.clock()))
+    async def forget_old(self) -> int:
+        """Rows whose every event is older than their window: how many went."""
+        query = rate_limits.delete().where(rate_limits.c.expires_at < self.clock()).returning(rate_limits.c.key)
+        return len(await self.db.fetch_all(query))
 
 
 def _oldest():

@@ -49,6 +49,7 @@ class SessionRecords:
             query = query.where(sessions.c.token_hash != _hash(keep))
         await self.db.execute(query)
 
-    async def forget_old(self, created_before: float) -> None:
-        """Sessions past their lifetime are refused anyway; their rows can go."""
-        await self.db.execute(sessions.delete().where(sessions.c.created_at < created_before))
+    async def forget_old(self, created_before: float) -> int:
+        """Sessions past their lifetime are refused anyway; their rows can go: how many."""
+        query = sessions.delete().where(sessions.c.created_at < created_before).returning(sessions.c.token_hash)
+        return len(await self.db.fetch_all(query))

@@ -24,6 +24,8 @@ from databases import Database
 from databases.backends.sqlite import SQLiteBackend, SQLitePool
 from databases.core import Connection
 
+from components.storage.compiled import CachedSQLiteConnection
+
 READERS = 4
 READER_CACHE_KIB = 1024
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "PRAGMA")
@@ -68,6 +70,9 @@ class ReusingSQLiteBackend(SQLiteBackend):
     def __init__(self, database_url, **options):
         super().__init__(database_url, **options)
         self._pool = ReusingPool(self._database_url, **options)
+
+    def connection(self) -> CachedSQLiteConnection:
+        return CachedSQLiteConnection(self._pool, self._dialect)
 
     async def disconnect(self) -> None:
         await self._pool.close()

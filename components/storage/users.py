@@ -170,11 +170,10 @@ class Users:
         """An unverified signup that can no longer be finished is deleted (its email with it)."""
         await self.db.execute(users.delete().where(users.c.id == user_id, users.c.verified_at.is_(None)))
 
-    async def purge_unverified(self, created_before: float) -> None:
-        """Signups never finished in time give their email back."""
-        await self.db.execute(
-            users.delete().where(users.c.verified_at.is_(None), users.c.created_at < created_before)
-        )
+    async def purge_unverified(self, created_before: float) -> int:
+        """Signups never finished in time give their email back: how many."""
+        query = users.delete().where(users.c.verified_at.is_(None), users.c.created_at < created_before)
+        return len(await self.db.fetch_all(query.returning(users.c.id)))
 
     async def end_sessions(self, user_id: int) -> None:
         """Pending sign-ins and remembered browsers issued so far stop working."""

@@ -3,7 +3,10 @@ bring any older database up to date, and SQLite connections that are reused
 (on SQLite or, with TEST_DATABASE_URL, PostgreSQL)."""
 
 import asyncio
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import aiosqlite
 import pytest
@@ -25,6 +28,7 @@ from components.storage.database import (
 from components.storage.sqlite_pool import ReusingPool
 
 pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_the_suite_runs_on_the_database_it_was_given(db):
@@ -128,3 +132,11 @@ async def test_deleting_an_account_deletes_what_is_kept_for_it(services, db, out
     await services.users.delete(created.id)
     for table in (sessions, pending_codes):
         assert await db.fetch_val(sa.select(sa.func.count()).select_from(table)) == 0
+
+
+def test_the_sqlite_app_needs_no_postgresql_driver():
+    """asyncpg comes with the postgres extra only: the default install runs without it."""
+    script = ("import sys; sys.modules['asyncpg'] = None; import routes.application, components.storage.database; "
+              "print('loaded')")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "loaded", done.stderr

@@ -1,0 +1,48 @@
+"""Statements compiled once per shape, for SQLite and PostgreSQL alike.
+
+`databases` compiles every statement on every call, and compiling was most of
+the event loop's own time in a signup (bench/README.md). SQLAlchemy's cache
+keys tell a statement's shape apart from its values, as its own engine uses
+them: the compiled form is kept per shape, and each call's values come from
+the statement it was given. DDL, and statements whose SQL depends on their
+values (an IN list, rendered per length), are compiled every time.
+"""
+
+import typing
+
+from databases.backends.sqlite import CompilationContext, SQLiteConnection
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.ddl import DDLElement
+
+_compiled: dict[tuple, Compiled] = {}
+
+
+def compiled(query: ClauseElement, dialect: Dialect) -> tuple[Compiled, dict[str, typing.Any]]:
+    """The compiled statement and this call's values for it."""
+    key = None if isinstance(query, DDLElement) else query._generate_cache_key()
+    if key is None or any(bind.expanding for bind in key.bindparams):
+        once = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        return once, once.construct_params()
+    shape = (dialect.name, key.key)
+    if shape not in _compiled:
+        _compiled[shape] = query.compile(dialect=dialect, cache_key=key, compile_kwargs={"render_postcompile": True})
+    found = _compiled[shape]
+    return found, found.construct_params(extracted_parameters=key.bindparams)
+
+
+class CachedSQLiteConnection(SQLiteConnection):
+    def _compile(self, query: ClauseElement):
+        statement, params = compiled(query, self._dialect)
+        context = self._dialect.execution_ctx_cls()
+        context.dialect = self._dialect
+        if isinstance(query, DDLElement):
+            return statement.string, [], None, CompilationContext(context)
+        processors = statement._bind_processors
+        args = [processors[key](params[key]) if key in processors else params[key] for key in statement.positiontup]
+        context.result_column_struct = (
+            statement._result_columns, statement._ordered_columns, statement._textual_ordered_columns,
+            statement._ad_hoc_textual, statement._loose_column_name_matching,
+        )
+        return statement.string, args, statement._result_columns, CompilationContext(context)

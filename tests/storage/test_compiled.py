@@ -1,0 +1,22 @@
+"""Statements compiled once per shape: each call still gets its own values."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from components.storage.compiled import compiled
+from components.storage.database import users
+
+
+def test_one_shape_compiles_once_and_each_call_keeps_its_values():
+    dialect = sqlite.dialect()
+    first, first_values = compiled(users.select().where(users.c.id == 1), dialect)
+    second, second_values = compiled(users.select().where(users.c.id == 2), dialect)
+    assert second is first
+    assert list(first_values.values()) == [1] and list(second_values.values()) == [2]
+
+
+def test_a_list_of_another_length_is_compiled_again():
+    dialect = postgresql.dialect()
+    two, _ = compiled(sa.select(users.c.id).where(users.c.email.in_(["a", "b"])), dialect)
+    three, values = compiled(sa.select(users.c.id).where(users.c.email.in_(["a", "b", "c"])), dialect)
+    assert three is not two and three.string.count("%(") == 3 and sorted(values.values()) == ["a", "b", "c"]
