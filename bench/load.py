@@ -41,7 +41,7 @@ class Tally:
     errors: Counter = field(default_factory=Counter)
     flows: int = 0
     seconds: float = 0.0
-    opens: float = 0.0  # time.monotonic() at which the window opens
+    opens: float = float("inf")  # time.monotonic() at which the window opens (drive() sets it)
     closes: float = float("inf")
 
     def within(self, moment: float) -> bool:
@@ -144,17 +144,19 @@ async def page_only(client: httpx.AsyncClient, tally: Tally) -> None:
 
 
 async def drive(url: str, flow, concurrency: int, seconds: float, *, warm_up: float = 5,
-                headers: dict[str, str] | None = None) -> Tally:
-    """`concurrency` visitors doing flows back to back: first for `warm_up` seconds
-    (connections, pools, caches; visitors start spread over it), then `seconds` measured."""
-    tally = Tally()
-    tally.opens = time.monotonic() + warm_up
-    tally.closes = tally.opens + seconds
+                headers: dict[str, str] | None = None, tally: Tally | None = None) -> Tally:
+    """`concurrency` visitors doing flows back to back. The measured window (`seconds`)
+    opens once the warm-up has passed and every visitor has finished a flow: with many
+    visitors a flow waits long in the queue, and a window that opened earlier would
+    count the queue filling up. Visitors start spread over the warm-up."""
+    tally = tally or Tally()
+    served = asyncio.Event()
+    unserved = set(range(concurrency))
 
-    async def visitor(delay: float) -> None:
-        await asyncio.sleep(delay)
+    async def visitor(number: int) -> None:
+        await asyncio.sleep(warm_up / 2 * number / concurrency)
         limits = httpx.Limits(max_connections=1)
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300, limits=limits) as client:
             while time.monotonic() < tally.closes:
                 try:
                     await flow(client, tally)
@@ -164,21 +166,29 @@ async def drive(url: str, flow, concurrency: int, seconds: float, *, warm_up: fl
                 else:
                     if tally.within(time.monotonic()):
                         tally.flows += 1
+                unserved.discard(number)
+                if not unserved:
+                    served.set()
 
-    await asyncio.gather(*(visitor(warm_up / 2 * n / concurrency) for n in range(concurrency)))
+    async def open_window() -> None:
+        await asyncio.gather(asyncio.sleep(warm_up), served.wait())
+        tally.opens = time.monotonic()
+        tally.closes = tally.opens + seconds
+
+    await asyncio.gather(open_window(), *(visitor(number) for number in range(concurrency)))
     tally.seconds = seconds
     return tally
 
 
-async def probe(url: str, seconds: float, warm_up: float = 5, every: float = 0.1) -> list[float]:
+async def probe(url: str, tally: Tally, every: float = 0.1) -> list[float]:
     """GET the page on a connection of its own, one request at a time, through
     drive()'s measured window: what a visitor waits while the load runs
     (event-loop health)."""
     samples = []
-    await asyncio.sleep(warm_up)
-    deadline = time.monotonic() + seconds
+    while tally.opens == float("inf"):
+        await asyncio.sleep(every)
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-        while time.monotonic() < deadline:
+        while time.monotonic() < tally.closes:
             started = time.perf_counter()
             await client.get("/")
             samples.append(time.perf_counter() - started)

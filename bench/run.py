@@ -172,8 +172,9 @@ def app_env(folder: Path, database_url: str, workers: int, rounds: int) -> dict[
 
 
 async def _load_with_probe(url: str, outbox: Path, concurrency: int, seconds: float) -> tuple[Tally, list[float]]:
-    flows = drive(url, signup_flows(outbox), concurrency, seconds, headers={"HX-Request": "true"})
-    return await asyncio.gather(flows, probe(url, seconds))
+    tally = Tally()
+    flows = drive(url, signup_flows(outbox), concurrency, seconds, headers={"HX-Request": "true"}, tally=tally)
+    return await asyncio.gather(flows, probe(url, tally))
 
 
 def run_scenario(scenario: Scenario, args) -> dict:
@@ -244,7 +245,8 @@ def machine(args) -> list[str]:
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__} "
         f"({'httptools' if find_spec('httptools') else 'h11'}, {'uvloop' if find_spec('uvloop') else 'asyncio'} loop)",
         f"Load: {' and '.join(map(str, args.visitors))} concurrent visitors, {args.seconds:g} s measured per "
-        "scenario after 5 s of warm-up, load generator on the same machine; GET ceiling at "
+        "scenario once every visitor has finished a flow (5 s at least), load generator on the same machine; "
+        "GET ceiling at "
         f"{args.concurrency} connections",
         "App: python app.py, APP_ENV=test (production's code paths, with the console sender whose outbox the "
         "benchmark reads codes from), local verifier, rate limits off, BCRYPT_ROUNDS as named",

@@ -19,18 +19,21 @@ class Conversions:
         self.clock = clock
 
     async def count(self, column: str, keys: tuple[str, ...]) -> None:
-        """One more `sent` or `verified` for each key, in this minute's row (one statement)."""
-        minute = self.clock() // 60 * 60
-        statement = insert(self.db, conversions).values([{"key": key, "minute": minute, column: 1} for key in keys])
-        await self.db.execute(statement.on_conflict_do_update(
-            index_elements=["key", "minute"], set_={column: conversions.c[column] + 1},
-        ))
+        """One more `sent` or `verified` for each key, in this minute's row: one statement,
+        written out (SQLAlchemy cannot cache the shape of a many-row upsert)."""
+        assert column in ("sent", "verified")
+        rows = ", ".join(f"(:key{n}, :minute, 1)" for n in range(len(keys)))
+        statement = sa.text(
+            f'INSERT INTO conversions ("key", minute, {column}) VALUES {rows} '
+            f'ON CONFLICT ("key", minute) DO UPDATE SET {column} = conversions.{column} + 1'
+        ).bindparams(minute=self.clock() // 60 * 60, **{f"key{n}": key for n, key in enumerate(keys)})
+        await self.db.execute(statement)
 
     async def totals(self, keys: tuple[str, ...], since: float, until: float) -> dict[str, tuple[int, int]]:
         """(sent, verified) per key, over the minutes that start in [since, until)."""
         query = (
             sa.select(conversions.c.key, sa.func.sum(conversions.c.sent), sa.func.sum(conversions.c.verified))
-            .where(conversions.c.key.in_(keys), conversions.c.minute >= since, conversions.c.minute < until)
+            .where(_one_of(conversions.c.key, keys), conversions.c.minute >= since, conversions.c.minute < until)
             .group_by(conversions.c.key)
         )
         return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in await self.db.fetch_all(query)}
@@ -43,7 +46,7 @@ class Conversions:
         """The key paused longest, and until when; None when none is paused now."""
         query = (
             sa.select(send_pauses.c.key, send_pauses.c.until)
-            .where(send_pauses.c.key.in_(keys), send_pauses.c.until > self.clock())
+            .where(_one_of(send_pauses.c.key, keys), send_pauses.c.until > self.clock())
             .order_by(send_pauses.c.until.desc())
         )
         row = await self.db.fetch_one(query)
@@ -56,3 +59,8 @@ class Conversions:
         pauses = await self.db.fetch_all(send_pauses.delete().where(send_pauses.c.until < self.clock())
                                          .returning(send_pauses.c.key))
         return len(counts) + len(pauses)
+
+
+def _one_of(column, keys: tuple[str, ...]):
+    """`column IN keys`, written so SQLAlchemy can cache the statement (an IN list it renders per call)."""
+    return sa.or_(*(column == key for key in keys))
