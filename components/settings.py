@@ -84,7 +84,7 @@ class Settings:
     session_max_age_seconds: int = 12 * HOUR
     max_body_bytes: int = 8192
     database_timeout_seconds: float = 5.0  # connecting, each statement, a write lock
-    request_timeout_seconds: float = 15.0  # any request, provider calls included (over SEND_TIMEOUT_SECONDS)
+    request_timeout_seconds: float = 60.0  # a backstop for anything that hangs (databases and providers have theirs)
     # Providers
     provider_timeout_seconds: float = 3.0
     send_timeout_seconds: float = 8.0

@@ -20,7 +20,7 @@ from components.providers.interface import SmsSender
 from components.services import build_services
 from components.settings import Settings
 from components.storage.database import connected
-from components.web.middleware import BodyLimit, ErrorPages, GzipReads, SecurityHeaders
+from components.web.middleware import BodyLimit, ErrorPages, GzipReads, InFlight, SecurityHeaders
 from routes import (
     account,
     assets,
@@ -37,6 +37,8 @@ from routes import (
 )
 from routes.errors import EXCEPTION_HANDLERS, error_page
 from routes.templates import reload_templates
+
+IN_FLIGHT_POSTS = 8  # per worker: enough to keep bcrypt's threads and the database busy
 
 
 def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
@@ -56,6 +58,7 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.production),
         Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
+        Middleware(InFlight, most=IN_FLIGHT_POSTS),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(GzipReads),
         Middleware(

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from anyio import to_thread
 from databases import Database
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from components.private_files import create_private, open_private
@@ -228,12 +228,19 @@ def is_database_fault(error: BaseException) -> bool:
 
 
 def _dialect(db: Database) -> sa.engine.Dialect:
-    return sqlite.dialect() if db.url.dialect == "sqlite" else postgresql.dialect()
+    return sqlite.dialect() if db.url.dialect == "sqlite" else _postgresql().dialect()
 
 
 def insert(db: Database, table: sa.Table):
     """An INSERT that knows ON CONFLICT, for the database in use."""
-    return (sqlite.insert if db.url.dialect == "sqlite" else postgresql.insert)(table)
+    return (sqlite.insert if db.url.dialect == "sqlite" else _postgresql().insert)(table)
+
+
+def _postgresql():
+    """SQLAlchemy's PostgreSQL dialect, loaded only when it is the database in use (2.8 MB)."""
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql
 
 
 async def migrate(db: Database) -> int:

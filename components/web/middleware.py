@@ -97,6 +97,22 @@ def _status_for(error: Exception, scope: Scope) -> int:
     return 500
 
 
+class InFlight:
+    """At most `most` form posts worked on at once; the rest wait at the door, where a
+    waiting request costs little (its body not yet read). Reads pass freely, so a page
+    still loads at once while a crowd signs up."""
+
+    def __init__(self, app: ASGIApp, *, most: int):
+        self.app = app
+        self.slots = asyncio.Semaphore(most)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        async with self.slots:
+            await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, hsts: bool):
         self.app = app

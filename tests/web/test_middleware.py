@@ -1,5 +1,6 @@
 """Middleware on every answer: security headers, the body cap, gzip for reads only."""
 
+import asyncio
 import re
 from dataclasses import replace
 
@@ -7,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from app import create_app
+from components.web.middleware import InFlight
 
 
 def test_a_huge_form_is_refused_without_an_error(plain_visitor, outbox):
@@ -49,3 +51,28 @@ def test_posted_answers_are_never_compressed(plain_visitor):
         "/signup", data={"csrf_token": plain_visitor.token, "name": "x"}, headers={"Accept-Encoding": "gzip"},
     )
     assert answer.status_code == 422 and "Content-Encoding" not in answer.headers
+
+
+@pytest.mark.anyio
+async def test_at_most_so_many_posts_are_worked_on_at_once_and_reads_pass():
+    working, most, reads = 0, 0, []
+    release = asyncio.Event()
+
+    async def app(scope, receive, send):
+        nonlocal working, most
+        if scope["method"] == "GET":
+            reads.append(1)
+            return
+        working += 1
+        most = max(most, working)
+        await release.wait()
+        working -= 1
+
+    door = InFlight(app, most=3)
+    posts = [asyncio.create_task(door({"type": "http", "method": "POST"}, None, None)) for _ in range(10)]
+    await asyncio.sleep(0.05)
+    await door({"type": "http", "method": "GET"}, None, None)  # not held up by the crowd
+    assert reads == [1] and most == 3
+    release.set()
+    await asyncio.gather(*posts)
+    assert most == 3
