@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+from client import Client, RequestFailed, Response
 
 STEPS = ("page", "signup", "verify")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -96,12 +96,12 @@ def mobile_number(n: int) -> str:
     return f"+1201{200 + n // 10_000:03d}{n % 10_000:04d}"
 
 
-async def _step(tally: Tally, step: str, request) -> httpx.Response:
+async def _step(tally: Tally, step: str, request) -> Response:
     started = time.monotonic()
     try:
         response = await request
-    except httpx.HTTPError as error:
-        raise FlowFailed(f"{step}: {type(error).__name__}") from None
+    except RequestFailed as error:
+        raise FlowFailed(f"{step}: {error}") from None
     if tally.within(started):
         tally.latencies[step].append(time.monotonic() - started)
     if response.status_code >= 400:
@@ -109,7 +109,7 @@ async def _step(tally: Tally, step: str, request) -> httpx.Response:
     return response
 
 
-def _token(response: httpx.Response, step: str) -> str:
+def _token(response: Response, step: str) -> str:
     found = TOKEN.search(response.text)
     if not found:
         raise FlowFailed(f"{step}: no form on the page")
@@ -120,7 +120,7 @@ def signup_flows(outbox_path: str | Path):
     """Complete signups, each with a new email and number: a flow for drive()."""
     outbox, numbers, run = Outbox(outbox_path), itertools.count(), uuid.uuid4().hex[:8]
 
-    async def one_flow(client: httpx.AsyncClient, tally: Tally) -> None:
+    async def one_flow(client: Client, tally: Tally) -> None:
         client.cookies.clear()  # a new visitor
         n = next(numbers)
         page = await _step(tally, "page", client.get("/"))
@@ -138,7 +138,7 @@ def signup_flows(outbox_path: str | Path):
     return one_flow
 
 
-async def page_only(client: httpx.AsyncClient, tally: Tally) -> None:
+async def page_only(client: Client, tally: Tally) -> None:
     """GET / and nothing else: the page's own ceiling."""
     await _step(tally, "page", client.get("/"))
 
@@ -155,8 +155,7 @@ async def drive(url: str, flow, concurrency: int, seconds: float, *, warm_up: fl
 
     async def visitor(number: int) -> None:
         await asyncio.sleep(warm_up / 2 * number / concurrency)
-        limits = httpx.Limits(max_connections=1)
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300, limits=limits) as client:
+        async with Client(url, headers=dict(headers or {})) as client:
             while time.monotonic() < tally.closes:
                 try:
                     await flow(client, tally)
@@ -187,7 +186,7 @@ async def probe(url: str, tally: Tally, every: float = 0.1) -> list[float]:
     samples = []
     while tally.opens == float("inf"):
         await asyncio.sleep(every)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with Client(url, timeout=30) as client:
         while time.monotonic() < tally.closes:
             started = time.perf_counter()
             await client.get("/")

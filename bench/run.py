@@ -45,7 +45,6 @@ LIMITS_OFF = {  # all the load comes from one address and one number range; the 
     "SENDS_PER_PREFIX_HOUR": "0", "SENDS_PER_COUNTRY_HOUR": "0", "CONVERSION_MIN_PERCENT": "0",
 }
 SERVER_ERRORS = ("database is locked", "Traceback")
-IDENTITY = {"Accept-Encoding": "identity"}  # the bare route does not compress either
 
 
 @dataclass(frozen=True)
@@ -226,12 +225,12 @@ def get_ceiling(args) -> list[dict]:
         env = app_env(folder, f"sqlite:///{folder}/app.db", 1, 12)
         with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
             size = len(httpx.get(server.url, headers={"Accept-Encoding": "identity"}).content)
-            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, headers=IDENTITY))
+            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, ))
             rows.append({"name": f"GET / on the app ({size:,} bytes)", "tally": tally,
                          "peak_mib": server.peak_rss_kib / 1024})
         with serving([PYTHON, str(ROOT / "bench" / "bare.py"), "--bytes", str(size)], env, folder) as server:
             bare_size = len(httpx.get(server.url).content)
-            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, headers=IDENTITY))
+            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, ))
             rows.append({"name": f"GET on a bare Starlette route ({bare_size:,} bytes)", "tally": tally,
                          "peak_mib": server.peak_rss_kib / 1024})
     return rows

@@ -20,7 +20,13 @@ from components.providers.interface import SmsSender
 from components.services import build_services
 from components.settings import Settings
 from components.storage.database import connected
-from components.web.middleware import BodyLimit, ErrorPages, GzipReads, InFlight, SecurityHeaders
+from components.web.middleware import (
+    BodyLimit,
+    ErrorPages,
+    GzipReads,
+    InFlight,
+    SecurityHeaders,
+)
 from routes import (
     account,
     assets,

@@ -235,12 +235,20 @@ async def _take_over_session(request: Request, result: Success) -> None:
         if result.pending:
             keep_pending(session, result.pending)
         return
-    if session.get("sid"):
-        await app.sessions.close(session["sid"])
-    token = await app.sessions.open(result.user.id) if result.user else None
+    token = await _new_session_record(app, session.get("sid"), session.get("uid"), result.user)
     start_session(session, result.user, token, now)
     if result.pending:
         hold_pending(session, result.pending, now)
+
+
+async def _new_session_record(app: Services, old: str | None, old_user: int | None, user: User | None) -> str | None:
+    """The session's record under a new token: the same record when the account stays
+    (one statement), else the old one closed and a new one opened."""
+    if old and user and old_user == user.id and (token := await app.sessions.rotate(old)):
+        return token
+    if old:
+        await app.sessions.close(old)
+    return await app.sessions.open(user.id) if user else None
 
 
 def _remember_browser(request: Request, response: Response, user: User) -> None:

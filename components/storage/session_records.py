@@ -39,6 +39,16 @@ class SessionRecords:
         )
         return user_from(await self.db.fetch_one(query))
 
+    async def rotate(self, token: str) -> str | None:
+        """The same session under a new token (the old one's cookie stops working): one
+        statement. None when the old one is gone."""
+        fresh = secrets.token_urlsafe(32)
+        query = (
+            sessions.update().where(sessions.c.token_hash == _hash(token))
+            .values(token_hash=_hash(fresh), created_at=self.clock()).returning(sessions.c.user_id)
+        )
+        return fresh if await self.db.fetch_one(query) else None
+
     async def close(self, token: str) -> None:
         await self.db.execute(sessions.delete().where(sessions.c.token_hash == _hash(token)))
 
