@@ -1,7 +1,8 @@
 """Clearing out what no longer counts, off the hot path: unfinished signups past
 their time (their emails come free), rate-limit rows past their window,
 conversion counts past the guard's window, sessions past their lifetime, and
-wrong-password runs left alone for 30 days (a locked email stays locked).
+wrong-password runs left alone for 30 days (a locked email stays locked), and
+texts settled a week ago (their status no longer shows anywhere).
 
 Every instance runs the loop; each round, the one that takes the round's slot
 (a limit of one per round, taken by one atomic statement) does the work.
@@ -15,6 +16,7 @@ from components.storage.limits import DAY, Limit
 
 log = logging.getLogger(__name__)
 FORGET_RUNS_AFTER = 30 * DAY
+FORGET_TEXTS_AFTER = 7 * DAY
 
 
 async def tidy(services: Services) -> dict[str, int]:
@@ -27,6 +29,7 @@ async def tidy(services: Services) -> dict[str, int]:
         "sessions": await services.sessions.forget_old(now - settings.session_max_age_seconds),
         "wrong-password runs": await services.password_failures.forget_old(
             now - FORGET_RUNS_AFTER, below=settings.password_failures_before_lock),
+        "settled texts": await services.messages.forget_old(now - FORGET_TEXTS_AFTER),
     }
     log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))
     return done

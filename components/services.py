@@ -15,7 +15,9 @@ from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
 from components.settings import Settings
 from components.storage.conversions import Conversions
+from components.storage.database import transaction
 from components.storage.limits import Limits
+from components.storage.messages import Messages
 from components.storage.password_failures import PasswordFailures
 from components.storage.session_records import SessionRecords
 from components.storage.users import Users
@@ -31,11 +33,17 @@ class Services:
     password_failures: PasswordFailures
     limits: Limits
     conversions: Conversions
+    messages: Messages
     verifier: Verifier
     sender: SmsSender
     remembered: RememberedBrowsers
     background: Background
     clock: Callable[[], float]
+    db: Database
+
+    def transaction(self):
+        """Changes that stand or fall together (a change and the text it causes)."""
+        return transaction(self.db)
 
 
 def build_services(
@@ -51,10 +59,12 @@ def build_services(
         password_failures=PasswordFailures(db, clock),
         limits=Limits(db, clock),
         conversions=Conversions(db, clock),
+        messages=Messages(db, clock),
         verifier=make_verifier(settings, db, client, sender, clock),
         sender=sender,
         remembered=RememberedBrowsers(settings.app_secret, settings.remember_browser_days,
                                       production=settings.production),
         background=Background(),
         clock=clock,
+        db=db,
     )

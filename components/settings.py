@@ -34,6 +34,7 @@ class Settings:
     app_env: str = "development"
     app_name: str = "Account Verification"
     public_host: str = "localhost"
+    public_url: str = ""  # where providers reach the app (status callbacks): https://… in production
     database_url: str = "sqlite:///var/app.db"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -41,6 +42,8 @@ class Settings:
     verify_provider: str = "local"
     sms_provider: str = "console"
     sms_outbox: str = "var/outbox.jsonl"
+    console_delivery_seconds: float = 2.0  # the console's carrier reports a text delivered after this
+    console_undeliverable: tuple[str, ...] = ()  # numbers (E.164) the console's carrier cannot deliver to
     bcrypt_rounds: int = 12
     default_country: str = "US"
     # Codes and checks
@@ -88,6 +91,10 @@ class Settings:
     # Providers
     provider_timeout_seconds: float = 3.0
     send_timeout_seconds: float = 8.0
+    # The outbox (confirmation and notice texts)
+    outbox_poll_seconds: float = 5.0
+    outbox_retry_seconds: int = 30  # the first wait before a retry; it doubles each time
+    outbox_max_attempts: int = 6
     authy_api_key: str = ""
     authy_api_url: str = "https://api.authy.com"
     twilio_account_sid: str = ""
@@ -132,6 +139,10 @@ class Settings:
                 ipaddress.ip_network(proxy)
             except ValueError:
                 raise SettingsError(f"TRUSTED_PROXIES has {proxy!r}, which is not an address or network") from None
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise SettingsError("PUBLIC_URL must start with https:// (or http:// outside production)")
+        if self.outbox_max_attempts < 1:
+            raise SettingsError("OUTBOX_MAX_ATTEMPTS must be at least 1")
         if self.production:
             self._check_production()
         if self.app_env != "test":
@@ -146,6 +157,9 @@ class Settings:
         if self.public_host in ("", "localhost"):
             raise SettingsError("APP_ENV=production needs PUBLIC_HOST, the site's host name (the last line of each "
                                 "code text names it, so phones offer the code only there)")
+        if self.sms_provider == "twilio" and not self.public_url.startswith("https://"):
+            raise SettingsError("APP_ENV=production with SMS_PROVIDER=twilio needs PUBLIC_URL, the site's https:// "
+                                "address: Twilio reports each text's delivery there")
 
     def _check_credentials(self) -> None:
         """A provider chosen without its credentials stops start-up, naming what is missing."""

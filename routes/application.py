@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from components.housekeeping import keep_tidy
 from components.logs import quiet_secret_bearing_loggers
+from components.outbox import keep_sending, kick
 from components.providers.factory import http_client
 from components.providers.interface import SmsSender
 from components.services import build_services
@@ -40,6 +41,7 @@ from routes import (
     password,
     signin,
     signup,
+    webhooks,
 )
 from routes.errors import EXCEPTION_HANDLERS, error_page
 from routes.templates import reload_templates
@@ -56,10 +58,13 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
         async with connected(settings.database_url, settings.database_timeout_seconds) as db, \
                 http_client(settings) as client:
             app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
-            tidying = asyncio.create_task(keep_tidy(app.state.services))
+            services = app.state.services
+            loops = [asyncio.create_task(keep_tidy(services)), asyncio.create_task(keep_sending(services))]
+            kick(services)  # what a stopped instance left in the outbox
             yield
-            tidying.cancel()
-            await app.state.services.background.idle()
+            for loop in loops:
+                loop.cancel()
+            await services.background.idle()
 
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.production),
@@ -80,6 +85,7 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
         routes=[
             *page.routes, *signup.routes, *code.routes, *number.routes, *account.routes, *signin.routes,
             *forgot.routes, *new_password.routes, *password.routes, *mobile.routes, *close.routes, *assets.routes,
+            *webhooks.routes,
         ],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,

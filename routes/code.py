@@ -1,13 +1,18 @@
 """The code step (a signup's, a sign-in's, a password reset's, a new number's):
-check the code, or ask for a new one by text or call."""
+check the code, or ask for a new one by text or call; and the text's delivery,
+asked for again by the step while it waits."""
 
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from components.flows import checking, recovery, sending
+from components.flows import checking, delivery, recovery, sending
 from components.forms import Invalid, read_code
-from routes.incoming import checked_form, code_holder, origin, services
+from components.web.csrf import csrf_token
+from routes.incoming import checked_form, code_holder, is_htmx, origin, services, visit
 from routes.render import invalid, respond
+from routes.steps import CODE, current_step
+from routes.templates import templates
 
 
 async def check_code(request: Request):
@@ -35,7 +40,25 @@ async def resend(request: Request):
     return await respond(request, await sending.resend(app, current.account, channel, origin(request)))
 
 
+async def delivery_status(request: Request) -> Response:
+    """For the step's poller: the region again if the state changed since `seen`, and
+    the next poller unless it is time to stop (an empty answer removes it)."""
+    if not is_htmx(request):
+        return RedirectResponse("/", status_code=303)
+    current = await visit(request)
+    if current_step(current) is not CODE or current.code_purpose == "reset":
+        return HTMLResponse("", headers={"Cache-Control": "no-store"})
+    app = services(request)
+    wait = int(request.query_params.get("wait", "")) if request.query_params.get("wait", "").isdigit() else 0
+    now, next_wait = await delivery.poll(app, sending.recipient(current.account), wait)
+    context = {"delivery": now, "wait": next_wait, "changed": now is not None and now.state != request.query_params.get("seen"),
+               "channels": app.verifier.channels, "csrf_token": csrf_token(request.session)}
+    content = templates.get_template("partials/delivery.html").render(context)
+    return HTMLResponse(content, headers={"Cache-Control": "no-store"})
+
+
 routes = [
     Route("/code", check_code, methods=["POST"]),
     Route("/code/resend", resend, methods=["POST"]),
+    Route("/code/status", delivery_status),
 ]

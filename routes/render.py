@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from components.flows import recovery
+from components.flows import delivery, recovery
 from components.flows.results import Failure, Notice, Success
 from components.flows.sending import recipient, resend_wait
 from components.forms import Invalid
@@ -62,12 +62,13 @@ async def _code(app: Services, visit: Visit) -> dict:
     common = {"purpose": purpose, "channels": app.verifier.channels, "code_minutes": settings.code_ttl_seconds // 60,
               "can_remember": purpose == "signin" and settings.signin_code == "new-browser",
               "remember_days": settings.remember_browser_days}
-    if purpose == "reset":
+    if purpose == "reset":  # no delivery shown: whether a text went out would say if the email has an account
         wait = await recovery.resend_wait(app, visit.reset.email)
-        return {**common, "reset_email": visit.reset.email, "resend_wait": wait, "code_sent": True}
+        return {**common, "reset_email": visit.reset.email, "resend_wait": wait, "code_sent": True, "delivery": None}
     shown = recipient(visit.account)
     return {**common, "masked_phone": mask(shown.phone), "resend_wait": resend_wait(app, shown),
-            "code_sent": shown.code_sent_at is not None}
+            "code_sent": shown.code_sent_at is not None, "delivery": await delivery.of_code(app, shown),
+            "delivery_wait": delivery.FIRST_POLL_SECONDS}
 
 
 async def _reauth(app: Services, visit: Visit) -> dict:

@@ -3,6 +3,7 @@ renders once instead of for every visitor (the country list)."""
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from routes.assets import static_url
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.undefined = StrictUndefined
 templates.env.globals["static"] = static_url
+# Times are UNIX seconds; pages show them in UTC (static/app.js turns them into the visitor's own).
+templates.env.filters["clock_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).strftime("%H:%M")
+templates.env.filters["iso_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
 
 @cache

@@ -19,16 +19,23 @@
       event.detail.isError = true;
     }
   });
+  // The code step asking after its text's delivery is not the visitor's doing: if that
+  // fails, the step stays as it is and says nothing.
+  function asking(event) { return event.detail.elt && event.detail.elt.id === "delivery-poll"; }
+
   document.addEventListener("htmx:responseError", function (event) {
+    if (asking(event)) { return; }
     var status = event.detail.xhr.status;
     show(status === 413
       ? "That was too much text to send. Shorten it and try again."
       : "Something went wrong on our side (" + status + "). Nothing you typed is lost: try again in a moment.");
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (asking(event)) { return; }
     show("We could not reach the server. Check your connection and try again.");
   });
-  document.addEventListener("htmx:beforeRequest", function () {
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (asking(event)) { return; }
     var box = pageError();
     if (box) { box.hidden = true; }
   });
@@ -52,6 +59,19 @@
   }
   document.addEventListener("DOMContentLoaded", rememberCountries);
   document.addEventListener("htmx:afterSwap", function () { fillCountries(document); });
+
+  // Times come in UTC ("12:03 UTC"); shown in the visitor's own time instead.
+  function localTimes(root) {
+    var times = root.querySelectorAll("time[data-local-time]");
+    for (var i = 0; i < times.length; i++) {
+      var moment = new Date(times[i].getAttribute("datetime"));
+      if (!isNaN(moment)) {
+        times[i].textContent = moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      }
+    }
+  }
+  // htmx:load comes for the page and for every piece htmx puts in, out of band included.
+  document.addEventListener("htmx:load", function (event) { localTimes(event.detail.elt); });
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* offline page only */ });

@@ -73,9 +73,10 @@ def app(settings, outbox, clock):
 
 
 @pytest.fixture
-def server(app):
+def server(app, outbox):
     """The app with its lifespan running (database connected and migrated)."""
     with TestClient(app) as client:
+        outbox.follow(client)
         yield client
 
 
@@ -162,3 +163,21 @@ def provider_settings(settings, fake_server, fake):
 def delivered(provider_settings, fake):
     """Codes and texts wherever they went: the console outbox or the fake providers."""
     return Delivered(Path(provider_settings.sms_outbox), fake)
+
+
+@pytest.fixture
+def open_app(provider_settings, clock, delivered):
+    """Start the app with some providers; each visitor gets its own browser."""
+    clients = []
+
+    def start(verify: str, sms: str = "twilio", **changes) -> Visitor:
+        settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
+        client = TestClient(create_app(settings, clock=clock))
+        client.__enter__()
+        clients.append(client)
+        delivered.follow(client)
+        return Visitor(client, htmx=True)
+
+    yield start
+    for client in clients:
+        client.__exit__(None, None, None)

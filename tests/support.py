@@ -10,8 +10,9 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from components.outbox import deliver_due
 from components.providers.console import ConsoleSender
-from components.providers.interface import Message, SendFailed
+from components.providers.interface import Message, Receipt, SendFailed
 
 SECRET = "test-secret-" + "x" * 40
 JENNY = {
@@ -43,26 +44,45 @@ class Clock:
         self.now += seconds
 
 
-class Outbox:
+class Following:
+    """Reading a phone waits first for what the apps it follows still do after
+    answering (the outbox's texts, a reset's code, a carrier's news), as a person
+    reads a text once it has arrived."""
+
+    def __init__(self):
+        self.apps: list[TestClient] = []
+
+    def follow(self, running: TestClient) -> None:
+        self.apps.append(running)
+
+    def settle(self) -> None:
+        for running in self.apps:
+            running.portal.call(running.app.state.services.background.idle)
+
+
+class Outbox(Following):
     """The console sender and the outbox it writes, with switches to make sending
     fail or hang as a real provider can."""
 
     def __init__(self, outbox: Path):
+        super().__init__()
         self.outbox = outbox
-        self.console = ConsoleSender(outbox)
+        # Its carrier reports at once; a test may set `delivery_seconds` or `undeliverable`.
+        self.console = ConsoleSender(outbox, delivery_seconds=0)
         self.can_call = True
         self.mode = "ok"
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Message) -> Receipt:
         if self.mode == "fail":
             raise SendFailed("provider said no")
         if self.mode == "hang":
             await asyncio.sleep(3600)
         if self.mode == "slow":
             await asyncio.sleep(1.5)
-        await self.console.send(message)
+        return await self.console.send(message)
 
     def messages(self, to: str | None = None) -> list[dict]:
+        self.settle()
         if not self.outbox.exists():
             return []
         lines = [json.loads(line) for line in self.outbox.read_text().splitlines()]
@@ -146,6 +166,12 @@ class Visitor:
         return key in json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
 
 
+def outbox_round(running: TestClient) -> int:
+    """One round of the app's outbox, as its loop runs them: how many texts it tried."""
+    services = running.app.state.services
+    return running.portal.call(deliver_due, services)
+
+
 def browser(running: TestClient, address: str = "203.0.113.10") -> TestClient:
     """Another browser (own cookies, own address) on an app whose lifespan `running` holds.
     It shares that client's event loop, as real requests share the server's."""
@@ -154,14 +180,16 @@ def browser(running: TestClient, address: str = "203.0.113.10") -> TestClient:
     return client
 
 
-class Delivered:
+class Delivered(Following):
     """Whatever reached a phone: the console outbox or the fake providers' deliveries."""
 
     def __init__(self, outbox: Path, fake):
+        super().__init__()
         self.outbox = outbox
         self.fake = fake
 
     def bodies(self, to: str = JENNY_E164) -> list[str]:
+        self.settle()
         lines = self.outbox.read_text().splitlines() if self.outbox.exists() else []
         console = [json.loads(line)["body"] for line in lines if json.loads(line)["to"] == to]
         return console + [text.body for text in self.fake.sent_to(to)]

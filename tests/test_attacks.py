@@ -192,6 +192,7 @@ async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, ou
     # The loser of the race may be told the code is used up; a reload shows the account.
     assert any(isinstance(r, Success) and r.user.verified for r in results)
     assert (await services.users.get(result.user.id)).verified
+    await services.background.idle()
     assert len([m for m in outbox.messages() if "Welcome aboard" in m["body"]]) == 1
 
 

@@ -10,7 +10,7 @@ def test_the_right_code_verifies_and_sends_a_confirmation(visitor, outbox):
     assert page.context["step"] == "account"
     assert "Hi there Jenny Tutone!" in words(page)
     assert "+1 •••-•••-5309" in words(page)
-    assert "We sent you a text to confirm." in words(page)
+    assert "Your number is verified. A text to confirm it is on its way." in words(page)
     confirmation = outbox.messages(JENNY_E164)[-1]
     assert confirmation["body"] == "Your Account Verification account is verified. Welcome aboard!"
 

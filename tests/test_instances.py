@@ -5,6 +5,7 @@ serves any step of a signup, and limits, tries and emails hold across both.
 import asyncio
 import itertools
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -256,6 +257,36 @@ def test_a_crash_during_a_send_never_reads_as_sent_and_the_visitor_can_ask_again
         page = visitor.resend()
         assert page.status_code == 200 and "We sent a new code" in words(page)
     assert fake.count("verify.start") == 2 and fake.violations == []
+
+
+def test_a_crash_between_the_commit_and_the_send_still_sends_the_text_once(tmp_path, database_url, fake_server):
+    """The confirmation is in the outbox when the account is verified; the server dies
+    while its send hangs, before any provider has it. After a restart it goes out, once."""
+    fake, fake_url = fake_server
+    fake.reset()
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    env = {
+        **os.environ, "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url, "BCRYPT_ROUNDS": "4",
+        "VERIFY_PROVIDER": "twilio-verify", "SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token, "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
+        "TWILIO_NUMBER": "+15005550006", "TWILIO_VERIFY_API_URL": fake_url,
+        "TWILIO_API_URL": f"http://127.0.0.1:{silent.getsockname()[1]}",
+        "SEND_TIMEOUT_SECONDS": "1", "PROVIDER_TIMEOUT_SECONDS": "30", "OUTBOX_POLL_SECONDS": "0.1",
+    }
+    form = {**JENNY, "email": "outbox@example.com", "phone": "(201) 555-0902"}
+    with running(tmp_path, env, count=1) as (first,), httpx.Client(base_url=first.url) as client:
+        visitor = Visitor(client, htmx=True)
+        visitor.sign_up(**form)
+        page = visitor.enter_code(fake.last_code("+12015550902"))
+        assert "A text to confirm it is on its way." in words(page)
+        _wait_for(lambda: select.select([silent], [], [], 0)[0], "the outbox to start sending")
+        first.process.kill()  # committed, claimed, not sent
+    silent.close()
+    with running(tmp_path, {**env, "TWILIO_API_URL": fake_url}, count=1):
+        _wait_for(lambda: fake.count("messages.create") == 1, "the text after the restart")
+        time.sleep(0.5)  # a few more rounds of the outbox: none sends it again
+    assert [text.body for text in fake.sent_to("+12015550902") if "Welcome" in text.body] == [
+        "Your Account Verification account is verified. Welcome aboard!"]
 
 
 def _post_signup(url: str, form: dict) -> None:

@@ -134,6 +134,9 @@ def test_a_provider_with_its_credentials_starts(environment):
     [
         ({}, "APP_ENV=production cannot use SMS_PROVIDER=console"),
         ({"SMS_PROVIDER": "twilio"}, "APP_ENV=production needs PUBLIC_HOST"),
+        ({"SMS_PROVIDER": "twilio", "PUBLIC_HOST": "signup.example.com"}, "SMS_PROVIDER=twilio needs PUBLIC_URL"),
+        ({"SMS_PROVIDER": "twilio", "PUBLIC_HOST": "signup.example.com", "PUBLIC_URL": "http://signup.example.com"},
+         "needs PUBLIC_URL, the site's https:// address"),
     ],
 )
 def test_production_refuses_development_stand_ins(environment, variables, message):
@@ -144,6 +147,7 @@ def test_production_refuses_development_stand_ins(environment, variables, messag
         load_settings()
     environment.setenv("SMS_PROVIDER", "twilio")
     environment.setenv("PUBLIC_HOST", "signup.example.com")
+    environment.setenv("PUBLIC_URL", "https://signup.example.com")
     assert load_settings().production
 
 

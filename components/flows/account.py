@@ -8,10 +8,11 @@ here is throttled as sign-in's is.
 
 import logging
 
+from components.flows import notices
 from components.flows.password_checks import Refused, check_password, refusal
-from components.flows.recovery import after_password_change
+from components.flows.recovery import new_password
 from components.flows.results import Failure, Notice, Success, failure
-from components.flows.sending import first_code, recipient, send_text
+from components.flows.sending import first_code, recipient
 from components.phones import Phone, mask
 from components.services import Services
 from components.storage.users import User
@@ -24,10 +25,9 @@ async def change_password(services: Services, user: User, current: str, new: str
     checked = await check_password(services, user.email, current, origin, user)
     if isinstance(checked, Refused):
         return refusal(checked, WRONG_PASSWORD, field="current_password")
-    changed = await services.users.set_password(user.id, await services.passwords.hash(new))
+    changed = await new_password(services, user.id, await services.passwords.hash(new))
     if changed is None:
         return failure("This account is no longer here.")
-    await after_password_change(services, changed)
     log.info("password changed: user=%s", user.id)
     return Success(changed, Notice("Your password is changed. Every other browser is signed out."), fresh_session=True)
 
@@ -66,17 +66,16 @@ async def keep_number(services: Services, user: User) -> Success:
 
 async def number_code_was_right(services: Services, user: User) -> Success | Failure:
     """The new number is the account's; a notice goes to the old one."""
-    old = user.phone
-    changed = await services.users.finish_challenge(
-        user.id, "number", phone=user.challenge_phone, country=user.challenge_country,
-    )
+    async with services.transaction():
+        changed = await services.users.finish_challenge(
+            user.id, "number", phone=user.challenge_phone, country=user.challenge_country,
+        )
+        if changed is not None:
+            await notices.write(services, changed, user.phone, notices.number_changed(services, changed.phone))
     if changed is None:
         return failure("This code has expired or was replaced. Ask for a new code below.", field="code")
+    notices.send_soon(services)
     log.info("number changed: user=%s to=%s", user.id, mask(changed.phone))
-    app_name = services.settings.app_name
-    await send_text(services, old, f"The mobile number on your {app_name} account was changed to "
-                    f"{mask(changed.phone)}. If this wasn't you, contact {app_name} at once.",
-                    what=f"number notice user={user.id}")
     return Success(changed, Notice(f"Your mobile number is now {mask(changed.phone)}."))
 
 

@@ -16,6 +16,7 @@ locked password sign-in, and texts a notice to the number.
 import logging
 
 from components.addresses import address_group
+from components.flows import notices
 from components.flows.password_checks import email_key
 from components.flows.results import (
     Failure,
@@ -26,7 +27,7 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, send_later, send_text
+from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, send_later
 from components.providers.interface import Channel
 from components.services import Services
 from components.storage.limits import DAY, HOUR, Limit
@@ -112,22 +113,27 @@ async def code_was_right(services: Services, user: User) -> Success | Failure:
 
 
 async def set_new_password(services: Services, user: User, password: str) -> Success | Failure:
-    changed = await services.users.set_password(user.id, await services.passwords.hash(password), after="password")
+    changed = await new_password(services, user.id, await services.passwords.hash(password), after="password")
     if changed is None:
         return failure("This reset has expired. Ask for a new code.")
-    await after_password_change(services, changed)
     log.info("password reset: user=%s", changed.id)
     return Success(changed, Notice("Your password is changed, and you are signed in."), fresh_session=True)
 
 
-async def after_password_change(services: Services, user: User) -> None:
-    """Every session ends (the answer opens a new one for this browser), remembered
-    browsers with them; a throttled or locked password sign-in is cleared; a notice goes out."""
-    await services.sessions.close_all(user.id)
-    key = email_key(services.settings.app_secret, user.email)
-    await services.password_failures.clear(key)
-    await services.limits.clear(*(Limit(f"password:email:{key}", services.settings.password_failures_per_email,
-                                        services.settings.password_window_seconds),))
-    host, app_name = services.settings.public_host, services.settings.app_name
-    await send_text(services, user.phone, f"Your {app_name} password was just changed. If this wasn't you, "
-                    f"reset it now at {host}/password/forgot", what=f"password notice user={user.id}")
+async def new_password(services: Services, user_id: int, hashed: str, *, after: str | None = None) -> User | None:
+    """The new password, all at once or not at all: every session ends (the answer opens a
+    new one for this browser), remembered browsers with them; a throttled or locked password
+    sign-in is cleared; a notice text goes to the number. None: the account (or, `after` a
+    reset's code, that reset) is no longer there."""
+    async with services.transaction():
+        changed = await services.users.set_password(user_id, hashed, after=after)
+        if changed is None:
+            return None
+        await services.sessions.close_all(changed.id)
+        key = email_key(services.settings.app_secret, changed.email)
+        await services.password_failures.clear(key)
+        await services.limits.clear(Limit(f"password:email:{key}", services.settings.password_failures_per_email,
+                                          services.settings.password_window_seconds))
+        await notices.write(services, changed, changed.phone, notices.password_changed(services))
+    notices.send_soon(services)
+    return changed

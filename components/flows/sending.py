@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 
 from components.addresses import address_group
+from components.flows.delivery import of_code, record_code
 from components.flows.pumping import count_sent, ranges, texts_paused
 from components.flows.results import (
     Failure,
@@ -19,9 +20,7 @@ from components.flows.results import (
 from components.phones import country_name, mask
 from components.providers.interface import (
     Channel,
-    Message,
     RateLimited,
-    SendFailed,
     Sent,
     Unavailable,
     Undeliverable,
@@ -84,7 +83,8 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
     if user.locked(services.clock()):
         log.warning("send refused: user=%s address=%s reason=locked", user.id, origin)
         return account, locked_notice(services, user)
-    if wait := resend_wait(services, user):
+    cooldown = 0 if await _call_after_undelivered(services, user, channel) else services.settings.resend_cooldown_seconds
+    if cooldown and (wait := resend_wait(services, user)):
         log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, origin, wait)
         return account, _cooling_down(wait)
     if channel == "sms" and (paused := await texts_paused(services, user)):
@@ -92,7 +92,7 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
         return account, _texts_paused(services, user, *paused)
     settings = services.settings
     claimed = await services.users.claim_send(
-        user.id, user.challenge, cooldown=settings.resend_cooldown_seconds, deadline=settings.send_timeout_seconds,
+        user.id, user.challenge, cooldown=cooldown, deadline=settings.send_timeout_seconds,
     )
     if claimed is None:  # a request racing this one sent first, or is sending now
         current = await services.users.get(user.id) or account
@@ -107,10 +107,20 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
         if channel == "sms":
             await count_sent(services, user)
+        await record_code(services, user, outcome.receipt)
         return await services.users.confirm_send(user.id) or claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
     released = await services.users.release_send(user.id) or account
     return released, _not_sent(user, channel, outcome)
+
+
+async def _call_after_undelivered(services: Services, user: User, channel: Channel) -> bool:
+    """A call asked for because the carrier said the text did not arrive: no cooldown,
+    as the visitor has no code to wait for (every other limit still applies)."""
+    if channel != "call":
+        return False
+    delivery = await of_code(services, user)
+    return delivery is not None and delivery.state == "failed"
 
 
 def _texts_paused(services: Services, user: User, kind: str, wait: int) -> Failure:
@@ -187,20 +197,3 @@ async def resend(services: Services, user: User, channel: Channel, origin: str) 
 async def send_later(services: Services, user: User, channel: Channel, origin: str) -> None:
     """A code, sent after the answer has gone (a password reset's: its timing tells nothing)."""
     services.background.spawn(_send(services, user, channel, origin), f"code for user={user.id}")
-
-
-async def send_confirmation(services: Services, user: User) -> bool:
-    """Best effort within a deadline: the account is verified either way."""
-    return await send_text(services, user.phone, f"Your {services.settings.app_name} account is verified. "
-                           "Welcome aboard!", what=f"confirmation user={user.id}")
-
-
-async def send_text(services: Services, to: str, body: str, *, what: str) -> bool:
-    """A text that is no code (a confirmation, a notice): best effort within the send deadline."""
-    try:
-        async with asyncio.timeout(services.settings.send_timeout_seconds):
-            await services.sender.send(Message(to, body))
-    except (SendFailed, TimeoutError) as error:
-        log.warning("text not sent: %s reason=%s", what, str(error) or "timed out")
-        return False
-    return True

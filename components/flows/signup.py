@@ -3,6 +3,7 @@
 import logging
 
 from components.addresses import address_group
+from components.flows import notices
 from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.results import (
     Failure,
@@ -12,7 +13,7 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.flows.sending import first_code, send_confirmation
+from components.flows.sending import first_code
 from components.forms import SignupDetails
 from components.services import Services
 from components.storage.limits import HOUR, Limit
@@ -65,13 +66,13 @@ async def _resume(services: Services, existing: User | None, details: SignupDeta
 
 async def verified(services: Services, user: User) -> Success:
     """The signup's code was right: the account is verified, and a text confirms it."""
-    done = await services.users.finish_challenge(user.id, "signup", verified_at=services.clock())
+    async with services.transaction():
+        done = await services.users.finish_challenge(user.id, "signup", verified_at=services.clock())
+        if done is not None:
+            await notices.write(services, done, done.phone, notices.verified(services))
     if done is None:  # another request with the same code got there first
         current = await services.users.get(user.id) or user
         return Success(current, Notice("Your number is verified."), fresh_session=True)
+    notices.send_soon(services)
     log.info("verified: user=%s", user.id)
-    if await send_confirmation(services, done):
-        notice = Notice("Your number is verified. We sent you a text to confirm.")
-    else:
-        notice = Notice("Your number is verified, but we couldn't send the confirmation text.", error=True)
-    return Success(done, notice, fresh_session=True)
+    return Success(done, Notice("Your number is verified. A text to confirm it is on its way."), fresh_session=True)

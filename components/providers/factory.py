@@ -29,9 +29,10 @@ def make_sender(settings: Settings, client: httpx.AsyncClient | None) -> SmsSend
         return TwilioSender(
             client, account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
             base_url=settings.twilio_api_url, from_number=settings.twilio_number,
-            messaging_service_sid=settings.twilio_messaging_service_sid,
+            messaging_service_sid=settings.twilio_messaging_service_sid, public_url=settings.public_url,
         )
-    return ConsoleSender(settings.sms_outbox)
+    return ConsoleSender(settings.sms_outbox, delivery_seconds=settings.console_delivery_seconds,
+                         undeliverable=settings.console_undeliverable)
 
 
 def make_verifier(

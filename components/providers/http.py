@@ -40,6 +40,11 @@ class Reply:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
+    @property
+    def transient(self) -> bool:
+        """No answer, a 5xx or a 429: the same request may succeed later."""
+        return self.status in (0, 429) or self.status >= 500
+
 
 def _reply(response: httpx.Response) -> Reply:
     try:

@@ -13,8 +13,21 @@ Channel = Literal["sms", "call"]
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """A provider took a text: its id there and first status. `later`: statuses a
+    simulated carrier (the console) reports after so many seconds, as (seconds,
+    status, error code); a real provider reports them by callback instead."""
+
+    sid: str
+    status: str
+    later: tuple[tuple[float, str, str | None], ...] = ()
+    followed: bool = True  # False: no status will come (no address for callbacks)
+
+
+@dataclass(frozen=True)
 class Sent:
     channel: Channel
+    receipt: Receipt | None = None  # None: no delivery status will come (Verify, Authy)
 
 
 @dataclass(frozen=True)
@@ -82,13 +95,19 @@ class SendFailed(Exception):
     """The message did not go out: `reason` is for operators (never secret),
     `outcome` is what it means for the visitor."""
 
-    def __init__(self, reason: str, outcome: RateLimited | Undeliverable | Unavailable = Unavailable()):
+    def __init__(
+        self, reason: str, outcome: RateLimited | Undeliverable | Unavailable = Unavailable(), *,
+        may_retry: bool = True,
+    ):
         super().__init__(reason)
         self.outcome = outcome
+        # False when the provider refused this very text (a 4xx other than 429): sending it
+        # again gets the same answer.
+        self.may_retry = may_retry and not isinstance(outcome, Undeliverable)
 
 
 class SmsSender(Protocol):
     can_call: bool
 
-    async def send(self, message: Message) -> None:
-        """Deliver the message or raise SendFailed."""
+    async def send(self, message: Message) -> Receipt:
+        """Hand the message to the provider or raise SendFailed."""

@@ -69,12 +69,12 @@ class LocalVerifier:
         else:
             message = Message(user.phone, code_text(self.app_name, self.host, code))
         try:
-            await self.sender.send(message)
+            receipt = await self.sender.send(message)
         except SendFailed as error:
             log.warning("code not sent: user=%s channel=%s reason=%s", user.id, channel, error)
             await self.cancel(user)
             return error.outcome
-        return Sent(channel)
+        return Sent(channel, receipt if channel == "sms" else None)  # a call's status is not shown
 
     async def _store(self, user: User, code: str) -> None:
         """Insert or replace: the previous code of this signup dies here."""

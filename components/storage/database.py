@@ -1,8 +1,10 @@
 """Tables, connection and schema migrations.
 
 Writes are single atomic statements (conditional UPDATE, INSERT .. ON CONFLICT,
-DELETE .. RETURNING): `databases` opens SQLite transactions with a plain BEGIN,
-so read-then-write transactions fail with "database is locked" under load.
+DELETE .. RETURNING). Where a change and the text it causes must stand or fall
+together, `transaction()` wraps them: on SQLite it holds the process's one
+writer from BEGIN IMMEDIATE (a plain BEGIN, as `databases` issues, fails with
+"database is locked" under load when a read turns into a write).
 """
 
 import asyncio
@@ -140,6 +142,33 @@ send_pauses = sa.Table(
     sa.Column("until", sa.Float, nullable=False),
 )
 
+# Every text the app sends or has sent, while it matters. Texts that are no code
+# (a confirmation, a notice) are written here with their body in the same
+# transaction as the change that causes them, and sent by the outbox
+# (components/outbox.py): 'waiting' until a provider takes them. A code's text is
+# recorded once sent, without its body, to show its delivery on the code step.
+# `rank` orders statuses so a late callback never overwrites a later one.
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True),
+    sa.Column("kind", sa.String(10), nullable=False),  # 'code' or 'text'
+    sa.Column("to_number", sa.String(16), nullable=False),
+    sa.Column("body", sa.Text),  # a text's, until a provider takes it; never a code's
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("provider_sid", sa.String(64), unique=True),
+    sa.Column("error_code", sa.String(10)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.Float),
+    sa.Column("claimed_until", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False, index=True),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("ix_messages_due", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
 # Retired in version 2 (fixed windows allowed bursts at their edges); kept here
 # only because version 1 created it.
 _rate_counters = sa.Table(
@@ -200,6 +229,7 @@ MIGRATIONS = [
     [AddColumn(users, "sending_until")],
     _created(conversions, send_pauses),
     [AddColumn(users, "challenge_phone"), AddColumn(users, "challenge_country")],
+    _created(messages),
 ]
 
 
@@ -217,6 +247,11 @@ class PostgresDatabase(Database):
     """Statements compiled once per shape (storage/compiled.py), as on SQLite."""
 
     SUPPORTED_BACKENDS = {**Database.SUPPORTED_BACKENDS, "postgresql": "components.storage.postgres:CachedPostgresBackend"}
+
+
+def transaction(db: Database):
+    """Statements that stand or fall together (on SQLite, holding the process's one writer)."""
+    return db.write_transaction() if isinstance(db, SQLiteDatabase) else db.transaction()
 
 
 def is_database_fault(error: BaseException) -> bool:

@@ -4,7 +4,9 @@ Every statement that writes goes through the process's one writer connection,
 one at a time, so writers of one process never wait on each other inside
 SQLite (nor fail with "database is locked" when many queue up); only other
 processes' writers meet SQLite's busy timeout. Each write is one statement,
-committed on its own. The writer runs with WAL and `synchronous=NORMAL`: a
+committed on its own, except inside `write_transaction`: its statements hold
+the writer from `BEGIN IMMEDIATE` to `COMMIT`, and other writes of the process
+wait their turn. The writer runs with WAL and `synchronous=NORMAL`: a
 commit is not flushed to disk until the next checkpoint, so a power cut (not
 a crash of the app) can lose the last moments of writes, never corrupt the
 file (README: "Several workers and instances").
@@ -16,7 +18,10 @@ visitors queues for a reader instead of growing memory without bound.
 """
 
 import asyncio
+import contextvars
 import typing
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiosqlite
 import sqlalchemy as sa
@@ -28,6 +33,8 @@ from components.storage.compiled import CachedSQLiteConnection
 
 READERS = 4
 READER_CACHE_KIB = 1024
+# Set inside a task's write transaction: its statements (reads too) go to the writer it holds.
+_holding_writer = contextvars.ContextVar("holding_writer", default=False)
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "PRAGMA")
 
 
@@ -89,24 +96,49 @@ class SQLiteDatabase(Database):
         self._writer = Connection(self, self._backend)
         await self._writer.__aenter__()
         await self._writer.execute("PRAGMA synchronous = NORMAL")
+        self._turn = asyncio.Lock()  # held by a write transaction, and by each write outside one
 
     async def disconnect(self) -> None:
         await self._writer.__aexit__()
         await super().disconnect()
 
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[None]:
+        """Several statements that stand or fall together. BEGIN IMMEDIATE takes SQLite's
+        write lock at the start, so no other process writes between our reads and writes."""
+        async with self._turn:
+            holding = _holding_writer.set(True)
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                except BaseException:
+                    await self._writer.execute("ROLLBACK")
+                    raise
+                await self._writer.execute("COMMIT")
+            finally:
+                _holding_writer.reset(holding)
+
+    async def _run(self, method: str, query, *args, **kwargs):
+        """Reads to a reader, writes to the writer in turn; a transaction's statements to the writer it holds."""
+        if _holding_writer.get():
+            return await getattr(self._writer, method)(query, *args, **kwargs)
+        if not _writes(query):
+            return await getattr(super(), method)(query, *args, **kwargs)
+        async with self._turn:
+            return await getattr(self._writer, method)(query, *args, **kwargs)
+
     async def fetch_all(self, query, values=None):
-        return await (self._writer.fetch_all(query, values) if _writes(query) else super().fetch_all(query, values))
+        return await self._run("fetch_all", query, values)
 
     async def fetch_one(self, query, values=None):
-        return await (self._writer.fetch_one(query, values) if _writes(query) else super().fetch_one(query, values))
+        return await self._run("fetch_one", query, values)
 
     async def fetch_val(self, query, values=None, column: typing.Any = 0):
-        if _writes(query):
-            return await self._writer.fetch_val(query, values, column=column)
-        return await super().fetch_val(query, values, column=column)
+        return await self._run("fetch_val", query, values, column=column)
 
     async def execute(self, query, values=None):
-        return await (self._writer.execute(query, values) if _writes(query) else super().execute(query, values))
+        return await self._run("execute", query, values)
 
 
 def _writes(query) -> bool:

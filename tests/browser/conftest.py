@@ -79,6 +79,8 @@ def live(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def phone_works(live):
     live.outbox.mode = "ok"
+    live.outbox.console.delivery_seconds = 0
+    live.outbox.console.undeliverable = frozenset()
 
 
 @pytest.fixture(scope="module")

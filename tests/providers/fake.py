@@ -8,6 +8,8 @@ queued per operation, so the app's handling of each can be tested.
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import re
 import secrets
 import time
@@ -32,6 +34,15 @@ class Fault:
     code: str = ""
     retry_after: int | None = None
     delay: float = 0.0
+
+
+@dataclass
+class Callback:
+    """A status callback Twilio would POST to the StatusCallback URL, signed."""
+
+    url: str
+    params: dict[str, str]
+    signature: str
 
 
 @dataclass
@@ -70,6 +81,8 @@ class FakeProviders:
         self.faults: dict[str, list[Fault]] = {}
         self.blocked: set[str] = set()  # destinations refused (Fraud Guard, STOP, geo)
         self.landlines: set[str] = set()  # numbers that cannot receive texts
+        self.unreachable: set[str] = set()  # texts taken, then not delivered (30003)
+        self.callbacks: list[Callback] = []  # for tests to post to the app, in any order, any number of times
         self.authy_ids: dict[str, int] = {}  # E.164 -> id
         self.authy_tokens: dict[int, str] = {}
         self.authy_used: set[tuple[int, str]] = set()
@@ -225,12 +238,29 @@ class FakeProviders:
         self.texts.append(Text("twilio-messages", to, form["Body"]))
         status = "accepted" if "MessagingServiceSid" in form else "queued"
         sid = "SM" + secrets.token_hex(16)
+        if "StatusCallback" in form:
+            self._status_callbacks(form["StatusCallback"], sid, form)
         return JSONResponse(
             {"sid": sid, "account_sid": self.account_sid, "to": to, "from": form.get("From"), "body": form["Body"],
              "status": status, "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
              "messaging_service_sid": form.get("MessagingServiceSid"), "error_code": None, "error_message": None},
             status_code=201,
         )
+
+    def _status_callbacks(self, url: str, sid: str, form) -> None:
+        """What Twilio posts after the 201 (not the create's own status): sent, then the end."""
+        common = {"MessageSid": sid, "SmsSid": sid, "AccountSid": self.account_sid, "To": form["To"],
+                  "From": form.get("From", "+15005550006"), "ApiVersion": "2010-04-01"}
+        final = {"MessageStatus": "undelivered", "ErrorCode": "30003"} if form["To"] in self.unreachable \
+            else {"MessageStatus": "delivered"}
+        for status in ({"MessageStatus": "sent"}, final):
+            params = {**common, **status, "SmsStatus": status["MessageStatus"]}
+            self.callbacks.append(Callback(url, params, self.sign(url, params)))
+
+    def sign(self, url: str, params: dict[str, str]) -> str:
+        """Twilio's algorithm, written from its documentation (not the app's code)."""
+        payload = url + "".join(f"{name}{params[name]}" for name in sorted(params))
+        return base64.b64encode(hmac.new(self.auth_token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
 
     # Twilio Verify v2 ----------------------------------------------------------------
 

@@ -2,37 +2,16 @@
 combination, then each fault a provider can throw at us."""
 
 import logging
-from dataclasses import replace
 
 import pytest
 from providers.fake import Fault
-from starlette.testclient import TestClient
-from support import JENNY, JENNY_E164, Visitor, words
-
-from app import create_app
+from support import JENNY, JENNY_E164, outbox_round, words
 
 COMBINATIONS = [("local", "console"), ("local", "twilio"), ("authy", "twilio"), ("twilio-verify", "twilio")]
 REMOTE_VERIFIERS = ["authy", "twilio-verify"]
 START = {"authy": "authy.sms", "twilio-verify": "verify.start", "local": "messages.create"}
 CHECK = {"authy": "authy.verify", "twilio-verify": "verify.check"}
 OTHER = "+14155552671"
-
-
-@pytest.fixture
-def open_app(provider_settings, clock):
-    """Start the app with some providers; each visitor gets its own browser."""
-    clients = []
-
-    def start(verify: str, sms: str = "twilio", **changes) -> Visitor:
-        settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
-        client = TestClient(create_app(settings, clock=clock))
-        client.__enter__()
-        clients.append(client)
-        return Visitor(client, htmx=True)
-
-    yield start
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize(("verify", "sms"), COMBINATIONS, ids=[f"{v}+{s}" for v, s in COMBINATIONS])
@@ -215,13 +194,28 @@ def test_a_check_that_keeps_failing_keeps_the_step(open_app, fake, delivered, ve
     assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
 
-def test_a_failed_confirmation_text_keeps_the_account_verified(open_app, fake, delivered):
+def test_a_confirmation_text_twilio_fails_with_a_5xx_goes_out_on_a_later_round(open_app, fake, delivered, clock):
     visitor = open_app("twilio-verify")
     visitor.sign_up()
     fake.fail("messages.create", Fault(status=500))
     page = visitor.enter_code(delivered.last_code())
     assert page.context["step"] == "account"
-    assert "couldn't send the confirmation text" in words(page)
+    assert not [body for body in delivered.bodies() if "Welcome aboard" in body]
+    clock.advance(visitor.client.app.state.services.settings.outbox_retry_seconds)
+    assert outbox_round(visitor.client) == 1
+    assert len([body for body in delivered.bodies() if "Welcome aboard" in body]) == 1
+
+
+def test_a_confirmation_text_twilio_refuses_outright_is_not_tried_again(open_app, fake, delivered, clock, caplog):
+    visitor = open_app("twilio-verify")
+    visitor.sign_up()
+    fake.fail("messages.create", Fault(status=400, code="21610"))  # the number sent STOP
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
+    delivered.settle()
+    assert "text not sent, given up" in caplog.text
+    clock.advance(24 * 3600)
+    assert outbox_round(visitor.client) == 0
+    assert fake.count("messages.create") == 1
 
 
 @pytest.mark.parametrize(("verify", "sms"), COMBINATIONS[1:], ids=[f"{v}+{s}" for v, s in COMBINATIONS[1:]])
@@ -230,6 +224,7 @@ def test_one_log_line_per_provider_call_and_no_secrets(open_app, fake, delivered
     with caplog.at_level(logging.INFO):
         visitor.sign_up()
         visitor.enter_code(delivered.last_code())
+        delivered.settle()
     lines = [record.getMessage() for record in caplog.records if record.name == "providers"]
     assert len(lines) == len(fake.calls)
     assert all(line.startswith("provider=") and " op=" in line and " latency_ms=" in line for line in lines)
