@@ -1,7 +1,8 @@
 """Account Verification: runs the app (routes/application.py assembles it).
 
 `python app.py` or `uvicorn app:app`; with no configuration it runs on SQLite,
-the local verifier and the console SMS sender.
+the local verifier and the console SMS sender. `python app.py <command>` runs
+an operator's command instead (`python app.py help` lists them).
 """
 
 import socket
@@ -26,11 +27,12 @@ def create_app(settings: Settings | None = None, *, sender=None, clock=time.time
 
 def _settings() -> Settings:
     """Settings from the environment; a bad or missing one stops start-up with its name."""
-    configure_logging()  # for `uvicorn app:app` too: operators need the provider log lines
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as error:
         sys.exit(f"Configuration error: {error}")
+    configure_logging(settings.log_lines)  # for `uvicorn app:app` too: operators need the provider log lines
+    return settings
 
 
 def __getattr__(name: str):
@@ -43,9 +45,14 @@ def __getattr__(name: str):
 
 def main() -> None:
     settings = _settings()
+    from components.metrics import start_afresh
+
+    start_afresh()  # the metrics of an earlier run of this server
     # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
     # log_config=None: uvicorn's own lines go through the app's logging (ISO times, same format).
-    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_config": None}
+    # access_log=False: the app logs each request itself, with its id, route and latency.
+    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_config": None,
+               "access_log": False}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)
     else:
@@ -65,4 +72,8 @@ def _run_workers(config: uvicorn.Config) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1:  # an operator's command (components/admin.py); the app itself loads nothing
+        from components.admin import run
+
+        sys.exit(run(sys.argv[1:]))
     main()

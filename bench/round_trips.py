@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from starlette.testclient import TestClient  # noqa: E402
-from support import JENNY, SECRET, Outbox, Visitor, browser  # noqa: E402
+from starlette.testclient import TestClient
+from support import JENNY, SECRET, Outbox, Visitor, browser
 
-from app import create_app  # noqa: E402
-from components.settings import Settings  # noqa: E402
+from app import create_app
+from components.settings import Settings
 
 NEW_NUMBER = "+447400123456"
 

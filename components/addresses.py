@@ -11,18 +11,19 @@ from functools import cache
 
 def client_address(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ...]) -> str:
     """The connection's address; behind trusted proxies, the first hop they did not add."""
-    networks = _networks(trusted_proxies)
-
-    def trusted(address: str) -> bool:
-        try:
-            return any(ipaddress.ip_address(address) in network for network in networks)
-        except ValueError:
-            return False
-
-    if not trusted(peer):
+    if not within(peer, trusted_proxies):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-    return next((hop for hop in reversed(hops) if not trusted(hop)), peer)
+    return next((hop for hop in reversed(hops) if not within(hop, trusted_proxies)), peer)
+
+
+def within(address: str, networks: tuple[str, ...]) -> bool:
+    """Whether the address is in one of the networks (a proxy we trust, a scraper we allow)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in _networks(networks))
 
 
 def address_group(address: str, ipv6_prefix: int) -> str:

@@ -24,7 +24,7 @@ class Background:
     async def _run(self, work: Coroutine, what: str) -> None:
         try:
             await work
-        except Exception:  # noqa: BLE001 - a background failure is logged, never lost
+        except Exception:
             log.exception("background work failed: %s", what)
 
     async def idle(self, timeout: float = 10.0) -> None:

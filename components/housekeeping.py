@@ -43,5 +43,5 @@ async def keep_tidy(services: Services) -> None:
         try:
             if await services.limits.take(Limit("housekeeping", 1, every)) is None:
                 await tidy(services)
-        except Exception:  # noqa: BLE001 - a failed round is logged; the next one comes
+        except Exception:
             log.exception("housekeeping failed")

@@ -13,6 +13,7 @@ doubt is not sent again unasked (the visitor asks for a new one).
 import asyncio
 import logging
 
+from components import metrics
 from components.flows.delivery import follow
 from components.phones import mask
 from components.providers.interface import Message, SendFailed
@@ -54,13 +55,16 @@ async def _deliver(services: Services, queued: Queued) -> None:
             log.warning("text not sent, will retry: message=%s to=%s attempt=%s retry_in=%ss reason=%s",
                         queued.id, mask(queued.to), queued.attempts, wait, reason)
             await services.messages.retry_at(queued.id, services.clock() + wait)
+            metrics.TEXTS.labels("retrying").inc()
         else:
             log.error("text not sent, given up: message=%s to=%s attempts=%s reason=%s",
                       queued.id, mask(queued.to), queued.attempts, reason)
             await services.messages.give_up(queued.id)
+            metrics.TEXTS.labels("given-up").inc()
         return
     await services.messages.handed_over(queued.id, receipt.sid, receipt.status)
     log.info("text sent: message=%s to=%s", queued.id, mask(queued.to))
+    metrics.TEXTS.labels("sent").inc()
     follow(services, receipt)
 
 
@@ -70,5 +74,5 @@ async def keep_sending(services: Services) -> None:
         await asyncio.sleep(services.settings.outbox_poll_seconds)
         try:
             await deliver_due(services)
-        except Exception:  # noqa: BLE001 - a failed round is logged; the next one comes
+        except Exception:
             log.exception("outbox round failed")

@@ -93,3 +93,8 @@ def split(e164: str) -> tuple[int, str]:
     """Country calling code and national number, as Authy wants them."""
     number = phonenumbers.parse(e164)
     return number.country_code, phonenumbers.national_significant_number(number)
+
+
+def country_of(e164: str) -> str:
+    """The two-letter country a stored number belongs to ('??' if none can be told)."""
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or "??"

@@ -88,6 +88,10 @@ class Settings:
     max_body_bytes: int = 8192
     database_timeout_seconds: float = 5.0  # connecting, each statement, a write lock
     request_timeout_seconds: float = 60.0  # a backstop for anything that hangs (databases and providers have theirs)
+    # Operating it
+    log_format: str = ""  # text or json; empty: json in production, text elsewhere
+    metrics_token: str = ""  # GET /metrics with "Authorization: Bearer <token>"
+    metrics_addresses: tuple[str, ...] = ()  # or from these addresses or networks
     # Providers
     provider_timeout_seconds: float = 3.0
     send_timeout_seconds: float = 8.0
@@ -108,6 +112,10 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def log_lines(self) -> str:
+        return self.log_format or ("json" if self.production else "text")
 
     def check(self) -> "Settings":
         """Refuse values the app cannot run with, naming the variable."""
@@ -134,11 +142,16 @@ class Settings:
         unknown = [code for code in self.allowed_countries if code not in phonenumbers.SUPPORTED_REGIONS]
         if unknown:
             raise SettingsError(f"ALLOWED_COUNTRIES has unknown country codes: {', '.join(unknown)}")
-        for proxy in self.trusted_proxies:
-            try:
-                ipaddress.ip_network(proxy)
-            except ValueError:
-                raise SettingsError(f"TRUSTED_PROXIES has {proxy!r}, which is not an address or network") from None
+        if self.log_format not in ("", "text", "json"):
+            raise SettingsError(f"LOG_FORMAT must be text or json; got {self.log_format!r}")
+        if self.metrics_token and len(self.metrics_token) < 16:
+            raise SettingsError("METRICS_TOKEN must be at least 16 characters long")
+        for setting, networks in (("TRUSTED_PROXIES", self.trusted_proxies), ("METRICS_ADDRESSES", self.metrics_addresses)):
+            for network in networks:
+                try:
+                    ipaddress.ip_network(network)
+                except ValueError:
+                    raise SettingsError(f"{setting} has {network!r}, which is not an address or network") from None
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise SettingsError("PUBLIC_URL must start with https:// (or http:// outside production)")
         if self.outbox_max_attempts < 1:

@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from components.housekeeping import keep_tidy
 from components.logs import quiet_secret_bearing_loggers
+from components.metrics import make_room
 from components.outbox import keep_sending, kick
 from components.providers.factory import http_client
 from components.providers.interface import SmsSender
@@ -28,6 +29,7 @@ from components.web.middleware import (
     InFlight,
     SecurityHeaders,
 )
+from components.web.request_context import RequestContext
 from routes import (
     account,
     assets,
@@ -39,6 +41,7 @@ from routes import (
     number,
     page,
     password,
+    probes,
     signin,
     signup,
     webhooks,
@@ -51,6 +54,7 @@ IN_FLIGHT_POSTS = 8  # per worker: enough to keep bcrypt's threads and the datab
 
 def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
     quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
+    make_room()
     reload_templates(settings.app_env == "development")
 
     @asynccontextmanager
@@ -67,6 +71,7 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
             await services.background.idle()
 
     middleware = [
+        Middleware(RequestContext, trusted_proxies=settings.trusted_proxies),
         Middleware(SecurityHeaders, hsts=settings.production),
         Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
         Middleware(InFlight, most=IN_FLIGHT_POSTS),
@@ -85,7 +90,7 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
         routes=[
             *page.routes, *signup.routes, *code.routes, *number.routes, *account.routes, *signin.routes,
             *forgot.routes, *new_password.routes, *password.routes, *mobile.routes, *close.routes, *assets.routes,
-            *webhooks.routes,
+            *webhooks.routes, *probes.routes,
         ],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,

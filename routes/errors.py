@@ -12,6 +12,7 @@ from starlette.types import Scope
 
 from components.flows.results import Notice
 from components.forms import kept_values
+from components.logs import REQUEST_ID
 from components.web.csrf import CsrfFailed
 from routes.incoming import NoPendingCode, NotSignedIn, origin, services, visit
 from routes.render import back_to_current, show
@@ -71,6 +72,7 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
     app = scope.get("app")
     services_ = getattr(app.state, "services", None) if app else None
     context = {"title": title, "message": message, "notice": None, "list_countries": False,
+               "reference": REQUEST_ID.get(),
                "app_name": services_.settings.app_name if services_ else "Account Verification"}
     headers = {**(headers or {}), "Cache-Control": "no-store", "X-Error-Page": str(status), "HX-Reswap": "none"}
     if status == 503:

@@ -2,14 +2,22 @@
 TEST_DATABASE_URL; console outbox in tmp; cheap bcrypt) and visitors that act
 like people: sign up, read the text, type the code."""
 
+import os
+import tempfile
+
+# Before anything loads prometheus_client (components/metrics.py): the test run's samples stay out of var/.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="metrics-"))
+
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
-from fresh_db import fresh_database
+from db_proxy import DatabaseProxy
+from fresh_db import fresh_database, fresh_postgres, postgres_reachable
 from providers.fake import FakeProviders
 from starlette.testclient import TestClient
 from support import SECRET, Clock, Delivered, Outbox, Visitor, browser
@@ -181,3 +189,25 @@ def open_app(provider_settings, clock, delivered):
     yield start
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def postgres():
+    if not postgres_reachable():
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES is set but PostgreSQL does not answer on loopback")
+        pytest.skip("PostgreSQL does not answer on loopback")
+    with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def behind_proxy(postgres, settings, outbox, clock):
+    """The app on PostgreSQL through a proxy that can stall or refuse."""
+    url = sa.engine.make_url(postgres)
+    proxy = DatabaseProxy((url.host, url.port or 5432))
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    app = create_app(replace(settings, database_url=proxied, database_timeout_seconds=1), sender=outbox, clock=clock)
+    with TestClient(app) as running:
+        yield proxy, running
+    proxy.resume()

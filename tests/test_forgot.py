@@ -174,7 +174,7 @@ def test_no_new_password_in_clear_anywhere(verified, visitor, outbox, settle, se
     visitor.sign_out()
     _reset(visitor, outbox, settle)
     db = server.app.state.services.users.db
-    from components.storage.database import users  # noqa: PLC0415
+    from components.storage.database import users
 
     rows = server.portal.call(db.fetch_all, users.select())
     assert NEW_PASSWORD not in str([dict(row._mapping) for row in rows]) and NEW_PASSWORD not in caplog.text

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from fresh_db import fresh_database
+from prometheus_client.parser import text_string_to_metric_families
 from providers.fake import Fault
 from support import JENNY, SECRET, TOKEN, Outbox, Visitor, words
 
@@ -181,23 +183,52 @@ async def test_fifty_signups_with_one_email_on_both_instances_make_one_account(c
 
 
 
-def test_python_app_py_runs_several_workers(tmp_path, database_url):
+def test_python_app_py_runs_several_workers_whose_metrics_add_up_across_a_restart(tmp_path, database_url):
+    """Whichever worker answers a scrape, it counts every worker's requests, and a
+    worker that died and was replaced takes none of them with it."""
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     env = {"PATH": os.environ["PATH"], "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url,
-           "PORT": str(port), "WORKERS": "2", "BCRYPT_ROUNDS": "4", "SMS_OUTBOX": str(tmp_path / "outbox.jsonl")}
+           "PORT": str(port), "WORKERS": "2", "BCRYPT_ROUNDS": "4", "SMS_OUTBOX": str(tmp_path / "outbox.jsonl"),
+           "METRICS_TOKEN": "a-metrics-token-of-some-length"}
     server = Instance(tmp_path, env, [sys.executable, str(ROOT / "app.py")], url=f"http://127.0.0.1:{port}")
     try:
         server.wait_until_serving()
-        workers = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+        workers = _workers(server)
         with httpx.Client(base_url=server.url) as client:
             visitor = Visitor(client, htmx=True)
             visitor.sign_up()
             page = visitor.enter_code(Outbox(tmp_path / "outbox.jsonl").last_code())
         assert "Your account is verified" in words(page)
         assert len(workers) >= 2
+        counted = [_requests_counted(server.url) for _ in range(6)]  # each from either worker
+        assert min(counted) >= 3 and counted == sorted(counted)
+        os.kill(int(workers[0]), signal.SIGKILL)
+        _wait_for(lambda: len(_workers(server)) >= 2 and workers[0] not in _workers(server), "a new worker")
+        server.wait_until_serving()
+        assert all(_requests_counted(server.url) >= counted[-1] for _ in range(6))
     finally:
         server.stop()
+
+
+def _workers(server: Instance) -> list[str]:
+    """The supervisor's worker processes (not multiprocessing's resource tracker, nor one that died)."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [child for child in children if b"spawn_main" in _cmdline(child)]
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _requests_counted(url: str) -> float:
+    text = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer a-metrics-token-of-some-length"}).text
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "av_http_request_seconds_count" and sample.labels["route"] != "/metrics")
 
 
 @pytest.mark.anyio

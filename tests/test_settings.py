@@ -182,4 +182,4 @@ def test_var_and_everything_in_it_are_for_the_owner_only(tmp_path):
     made = sorted(path.name for path in var.iterdir())
     assert {"app.db", "outbox.jsonl", "secret"} <= set(made)
     assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in var.iterdir()} == \
-        {name: "0o600" for name in made}
+        dict.fromkeys(made, "0o600")

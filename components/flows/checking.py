@@ -5,6 +5,7 @@ a password reset, a new number)."""
 import logging
 from dataclasses import replace
 
+from components import metrics
 from components.flows import account, recovery, signin, signup
 from components.flows.pumping import count_verified
 from components.flows.results import (
@@ -55,6 +56,7 @@ async def _check(services: Services, user: User, code: str, origin: str, *, reme
     if user.locked(services.clock()) or user.code_failures >= settings.code_max_attempts:
         reason = "locked" if user.locked(services.clock()) else "out-of-tries"
         log.warning("code refused: user=%s address=%s purpose=%s reason=%s", user.id, origin, purpose, reason)
+        metrics.CHECKS.labels(reason).inc()
         return locked_notice(services, user) if reason == "locked" else failure(OUT_OF_TRIES, field="code")
     counted = await services.users.claim_check(user.id, purpose, settings.code_max_attempts)
     if counted is None:  # racing guesses took the last tries, or locked the account
@@ -63,7 +65,9 @@ async def _check(services: Services, user: User, code: str, origin: str, *, reme
             else failure(OUT_OF_TRIES, field="code")
     outcome = await within_deadline(services, services.verifier.check(recipient(user), code))
     log.info("code checked: user=%s purpose=%s outcome=%s", user.id, purpose, type(outcome).__name__)
+    metrics.CHECKS.labels(type(outcome).__name__).inc()
     if isinstance(outcome, Approved):
+        metrics.VERIFIED.labels(purpose, recipient(user).country).inc()
         await count_verified(services, recipient(user))
         return await _finish(services, user, remember=remember)
     if isinstance(outcome, (WrongCode, TooManyAttempts)):

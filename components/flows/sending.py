@@ -5,6 +5,7 @@ import logging
 import math
 from dataclasses import replace
 
+from components import metrics
 from components.addresses import address_group
 from components.flows.delivery import of_code, record_code
 from components.flows.pumping import count_sent, ranges, texts_paused
@@ -82,13 +83,16 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
     user = recipient(account)
     if user.locked(services.clock()):
         log.warning("send refused: user=%s address=%s reason=locked", user.id, origin)
+        _counted(user, channel, "refused", "code:locked")
         return account, locked_notice(services, user)
     cooldown = 0 if await _call_after_undelivered(services, user, channel) else services.settings.resend_cooldown_seconds
     if cooldown and (wait := resend_wait(services, user)):
         log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, origin, wait)
+        _counted(user, channel, "refused", "send:cooldown")
         return account, _cooling_down(wait)
     if channel == "sms" and (paused := await texts_paused(services, user)):
         log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, origin, paused[0])
+        _counted(user, channel, "refused", f"pumping:{paused[0]}")
         return account, _texts_paused(services, user, *paused)
     settings = services.settings
     claimed = await services.users.claim_send(
@@ -100,18 +104,27 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
     wait = await services.limits.take(*_limits(services, user, origin))
     if wait is not None:
         log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, wait)
+        _counted(user, channel, "refused")
         released = await services.users.release_send(user.id) or account
         return released, slow_down(f"Too many codes were requested. Try again in {minutes(wait)}.", wait)
     outcome = await within_deadline(services, services.verifier.start(recipient(claimed), channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
+        _counted(user, channel, "sent")
         if channel == "sms":
             await count_sent(services, user)
         await record_code(services, user, outcome.receipt)
         return await services.users.confirm_send(user.id) or claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
+    _counted(user, channel, type(outcome).__name__.lower())
     released = await services.users.release_send(user.id) or account
     return released, _not_sent(user, channel, outcome)
+
+
+def _counted(user: User, channel: Channel, outcome: str, refused_by: str | None = None) -> None:
+    metrics.CODES_SENT.labels(channel, outcome, user.country).inc()
+    if refused_by:
+        metrics.REFUSALS.labels(refused_by).inc()
 
 
 async def _call_after_undelivered(services: Services, user: User, channel: Channel) -> bool:

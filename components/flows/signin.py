@@ -3,6 +3,7 @@ number unless this browser is remembered; signing out."""
 
 import logging
 
+from components import metrics
 from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.results import Failure, Notice, Success, failure
 from components.flows.sending import CODE_REPLACED, at_code_step, first_code
@@ -24,6 +25,7 @@ async def sign_in(
     user = await services.users.by_email(credentials.email)
     checked = await check_password(services, credentials.email, credentials.password, origin, user)
     if isinstance(checked, Refused):
+        metrics.SIGNINS.labels(f"refused-{checked.reason}").inc()
         return refusal(checked, WRONG)
     if not checked.verified:  # back to its own signup's code
         return Success(checked, Notice(f"Enter the code we sent to {mask(checked.phone)}, or ask for a new one."),
@@ -35,6 +37,7 @@ async def sign_in(
         return refusal(Refused("wrong"), WRONG)
     user, notice = await first_code(services, waiting, origin)
     log.info("sign-in code asked: user=%s", user.id)
+    metrics.SIGNINS.labels("code-asked").inc()
     return at_code_step(user, notice, fresh_session=True)
 
 
@@ -55,6 +58,7 @@ async def finish_sign_in(services: Services, user: User, *, remember: bool) -> S
 
 async def signed_in(services: Services, user: User, *, remember: bool = False) -> Success:
     log.info("signed in: user=%s remembered=%s", user.id, remember)
+    metrics.SIGNINS.labels("signed-in").inc()
     return Success(user, Notice(f"Welcome back, {user.name}."), fresh_session=True, remember=remember)
 
 

@@ -2,6 +2,7 @@
 
 import logging
 
+from components import metrics
 from components.addresses import address_group
 from components.flows import notices
 from components.flows.password_checks import Refused, check_password, refusal
@@ -42,6 +43,7 @@ async def sign_up(services: Services, details: SignupDetails, origin: str) -> Su
         )
         if user:
             log.info("signup created: user=%s", user.id)
+            metrics.SIGNUPS.labels("new").inc()
             return Success(*await first_code(services, user, origin), fresh_session=True)
         existing = await services.users.by_email(details.email)  # created by a concurrent request
     return await _resume(services, existing, details, origin)
@@ -61,6 +63,7 @@ async def _resume(services: Services, existing: User | None, details: SignupDeta
     if user is None:
         return failure(ALREADY_REGISTERED, field="email")
     log.info("signup resumed: user=%s", user.id)
+    metrics.SIGNUPS.labels("resumed").inc()
     return Success(*await first_code(services, user, origin), fresh_session=True)
 
 

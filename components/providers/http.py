@@ -9,6 +9,7 @@ from typing import Literal
 
 import httpx
 
+from components import metrics
 from components.providers.interface import RateLimited, Unavailable, Undeliverable
 
 log = logging.getLogger("providers")
@@ -88,10 +89,11 @@ class ProviderHttp:
             reply = _reply(await self.client.request(method, url, **request))
         except httpx.HTTPError as error:
             reply = Reply(0, error_code=type(error).__name__)
+        seconds = time.perf_counter() - started
+        metrics.PROVIDER_SECONDS.labels(self.provider, operation, str(reply.status or "none")).observe(seconds)
         log.info(
             "provider=%s op=%s status=%s error=%s latency_ms=%d attempt=%d",
-            self.provider, operation, reply.status or "none", reply.error_code or "-",
-            (time.perf_counter() - started) * 1000, attempt,
+            self.provider, operation, reply.status or "none", reply.error_code or "-", seconds * 1000, attempt,
         )
         if reply.status == 401 and reply.error_code in CREDENTIALS_REFUSED:
             log.error("provider=%s refused our credentials: check its settings", self.provider)

@@ -296,6 +296,11 @@ async def migrate(db: Database) -> int:
     return len(MIGRATIONS)
 
 
+async def schema_is_current(db: Database) -> bool:
+    """The database answers, and its schema is the newest this code knows."""
+    return await db.fetch_val(sa.select(schema_version.c.version)) == len(MIGRATIONS)
+
+
 @asynccontextmanager
 async def _one_migrator_at_a_time(db: Database) -> AsyncIterator[None]:
     """Instances that start together would otherwise create the same tables
@@ -330,7 +335,7 @@ async def _disconnect(db: Database, timeout: float) -> None:
     try:
         async with asyncio.timeout(timeout):
             await db.disconnect()
-    except Exception as error:  # noqa: BLE001 - only the database's own faults are let go of
+    except Exception as error:
         if not (isinstance(error, TimeoutError) or is_database_fault(error)):
             raise
         log.warning("database connections not closed cleanly: %s", type(error).__name__)

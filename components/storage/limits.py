@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from databases import Database
 
+from components import metrics
 from components.storage.database import insert, rate_limits
 
 MINUTE = 60
@@ -31,6 +32,11 @@ class Limit:
     name: str  # what is limited, and for whom
     allowed: int  # 0 turns the limit off
     window_seconds: int
+
+    @property
+    def kind(self) -> str:
+        """`send:number`, `password:email`: the name without whom it is for (a metric's label)."""
+        return ":".join(self.name.split(":")[:2])
 
     @property
     def key(self) -> str:
@@ -52,6 +58,7 @@ class Limits:
             if limit.allowed <= 0:
                 continue
             if not await self._take(limit, now):
+                metrics.REFUSALS.labels(limit.kind).inc()
                 await self.give_back(*taken)
                 return max(1, await self.wait(limit))
             taken.append(limit)

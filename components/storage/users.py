@@ -228,6 +228,13 @@ class Users:
         ).returning(*users.c)
         return user_from(await self.db.fetch_one(query))
 
+    async def unlock(self, user_id: int) -> User | None:
+        """An operator's unlock: no lock-out, no wrong codes counted (codes stopped included)."""
+        query = users.update().where(users.c.id == user_id).values(
+            locked_until=None, failed_checks=0, code_failures=0,
+        ).returning(*users.c)
+        return user_from(await self.db.fetch_one(query))
+
     async def delete(self, user_id: int) -> None:
         """The account and everything kept for it (sessions, codes, registrations) go."""
         await self.db.execute(users.delete().where(users.c.id == user_id))

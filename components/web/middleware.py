@@ -76,7 +76,7 @@ class ErrorPages:
         try:
             async with asyncio.timeout(self.deadline):
                 await self.app(scope, receive, watched)
-        except Exception as error:  # noqa: BLE001 - every failure gets a page
+        except Exception as error:
             if started:
                 raise
             status = _status_for(error, scope)

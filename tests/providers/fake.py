@@ -127,7 +127,7 @@ class FakeProviders:
         """Contract, auth and form checks shared by Messages and Verify."""
         early = await self._begin(operation, request)
         form = await request.form()
-        fields = {name: form.getlist(name) for name in form.keys()}
+        fields = {name: form.getlist(name) for name in form}
         problems = contract.violations(
             request.method, request.url.path, request.headers.get("content-type", ""), fields,
             request.headers.get("authorization", ""),

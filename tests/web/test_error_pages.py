@@ -2,15 +2,11 @@
 with the app's own page and the security headers; 503 and Retry-After when the
 database is at fault, and nothing the visitor typed is lost."""
 
-import os
 import re
 import time
 from dataclasses import replace
 
 import pytest
-import sqlalchemy as sa
-from db_proxy import DatabaseProxy
-from fresh_db import fresh_postgres, postgres_reachable
 from starlette.testclient import TestClient
 from support import JENNY, Visitor, browser, words
 
@@ -32,28 +28,6 @@ def _unavailable(answer) -> None:
     _is_error_page(answer, 503)
     assert answer.headers["Retry-After"] == "10"
     assert "Nothing you typed was lost" in words(answer)
-
-
-@pytest.fixture
-def postgres():
-    if not postgres_reachable():
-        if os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail("REQUIRE_POSTGRES is set but PostgreSQL does not answer on loopback")
-        pytest.skip("PostgreSQL does not answer on loopback")
-    with fresh_postgres() as url:
-        yield url
-
-
-@pytest.fixture
-def behind_proxy(postgres, settings, outbox, clock):
-    """The app on PostgreSQL through a proxy that can stall or refuse."""
-    url = sa.engine.make_url(postgres)
-    proxy = DatabaseProxy((url.host, url.port or 5432))
-    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    app = create_app(replace(settings, database_url=proxied, database_timeout_seconds=1), sender=outbox, clock=clock)
-    with TestClient(app) as running:
-        yield proxy, running
-    proxy.resume()
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-js"])

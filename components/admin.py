@@ -1,0 +1,152 @@
+"""The operator's commands: `python app.py <command>` (README: "Operating it").
+
+Each prints what it did, in a sentence, and returns an exit status: 0 when it
+did it, 1 when it could not (an unknown email, a bad setting, no database).
+They share the app's settings and services, so an unlock or a purge does
+exactly what the app's own code does.
+"""
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+
+from components.flows.password_checks import email_key
+from components.housekeeping import tidy
+from components.phones import country_of
+from components.services import Services, build_services
+from components.settings import Settings, SettingsError, load_settings
+from components.storage.database import connected, messages, migrate, users
+from components.storage.limits import Limit
+
+DAY = 24 * 3600
+Clock = Callable[[], float]
+USAGE = """usage: python app.py [command]
+
+With no command, runs the app. Commands:
+  migrate          bring the database's schema up to date
+  unlock EMAIL     clear a lock-out: wrong codes and wrong passwords (codes stopped included)
+  delete EMAIL     delete an account and everything kept for it
+  purge            clear out expired signups, old rate-limit rows, sessions and texts now
+  stats            the last 24 hours: signups, codes sent, verified, conversion by country
+  check-config     check every setting; name what is wrong"""
+
+
+@asynccontextmanager
+async def _services(settings: Settings, clock: Clock):
+    async with connected(settings.database_url, settings.database_timeout_seconds) as db:
+        yield build_services(settings, db, None, clock=clock)
+
+
+async def _migrate(settings: Settings, clock: Clock) -> int:
+    async with connected(settings.database_url, settings.database_timeout_seconds) as db:
+        version = await migrate(db)
+    print(f"The database's schema is at version {version}, the newest.")
+    return 0
+
+
+async def _unlock(settings: Settings, clock: Clock, email: str) -> int:
+    async with _services(settings, clock) as services:
+        user = await services.users.by_email(email)
+        if user is None:
+            print(f"No account has the email {email}.")
+            return 1
+        await services.users.unlock(user.id)
+        key = email_key(settings.app_secret, user.email)
+        await services.password_failures.clear(key)
+        await services.limits.clear(Limit(f"password:email:{key}", settings.password_failures_per_email,
+                                          settings.password_window_seconds))
+    print(f"Unlocked account {user.id} ({email}): codes and passwords can be tried again.")
+    return 0
+
+
+async def _delete(settings: Settings, clock: Clock, email: str) -> int:
+    async with _services(settings, clock) as services:
+        user = await services.users.by_email(email)
+        if user is None:
+            print(f"No account has the email {email}.")
+            return 1
+        await services.users.delete(user.id)
+    print(f"Deleted account {user.id} ({email}) with its sessions, codes and texts.")
+    return 0
+
+
+async def _purge(settings: Settings, clock: Clock) -> int:
+    async with _services(settings, clock) as services:
+        done = await tidy(services)
+    print("Cleared out: " + ", ".join(f"{count} {what}" for what, count in done.items()) + ".")
+    return 0
+
+
+async def _stats(settings: Settings, clock: Clock) -> int:
+    async with _services(settings, clock) as services:
+        rows = await _last_day(services)
+    print("Last 24 hours, by country:")
+    print(f"{'country':<8}{'signups':>9}{'codes sent':>12}{'verified':>10}{'conversion':>12}")
+    for country, signups, sent, verified in rows:
+        conversion = f"{100 * verified / signups:.0f}%" if signups else "-"
+        print(f"{country:<8}{signups:>9}{sent:>12}{verified:>10}{conversion:>12}")
+    return 0
+
+
+async def _last_day(services: Services) -> list[tuple[str, int, int, int]]:
+    """(country, signups, codes sent, signups verified), the busiest first, and all of them last."""
+    since = services.clock() - DAY
+    db = services.db
+    accounts = await db.fetch_all(sa.select(users.c.country, users.c.verified_at).where(users.c.created_at >= since))
+    codes = await db.fetch_all(sa.select(messages.c.to_number).where(
+        messages.c.kind == "code", messages.c.created_at >= since))
+    signups = Counter(row["country"] for row in accounts)
+    verified = Counter(row["country"] for row in accounts if row["verified_at"] is not None)
+    sent = Counter(country_of(row["to_number"]) for row in codes)
+    countries = sorted(set(signups) | set(sent), key=lambda code: (-signups[code], -sent[code], code))
+    rows = [(code, signups[code], sent[code], verified[code]) for code in countries]
+    return [*rows, ("all", sum(signups.values()), sum(sent.values()), sum(verified.values()))]
+
+
+def _check_config() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"Configuration error: {error}")
+        return 1
+    print(f"The configuration is valid: APP_ENV={settings.app_env}, VERIFY_PROVIDER={settings.verify_provider}, "
+          f"SMS_PROVIDER={settings.sms_provider}, DATABASE_URL={_without_password(settings.database_url)}.")
+    return 0
+
+
+def _without_password(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+COMMANDS: dict[str, tuple[int, Callable[..., Awaitable[int]]]] = {
+    "migrate": (0, _migrate), "unlock": (1, _unlock), "delete": (1, _delete), "purge": (0, _purge),
+    "stats": (0, _stats),
+}
+
+
+def run(arguments: list[str], *, clock: Callable[[], float] = time.time) -> int:
+    """The command named by `arguments`, run to the end; its exit status (`clock`: a test's)."""
+    name, *rest = arguments
+    if name in ("help", "--help", "-h"):
+        print(USAGE)
+        return 0
+    if name == "check-config" and not rest:
+        return _check_config()
+    if name not in COMMANDS or len(rest) != COMMANDS[name][0]:
+        print(USAGE)
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"Configuration error: {error}")
+        return 1
+    started = time.monotonic()
+    try:
+        return asyncio.run(COMMANDS[name][1](settings, clock, *rest))
+    except OSError as error:
+        print(f"The database could not be reached ({type(error).__name__}) after {time.monotonic() - started:.0f} s.")
+        return 1

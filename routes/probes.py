@@ -1,0 +1,59 @@
+"""For the machines around the app: a load balancer's probes and Prometheus.
+
+`/healthz`: the process answers (nothing else is touched). `/readyz`: the
+database answers within a second with the newest schema; otherwise 503, so a
+balancer stops sending visitors to an instance that lost its database.
+`/metrics`: only with METRICS_TOKEN as a bearer token, or from
+METRICS_ADDRESSES; anyone else gets 404, as if there were nothing there.
+None of them reads or sets a session, and none is written to the access log.
+"""
+
+import asyncio
+import hmac
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from components.addresses import within
+from components.metrics import scrape
+from components.storage.database import schema_is_current
+from routes.incoming import services
+
+READY_WITHIN_SECONDS = 1.0
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok", headers=NO_STORE)
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        async with asyncio.timeout(READY_WITHIN_SECONDS):
+            current = await schema_is_current(services(request).db)
+    except Exception:  # noqa: BLE001 - whatever the database did, this instance is not ready
+        current = False
+    if not current:
+        return PlainTextResponse("not ready: the database did not answer, or its schema is not current",
+                                 status_code=503, headers=NO_STORE)
+    return PlainTextResponse("ready", headers=NO_STORE)
+
+
+async def metrics(request: Request) -> Response:
+    if not _may_scrape(request):
+        return PlainTextResponse("Not Found", status_code=404, headers=NO_STORE)
+    return Response(scrape(), media_type="text/plain; version=0.0.4; charset=utf-8", headers=NO_STORE)
+
+
+def _may_scrape(request: Request) -> bool:
+    settings = services(request).settings
+    given = request.headers.get("Authorization", "")
+    token = settings.metrics_token
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    peer = request.client.host if request.client else ""
+    return within(peer, settings.metrics_addresses)
+
+
+routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]

@@ -1,0 +1,100 @@
+"""The operator's commands, run as an operator runs them: each says what it did
+and exits 0, or says what is wrong and exits non-zero."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from support import JENNY, SECRET
+
+from components.admin import run
+from components.storage.database import users
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def command(monkeypatch, tmp_path, settings, capsys, clock):
+    """`python app.py <command>` on this test's database, in-process: its exit status and what it printed."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": settings.database_url,
+                        "SMS_OUTBOX": settings.sms_outbox}.items():
+        monkeypatch.setenv(name, value)
+
+    def run_command(*arguments: str) -> tuple[int, str]:
+        capsys.readouterr()  # what the app printed before (texts to the console)
+        status = run(list(arguments), clock=clock)
+        return status, capsys.readouterr().out
+
+    return run_command
+
+
+def test_migrate_brings_the_schema_up_to_date(command):
+    status, said = command("migrate")
+    assert status == 0 and "The database's schema is at version" in said
+
+
+def test_unlock_lets_a_locked_account_try_codes_and_passwords_again(verified, server, command):
+    db = server.app.state.services.db
+    server.portal.call(db.execute, users.update().values(locked_until=sa.literal(9e12), failed_checks=100))
+    verified.sign_out()
+    for _ in range(10):
+        verified.sign_in(password="not the password")
+    assert verified.sign_in().status_code == 429  # throttled
+    status, said = command("unlock", JENNY["email"].upper())
+    assert status == 0 and f"Unlocked account 1 ({JENNY['email'].upper()})" in said
+    user = server.portal.call(server.app.state.services.users.get, 1)
+    assert not user.locked(0) and user.failed_checks == 0
+    assert verified.sign_in().context["step"] == "code"
+
+
+@pytest.mark.parametrize("name", ["unlock", "delete"])
+def test_an_unknown_email_is_said_and_fails(command, name):
+    status, said = command(name, "nobody@example.com")
+    assert status == 1 and "No account has the email nobody@example.com." in said
+
+
+def test_delete_removes_the_account_and_ends_its_sessions(verified, server, command):
+    status, said = command("delete", JENNY["email"])
+    assert status == 0 and "Deleted account 1" in said
+    assert verified.open().context["step"] == "signup"
+    assert server.portal.call(server.app.state.services.users.get, 1) is None
+
+
+def test_purge_clears_out_expired_signups(htmx_visitor, clock, server, command):
+    htmx_visitor.sign_up()
+    clock.advance(25 * 3600)
+    status, said = command("purge")
+    assert status == 0 and "1 unfinished signups" in said
+    assert server.portal.call(server.app.state.services.users.get, 1) is None
+
+
+def test_stats_count_signups_codes_and_conversion_by_country(verified, new_visitor, command):
+    other = new_visitor(address="198.51.100.5")
+    other.sign_up(email="gb@example.com", country="GB", phone="07400 123456")
+    status, said = command("stats")
+    lines = {line.split()[0]: line.split()[1:] for line in said.splitlines()[2:]}
+    assert status == 0
+    assert lines["US"] == ["1", "1", "1", "100%"] and lines["GB"] == ["1", "1", "0", "0%"]
+    assert lines["all"] == ["2", "2", "1", "50%"]
+
+
+def test_check_config_names_what_is_wrong(command, monkeypatch):
+    assert command("check-config")[0] == 0
+    monkeypatch.setenv("SIGNIN_CODE", "sometimes")
+    status, said = command("check-config")
+    assert status == 1 and "SIGNIN_CODE must be one of always, new-browser, off; got 'sometimes'" in said
+
+
+def test_a_wrong_command_shows_the_usage_and_fails(command):
+    status, said = command("unlok", "a@example.com")
+    assert status == 2 and "usage: python app.py [command]" in said
+
+
+def test_the_commands_run_from_the_command_line(tmp_path, settings):
+    env = {"PATH": "/usr/bin:/bin", "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": settings.database_url}
+    done = subprocess.run([sys.executable, str(ROOT / "app.py"), "stats"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and "Last 24 hours, by country:" in done.stdout
