@@ -51,8 +51,13 @@ def main() -> None:
     # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
     # log_config=None: uvicorn's own lines go through the app's logging (ISO times, same format).
     # access_log=False: the app logs each request itself, with its id, route and latency.
-    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_config": None,
-               "access_log": False}
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": False,
+        "log_config": None,
+        "access_log": False,
+    }
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)
     else:

@@ -16,7 +16,7 @@ from starlette.routing import Route
 TEMPLATE = Environment(autoescape=True).from_string(
     "<!doctype html><html><head><title>{{ title }}</title></head><body><form method=post>"
     "{% for row in rows %}<p><label for=f{{ loop.index }}>{{ row }}</label>"
-    "<input id=f{{ loop.index }} name=f{{ loop.index }} value=\"{{ row }}\"></p>\n{% endfor %}"
+    '<input id=f{{ loop.index }} name=f{{ loop.index }} value="{{ row }}"></p>\n{% endfor %}'
     "</form></body></html>"
 )
 ROW = "A line of text & a field, as in the signup form"

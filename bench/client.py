@@ -67,8 +67,12 @@ class Client:
     async def _exchange(self, method: str, path: str, body: bytes, content_type: str) -> Response:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept-Encoding: identity",
-                 *(f"{name}: {value}" for name, value in self.headers.items())]
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Accept-Encoding: identity",
+            *(f"{name}: {value}" for name, value in self.headers.items()),
+        ]
         if self.cookies:
             lines.append("Cookie: " + "; ".join(f"{name}={value}" for name, value in self.cookies.items()))
         if body:

@@ -124,8 +124,14 @@ def signup_flows(outbox_path: str | Path):
         client.cookies.clear()  # a new visitor
         n = next(numbers)
         page = await _step(tally, "page", client.get("/"))
-        form = {"csrf_token": _token(page, "page"), "name": "Load Test", "email": f"{run}-{n}@example.com",
-                "password": PASSWORD, "country": "US", "phone": mobile_number(n)}
+        form = {
+            "csrf_token": _token(page, "page"),
+            "name": "Load Test",
+            "email": f"{run}-{n}@example.com",
+            "password": PASSWORD,
+            "country": "US",
+            "phone": mobile_number(n),
+        }
         code_step = await _step(tally, "signup", client.post("/signup", data=form))
         code = outbox.code_for(mobile_number(n))
         if code is None:
@@ -143,8 +149,16 @@ async def page_only(client: Client, tally: Tally) -> None:
     await _step(tally, "page", client.get("/"))
 
 
-async def drive(url: str, flow, concurrency: int, seconds: float, *, warm_up: float = 5,
-                headers: dict[str, str] | None = None, tally: Tally | None = None) -> Tally:
+async def drive(
+    url: str,
+    flow,
+    concurrency: int,
+    seconds: float,
+    *,
+    warm_up: float = 5,
+    headers: dict[str, str] | None = None,
+    tally: Tally | None = None,
+) -> Tally:
     """`concurrency` visitors doing flows back to back. The measured window (`seconds`)
     opens once the warm-up has passed and every visitor has finished a flow: with many
     visitors a flow waits long in the queue, and a window that opened earlier would
@@ -204,8 +218,10 @@ def main() -> None:
     args = parser.parse_args()
     flows = signup_flows(args.outbox)
     tally = asyncio.run(drive(args.url, flows, args.concurrency, args.seconds, headers={"HX-Request": "true"}))
-    print(f"{tally.flows} flows in {tally.seconds:.1f} s: {tally.flows_per_second:.1f} flows/s "
-          f"at concurrency {args.concurrency}")
+    print(
+        f"{tally.flows} flows in {tally.seconds:.1f} s: {tally.flows_per_second:.1f} flows/s "
+        f"at concurrency {args.concurrency}"
+    )
     print("step     p50 ms   p95 ms   p99 ms")
     for step in STEPS:
         print(f"{step:<8}" + "".join(f"{value:>9.1f}" for value in tally.percentiles(step)))

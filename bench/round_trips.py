@@ -70,8 +70,12 @@ def journeys(jenny: Visitor, outbox: Outbox, settle, advance):
     yield "POST /code (right: signed in)", lambda: jenny.enter_code(outbox.last_code())
     yield "POST /account/mobile", lambda: jenny.post("/account/mobile", {"country": "GB", "phone": NEW_NUMBER})
     yield "POST /code (right: new number)", lambda: jenny.enter_code(outbox.last_code(NEW_NUMBER))
-    yield "POST /account/password", lambda: jenny.post(
-        "/account/password", {"current_password": JENNY["password"], "new_password": "another passphrase here"})
+    yield (
+        "POST /account/password",
+        lambda: jenny.post(
+            "/account/password", {"current_password": JENNY["password"], "new_password": "another passphrase here"}
+        ),
+    )
     yield "POST /signout/everywhere", lambda: jenny.post("/signout/everywhere")
     yield "POST /password/forgot", jenny.forgot_password
     settle()
@@ -81,8 +85,13 @@ def journeys(jenny: Visitor, outbox: Outbox, settle, advance):
 
 def run(database_url: str, folder: Path) -> list[tuple[str, list[str]]]:
     clock = [1_800_000_000.0]
-    settings = Settings(app_secret=SECRET, app_env="test", database_url=database_url, bcrypt_rounds=4,
-                        sms_outbox=str(folder / "outbox.jsonl"))
+    settings = Settings(
+        app_secret=SECRET,
+        app_env="test",
+        database_url=database_url,
+        bcrypt_rounds=4,
+        sms_outbox=str(folder / "outbox.jsonl"),
+    )
     outbox = Outbox(folder / "outbox.jsonl")
     app = create_app(settings, sender=outbox, clock=lambda: clock[0])
     rows = []

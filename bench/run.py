@@ -41,8 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 CORES = os.cpu_count() or 1
 LIMITS_OFF = {  # all the load comes from one address and one number range; the limits are tested, not measured
-    "SIGNUPS_PER_ADDRESS_HOUR": "0", "SENDS_PER_ADDRESS_HOUR": "0", "SENDS_PER_MINUTE": "0",
-    "SENDS_PER_PREFIX_HOUR": "0", "SENDS_PER_COUNTRY_HOUR": "0", "CONVERSION_MIN_PERCENT": "0",
+    "SIGNUPS_PER_ADDRESS_HOUR": "0",
+    "SENDS_PER_ADDRESS_HOUR": "0",
+    "SENDS_PER_MINUTE": "0",
+    "SENDS_PER_PREFIX_HOUR": "0",
+    "SENDS_PER_COUNTRY_HOUR": "0",
+    "CONVERSION_MIN_PERCENT": "0",
 }
 SERVER_ERRORS = ("database is locked", "Traceback")
 
@@ -164,9 +168,14 @@ async def _admin(server_url: str, statement: str):
 
 def app_env(folder: Path, database_url: str, workers: int, rounds: int) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "APP_SECRET": "bench-" + "s" * 40, "APP_ENV": "test",
-        "DATABASE_URL": database_url, "WORKERS": str(workers), "BCRYPT_ROUNDS": str(rounds),
-        "SMS_OUTBOX": str(folder / "outbox.jsonl"), **LIMITS_OFF,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "APP_SECRET": "bench-" + "s" * 40,
+        "APP_ENV": "test",
+        "DATABASE_URL": database_url,
+        "WORKERS": str(workers),
+        "BCRYPT_ROUNDS": str(rounds),
+        "SMS_OUTBOX": str(folder / "outbox.jsonl"),
+        **LIMITS_OFF,
     }
 
 
@@ -183,15 +192,23 @@ def run_scenario(scenario: Scenario, args) -> dict:
             env = app_env(folder, database_url, scenario.workers, scenario.rounds)
             with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
                 tally, probe_samples = asyncio.run(
-                    _load_with_probe(server.url, folder / "outbox.jsonl", scenario.visitors, args.seconds))
+                    _load_with_probe(server.url, folder / "outbox.jsonl", scenario.visitors, args.seconds)
+                )
             log = server.log()
     errors = Counter(tally.errors)
     for marker in SERVER_ERRORS:
         if log.count(marker):
             errors[f"server log: {marker}"] += log.count(marker)
-    return {"name": scenario.name, "tally": tally, "probe_p99": _p99(probe_samples),
-            "peak_mib": server.peak_rss_kib / 1024, "worker_mib": server.peak_worker_kib / 1024,
-            "supervisor_mib": server.peak_supervisor_kib / 1024, "errors": errors, "rounds": scenario.rounds}
+    return {
+        "name": scenario.name,
+        "tally": tally,
+        "probe_p99": _p99(probe_samples),
+        "peak_mib": server.peak_rss_kib / 1024,
+        "worker_mib": server.peak_worker_kib / 1024,
+        "supervisor_mib": server.peak_supervisor_kib / 1024,
+        "errors": errors,
+        "rounds": scenario.rounds,
+    }
 
 
 def _p99(samples: list[float]) -> float:
@@ -225,20 +242,46 @@ def get_ceiling(args) -> list[dict]:
         env = app_env(folder, f"sqlite:///{folder}/app.db", 1, 12)
         with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
             size = len(httpx.get(server.url, headers={"Accept-Encoding": "identity"}).content)
-            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, ))
-            rows.append({"name": f"GET / on the app ({size:,} bytes)", "tally": tally,
-                         "peak_mib": server.peak_rss_kib / 1024})
+            tally = asyncio.run(
+                drive(
+                    server.url,
+                    page_only,
+                    args.concurrency,
+                    args.seconds / 2,
+                )
+            )
+            rows.append(
+                {"name": f"GET / on the app ({size:,} bytes)", "tally": tally, "peak_mib": server.peak_rss_kib / 1024}
+            )
         with serving([PYTHON, str(ROOT / "bench" / "bare.py"), "--bytes", str(size)], env, folder) as server:
             bare_size = len(httpx.get(server.url).content)
-            tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2, ))
-            rows.append({"name": f"GET on a bare Starlette route ({bare_size:,} bytes)", "tally": tally,
-                         "peak_mib": server.peak_rss_kib / 1024})
+            tally = asyncio.run(
+                drive(
+                    server.url,
+                    page_only,
+                    args.concurrency,
+                    args.seconds / 2,
+                )
+            )
+            rows.append(
+                {
+                    "name": f"GET on a bare Starlette route ({bare_size:,} bytes)",
+                    "tally": tally,
+                    "peak_mib": server.peak_rss_kib / 1024,
+                }
+            )
     return rows
 
 
 def machine(args) -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     lines = [
         f"Machine: {CORES} cores ({cpu}), {platform.system()} {platform.release()}",
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__} "
@@ -261,8 +304,10 @@ def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: 
         print(line)
     print()
     steps = " | ".join(f"{step} p50 / p95 / p99 ms" for step in STEPS)
-    print(f"| Scenario | flows/s | of bcrypt ceiling | {steps} | probe GET p99 ms | errors | "
-          "peak memory: worker / supervisor / all |")
+    print(
+        f"| Scenario | flows/s | of bcrypt ceiling | {steps} | probe GET p99 ms | errors | "
+        "peak memory: worker / supervisor / all |"
+    )
     print("|---|---:|---:|" + "---:|" * len(STEPS) + "---:|---|---:|")
     for row in flows:
         tally: Tally = row["tally"]
@@ -270,8 +315,10 @@ def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: 
         share = tally.flows_per_second / rates[row["rounds"]]
         errors = ", ".join(f"{kind}: {count}" for kind, count in row["errors"].most_common()) or "0"
         supervisor = f"{row['supervisor_mib']:.0f}" if row["supervisor_mib"] else "-"
-        print(f"| {row['name']} | {tally.flows_per_second:.1f} | {share:.0%} | {cells} | "
-              f"{row['probe_p99']:.0f} | {errors} | {row['worker_mib']:.0f} / {supervisor} / {row['peak_mib']:.0f} MiB |")
+        print(
+            f"| {row['name']} | {tally.flows_per_second:.1f} | {share:.0%} | {cells} | "
+            f"{row['probe_p99']:.0f} | {errors} | {row['worker_mib']:.0f} / {supervisor} / {row['peak_mib']:.0f} MiB |"
+        )
     print()
     print("| Reference | rate | p50 / p95 / p99 ms | errors | peak memory |")
     print("|---|---:|---:|---|---:|")
@@ -281,8 +328,10 @@ def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: 
         tally = row["tally"]
         latency = " / ".join(f"{value:.1f}" for value in tally.percentiles("page"))
         errors = sum(tally.errors.values())
-        print(f"| {row['name']} | {tally.flows_per_second:.0f} requests/s | {latency} | {errors} | "
-              f"{row['peak_mib']:.0f} MiB |")
+        print(
+            f"| {row['name']} | {tally.flows_per_second:.0f} requests/s | {latency} | {errors} | "
+            f"{row['peak_mib']:.0f} MiB |"
+        )
 
 
 def main() -> None:
@@ -292,15 +341,23 @@ def main() -> None:
     parser.add_argument("--visitors", default="50,200", help="concurrent visitors, one scenario each")
     parser.add_argument("--workers", type=int, default=CORES, help="for the several-workers scenarios")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="a server where databases may be created and dropped")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="a server where databases may be created and dropped",
+    )
     args = parser.parse_args()
     args.databases = [args.only] if args.only else ["sqlite", "postgresql"]
     args.visitors = [int(count) for count in args.visitors.split(",")]
     header = machine(args)
     rates = {rounds: bcrypt_rate(rounds, 10) for rounds in (12, 4)}
-    scenarios = [Scenario(database, workers, rounds, visitors) for rounds in (12, 4) for database in args.databases
-                 for workers in (1, args.workers) for visitors in args.visitors]
+    scenarios = [
+        Scenario(database, workers, rounds, visitors)
+        for rounds in (12, 4)
+        for database in args.databases
+        for workers in (1, args.workers)
+        for visitors in args.visitors
+    ]
     flows = []
     for scenario in scenarios:
         print(f"... {scenario.name}", file=sys.stderr, flush=True)

@@ -57,8 +57,9 @@ async def _unlock(settings: Settings, clock: Clock, email: str) -> int:
         await services.users.unlock(user.id)
         key = email_key(settings.app_secret, user.email)
         await services.password_failures.clear(key)
-        await services.limits.clear(Limit(f"password:email:{key}", settings.password_failures_per_email,
-                                          settings.password_window_seconds))
+        await services.limits.clear(
+            Limit(f"password:email:{key}", settings.password_failures_per_email, settings.password_window_seconds)
+        )
     print(f"Unlocked account {user.id} ({email}): codes and passwords can be tried again.")
     return 0
 
@@ -97,8 +98,9 @@ async def _last_day(services: Services) -> list[tuple[str, int, int, int]]:
     since = services.clock() - DAY
     db = services.db
     accounts = await db.fetch_all(sa.select(users.c.country, users.c.verified_at).where(users.c.created_at >= since))
-    codes = await db.fetch_all(sa.select(messages.c.to_number).where(
-        messages.c.kind == "code", messages.c.created_at >= since))
+    codes = await db.fetch_all(
+        sa.select(messages.c.to_number).where(messages.c.kind == "code", messages.c.created_at >= since)
+    )
     signups = Counter(row["country"] for row in accounts)
     verified = Counter(row["country"] for row in accounts if row["verified_at"] is not None)
     sent = Counter(country_of(row["to_number"]) for row in codes)
@@ -113,8 +115,10 @@ def _check_config() -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}")
         return 1
-    print(f"The configuration is valid: APP_ENV={settings.app_env}, VERIFY_PROVIDER={settings.verify_provider}, "
-          f"SMS_PROVIDER={settings.sms_provider}, DATABASE_URL={_without_password(settings.database_url)}.")
+    print(
+        f"The configuration is valid: APP_ENV={settings.app_env}, VERIFY_PROVIDER={settings.verify_provider}, "
+        f"SMS_PROVIDER={settings.sms_provider}, DATABASE_URL={_without_password(settings.database_url)}."
+    )
     return 0
 
 
@@ -123,7 +127,10 @@ def _without_password(url: str) -> str:
 
 
 COMMANDS: dict[str, tuple[int, Callable[..., Awaitable[int]]]] = {
-    "migrate": (0, _migrate), "unlock": (1, _unlock), "delete": (1, _delete), "purge": (0, _purge),
+    "migrate": (0, _migrate),
+    "unlock": (1, _unlock),
+    "delete": (1, _delete),
+    "purge": (0, _purge),
     "stats": (0, _stats),
 }
 

@@ -29,6 +29,8 @@ COMMON_PASSWORDS = "\n" + (Path(__file__).parent / "common_passwords.txt").read_
 
 def is_common(password: str) -> bool:
     return f"\n{password.lower()}\n" in COMMON_PASSWORDS
+
+
 CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
 
 

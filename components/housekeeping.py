@@ -28,7 +28,8 @@ async def tidy(services: Services) -> dict[str, int]:
         "conversion counts": await services.conversions.forget_old(now - settings.conversion_window_seconds),
         "sessions": await services.sessions.forget_old(now - settings.session_max_age_seconds),
         "wrong-password runs": await services.password_failures.forget_old(
-            now - FORGET_RUNS_AFTER, below=settings.password_failures_before_lock),
+            now - FORGET_RUNS_AFTER, below=settings.password_failures_before_lock
+        ),
         "settled texts": await services.messages.forget_old(now - FORGET_TEXTS_AFTER),
     }
     log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))

@@ -53,8 +53,13 @@ class IsoTimeFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
-        line = {"time": _iso(record), "level": record.levelname, "logger": record.name, "message": message,
-                "request_id": getattr(record, "request_id", "-")}
+        line = {
+            "time": _iso(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+            "request_id": getattr(record, "request_id", "-"),
+        }
         line.update((key, value) for key, value in PAIRS.findall(message) if key not in line)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

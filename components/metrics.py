@@ -22,20 +22,28 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.multiprocess import MultiProcessCollector
 
 SIGNUPS = Counter("av_signups_total", "Signups started (new accounts) and resumed.", ["kind"])
-CODES_SENT = Counter("av_codes_sent_total", "Codes asked for, by channel, outcome and destination country.",
-                     ["channel", "outcome", "country"])
+CODES_SENT = Counter(
+    "av_codes_sent_total",
+    "Codes asked for, by channel, outcome and destination country.",
+    ["channel", "outcome", "country"],
+)
 CHECKS = Counter("av_code_checks_total", "Codes entered, by outcome.", ["outcome"])
 REFUSALS = Counter("av_refusals_total", "Requests a limit refused, by limit.", ["limit"])
-VERIFIED = Counter("av_codes_verified_total", "Right codes, by purpose and country (÷ codes sent: conversion).",
-                   ["purpose", "country"])
+VERIFIED = Counter(
+    "av_codes_verified_total", "Right codes, by purpose and country (÷ codes sent: conversion).", ["purpose", "country"]
+)
 SIGNINS = Counter("av_signins_total", "Sign-in attempts, by outcome.", ["outcome"])
 TEXTS = Counter("av_texts_total", "Confirmation and notice texts from the outbox, by outcome.", ["outcome"])
 PROVIDER_SECONDS = Histogram(
-    "av_provider_request_seconds", "Calls to providers, by provider, operation and HTTP status (none: no answer).",
-    ["provider", "operation", "status"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8),
+    "av_provider_request_seconds",
+    "Calls to providers, by provider, operation and HTTP status (none: no answer).",
+    ["provider", "operation", "status"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8),
 )
 HTTP_SECONDS = Histogram(
-    "av_http_request_seconds", "Requests answered, by route, method and status.", ["route", "method", "status"],
+    "av_http_request_seconds",
+    "Requests answered, by route, method and status.",
+    ["route", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 

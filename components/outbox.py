@@ -52,13 +52,24 @@ async def _deliver(services: Services, queued: Queued) -> None:
         may_retry = not isinstance(error, SendFailed) or error.may_retry
         if may_retry and queued.attempts < settings.outbox_max_attempts:
             wait = settings.outbox_retry_seconds * 2 ** (queued.attempts - 1)
-            log.warning("text not sent, will retry: message=%s to=%s attempt=%s retry_in=%ss reason=%s",
-                        queued.id, mask(queued.to), queued.attempts, wait, reason)
+            log.warning(
+                "text not sent, will retry: message=%s to=%s attempt=%s retry_in=%ss reason=%s",
+                queued.id,
+                mask(queued.to),
+                queued.attempts,
+                wait,
+                reason,
+            )
             await services.messages.retry_at(queued.id, services.clock() + wait)
             metrics.TEXTS.labels("retrying").inc()
         else:
-            log.error("text not sent, given up: message=%s to=%s attempts=%s reason=%s",
-                      queued.id, mask(queued.to), queued.attempts, reason)
+            log.error(
+                "text not sent, given up: message=%s to=%s attempts=%s reason=%s",
+                queued.id,
+                mask(queued.to),
+                queued.attempts,
+                reason,
+            )
             await services.messages.give_up(queued.id)
             metrics.TEXTS.labels("given-up").inc()
         return

@@ -52,8 +52,9 @@ def parse_mobile(raw: str, country: str) -> Phone:
     # Satellite and other non-geographic ranges (+870, +881, +882 …: region "001")
     # call themselves mobiles, and cost a premium to text.
     if phonenumbers.region_code_for_number(number) not in COUNTRY_CODES:
-        raise PhoneError("Enter a mobile number from a country: we can't send codes to satellite "
-                         "or international service numbers")
+        raise PhoneError(
+            "Enter a mobile number from a country: we can't send codes to satellite or international service numbers"
+        )
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise PhoneError("Enter a mobile number that can receive text messages")
     # Regions share dial codes (+44: GB, GG, JE, IM); keep the one chosen when it fits.
@@ -67,7 +68,7 @@ def mask(e164: str) -> str:
     number = phonenumbers.parse(e164)
     formatted = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
     prefix = f"+{number.country_code}"
-    national = formatted[len(prefix):]
+    national = formatted[len(prefix) :]
     hidden = sum(ch.isdigit() for ch in national) - 4
     masked = []
     for ch in national:

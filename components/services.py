@@ -47,8 +47,12 @@ class Services:
 
 
 def build_services(
-    settings: Settings, db: Database, client, *,
-    sender: SmsSender | None = None, clock: Callable[[], float] = time.time,
+    settings: Settings,
+    db: Database,
+    client,
+    *,
+    sender: SmsSender | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Services:
     sender = sender or make_sender(settings, client)
     return Services(
@@ -62,8 +66,9 @@ def build_services(
         messages=Messages(db, clock),
         verifier=make_verifier(settings, db, client, sender, clock),
         sender=sender,
-        remembered=RememberedBrowsers(settings.app_secret, settings.remember_browser_days,
-                                      production=settings.production),
+        remembered=RememberedBrowsers(
+            settings.app_secret, settings.remember_browser_days, production=settings.production
+        ),
         background=Background(),
         clock=clock,
         db=db,

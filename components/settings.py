@@ -146,7 +146,10 @@ class Settings:
             raise SettingsError(f"LOG_FORMAT must be text or json; got {self.log_format!r}")
         if self.metrics_token and len(self.metrics_token) < 16:
             raise SettingsError("METRICS_TOKEN must be at least 16 characters long")
-        for setting, networks in (("TRUSTED_PROXIES", self.trusted_proxies), ("METRICS_ADDRESSES", self.metrics_addresses)):
+        for setting, networks in (
+            ("TRUSTED_PROXIES", self.trusted_proxies),
+            ("METRICS_ADDRESSES", self.metrics_addresses),
+        ):
             for network in networks:
                 try:
                     ipaddress.ip_network(network)
@@ -165,20 +168,30 @@ class Settings:
     def _check_production(self) -> None:
         """Development stand-ins never go live: they print codes and mark texts for localhost."""
         if self.sms_provider == "console":
-            raise SettingsError("APP_ENV=production cannot use SMS_PROVIDER=console (it prints every text, codes "
-                                "included, and keeps them in a file): set SMS_PROVIDER=twilio and its TWILIO_ settings")
+            raise SettingsError(
+                "APP_ENV=production cannot use SMS_PROVIDER=console (it prints every text, codes "
+                "included, and keeps them in a file): set SMS_PROVIDER=twilio and its TWILIO_ settings"
+            )
         if self.public_host in ("", "localhost"):
-            raise SettingsError("APP_ENV=production needs PUBLIC_HOST, the site's host name (the last line of each "
-                                "code text names it, so phones offer the code only there)")
+            raise SettingsError(
+                "APP_ENV=production needs PUBLIC_HOST, the site's host name (the last line of each "
+                "code text names it, so phones offer the code only there)"
+            )
         if self.sms_provider == "twilio" and not self.public_url.startswith("https://"):
-            raise SettingsError("APP_ENV=production with SMS_PROVIDER=twilio needs PUBLIC_URL, the site's https:// "
-                                "address: Twilio reports each text's delivery there")
+            raise SettingsError(
+                "APP_ENV=production with SMS_PROVIDER=twilio needs PUBLIC_URL, the site's https:// "
+                "address: Twilio reports each text's delivery there"
+            )
 
     def _check_credentials(self) -> None:
         """A provider chosen without its credentials stops start-up, naming what is missing."""
         needed = {
             ("VERIFY_PROVIDER", "authy"): ["AUTHY_API_KEY"],
-            ("VERIFY_PROVIDER", "twilio-verify"): ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_VERIFY_SERVICE_SID"],
+            ("VERIFY_PROVIDER", "twilio-verify"): [
+                "TWILIO_ACCOUNT_SID",
+                "TWILIO_AUTH_TOKEN",
+                "TWILIO_VERIFY_SERVICE_SID",
+            ],
             ("SMS_PROVIDER", "twilio"): ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
         }
         for (setting, value), variables in needed.items():

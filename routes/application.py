@@ -59,8 +59,10 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        async with connected(settings.database_url, settings.database_timeout_seconds) as db, \
-                http_client(settings) as client:
+        async with (
+            connected(settings.database_url, settings.database_timeout_seconds) as db,
+            http_client(settings) as client,
+        ):
             app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
             services = app.state.services
             loops = [asyncio.create_task(keep_tidy(services)), asyncio.create_task(keep_sending(services))]
@@ -88,9 +90,20 @@ def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.
     ]
     return Starlette(
         routes=[
-            *page.routes, *signup.routes, *code.routes, *number.routes, *account.routes, *signin.routes,
-            *forgot.routes, *new_password.routes, *password.routes, *mobile.routes, *close.routes, *assets.routes,
-            *webhooks.routes, *probes.routes,
+            *page.routes,
+            *signup.routes,
+            *code.routes,
+            *number.routes,
+            *account.routes,
+            *signin.routes,
+            *forgot.routes,
+            *new_password.routes,
+            *password.routes,
+            *mobile.routes,
+            *close.routes,
+            *assets.routes,
+            *webhooks.routes,
+            *probes.routes,
         ],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,

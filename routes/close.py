@@ -23,8 +23,9 @@ async def close_account(request: Request):
     password = read_password_again(form, password_needed(request, current))
     if isinstance(password, Invalid):
         return await invalid(request, password)
-    result = await account.close_account(services(request), current.account, password, read_confirmation(form),
-                                         origin(request))
+    result = await account.close_account(
+        services(request), current.account, password, read_confirmation(form), origin(request)
+    )
     return await respond(request, result)
 
 

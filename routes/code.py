@@ -25,8 +25,10 @@ async def check_code(request: Request):
     if current.reset and current.account is None:  # a reset for an email without an account
         return await respond(request, await recovery.no_account_code(app, current.reset, origin(request)))
     remember = form.get("remember") == "yes"
-    return await respond(request, await checking.check_code(app, current.account, code, origin(request),
-                                                            remember=remember, reset=current.reset))
+    return await respond(
+        request,
+        await checking.check_code(app, current.account, code, origin(request), remember=remember, reset=current.reset),
+    )
 
 
 async def resend(request: Request):
@@ -35,8 +37,9 @@ async def resend(request: Request):
     app = services(request)
     channel = "call" if form.get("channel") == "call" and "call" in app.verifier.channels else "sms"
     if current.reset:
-        return await respond(request, await recovery.resend_reset(app, current.account, current.reset, channel,
-                                                                  origin(request)))
+        return await respond(
+            request, await recovery.resend_reset(app, current.account, current.reset, channel, origin(request))
+        )
     return await respond(request, await sending.resend(app, current.account, channel, origin(request)))
 
 
@@ -51,8 +54,13 @@ async def delivery_status(request: Request) -> Response:
     app = services(request)
     wait = int(request.query_params.get("wait", "")) if request.query_params.get("wait", "").isdigit() else 0
     now, next_wait = await delivery.poll(app, sending.recipient(current.account), wait)
-    context = {"delivery": now, "wait": next_wait, "changed": now is not None and now.state != request.query_params.get("seen"),
-               "channels": app.verifier.channels, "csrf_token": csrf_token(request.session)}
+    context = {
+        "delivery": now,
+        "wait": next_wait,
+        "changed": now is not None and now.state != request.query_params.get("seen"),
+        "channels": app.verifier.channels,
+        "csrf_token": csrf_token(request.session),
+    }
     content = templates.get_template("partials/delivery.html").render(context)
     return HTMLResponse(content, headers={"Cache-Control": "no-store"})
 

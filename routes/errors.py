@@ -58,10 +58,16 @@ ERRORS = {
     404: ("Page not found", "There is nothing at this address."),
     405: ("Page not found", "There is nothing to send to this address."),
     413: ("Too much to send", "That was more text than this form takes. Go back, shorten it and send it again."),
-    500: ("Sorry, something went wrong", "Something went wrong on our side, so what you asked for may not have "
-          "been done. Nothing you typed was lost: go back and try again."),
-    503: ("Sorry, the service is unavailable", "We couldn't reach our records just now, so nothing was done. "
-          "Nothing you typed was lost: go back and send it again in a moment."),
+    500: (
+        "Sorry, something went wrong",
+        "Something went wrong on our side, so what you asked for may not have "
+        "been done. Nothing you typed was lost: go back and try again.",
+    ),
+    503: (
+        "Sorry, the service is unavailable",
+        "We couldn't reach our records just now, so nothing was done. "
+        "Nothing you typed was lost: go back and send it again in a moment.",
+    ),
 }
 RETRY_AFTER_SECONDS = 10
 
@@ -71,9 +77,14 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
     title, message = ERRORS[status]
     app = scope.get("app")
     services_ = getattr(app.state, "services", None) if app else None
-    context = {"title": title, "message": message, "notice": None, "list_countries": False,
-               "reference": REQUEST_ID.get(),
-               "app_name": services_.settings.app_name if services_ else "Account Verification"}
+    context = {
+        "title": title,
+        "message": message,
+        "notice": None,
+        "list_countries": False,
+        "reference": REQUEST_ID.get(),
+        "app_name": services_.settings.app_name if services_ else "Account Verification",
+    }
     headers = {**(headers or {}), "Cache-Control": "no-store", "X-Error-Page": str(status), "HX-Reswap": "none"}
     if status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -87,5 +98,8 @@ async def http_error(request: Request, error: HTTPException) -> Response:
 
 
 EXCEPTION_HANDLERS = {
-    CsrfFailed: csrf_failed, NoPendingCode: no_pending_code, NotSignedIn: not_signed_in, HTTPException: http_error,
+    CsrfFailed: csrf_failed,
+    NoPendingCode: no_pending_code,
+    NotSignedIn: not_signed_in,
+    HTTPException: http_error,
 }

@@ -69,8 +69,13 @@ async def _load_visit(request: Request) -> Visit:
     if stage == "anonymous":
         return _ended(request, now)
     session["seen"] = now
-    return Visit(account, stage, held_step=session.get("step"), reset=pending if stage == "reset-code" else None,
-                 auth_at=session.get("auth_at", 0.0))
+    return Visit(
+        account,
+        stage,
+        held_step=session.get("step"),
+        reset=pending if stage == "reset-code" else None,
+        auth_at=session.get("auth_at", 0.0),
+    )
 
 
 def _ended(request: Request, now: float) -> Visit:

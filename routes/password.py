@@ -16,8 +16,9 @@ async def change_password(request: Request):
     change = read_password_change(form)
     if isinstance(change, Invalid):
         return await invalid(request, change)
-    result = await account.change_password(services(request), current.account, change.current, change.new,
-                                           origin(request))
+    result = await account.change_password(
+        services(request), current.account, change.current, change.new, origin(request)
+    )
     return await respond(request, result)
 
 

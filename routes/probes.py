@@ -35,8 +35,9 @@ async def readyz(request: Request) -> Response:
     except Exception:  # noqa: BLE001 - whatever the database did, this instance is not ready
         current = False
     if not current:
-        return PlainTextResponse("not ready: the database did not answer, or its schema is not current",
-                                 status_code=503, headers=NO_STORE)
+        return PlainTextResponse(
+            "not ready: the database did not answer, or its schema is not current", status_code=503, headers=NO_STORE
+        )
     return PlainTextResponse("ready", headers=NO_STORE)
 
 

@@ -59,33 +59,54 @@ async def _code(app: Services, visit: Visit) -> dict:
     """The code step, for whatever the code is for. A reset's shows nothing of the
     account (it may have none), and the same waits for every email."""
     purpose, settings = visit.code_purpose, app.settings
-    common = {"purpose": purpose, "channels": app.verifier.channels, "code_minutes": settings.code_ttl_seconds // 60,
-              "can_remember": purpose == "signin" and settings.signin_code == "new-browser",
-              "remember_days": settings.remember_browser_days}
+    common = {
+        "purpose": purpose,
+        "channels": app.verifier.channels,
+        "code_minutes": settings.code_ttl_seconds // 60,
+        "can_remember": purpose == "signin" and settings.signin_code == "new-browser",
+        "remember_days": settings.remember_browser_days,
+    }
     if purpose == "reset":  # no delivery shown: whether a text went out would say if the email has an account
         wait = await recovery.resend_wait(app, visit.reset.email)
         return {**common, "reset_email": visit.reset.email, "resend_wait": wait, "code_sent": True, "delivery": None}
     shown = recipient(visit.account)
-    return {**common, "masked_phone": mask(shown.phone), "resend_wait": resend_wait(app, shown),
-            "code_sent": shown.code_sent_at is not None, "delivery": await delivery.of_code(app, shown),
-            "delivery_wait": delivery.FIRST_POLL_SECONDS}
+    return {
+        **common,
+        "masked_phone": mask(shown.phone),
+        "resend_wait": resend_wait(app, shown),
+        "code_sent": shown.code_sent_at is not None,
+        "delivery": await delivery.of_code(app, shown),
+        "delivery_wait": delivery.FIRST_POLL_SECONDS,
+    }
 
 
 async def _reauth(app: Services, visit: Visit) -> dict:
     """Whether the password must be given again (the sign-in is not recent)."""
-    return {"reauth": app.clock() - visit.auth_at > app.settings.reauth_seconds, "reauth_minutes":
-            app.settings.reauth_seconds // 60}
+    return {
+        "reauth": app.clock() - visit.auth_at > app.settings.reauth_seconds,
+        "reauth_minutes": app.settings.reauth_seconds // 60,
+    }
 
 
 # What a step `needs` (routes/steps.py), built only for the steps that use it.
 NEEDS: dict[str, Callable[[Services, Visit], Awaitable[dict]]] = {
-    "countries": _countries, "number": _number, "phone": _phone, "code": _code, "reauth": _reauth,
+    "countries": _countries,
+    "number": _number,
+    "phone": _phone,
+    "code": _code,
+    "reauth": _reauth,
 }
 
 
 async def show(
-    request: Request, step: Step, visit: Visit, *, status: int = 200, notice: Notice | None = None,
-    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+    request: Request,
+    step: Step,
+    visit: Visit,
+    *,
+    status: int = 200,
+    notice: Notice | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The step as a fragment (htmx) or inside the full page, for this visit."""
@@ -165,7 +186,13 @@ async def invalid(request: Request, problem: Invalid) -> Response:
     notice = Notice("There is a problem: " + " ".join(problem.errors.values()), error=True)
     step = ACTIONS[request.url.path].on
     return await show(
-        request, step, await visit(request), status=422, notice=notice, errors=problem.errors, values=problem.values,
+        request,
+        step,
+        await visit(request),
+        status=422,
+        notice=notice,
+        errors=problem.errors,
+        values=problem.values,
     )
 
 
@@ -180,8 +207,14 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
             keep_pending(request.session, result.pending)
         shown = replace(current, account=result.user) if result.user else current
         return await show(
-            request, action.on, shown, status=FAILURE_STATUS[result.kind], notice=result.notice, errors=errors,
-            values=values, headers=headers,
+            request,
+            action.on,
+            shown,
+            status=FAILURE_STATUS[result.kind],
+            notice=result.notice,
+            errors=errors,
+            values=values,
+            headers=headers,
         )
     await _take_over_session(request, result)
     enter(request.session, action)
@@ -216,8 +249,13 @@ def _visit_after(request: Request, result: Success) -> Visit:
     pending = result.pending
     account = pending.user if pending else result.user
     stage = stage_of(account, pending.purpose if pending else None)
-    return Visit(account, stage, request.session.get(STEP_KEY), reset=pending if stage == "reset-code" else None,
-                 auth_at=request.session.get("auth_at", 0.0))
+    return Visit(
+        account,
+        stage,
+        request.session.get(STEP_KEY),
+        reset=pending if stage == "reset-code" else None,
+        auth_at=request.session.get("auth_at", 0.0),
+    )
 
 
 class SessionMismatch(Exception):
@@ -255,6 +293,11 @@ async def _new_session_record(app: Services, old: str | None, old_user: int | No
 def _remember_browser(request: Request, response: Response, user: User) -> None:
     remembered = services(request).remembered
     response.set_cookie(
-        remembered.cookie, remembered.token(user), max_age=remembered.max_age, path="/",
-        secure=remembered.secure, httponly=True, samesite="lax",
+        remembered.cookie,
+        remembered.token(user),
+        max_age=remembered.max_age,
+        path="/",
+        secure=remembered.secure,
+        httponly=True,
+        samesite="lax",
     )

@@ -50,13 +50,19 @@ class Action:
 # Signing up: the form, a code to the number (or a different number), the account.
 SIGNUP = Step("signup", "Create your account", shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
 NUMBER = Step(
-    "number", "Change your number", needs=("countries", "number"), held_in_session=True,
+    "number",
+    "Change your number",
+    needs=("countries", "number"),
+    held_in_session=True,
     shown=lambda visit: visit.stage == "signup" and visit.held_step == "number",
 )
 # The code step serves every journey: what for is the visit's `code_purpose` (signup, signin, reset, number).
 CODE = Step("code", "Check your phone", shown=lambda visit: visit.code_purpose is not None, needs=("code",))
 ACCOUNT = Step(
-    "account", "Your account", heading="Hi there {name}!", shown=lambda visit: visit.stage == "signed-in",
+    "account",
+    "Your account",
+    heading="Hi there {name}!",
+    shown=lambda visit: visit.stage == "signed-in",
     needs=("phone",),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).

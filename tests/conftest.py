@@ -127,7 +127,6 @@ def verified(htmx_visitor, outbox) -> Visitor:
     return htmx_visitor
 
 
-
 @pytest.fixture(scope="session")
 def fake_server():
     """Authy, Twilio Messages and Verify on a free loopback port for the whole session."""
@@ -159,11 +158,16 @@ def provider_settings(settings, fake_server, fake):
     _, url = fake_server
     return replace(
         settings,
-        authy_api_key=fake.authy_key, authy_api_url=url,
-        twilio_account_sid=fake.account_sid, twilio_auth_token=fake.auth_token,
-        twilio_verify_service_sid=fake.service_sid, twilio_number="+15005550006",
-        twilio_api_url=url, twilio_verify_api_url=url,
-        provider_timeout_seconds=0.5, send_timeout_seconds=2.0,
+        authy_api_key=fake.authy_key,
+        authy_api_url=url,
+        twilio_account_sid=fake.account_sid,
+        twilio_auth_token=fake.auth_token,
+        twilio_verify_service_sid=fake.service_sid,
+        twilio_number="+15005550006",
+        twilio_api_url=url,
+        twilio_verify_api_url=url,
+        provider_timeout_seconds=0.5,
+        send_timeout_seconds=2.0,
     )
 
 

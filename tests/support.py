@@ -120,7 +120,10 @@ class Visitor:
 
     def post(self, path: str, data: dict | None = None, *, follow: bool = True):
         response = self.client.post(
-            path, data={"csrf_token": self.token, **(data or {})}, headers=self.headers, follow_redirects=False,
+            path,
+            data={"csrf_token": self.token, **(data or {})},
+            headers=self.headers,
+            follow_redirects=False,
         )
         if follow and response.status_code == 303:
             assert response.headers["location"] == "/"
@@ -195,7 +198,11 @@ class Delivered(Following):
         return console + [text.body for text in self.fake.sent_to(to)]
 
     def last_code(self, to: str = JENNY_E164) -> str:
-        codes = [word for body in self.bodies(to) for word in body.replace("#", " ").replace(".", " ").split()
-                 if word.isdigit() and len(word) >= 6]
+        codes = [
+            word
+            for body in self.bodies(to)
+            for word in body.replace("#", " ").replace(".", " ").split()
+            if word.isdigit() and len(word) >= 6
+        ]
         assert codes, f"no code reached {to}"
         return codes[-1]

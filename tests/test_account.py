@@ -14,8 +14,11 @@ def test_sign_out_ends_the_session(visitor, outbox):
 
 def test_the_account_page_leads_to_every_setting(verified):
     page = verified.open()
-    for path, text in (("/account/password", "Change your password"), ("/account/mobile", "Change your mobile number"),
-                       ("/account/close", "Close your account")):
+    for path, text in (
+        ("/account/password", "Change your password"),
+        ("/account/mobile", "Change your mobile number"),
+        ("/account/close", "Close your account"),
+    ):
         assert f'href="{path}"' in page.text and text in words(page)
     assert 'action="/signout"' in page.text and 'action="/signout/everywhere"' in page.text
 
@@ -32,10 +35,13 @@ def test_signing_out_everywhere_ends_every_session_and_remembered_browser(verifi
 
 def test_no_account_action_reaches_an_account_from_another_browser(verified, new_visitor, outbox):
     mallory = new_visitor(address="198.51.100.66")
-    for path, fields in (("/signout/everywhere", {}), ("/account/close", {"confirm": "yes"}),
-                         ("/account/password", {"current_password": "x", "new_password": "y" * 12}),
-                         ("/account/mobile", {"country": "US", "phone": "+1 415 555 2671"}),
-                         ("/password/new", {"password": "a takeover password"})):
+    for path, fields in (
+        ("/signout/everywhere", {}),
+        ("/account/close", {"confirm": "yes"}),
+        ("/account/password", {"current_password": "x", "new_password": "y" * 12}),
+        ("/account/mobile", {"country": "US", "phone": "+1 415 555 2671"}),
+        ("/password/new", {"password": "a takeover password"}),
+    ):
         page = mallory.post(path, fields)
         assert page.context["step"] == "signup", path
     assert verified.open().context["step"] == "account"

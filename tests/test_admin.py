@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def command(monkeypatch, tmp_path, settings, capsys, clock):
     """`python app.py <command>` on this test's database, in-process: its exit status and what it printed."""
     monkeypatch.chdir(tmp_path)
-    for name, value in {"APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": settings.database_url,
-                        "SMS_OUTBOX": settings.sms_outbox}.items():
+    for name, value in {
+        "APP_ENV": "test",
+        "APP_SECRET": SECRET,
+        "DATABASE_URL": settings.database_url,
+        "SMS_OUTBOX": settings.sms_outbox,
+    }.items():
         monkeypatch.setenv(name, value)
 
     def run_command(*arguments: str) -> tuple[int, str]:
@@ -95,6 +99,13 @@ def test_a_wrong_command_shows_the_usage_and_fails(command):
 
 def test_the_commands_run_from_the_command_line(tmp_path, settings):
     env = {"PATH": "/usr/bin:/bin", "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": settings.database_url}
-    done = subprocess.run([sys.executable, str(ROOT / "app.py"), "stats"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "stats"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0 and "Last 24 hours, by country:" in done.stdout

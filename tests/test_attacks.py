@@ -65,7 +65,9 @@ def _check_counter(monkeypatch, verify: str, fake) -> callable:
 
 
 @pytest.mark.parametrize("verify", ["local", "twilio-verify", "authy"])
-def test_a_thousand_wrong_codes_reach_the_check_twenty_times_then_lock(start, fake, delivered, clock, monkeypatch, verify):
+def test_a_thousand_wrong_codes_reach_the_check_twenty_times_then_lock(
+    start, fake, delivered, clock, monkeypatch, verify
+):
     checks = _check_counter(monkeypatch, verify, fake)
     visitor = start(verify)
     visitor.sign_up()
@@ -126,7 +128,8 @@ def test_a_global_ceiling_is_off_unless_asked_for_and_caps_sends_per_minute(star
     assert Settings(app_secret=SECRET).sends_per_minute == 0
     for n in range(5):
         start(address=f"198.51.100.{n}", sends_per_minute=3).sign_up(
-            email=f"g{n}@example.com", phone=f"+1 201 555 {n:04d}",
+            email=f"g{n}@example.com",
+            phone=f"+1 201 555 {n:04d}",
         )
     assert fake.count("verify.start") == 3
     clock.advance(60)
@@ -235,7 +238,12 @@ async def test_fifty_wrong_passwords_at_once_cannot_pass_the_limit(services, mon
 
 @pytest.mark.parametrize("verify", ["local", "twilio-verify", "authy"])
 def test_a_thousand_wrong_sign_in_codes_reach_the_check_twenty_times_then_lock(
-    start, fake, delivered, clock, monkeypatch, verify,
+    start,
+    fake,
+    delivered,
+    clock,
+    monkeypatch,
+    verify,
 ):
     visitor = start(verify)
     visitor.sign_up()
@@ -319,8 +327,10 @@ def test_a_hundred_wrong_sign_in_codes_stop_codes_for_the_account_for_good(start
 
 
 def test_signups_from_one_ipv6_network_count_as_one_address(start, fake):
-    pages = [start(address=f"2001:db8:5:5::{n + 1:x}").sign_up(email=f"v6{n}@example.com", phone=f"+1 201 555 {n:04d}")
-             for n in range(12)]
+    pages = [
+        start(address=f"2001:db8:5:5::{n + 1:x}").sign_up(email=f"v6{n}@example.com", phone=f"+1 201 555 {n:04d}")
+        for n in range(12)
+    ]
     assert [page.status_code for page in pages] == [200] * 10 + [429] * 2
     assert start(address="2001:db8:5:6::1").sign_up(email="next@example.com").status_code == 200
 
@@ -338,8 +348,12 @@ def test_no_burst_of_texts_to_one_number_across_what_would_be_a_window_edge(star
 
 def _pump(start, numbers, **changes) -> list:
     """Unverified signups to these numbers, each from an address of its own."""
-    return [start("local", address=f"10.{n // 250}.{n % 250}.1", **changes).sign_up(
-        email=f"pump{n}-{number[-4:]}@example.com", phone=number) for n, number in enumerate(numbers)]
+    return [
+        start("local", address=f"10.{n // 250}.{n % 250}.1", **changes).sign_up(
+            email=f"pump{n}-{number[-4:]}@example.com", phone=number
+        )
+        for n, number in enumerate(numbers)
+    ]
 
 
 def test_sixty_signups_to_one_range_leave_every_other_range_working(start, fake):
@@ -360,15 +374,24 @@ def test_a_range_whose_codes_are_never_entered_is_paused_and_a_call_offered(star
     visitor = start("twilio-verify", address="203.0.113.201")
     page = visitor.sign_up(email="unlucky@example.com", phone="+1 201 555 0200")
     assert page.context["step"] == "code" and len(fake.texts) == sent
-    assert ("Texts to numbers like yours are paused for a while because of unusual activity. We can call you with "
-            "a code instead, or you can use a different number.") in words(page)
+    assert (
+        "Texts to numbers like yours are paused for a while because of unusual activity. We can call you with "
+        "a code instead, or you can use a different number."
+    ) in words(page)
     clock.advance(30)
     assert "We're calling" in words(visitor.resend("call"))  # calls go on
-    assert start("local", address="203.0.113.202").sign_up(  # the next range does too
-        email="next@example.com", phone="+1 201 556 0000").status_code == 200
+    assert (
+        start("local", address="203.0.113.202")
+        .sign_up(  # the next range does too
+            email="next@example.com", phone="+1 201 556 0000"
+        )
+        .status_code
+        == 200
+    )
     clock.advance(1800)
-    assert "Check your messages" in words(start("local", address="203.0.113.203").sign_up(
-        email="later@example.com", phone="+1 201 555 0300"))
+    assert "Check your messages" in words(
+        start("local", address="203.0.113.203").sign_up(email="later@example.com", phone="+1 201 555 0300")
+    )
 
 
 def test_a_range_whose_codes_are_entered_is_not_paused(start, fake, delivered, clock):
@@ -429,11 +452,14 @@ def test_a_thousand_wrong_new_number_codes_reach_the_check_twenty_times(start, f
     assert "+1 •••-•••-5309" in words(owner.open("/account/mobile"))  # the number did not change
 
 
-@pytest.mark.parametrize(("path", "fields"), [
-    ("/account/close", {"confirm": "yes"}),
-    ("/account/mobile", {"country": "GB", "phone": "+44 7400 123456"}),
-    ("/account/password", {"new_password": "a brand new passphrase"}),
-])
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/account/close", {"confirm": "yes"}),
+        ("/account/mobile", {"country": "GB", "phone": "+44 7400 123456"}),
+        ("/account/password", {"new_password": "a brand new passphrase"}),
+    ],
+)
 def test_a_password_asked_again_is_throttled_like_sign_in(verified, clock, monkeypatch, path, fields):
     checks = _bcrypt_checks(monkeypatch)
     clock.advance(601)

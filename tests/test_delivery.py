@@ -66,8 +66,9 @@ def test_an_undeliverable_text_says_so_with_the_call_button_next(visitor, outbox
     shown = region(page)
     assert "Your carrier couldn't deliver the text. We can call you instead." in shown
     after_sentence = words(page).split("We can call you instead.", 1)[1]
-    first_control = re.search(r"<(button|input|a|select)\b[^>]*>", re.sub(r'<input type="hidden"[^>]*>', "",
-                                                                         after_sentence)).group(0)
+    first_control = re.search(
+        r"<(button|input|a|select)\b[^>]*>", re.sub(r'<input type="hidden"[^>]*>', "", after_sentence)
+    ).group(0)
     assert 'name="channel" value="call"' in first_control  # next in focus order
     page = visitor.resend("call")
     assert "We're calling" in words(page)

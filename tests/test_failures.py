@@ -60,7 +60,11 @@ def test_a_hanging_confirmation_text_does_not_hang_the_request(htmx_visitor, out
 
 
 def test_a_text_that_keeps_failing_is_tried_with_longer_waits_then_given_up_and_logged(
-    htmx_visitor, outbox, clock, server, caplog,
+    htmx_visitor,
+    outbox,
+    clock,
+    server,
+    caplog,
 ):
     htmx_visitor.sign_up()
     code = outbox.last_code()

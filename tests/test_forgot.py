@@ -41,7 +41,8 @@ def test_a_forgotten_password_is_reset_with_a_code_to_the_verified_number(verifi
     assert "Your password is changed, and you are signed in." in words(page)
     assert outbox.messages(JENNY_E164)[-1]["body"] == (
         "Your Account Verification password was just changed. If this wasn't you, reset it now at "
-        "localhost/password/forgot")
+        "localhost/password/forgot"
+    )
     visitor.sign_out()
     assert visitor.sign_in().status_code == 422
     assert visitor.sign_in(password=NEW_PASSWORD).context["step"] == "code"
@@ -61,7 +62,11 @@ def test_a_reset_ends_every_other_session_and_remembered_browser(verified, new_v
 
 @pytest.mark.parametrize("who", ["unknown", "unverified"])
 def test_an_email_without_a_verified_account_gets_the_same_next_step_and_no_text(
-    verified, new_visitor, outbox, settle, who,
+    verified,
+    new_visitor,
+    outbox,
+    settle,
+    who,
 ):
     if who == "unverified":
         new_visitor(address="198.51.100.6").sign_up(email="pending@example.com", phone="+1 415 555 2671")
@@ -73,12 +78,17 @@ def test_an_email_without_a_verified_account_gets_the_same_next_step_and_no_text
     assert len(outbox.messages()) == texts + 1  # Jenny's code, and nothing else
     assert [answer.status_code for answer in answers] == [200, 200]
     assert [answer.context["step"] for answer in answers] == ["code", "code"]
-    assert words(answers[1]).replace(email, "jenny@example.com").replace("token\" value=\"" + other.token, "") == \
-        words(answers[0]).replace("token\" value=\"" + real.token, "")
+    assert words(answers[1]).replace(email, "jenny@example.com").replace('token" value="' + other.token, "") == words(
+        answers[0]
+    ).replace('token" value="' + real.token, "")
 
 
 def test_wrong_codes_get_the_same_answers_whether_or_not_the_email_has_an_account(
-    verified, new_visitor, outbox, settle, clock,
+    verified,
+    new_visitor,
+    outbox,
+    settle,
+    clock,
 ):
     def answers(visitor, email):
         visitor.forgot_password(email)
@@ -112,8 +122,9 @@ def test_asking_again_too_soon_is_refused_alike_for_every_email(verified, new_vi
 def test_a_reset_answers_as_fast_for_an_email_without_an_account(settings, outbox, clock):
     """The code is sent after the answer: timing tells nothing (measured, with a slow phone)."""
     outbox.mode = "ok"
-    with TestClient(create_app(replace(settings, sends_per_number_hour=0, sends_per_number_day=0),
-                               sender=outbox, clock=clock)) as running:
+    with TestClient(
+        create_app(replace(settings, sends_per_number_hour=0, sends_per_number_day=0), sender=outbox, clock=clock)
+    ) as running:
         jenny = Visitor(browser(running), htmx=True)
         jenny.sign_up()
         jenny.enter_code(outbox.last_code())

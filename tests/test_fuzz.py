@@ -31,7 +31,9 @@ text = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
     st.sampled_from(["", " ", "+", "+44", "0" * 300, "\x00", "é" * 60, "<script>", "US", "ZZ", "call", "123456"]),
 )
-field_names = st.one_of(st.sampled_from(["name", "email", "password", "country", "phone", "code", "channel"]), st.text(max_size=20))
+field_names = st.one_of(
+    st.sampled_from(["name", "email", "password", "country", "phone", "code", "channel"]), st.text(max_size=20)
+)
 fields = st.lists(st.tuples(field_names, text), max_size=12)
 
 
@@ -67,9 +69,18 @@ def test_any_input_gets_an_answer_not_an_error(new_visitor, action, extra, with_
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.binary(max_size=2000), content_type=st.sampled_from(
-    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "multipart/form-data", "text/plain", ""],
-))
+@given(
+    body=st.binary(max_size=2000),
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "multipart/form-data",
+            "text/plain",
+            "",
+        ],
+    ),
+)
 def test_any_body_gets_an_answer_not_an_error(new_visitor, body, content_type):
     visitor = new_visitor(htmx=False)
     answer = visitor.client.post("/signup", content=body, headers={"Content-Type": content_type})

@@ -16,16 +16,18 @@ async def _count(db, table) -> int:
 
 
 async def test_a_round_clears_what_no_longer_counts_and_keeps_the_rest(services, db, clock):
-    old = await services.users.create(email="old@example.com", name="A", password_hash="x", phone="+12018675309",
-                                      country="US")
+    old = await services.users.create(
+        email="old@example.com", name="A", password_hash="x", phone="+12018675309", country="US"
+    )
     await services.sessions.open(old.id)
     await services.limits.take(Limit("send:number:+12018675309", 5, HOUR))
     for key in ("short", "locked"):
         for _ in range({"short": 3, "locked": 100}[key]):
             await services.password_failures.count(key, 100)
     clock.advance(31 * 24 * 3600)
-    fresh = await services.users.create(email="new@example.com", name="B", password_hash="x", phone="+12018675309",
-                                        country="US")
+    fresh = await services.users.create(
+        email="new@example.com", name="B", password_hash="x", phone="+12018675309", country="US"
+    )
     done = await tidy(services)
     assert done["unfinished signups"] == 1 and done["rate-limit rows"] == 1 and done["wrong-password runs"] == 1
     assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == [fresh.email]
@@ -36,4 +38,3 @@ async def test_a_round_clears_what_no_longer_counts_and_keeps_the_rest(services,
 async def test_only_one_instance_tidies_a_round(services):
     rounds = Limit("housekeeping", 1, services.settings.housekeeping_seconds)
     assert [await services.limits.take(rounds) for _ in range(3)].count(None) == 1
-

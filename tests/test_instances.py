@@ -39,7 +39,12 @@ class Instance:
         self.log = folder / f"instance-{url.rsplit(':', 1)[1]}.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                command, cwd=folder, env=env, pass_fds=pass_fds, stdout=log, stderr=subprocess.STDOUT,
+                command,
+                cwd=folder,
+                env=env,
+                pass_fds=pass_fds,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     @classmethod
@@ -47,10 +52,25 @@ class Instance:
         """`uvicorn app:app` on a socket bound here, so no port can be taken in between."""
         listener = socket.create_server(("127.0.0.1", 0))
         fd = listener.fileno()
-        instance = cls(folder, env, [
-            sys.executable, "-m", "uvicorn", "app:app", "--app-dir", str(ROOT), "--fd", str(fd),
-            "--no-proxy-headers", "--log-level", "warning",
-        ], url=f"http://127.0.0.1:{listener.getsockname()[1]}", pass_fds=(fd,))
+        instance = cls(
+            folder,
+            env,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app:app",
+                "--app-dir",
+                str(ROOT),
+                "--fd",
+                str(fd),
+                "--no-proxy-headers",
+                "--log-level",
+                "warning",
+            ],
+            url=f"http://127.0.0.1:{listener.getsockname()[1]}",
+            pass_fds=(fd,),
+        )
         listener.close()  # the process holds its own copy
         return instance
 
@@ -93,7 +113,8 @@ class Cluster:
         """A browser whose requests go to each instance in turn, and the list of who served them."""
         served: list[str] = []
         client = httpx.Client(
-            transport=RoundRobin(self.urls, served), base_url=self.urls[0],
+            transport=RoundRobin(self.urls, served),
+            base_url=self.urls[0],
             headers={"X-Forwarded-For": address},
         )
         self.clients.append(client)
@@ -124,9 +145,15 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("instances")
     with fresh_database(folder) as database_url:
         env = {
-            **os.environ, "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url,
-            "VERIFY_PROVIDER": "local", "SMS_PROVIDER": "console", "SMS_OUTBOX": str(folder / "outbox.jsonl"),
-            "BCRYPT_ROUNDS": "4", "TRUSTED_PROXIES": "127.0.0.1",
+            **os.environ,
+            "APP_ENV": "test",
+            "APP_SECRET": SECRET,
+            "DATABASE_URL": database_url,
+            "VERIFY_PROVIDER": "local",
+            "SMS_PROVIDER": "console",
+            "SMS_OUTBOX": str(folder / "outbox.jsonl"),
+            "BCRYPT_ROUNDS": "4",
+            "TRUSTED_PROXIES": "127.0.0.1",
         }
         with running(folder, env, count=2) as instances:
             cluster = Cluster(instances, database_url, Outbox(folder / "outbox.jsonl"))
@@ -182,15 +209,22 @@ async def test_fifty_signups_with_one_email_on_both_instances_make_one_account(c
     assert len(cluster.outbox.messages("+12015550401")) == 1
 
 
-
 def test_python_app_py_runs_several_workers_whose_metrics_add_up_across_a_restart(tmp_path, database_url):
     """Whichever worker answers a scrape, it counts every worker's requests, and a
     worker that died and was replaced takes none of them with it."""
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
-    env = {"PATH": os.environ["PATH"], "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url,
-           "PORT": str(port), "WORKERS": "2", "BCRYPT_ROUNDS": "4", "SMS_OUTBOX": str(tmp_path / "outbox.jsonl"),
-           "METRICS_TOKEN": "a-metrics-token-of-some-length"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "APP_ENV": "test",
+        "APP_SECRET": SECRET,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "WORKERS": "2",
+        "BCRYPT_ROUNDS": "4",
+        "SMS_OUTBOX": str(tmp_path / "outbox.jsonl"),
+        "METRICS_TOKEN": "a-metrics-token-of-some-length",
+    }
     server = Instance(tmp_path, env, [sys.executable, str(ROOT / "app.py")], url=f"http://127.0.0.1:{port}")
     try:
         server.wait_until_serving()
@@ -227,8 +261,12 @@ def _cmdline(pid: str) -> bytes:
 
 def _requests_counted(url: str) -> float:
     text = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer a-metrics-token-of-some-length"}).text
-    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
-               if sample.name == "av_http_request_seconds_count" and sample.labels["route"] != "/metrics")
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "av_http_request_seconds_count" and sample.labels["route"] != "/metrics"
+    )
 
 
 @pytest.mark.anyio
@@ -237,6 +275,7 @@ async def test_workers_answer_without_waiting_on_delayed_acks(monkeypatch):
     import app
 
     handed_over = []
+
     def supervisor(config, sockets):
         return SimpleNamespace(run=lambda: handed_over.extend(sockets))
 
@@ -265,11 +304,21 @@ def test_a_crash_during_a_send_never_reads_as_sent_and_the_visitor_can_ask_again
     fake, fake_url = fake_server
     fake.reset()
     env = {
-        **os.environ, "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url, "BCRYPT_ROUNDS": "4",
-        "VERIFY_PROVIDER": "twilio-verify", "SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": fake.account_sid,
-        "TWILIO_AUTH_TOKEN": fake.auth_token, "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
-        "TWILIO_NUMBER": "+15005550006", "TWILIO_API_URL": fake_url, "TWILIO_VERIFY_API_URL": fake_url,
-        "SEND_TIMEOUT_SECONDS": "2", "PROVIDER_TIMEOUT_SECONDS": "1.5",
+        **os.environ,
+        "APP_ENV": "test",
+        "APP_SECRET": SECRET,
+        "DATABASE_URL": database_url,
+        "BCRYPT_ROUNDS": "4",
+        "VERIFY_PROVIDER": "twilio-verify",
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token,
+        "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
+        "TWILIO_NUMBER": "+15005550006",
+        "TWILIO_API_URL": fake_url,
+        "TWILIO_VERIFY_API_URL": fake_url,
+        "SEND_TIMEOUT_SECONDS": "2",
+        "PROVIDER_TIMEOUT_SECONDS": "1.5",
     }
     form = {**JENNY, "email": "crash@example.com", "phone": "(201) 555-0901"}
     fake.fail("verify.start", Fault(delay=5))
@@ -297,12 +346,22 @@ def test_a_crash_between_the_commit_and_the_send_still_sends_the_text_once(tmp_p
     fake.reset()
     silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
     env = {
-        **os.environ, "APP_ENV": "test", "APP_SECRET": SECRET, "DATABASE_URL": database_url, "BCRYPT_ROUNDS": "4",
-        "VERIFY_PROVIDER": "twilio-verify", "SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": fake.account_sid,
-        "TWILIO_AUTH_TOKEN": fake.auth_token, "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
-        "TWILIO_NUMBER": "+15005550006", "TWILIO_VERIFY_API_URL": fake_url,
+        **os.environ,
+        "APP_ENV": "test",
+        "APP_SECRET": SECRET,
+        "DATABASE_URL": database_url,
+        "BCRYPT_ROUNDS": "4",
+        "VERIFY_PROVIDER": "twilio-verify",
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token,
+        "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
+        "TWILIO_NUMBER": "+15005550006",
+        "TWILIO_VERIFY_API_URL": fake_url,
         "TWILIO_API_URL": f"http://127.0.0.1:{silent.getsockname()[1]}",
-        "SEND_TIMEOUT_SECONDS": "1", "PROVIDER_TIMEOUT_SECONDS": "30", "OUTBOX_POLL_SECONDS": "0.1",
+        "SEND_TIMEOUT_SECONDS": "1",
+        "PROVIDER_TIMEOUT_SECONDS": "30",
+        "OUTBOX_POLL_SECONDS": "0.1",
     }
     form = {**JENNY, "email": "outbox@example.com", "phone": "(201) 555-0902"}
     with running(tmp_path, env, count=1) as (first,), httpx.Client(base_url=first.url) as client:
@@ -317,7 +376,8 @@ def test_a_crash_between_the_commit_and_the_send_still_sends_the_text_once(tmp_p
         _wait_for(lambda: fake.count("messages.create") == 1, "the text after the restart")
         time.sleep(0.5)  # a few more rounds of the outbox: none sends it again
     assert [text.body for text in fake.sent_to("+12015550902") if "Welcome" in text.body] == [
-        "Your Account Verification account is verified. Welcome aboard!"]
+        "Your Account Verification account is verified. Welcome aboard!"
+    ]
 
 
 def _post_signup(url: str, form: dict) -> None:
@@ -338,7 +398,9 @@ def _wait_for(condition, what: str, seconds: float = 15) -> None:
 
 def test_the_process_that_supervises_workers_does_not_load_the_app():
     """Each worker loads it; the supervisor only needs the settings (and so stays small)."""
-    script = "import sys, app; print(sorted(m for m in ('routes', 'starlette.applications', 'sqlalchemy', "\
-             "'jinja2', 'bcrypt') if m in sys.modules))"
+    script = (
+        "import sys, app; print(sorted(m for m in ('routes', 'starlette.applications', 'sqlalchemy', "
+        "'jinja2', 'bcrypt') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr

@@ -17,7 +17,7 @@ def test_a_new_number_is_the_accounts_once_its_code_is_right(verified, outbox):
     assert page.context["step"] == "mobile" and 'name="password"' not in page.text  # signed in just now
     page = _new_number(verified)
     assert page.context["step"] == "code"
-    assert "We sent a code to <strong class=\"nowrap\">+44 •••• ••3456</strong>, your new number." in words(page)
+    assert 'We sent a code to <strong class="nowrap">+44 •••• ••3456</strong>, your new number.' in words(page)
     assert verified.open().context["step"] == "code"  # a reload stays here
     assert verified.enter_code(outbox.last_code(JENNY_E164)).status_code == 422  # the old number's code won't do
     page = verified.enter_code(outbox.last_code(NEW_E164))
@@ -25,7 +25,8 @@ def test_a_new_number_is_the_accounts_once_its_code_is_right(verified, outbox):
     assert "Your mobile number is now +44 •••• ••3456." in words(page)
     assert outbox.messages(JENNY_E164)[-1]["body"] == (
         "The mobile number on your Account Verification account was changed to +44 •••• ••3456. "
-        "If this wasn't you, contact Account Verification at once.")
+        "If this wasn't you, contact Account Verification at once."
+    )
     assert "+44 •••• ••3456" in words(verified.open())
 
 
@@ -61,9 +62,11 @@ def test_after_a_while_the_password_is_asked_again(verified, outbox, clock):
 
 def test_the_same_number_or_a_bad_one_is_refused(verified, outbox):
     assert _new_number(verified, phone="+1 201 867 5309").context["errors"] == {
-        "phone": "This is already your number. Enter a different one."}
+        "phone": "This is already your number. Enter a different one."
+    }
     assert _new_number(verified, phone="+44 20 7946 0958").context["errors"] == {
-        "phone": "Enter a mobile number that can receive text messages"}
+        "phone": "Enter a mobile number that can receive text messages"
+    }
 
 
 def test_a_number_may_be_on_more_than_one_account(verified, new_visitor, outbox):

@@ -35,11 +35,16 @@ def test_the_current_password_must_be_right_and_is_throttled(verified):
     assert statuses == [422] * 9 + [429]
 
 
-@pytest.mark.parametrize(("fields", "errors"), [
-    ({"current_password": "", "new_password": NEW}, {"current_password": "Enter your current password"}),
-    ({"current_password": JENNY["password"], "new_password": "short"},
-     {"new_password": "Choose a password of at least 8 characters"}),
-])
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"current_password": "", "new_password": NEW}, {"current_password": "Enter your current password"}),
+        (
+            {"current_password": JENNY["password"], "new_password": "short"},
+            {"new_password": "Choose a password of at least 8 characters"},
+        ),
+    ],
+)
 def test_both_passwords_are_checked_before_anything_changes(verified, fields, errors):
     page = verified.post("/account/password", fields)
     assert page.status_code == 422 and page.context["errors"] == errors

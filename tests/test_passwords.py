@@ -87,7 +87,10 @@ async def test_bcrypt_runs_behind_the_event_loop(monkeypatch):
     """So a page load is scheduled at once while every core hashes."""
     seen = []
     original = bcrypt.hashpw
-    monkeypatch.setattr(bcrypt, "hashpw", lambda *args: seen.append(
-        os.getpriority(os.PRIO_PROCESS, threading.get_native_id())) or original(*args))
+    monkeypatch.setattr(
+        bcrypt,
+        "hashpw",
+        lambda *args: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())) or original(*args),
+    )
     await Passwords(4).hash("a long enough password")
     assert seen == [os.getpriority(os.PRIO_PROCESS, 0) + 10]

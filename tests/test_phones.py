@@ -20,8 +20,18 @@ def test_every_country_phonenumbers_knows_is_listed_by_its_geocoder_name():
         assert name == ((example and country_name_for_number(example, "en")) or name), region
 
 
-@pytest.mark.parametrize("number", ["+870 773 111 632", "+881 6 3123 4567", "+882 16 1234 5678", "+883 510 012345",
-                                    "+979 123 456 789", "+800 1234 5678", "+808 1234 5678"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "+870 773 111 632",
+        "+881 6 3123 4567",
+        "+882 16 1234 5678",
+        "+883 510 012345",
+        "+979 123 456 789",
+        "+800 1234 5678",
+        "+808 1234 5678",
+    ],
+)
 def test_satellite_and_international_service_numbers_get_no_code(visitor, outbox, number):
     page = visitor.sign_up(phone=number)
     assert page.status_code == 422
@@ -30,8 +40,10 @@ def test_satellite_and_international_service_numbers_get_no_code(visitor, outbox
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(country_code=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-       national=st.text(alphabet="0123456789", min_size=4, max_size=14))
+@given(
+    country_code=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    national=st.text(alphabet="0123456789", min_size=4, max_size=14),
+)
 def test_no_parseable_number_gets_a_server_error(new_visitor, country_code, national):
     visitor = new_visitor(address=f"198.51.{country_code % 250}.{len(national)}")
     page = visitor.sign_up(email=f"n{country_code}x{national}@example.com", phone=f"+{country_code}{national}")

@@ -30,7 +30,9 @@ def samples(running, name: str, **labels) -> float:
     """The value of one counter sample, summed over every process, as Prometheus reads it."""
     text = running.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
     return sum(
-        sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
         if sample.name == name and all(sample.labels.get(key) == value for key, value in labels.items())
     )
 
@@ -91,8 +93,10 @@ def test_a_signup_shows_in_the_metrics_from_its_first_request_to_its_code(scrape
     assert samples(scraper, "av_codes_sent_total", channel="sms", outcome="sent", country="US") == before["sent"] + 1
     assert samples(scraper, "av_code_checks_total", outcome="WrongCode") == before["wrong"] + 1
     assert samples(scraper, "av_codes_verified_total", purpose="signup", country="US") == before["verified"] + 1
-    assert samples(scraper, "av_http_request_seconds_count", route="/signup", method="POST",
-                   status="200") == before["requests"] + 1
+    assert (
+        samples(scraper, "av_http_request_seconds_count", route="/signup", method="POST", status="200")
+        == before["requests"] + 1
+    )
 
 
 def test_a_refusal_is_counted_by_the_limit_that_refused(scraper, outbox):

@@ -85,7 +85,12 @@ def test_dotenv_file_is_read(environment, tmp_path):
 def test_the_server_stops_with_the_variables_name(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "APP_ENV": "production"}
     done = subprocess.run(
-        [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, str(ROOT / "app.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1
     assert "Configuration error: APP_SECRET is required when APP_ENV=production" in done.stderr
@@ -121,9 +126,14 @@ def test_a_provider_without_its_credentials_stops_start_up(environment, variable
 
 
 def test_a_provider_with_its_credentials_starts(environment):
-    for name, value in {"VERIFY_PROVIDER": "twilio-verify", "SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1",
-                        "TWILIO_AUTH_TOKEN": "t", "TWILIO_VERIFY_SERVICE_SID": "VA1",
-                        "TWILIO_MESSAGING_SERVICE_SID": "MG1"}.items():
+    for name, value in {
+        "VERIFY_PROVIDER": "twilio-verify",
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC1",
+        "TWILIO_AUTH_TOKEN": "t",
+        "TWILIO_VERIFY_SERVICE_SID": "VA1",
+        "TWILIO_MESSAGING_SERVICE_SID": "MG1",
+    }.items():
         environment.setenv(name, value)
     settings = load_settings()
     assert (settings.verify_provider, settings.sms_provider) == ("twilio-verify", "twilio")
@@ -135,8 +145,10 @@ def test_a_provider_with_its_credentials_starts(environment):
         ({}, "APP_ENV=production cannot use SMS_PROVIDER=console"),
         ({"SMS_PROVIDER": "twilio"}, "APP_ENV=production needs PUBLIC_HOST"),
         ({"SMS_PROVIDER": "twilio", "PUBLIC_HOST": "signup.example.com"}, "SMS_PROVIDER=twilio needs PUBLIC_URL"),
-        ({"SMS_PROVIDER": "twilio", "PUBLIC_HOST": "signup.example.com", "PUBLIC_URL": "http://signup.example.com"},
-         "needs PUBLIC_URL, the site's https:// address"),
+        (
+            {"SMS_PROVIDER": "twilio", "PUBLIC_HOST": "signup.example.com", "PUBLIC_URL": "http://signup.example.com"},
+            "needs PUBLIC_URL, the site's https:// address",
+        ),
     ],
 )
 def test_production_refuses_development_stand_ins(environment, variables, message):
@@ -154,7 +166,12 @@ def test_production_refuses_development_stand_ins(environment, variables, messag
 def test_production_with_the_console_sender_does_not_start(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "APP_ENV": "production", "APP_SECRET": "s" * 40, "PUBLIC_HOST": "example.com"}
     done = subprocess.run(
-        [sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, str(ROOT / "app.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1 and "SMS_PROVIDER=console" in done.stderr
     assert not (tmp_path / "var").exists()  # nothing was printed to, or written in, an outbox
@@ -174,12 +191,17 @@ def test_var_and_everything_in_it_are_for_the_owner_only(tmp_path):
         "        await ConsoleSender(settings.sms_outbox).send(Message('+12018675309', 'hello'))\n"
         "asyncio.run(main())\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     var = tmp_path / "var"
     assert stat.S_IMODE(var.stat().st_mode) == 0o700
     made = sorted(path.name for path in var.iterdir())
     assert {"app.db", "outbox.jsonl", "secret"} <= set(made)
-    assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in var.iterdir()} == \
-        dict.fromkeys(made, "0o600")
+    assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in var.iterdir()} == dict.fromkeys(made, "0o600")

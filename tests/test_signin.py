@@ -23,7 +23,7 @@ def test_sign_in_brings_a_verified_user_to_their_page_after_a_code(verified, new
     texts = len(outbox.messages(JENNY_E164))
     page = returning.sign_in()
     assert page.context["step"] == "code"
-    assert "We sent a code to <strong class=\"nowrap\">+1 •••-•••-5309</strong> to finish signing in" in words(page)
+    assert 'We sent a code to <strong class="nowrap">+1 •••-•••-5309</strong> to finish signing in' in words(page)
     assert len(outbox.messages(JENNY_E164)) == texts + 1
     assert returning.session_cookie_has("pending") and not returning.session_cookie_has("uid")
     page = returning.enter_code(outbox.last_code())
@@ -106,8 +106,11 @@ def test_a_remembered_browser_signs_in_with_the_password_alone(verified, new_vis
     page = laptop.sign_in()
     assert 'type="checkbox" id="remember" name="remember" value="yes">' in page.text  # off until ticked
     assert "Don't ask for a code on this browser for 30 days" in words(page)
-    answer = laptop.client.post("/code", data={"csrf_token": laptop.token, "code": outbox.last_code(),
-                                               "remember": "yes"}, follow_redirects=False)
+    answer = laptop.client.post(
+        "/code",
+        data={"csrf_token": laptop.token, "code": outbox.last_code(), "remember": "yes"},
+        follow_redirects=False,
+    )
     cookie = next(value for name, value in answer.headers.multi_items() if value.startswith("remember="))
     assert "httponly" in cookie.lower() and "max-age=2592000" in cookie.lower() and "samesite=lax" in cookie.lower()
     laptop.open()

@@ -18,7 +18,7 @@ def test_signup_sends_a_code_and_shows_the_code_step(visitor, outbox):
     page = visitor.sign_up()
     assert page.status_code == 200
     assert page.context["step"] == "code"
-    assert "We sent a code to <strong class=\"nowrap\">+1 •••-•••-5309</strong>" in words(page)
+    assert 'We sent a code to <strong class="nowrap">+1 •••-•••-5309</strong>' in words(page)
     assert 'inputmode="numeric"' in words(page) and 'autocomplete="one-time-code"' in words(page)
     [sms] = outbox.messages(JENNY_E164)
     assert sms["body"].startswith("Your Account Verification verification code is ")
@@ -55,7 +55,10 @@ def test_validation_errors_keep_the_values_but_never_the_password(visitor, outbo
     }
     assert 'value="not-an-email"' in words(page) and 'value="123"' in words(page)
     assert JENNY["password"] not in words(page)
-    assert 'id="name" name="name" type="text" value="" aria-describedby="name-error" aria-invalid="true" autofocus' in words(page)
+    assert (
+        'id="name" name="name" type="text" value="" aria-describedby="name-error" aria-invalid="true" autofocus'
+        in words(page)
+    )
     assert outbox.messages() == []
 
 
@@ -63,7 +66,7 @@ def test_short_password_is_refused(visitor):
     page = visitor.sign_up(password="short")
     assert page.status_code == 422
     assert page.context["errors"] == {"password": "Choose a password of at least 8 characters"}
-    assert 'autofocus' in words(page).split('id="password"')[1].split(">")[0]
+    assert "autofocus" in words(page).split('id="password"')[1].split(">")[0]
 
 
 def test_landline_is_refused_before_any_code_is_sent(visitor, outbox):

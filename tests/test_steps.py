@@ -78,6 +78,8 @@ def test_a_success_that_lands_on_an_undeclared_step_is_refused(htmx_visitor, clo
     assert "UndeclaredTransition: POST /code/resend led to code" in caplog.text
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/code"), ("PUT", "/signup"), ("DELETE", "/"), ("GET", "/signout")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/code"), ("PUT", "/signup"), ("DELETE", "/"), ("GET", "/signout")]
+)
 def test_routes_answer_only_the_methods_they_need(plain_visitor, method, path):
     assert plain_visitor.client.request(method, path).status_code == 405

@@ -60,5 +60,3 @@ def test_htmx_is_configured_by_one_meta_tag_for_a_strict_csp(plain_visitor):
     assert config["allowEval"] is False and config["allowScriptTags"] is False
     assert config["includeIndicatorStyles"] is False and config["historyCacheSize"] == 0
     assert "style" not in config["attributesToSettle"]  # settling style= would break the CSP
-
-

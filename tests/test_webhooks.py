@@ -81,8 +81,9 @@ def test_the_same_callback_twice_is_applied_once(twilio_app, fake, caplog):
     assert [line.endswith("changed=True") for line in changes] == [True, False]
 
 
-@pytest.mark.parametrize("signature", ["", "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "not base64 at all"],
-                         ids=["missing", "another's", "garbage"])
+@pytest.mark.parametrize(
+    "signature", ["", "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "not base64 at all"], ids=["missing", "another's", "garbage"]
+)
 def test_a_callback_not_signed_by_twilio_gets_403_and_changes_nothing(twilio_app, fake, signature):
     twilio_app.sign_up()
     _, delivered = fake.callbacks

@@ -40,8 +40,9 @@ async def _confirmed(services: Services, user: User, password: str | None, origi
     return refusal(checked, WRONG_PASSWORD, field="password") if isinstance(checked, Refused) else None
 
 
-async def change_number(services: Services, user: User, phone: Phone, password: str | None,
-                        origin: str) -> Success | Failure:
+async def change_number(
+    services: Services, user: User, phone: Phone, password: str | None, origin: str
+) -> Success | Failure:
     """A code to the new number; the old one stays on the account until the code is right.
     A number may be on more than one account (accounts are found by email)."""
     if refused := await _confirmed(services, user, password, origin):
@@ -68,7 +69,10 @@ async def number_code_was_right(services: Services, user: User) -> Success | Fai
     """The new number is the account's; a notice goes to the old one."""
     async with services.transaction():
         changed = await services.users.finish_challenge(
-            user.id, "number", phone=user.challenge_phone, country=user.challenge_country,
+            user.id,
+            "number",
+            phone=user.challenge_phone,
+            country=user.challenge_country,
         )
         if changed is not None:
             await notices.write(services, changed, user.phone, notices.number_changed(services, changed.phone))
@@ -87,8 +91,9 @@ async def sign_out_everywhere(services: Services, user: User) -> Success:
     return Success(None, Notice("You are signed out on every browser."), fresh_session=True)
 
 
-async def close_account(services: Services, user: User, password: str | None, confirmed: bool,
-                        origin: str) -> Success | Failure:
+async def close_account(
+    services: Services, user: User, password: str | None, confirmed: bool, origin: str
+) -> Success | Failure:
     """The account and what is kept for it are deleted (SECURITY.md says what stays)."""
     if not confirmed:
         return failure("Tick the box to confirm that you want to close your account", field="confirm")

@@ -39,7 +39,13 @@ log = logging.getLogger(__name__)
 
 
 async def check_code(
-    services: Services, user: User, code: str, origin: str, *, remember: bool = False, reset: Pending | None = None,
+    services: Services,
+    user: User,
+    code: str,
+    origin: str,
+    *,
+    remember: bool = False,
+    reset: Pending | None = None,
 ) -> Success | Failure:
     """`remember`: at a sign-in, the visitor asked not to be asked again on this browser.
     `reset`: a password reset's way, whose count of wrong codes follows the account's
@@ -61,8 +67,11 @@ async def _check(services: Services, user: User, code: str, origin: str, *, reme
     counted = await services.users.claim_check(user.id, purpose, settings.code_max_attempts)
     if counted is None:  # racing guesses took the last tries, or locked the account
         current = await services.users.get(user.id) or user
-        return locked_notice(services, current) if current.locked(services.clock()) \
+        return (
+            locked_notice(services, current)
+            if current.locked(services.clock())
             else failure(OUT_OF_TRIES, field="code")
+        )
     outcome = await within_deadline(services, services.verifier.check(recipient(user), code))
     log.info("code checked: user=%s purpose=%s outcome=%s", user.id, purpose, type(outcome).__name__)
     metrics.CHECKS.labels(type(outcome).__name__).inc()
@@ -79,8 +88,9 @@ async def _check(services: Services, user: User, code: str, origin: str, *, reme
     if isinstance(outcome, RateLimited):
         return slow_down(f"Too many tries. Wait {minutes(outcome.retry_after)}, then try again.", outcome.retry_after)
     assert isinstance(outcome, Unavailable)
-    return failure("We couldn't check the code just now. Your details are saved: try again in a moment.",
-                   kind="unavailable")
+    return failure(
+        "We couldn't check the code just now. Your details are saved: try again in a moment.", kind="unavailable"
+    )
 
 
 async def _finish(services: Services, user: User, *, remember: bool) -> Success | Failure:
@@ -101,8 +111,11 @@ async def _wrong(services: Services, counted: User, outcome: WrongCode | TooMany
     if locked and locked.codes_stopped and not locked.verified:
         log.warning("signup closed after %s wrong codes in a row: user=%s", locked.failed_checks, locked.id)
         await services.users.close_signup(locked.id)
-        return Success(None, Notice("Too many wrong codes in a row, so this signup is closed. "
-                                    "Start again below.", error=True), fresh_session=True)
+        return Success(
+            None,
+            Notice("Too many wrong codes in a row, so this signup is closed. Start again below.", error=True),
+            fresh_session=True,
+        )
     if locked:
         log.warning("verification locked: user=%s for_good=%s", counted.id, locked.codes_stopped)
         return locked_notice(services, locked)
@@ -111,8 +124,9 @@ async def _wrong(services: Services, counted: User, outcome: WrongCode | TooMany
         left = min(left, outcome.attempts_left)
     if isinstance(outcome, TooManyAttempts) or left <= 0:
         return failure(OUT_OF_TRIES, field="code", user=counted)
-    return failure(f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code",
-                   user=counted)
+    return failure(
+        f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code", user=counted
+    )
 
 
 async def _lock_if_due(services: Services, counted: User) -> User | None:

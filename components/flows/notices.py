@@ -15,14 +15,18 @@ def verified(services: Services) -> str:
 
 def password_changed(services: Services) -> str:
     settings = services.settings
-    return (f"Your {settings.app_name} password was just changed. If this wasn't you, "
-            f"reset it now at {settings.public_host}/password/forgot")
+    return (
+        f"Your {settings.app_name} password was just changed. If this wasn't you, "
+        f"reset it now at {settings.public_host}/password/forgot"
+    )
 
 
 def number_changed(services: Services, new_phone: str) -> str:
     app_name = services.settings.app_name
-    return (f"The mobile number on your {app_name} account was changed to {mask(new_phone)}. "
-            f"If this wasn't you, contact {app_name} at once.")
+    return (
+        f"The mobile number on your {app_name} account was changed to {mask(new_phone)}. "
+        f"If this wasn't you, contact {app_name} at once."
+    )
 
 
 async def write(services: Services, user: User, to: str, body: str) -> None:

@@ -38,7 +38,11 @@ def email_key(secret: str, email: str) -> str:
 
 
 async def check_password(
-    services: Services, email: str, password: str, origin: str, user: User | None,
+    services: Services,
+    email: str,
+    password: str,
+    origin: str,
+    user: User | None,
 ) -> User | Refused:
     """`user`: the account with this email, if there is one (looked up by the caller either way)."""
     settings = services.settings
@@ -46,8 +50,11 @@ async def check_password(
     window = settings.password_window_seconds
     limits = (
         Limit(f"password:email:{key}", settings.password_failures_per_email, window),
-        Limit(f"password:address:{address_group(origin, settings.ipv6_prefix)}",
-              settings.password_failures_per_address, window),
+        Limit(
+            f"password:address:{address_group(origin, settings.ipv6_prefix)}",
+            settings.password_failures_per_address,
+            window,
+        ),
     )
     account = user.id if user else "unknown"
     if (wait := await services.limits.take(*limits)) is not None:
@@ -67,9 +74,13 @@ async def check_password(
 def refusal(refused: Refused, wrong: str, *, field: str | None = None) -> Failure:
     """What the visitor reads; the same whether or not the email has an account."""
     if refused.reason == "throttled":
-        return slow_down(f"Too many tries for this email. Try again in {minutes(refused.retry_after)}.",
-                         refused.retry_after)
+        return slow_down(
+            f"Too many tries for this email. Try again in {minutes(refused.retry_after)}.", refused.retry_after
+        )
     if refused.reason == "locked":
-        return failure("There have been too many wrong passwords for this email, so it can no longer be used to "
-                       "sign in with a password. Reset your password with a code to your phone.", kind="slow_down")
+        return failure(
+            "There have been too many wrong passwords for this email, so it can no longer be used to "
+            "sign in with a password. Reset your password with a code to your phone.",
+            kind="slow_down",
+        )
     return failure(wrong, field=field)

@@ -33,7 +33,7 @@ class Ranges:
 
 
 def ranges(settings: Settings, user: User) -> Ranges:
-    return Ranges(f"prefix:{user.phone[:-settings.prefix_tail_digits]}", f"country:{user.country}")
+    return Ranges(f"prefix:{user.phone[: -settings.prefix_tail_digits]}", f"country:{user.country}")
 
 
 async def texts_paused(services: Services, user: User) -> tuple[str, int] | None:
@@ -51,15 +51,25 @@ async def count_sent(services: Services, user: User) -> None:
     checked = ranges(settings, user)
     await services.conversions.count("sent", checked.keys)
     settled = await services.conversions.totals(
-        checked.keys, since=now - settings.conversion_window_seconds, until=now - settings.code_ttl_seconds,
+        checked.keys,
+        since=now - settings.conversion_window_seconds,
+        until=now - settings.code_ttl_seconds,
     )
-    for key, least in ((checked.prefix, settings.conversion_min_sends_prefix),
-                       (checked.country, settings.conversion_min_sends_country)):
+    for key, least in (
+        (checked.prefix, settings.conversion_min_sends_prefix),
+        (checked.country, settings.conversion_min_sends_country),
+    ):
         sent, verified = settled.get(key, (0, 0))
         if sent >= least and verified * 100 < sent * settings.conversion_min_percent:
             await services.conversions.pause(key, now + settings.conversion_pause_seconds)
-            log.warning("pumping guard: texts to %s paused for %ss: %s of %s codes verified in the last %ss",
-                        key, settings.conversion_pause_seconds, verified, sent, settings.conversion_window_seconds)
+            log.warning(
+                "pumping guard: texts to %s paused for %ss: %s of %s codes verified in the last %ss",
+                key,
+                settings.conversion_pause_seconds,
+                verified,
+                sent,
+                settings.conversion_window_seconds,
+            )
 
 
 async def count_verified(services: Services, user: User) -> None:

@@ -65,17 +65,23 @@ async def request_reset(services: Services, email: str, origin: str) -> Success 
     return Success(None, notice, fresh_session=True, pending=Pending("reset", email=email))
 
 
-async def resend_reset(services: Services, account: User | None, reset: Pending, channel: Channel,
-                       origin: str) -> Success | Failure:
+async def resend_reset(
+    services: Services, account: User | None, reset: Pending, channel: Channel, origin: str
+) -> Success | Failure:
     if failed := await _may_send(services, reset.email, origin):
         return failed
     if account:  # a new code, with a new set of tries at once (as the session's count for any email)
         waiting = await services.users.start_challenge(account.id, "reset", fresh=True)
         if waiting:
             await send_later(services, waiting, channel, origin)
-    how = "we're calling its mobile number with a new code" if channel == "call" \
+    how = (
+        "we're calling its mobile number with a new code"
+        if channel == "call"
         else "we sent a new code to its mobile number"
-    return Success(None, Notice(f"If {reset.email} has an account, {how}."), pending=Pending("reset", email=reset.email))
+    )
+    return Success(
+        None, Notice(f"If {reset.email} has an account, {how}."), pending=Pending("reset", email=reset.email)
+    )
 
 
 async def _may_send(services: Services, email: str, origin: str) -> Failure | None:
@@ -99,8 +105,9 @@ async def no_account_code(services: Services, reset: Pending, origin: str) -> Fa
     counted = Pending("reset", email=reset.email, wrong=min(wrong, services.settings.code_max_attempts))
     if left <= 0:
         return failure(OUT_OF_TRIES, field="code", pending=counted)
-    return failure(f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code",
-                   pending=counted)
+    return failure(
+        f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code", pending=counted
+    )
 
 
 async def code_was_right(services: Services, user: User) -> Success | Failure:
@@ -132,8 +139,13 @@ async def new_password(services: Services, user_id: int, hashed: str, *, after: 
         await services.sessions.close_all(changed.id)
         key = email_key(services.settings.app_secret, changed.email)
         await services.password_failures.clear(key)
-        await services.limits.clear(Limit(f"password:email:{key}", services.settings.password_failures_per_email,
-                                          services.settings.password_window_seconds))
+        await services.limits.clear(
+            Limit(
+                f"password:email:{key}",
+                services.settings.password_failures_per_email,
+                services.settings.password_window_seconds,
+            )
+        )
         await notices.write(services, changed, changed.phone, notices.password_changed(services))
     notices.send_soon(services)
     return changed

@@ -45,8 +45,10 @@ def resend_wait(services: Services, user: User) -> int:
 
 def locked_notice(services: Services, user: User) -> Failure:
     if user.codes_stopped:
-        return failure("Too many wrong codes in a row, so codes are stopped for this account. "
-                       "Contact us to unlock it.", kind="slow_down")
+        return failure(
+            "Too many wrong codes in a row, so codes are stopped for this account. Contact us to unlock it.",
+            kind="slow_down",
+        )
     wait = math.ceil(user.locked_until - services.clock())
     return slow_down(
         f"Too many wrong codes in a row, so checking is paused for this account. Try again in {minutes(wait)}.",
@@ -85,7 +87,9 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
         log.warning("send refused: user=%s address=%s reason=locked", user.id, origin)
         _counted(user, channel, "refused", "code:locked")
         return account, locked_notice(services, user)
-    cooldown = 0 if await _call_after_undelivered(services, user, channel) else services.settings.resend_cooldown_seconds
+    cooldown = (
+        0 if await _call_after_undelivered(services, user, channel) else services.settings.resend_cooldown_seconds
+    )
     if cooldown and (wait := resend_wait(services, user)):
         log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, origin, wait)
         _counted(user, channel, "refused", "send:cooldown")
@@ -96,7 +100,10 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
         return account, _texts_paused(services, user, *paused)
     settings = services.settings
     claimed = await services.users.claim_send(
-        user.id, user.challenge, cooldown=cooldown, deadline=settings.send_timeout_seconds,
+        user.id,
+        user.challenge,
+        cooldown=cooldown,
+        deadline=settings.send_timeout_seconds,
     )
     if claimed is None:  # a request racing this one sent first, or is sending now
         current = await services.users.get(user.id) or account
@@ -139,8 +146,11 @@ async def _call_after_undelivered(services: Services, user: User, channel: Chann
 def _texts_paused(services: Services, user: User, kind: str, wait: int) -> Failure:
     """Said plainly, with what still works: a call, or another number."""
     where = f"numbers in {country_name(user.country)}" if kind == "country" else "numbers like yours"
-    instead = "We can call you with a code instead, or you can use a different number." \
-        if "call" in services.verifier.channels else f"You can use a different number, or try again in {minutes(wait)}."
+    instead = (
+        "We can call you with a code instead, or you can use a different number."
+        if "call" in services.verifier.channels
+        else f"You can use a different number, or try again in {minutes(wait)}."
+    )
     return slow_down(f"Texts to {where} are paused for a while because of unusual activity. {instead}", wait)
 
 
@@ -167,8 +177,11 @@ def _not_sent(user: User, channel: Channel, outcome: RateLimited | Undeliverable
             outcome.retry_after,
         )
     if isinstance(outcome, Undeliverable):
-        advice = "Try a call, or use a different number." if outcome.try_call and channel == "sms" \
+        advice = (
+            "Try a call, or use a different number."
+            if outcome.try_call and channel == "sms"
             else "Use a different number."
+        )
         return failure(f"We can't send a code to {mask(user.phone)} by {by}. {advice}")
     return failure(
         f"Our {by} provider is not answering, so no code was sent to {mask(user.phone)}. "

@@ -16,9 +16,12 @@ log = logging.getLogger(__name__)
 WRONG = "The email or password is not right."
 
 
-
 async def sign_in(
-    services: Services, credentials: Credentials, origin: str, *, remembered: str | None = None,
+    services: Services,
+    credentials: Credentials,
+    origin: str,
+    *,
+    remembered: str | None = None,
 ) -> Success | Failure:
     """`remembered`: this browser's remember-me token, if it has one. An unknown email,
     a wrong password and a throttled email get the same answers after the same work."""
@@ -28,8 +31,11 @@ async def sign_in(
         metrics.SIGNINS.labels(f"refused-{checked.reason}").inc()
         return refusal(checked, WRONG)
     if not checked.verified:  # back to its own signup's code
-        return Success(checked, Notice(f"Enter the code we sent to {mask(checked.phone)}, or ask for a new one."),
-                       fresh_session=True)
+        return Success(
+            checked,
+            Notice(f"Enter the code we sent to {mask(checked.phone)}, or ask for a new one."),
+            fresh_session=True,
+        )
     if not _code_needed(services, checked, remembered):
         return await signed_in(services, checked)
     waiting = await services.users.start_challenge(checked.id, "signin")

@@ -38,8 +38,11 @@ async def sign_up(services: Services, details: SignupDetails, origin: str) -> Su
     if existing is None:
         password_hash = await services.passwords.hash(details.password)
         user = await services.users.create(
-            email=details.email, name=details.name, password_hash=password_hash,
-            phone=details.phone.e164, country=details.phone.country,
+            email=details.email,
+            name=details.name,
+            password_hash=password_hash,
+            phone=details.phone.e164,
+            country=details.phone.country,
         )
         if user:
             log.info("signup created: user=%s", user.id)
@@ -58,7 +61,10 @@ async def _resume(services: Services, existing: User | None, details: SignupDeta
         wrong = "A signup with this email is waiting for its code. Enter the password you chose then to continue it."
         return refusal(checked, wrong, field="password")
     user = await services.users.update_pending(
-        existing.id, name=details.name, phone=details.phone.e164, country=details.phone.country,
+        existing.id,
+        name=details.name,
+        phone=details.phone.e164,
+        country=details.phone.country,
     )
     if user is None:
         return failure(ALREADY_REGISTERED, field="email")

@@ -45,8 +45,12 @@ class AuthyVerifier:
             return authy_id
         # force=true: text even when the user has the Authy app; a send is never retried.
         return await self.http.call(
-            f"{channel}.send", "GET", f"{self.base}/{channel}/{authy_id}",
-            retry="rate_limit", params={"force": "true"}, headers=self.headers,
+            f"{channel}.send",
+            "GET",
+            f"{self.base}/{channel}/{authy_id}",
+            retry="rate_limit",
+            params={"force": "true"},
+            headers=self.headers,
         )
 
     async def check(self, user: User, code: str) -> CheckOutcome:
@@ -54,8 +58,12 @@ class AuthyVerifier:
         if row is None:
             return Expired()
         reply = await self.http.call(
-            "token.verify", "GET", f"{self.base}/verify/{code}/{row['authy_id']}",
-            retry="transient", params={"force": "true"}, headers=self.headers,
+            "token.verify",
+            "GET",
+            f"{self.base}/verify/{code}/{row['authy_id']}",
+            retry="transient",
+            params={"force": "true"},
+            headers=self.headers,
         )
         if reply.status == 200 and reply.body.get("token") == "is valid":
             return Approved()
@@ -81,16 +89,23 @@ class AuthyVerifier:
             return row["authy_id"]
         country_code, national = split(user.phone)
         reply = await self.http.call(
-            "users.new", "POST", f"{self.base}/users/new", retry="transient", headers=self.headers,
+            "users.new",
+            "POST",
+            f"{self.base}/users/new",
+            retry="transient",
+            headers=self.headers,
             data={"user[email]": user.email, "user[cellphone]": national, "user[country_code]": str(country_code)},
         )
         authy_id = reply.body.get("user", {}).get("id") if reply.status == 200 else None
         if not isinstance(authy_id, int):
             return reply if reply.status != 200 else Reply(502, error_code="no-user-id")
         statement = insert(self.db, authy_users).values(user_id=user.id, authy_id=authy_id, phone=user.phone)
-        await self.db.execute(statement.on_conflict_do_update(
-            index_elements=["user_id"], set_={"authy_id": authy_id, "phone": user.phone},
-        ))
+        await self.db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={"authy_id": authy_id, "phone": user.phone},
+            )
+        )
         return authy_id
 
     async def _forget(self, user: User) -> None:

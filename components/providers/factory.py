@@ -27,16 +27,26 @@ def make_sender(settings: Settings, client: httpx.AsyncClient | None) -> SmsSend
         from components.providers.twilio_sms import TwilioSender
 
         return TwilioSender(
-            client, account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
-            base_url=settings.twilio_api_url, from_number=settings.twilio_number,
-            messaging_service_sid=settings.twilio_messaging_service_sid, public_url=settings.public_url,
+            client,
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            base_url=settings.twilio_api_url,
+            from_number=settings.twilio_number,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            public_url=settings.public_url,
         )
-    return ConsoleSender(settings.sms_outbox, delivery_seconds=settings.console_delivery_seconds,
-                         undeliverable=settings.console_undeliverable)
+    return ConsoleSender(
+        settings.sms_outbox,
+        delivery_seconds=settings.console_delivery_seconds,
+        undeliverable=settings.console_undeliverable,
+    )
 
 
 def make_verifier(
-    settings: Settings, db: Database, client: httpx.AsyncClient | None, sender: SmsSender,
+    settings: Settings,
+    db: Database,
+    client: httpx.AsyncClient | None,
+    sender: SmsSender,
     clock: Callable[[], float],
 ) -> Verifier:
     if settings.verify_provider == "authy":
@@ -44,20 +54,31 @@ def make_verifier(
         from components.providers.http import ProviderHttp
 
         return AuthyVerifier(
-            ProviderHttp(client, "authy"), db, api_key=settings.authy_api_key, base_url=settings.authy_api_url,
+            ProviderHttp(client, "authy"),
+            db,
+            api_key=settings.authy_api_key,
+            base_url=settings.authy_api_url,
         )
     if settings.verify_provider == "twilio-verify":
         from components.providers.http import ProviderHttp
         from components.providers.twilio_verify import TwilioVerifyVerifier
 
         return TwilioVerifyVerifier(
-            ProviderHttp(client, "twilio-verify"), account_sid=settings.twilio_account_sid,
-            auth_token=settings.twilio_auth_token, service_sid=settings.twilio_verify_service_sid,
+            ProviderHttp(client, "twilio-verify"),
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            service_sid=settings.twilio_verify_service_sid,
             base_url=settings.twilio_verify_api_url,
         )
     return LocalVerifier(
-        db, sender, secret=settings.app_secret, app_name=settings.app_name, host=settings.public_host,
-        ttl_seconds=settings.code_ttl_seconds, max_attempts=settings.code_max_attempts, clock=clock,
+        db,
+        sender,
+        secret=settings.app_secret,
+        app_name=settings.app_name,
+        host=settings.public_host,
+        ttl_seconds=settings.code_ttl_seconds,
+        max_attempts=settings.code_max_attempts,
+        clock=clock,
     )
 
 

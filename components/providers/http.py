@@ -17,9 +17,15 @@ log = logging.getLogger("providers")
 # Error codes (Authy's are strings, Twilio's integers; compared as strings).
 NOT_SMS_CAPABLE = {"60082", "60205", "21614", "21635"}  # a landline: a call may still work
 REFUSED_DESTINATION = {
-    "60410", "60605",           # Verify: Fraud Guard, Geo Permissions
-    "21211", "21408", "21608", "21610", "21612",  # Messages: bad To, region off, trial, STOP, unroutable
-    "60027", "60033",           # Authy: user or phone not valid
+    "60410",
+    "60605",  # Verify: Fraud Guard, Geo Permissions
+    "21211",
+    "21408",
+    "21608",
+    "21610",
+    "21612",  # Messages: bad To, region off, trial, STOP, unroutable
+    "60027",
+    "60033",  # Authy: user or phone not valid
 }
 CREDENTIALS_REFUSED = {"20003", "60001"}  # Twilio "Authenticate", Authy "Invalid API key" (a 401 can be a wrong code)
 RETRYABLE_STATUSES = {502, 503, 504}
@@ -93,7 +99,12 @@ class ProviderHttp:
         metrics.PROVIDER_SECONDS.labels(self.provider, operation, str(reply.status or "none")).observe(seconds)
         log.info(
             "provider=%s op=%s status=%s error=%s latency_ms=%d attempt=%d",
-            self.provider, operation, reply.status or "none", reply.error_code or "-", seconds * 1000, attempt,
+            self.provider,
+            operation,
+            reply.status or "none",
+            reply.error_code or "-",
+            seconds * 1000,
+            attempt,
         )
         if reply.status == 401 and reply.error_code in CREDENTIALS_REFUSED:
             log.error("provider=%s refused our credentials: check its settings", self.provider)

@@ -96,7 +96,10 @@ class SendFailed(Exception):
     `outcome` is what it means for the visitor."""
 
     def __init__(
-        self, reason: str, outcome: RateLimited | Undeliverable | Unavailable = Unavailable(), *,
+        self,
+        reason: str,
+        outcome: RateLimited | Undeliverable | Unavailable = Unavailable(),
+        *,
         may_retry: bool = True,
     ):
         super().__init__(reason)

@@ -44,8 +44,16 @@ def call_text(app_name: str, code: str) -> str:
 
 class LocalVerifier:
     def __init__(
-        self, db: Database, sender: SmsSender, *, secret: str, app_name: str, host: str,
-        ttl_seconds: int, max_attempts: int, clock: Callable[[], float],
+        self,
+        db: Database,
+        sender: SmsSender,
+        *,
+        secret: str,
+        app_name: str,
+        host: str,
+        ttl_seconds: int,
+        max_attempts: int,
+        clock: Callable[[], float],
     ):
         self.db = db
         self.sender = sender
@@ -79,12 +87,17 @@ class LocalVerifier:
     async def _store(self, user: User, code: str) -> None:
         """Insert or replace: the previous code of this signup dies here."""
         statement = insert(self.db, pending_codes).values(
-            user_id=user.id, code_hash=self._hash(user, code), expires_at=self.clock() + self.ttl, attempts=0,
+            user_id=user.id,
+            code_hash=self._hash(user, code),
+            expires_at=self.clock() + self.ttl,
+            attempts=0,
         )
-        await self.db.execute(statement.on_conflict_do_update(
-            index_elements=["user_id"],
-            set_={column: statement.excluded[column] for column in ("code_hash", "expires_at", "attempts")},
-        ))
+        await self.db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={column: statement.excluded[column] for column in ("code_hash", "expires_at", "attempts")},
+            )
+        )
 
     async def check(self, user: User, code: str) -> CheckOutcome:
         row = await self.db.fetch_one(pending_codes.select().where(pending_codes.c.user_id == user.id))
@@ -102,7 +115,8 @@ class LocalVerifier:
             used = await self.db.fetch_one(pending_codes.delete().where(*live).returning(pending_codes.c.user_id))
             return Approved() if used else Expired()
         counted = await self.db.fetch_one(
-            pending_codes.update().where(*live)
+            pending_codes.update()
+            .where(*live)
             .values(attempts=pending_codes.c.attempts + 1)
             .returning(pending_codes.c.attempts)
         )

@@ -12,8 +12,15 @@ class TwilioSender:
     can_call = False  # the Messages API only texts
 
     def __init__(
-        self, client: httpx.AsyncClient, *, account_sid: str, auth_token: str, base_url: str,
-        from_number: str = "", messaging_service_sid: str = "", public_url: str = "",
+        self,
+        client: httpx.AsyncClient,
+        *,
+        account_sid: str,
+        auth_token: str,
+        base_url: str,
+        from_number: str = "",
+        messaging_service_sid: str = "",
+        public_url: str = "",
     ):
         self.http = ProviderHttp(client, "twilio-messages")
         self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
@@ -27,11 +34,17 @@ class TwilioSender:
         if message.channel != "sms":
             raise SendFailed("twilio-messages cannot place calls", may_retry=False)
         reply = await self.http.call(
-            "messages.create", "POST", self.url, retry="rate_limit", auth=self.auth,
+            "messages.create",
+            "POST",
+            self.url,
+            retry="rate_limit",
+            auth=self.auth,
             data={"To": message.to, "Body": message.body, **self.sender, **self.callback},
         )
         if reply.status != 201:
-            raise SendFailed(f"twilio-messages answered {reply.status} {reply.error_code}", refusal(reply),
-                             may_retry=reply.transient)
-        return Receipt(str(reply.body.get("sid", "")), str(reply.body.get("status", "queued")),
-                       followed=bool(self.callback))
+            raise SendFailed(
+                f"twilio-messages answered {reply.status} {reply.error_code}", refusal(reply), may_retry=reply.transient
+            )
+        return Receipt(
+            str(reply.body.get("sid", "")), str(reply.body.get("status", "queued")), followed=bool(self.callback)
+        )

@@ -17,7 +17,7 @@ from components.providers.interface import (
 )
 from components.storage.users import User
 
-NOT_FOUND = "20404"          # approved, expired or out of checks
+NOT_FOUND = "20404"  # approved, expired or out of checks
 INVALID_PARAMETER = "60200"  # e.g. no verification was ever started for this number
 MAX_CHECKS = "60202"
 
@@ -33,15 +33,23 @@ class TwilioVerifyVerifier:
     async def start(self, user: User, channel: Channel) -> StartOutcome:
         """Within ten minutes Verify sends the same code again rather than a new one."""
         reply = await self.http.call(
-            "verification.start", "POST", f"{self.base}/Verifications", retry="rate_limit",
-            auth=self.auth, data={"To": user.phone, "Channel": channel},
+            "verification.start",
+            "POST",
+            f"{self.base}/Verifications",
+            retry="rate_limit",
+            auth=self.auth,
+            data={"To": user.phone, "Channel": channel},
         )
         return Sent(channel) if reply.ok else refusal(reply)
 
     async def check(self, user: User, code: str) -> CheckOutcome:
         reply = await self.http.call(
-            "verification.check", "POST", f"{self.base}/VerificationCheck", retry="transient",
-            auth=self.auth, data={"To": user.phone, "Code": code},
+            "verification.check",
+            "POST",
+            f"{self.base}/VerificationCheck",
+            retry="transient",
+            auth=self.auth,
+            data={"To": user.phone, "Code": code},
         )
         if reply.ok:  # a wrong code is a 2xx with status "pending"
             return Approved() if reply.body.get("status") == "approved" else WrongCode(attempts_left=None)
@@ -56,6 +64,10 @@ class TwilioVerifyVerifier:
     async def cancel(self, user: User) -> None:
         """The number's pending code stops working (the number stands in for the sid)."""
         await self.http.call(
-            "verification.cancel", "POST", f"{self.base}/Verifications/{user.phone}", retry="transient",
-            auth=self.auth, data={"Status": "canceled"},
+            "verification.cancel",
+            "POST",
+            f"{self.base}/Verifications/{user.phone}",
+            retry="transient",
+            auth=self.auth,
+            data={"Status": "canceled"},
         )

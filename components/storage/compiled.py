@@ -42,7 +42,10 @@ class CachedSQLiteConnection(SQLiteConnection):
         processors = statement._bind_processors
         args = [processors[key](params[key]) if key in processors else params[key] for key in statement.positiontup]
         context.result_column_struct = (
-            statement._result_columns, statement._ordered_columns, statement._textual_ordered_columns,
-            statement._ad_hoc_textual, statement._loose_column_name_matching,
+            statement._result_columns,
+            statement._ordered_columns,
+            statement._textual_ordered_columns,
+            statement._ad_hoc_textual,
+            statement._loose_column_name_matching,
         )
         return statement.string, args, statement._result_columns, CompilationContext(context)

@@ -54,10 +54,12 @@ class Conversions:
 
     async def forget_old(self, before: float) -> int:
         """Counts from before the guard's window, and pauses that are over: how many."""
-        counts = await self.db.fetch_all(conversions.delete().where(conversions.c.minute < before)
-                                         .returning(conversions.c.key))
-        pauses = await self.db.fetch_all(send_pauses.delete().where(send_pauses.c.until < self.clock())
-                                         .returning(send_pauses.c.key))
+        counts = await self.db.fetch_all(
+            conversions.delete().where(conversions.c.minute < before).returning(conversions.c.key)
+        )
+        pauses = await self.db.fetch_all(
+            send_pauses.delete().where(send_pauses.c.until < self.clock()).returning(send_pauses.c.key)
+        )
         return len(counts) + len(pauses)
 
 

@@ -181,7 +181,6 @@ _rate_counters = sa.Table(
 )
 
 
-
 def _created(*tables: sa.Table) -> list:
     return [
         *(CreateTable(table, if_not_exists=True) for table in tables),
@@ -246,7 +245,10 @@ def database_for(url: str, timeout: float = 5.0) -> Database:
 class PostgresDatabase(Database):
     """Statements compiled once per shape (storage/compiled.py), as on SQLite."""
 
-    SUPPORTED_BACKENDS = {**Database.SUPPORTED_BACKENDS, "postgresql": "components.storage.postgres:CachedPostgresBackend"}
+    SUPPORTED_BACKENDS = {
+        **Database.SUPPORTED_BACKENDS,
+        "postgresql": "components.storage.postgres:CachedPostgresBackend",
+    }
 
 
 def transaction(db: Database):
@@ -283,9 +285,7 @@ async def migrate(db: Database) -> int:
     by several instances at once."""
     async with _one_migrator_at_a_time(db):
         await db.execute(CreateTable(schema_version, if_not_exists=True))
-        await db.execute(
-            sa.text("INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
-        )
+        await db.execute(sa.text("INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"))
         current = await db.fetch_val(sa.select(schema_version.c.version))
         for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             for statement in statements:

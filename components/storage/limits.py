@@ -68,12 +68,16 @@ class Limits:
         stamp = f"{math.ceil(now):0{WIDTH}d}"
         expires_at = now + limit.window_seconds
         statement = insert(self.db, rate_limits).values(
-            key=limit.key, times=NEVER * (limit.allowed - 1) + stamp, expires_at=expires_at,
+            key=limit.key,
+            times=NEVER * (limit.allowed - 1) + stamp,
+            expires_at=expires_at,
         )
         statement = statement.on_conflict_do_update(
             index_elements=["key"],
-            set_={"times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
-                  "expires_at": expires_at},
+            set_={
+                "times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
+                "expires_at": expires_at,
+            },
             where=_oldest() <= now - limit.window_seconds,
         ).returning(rate_limits.c.key)
         return await self.db.fetch_one(statement) is not None

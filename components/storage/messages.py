@@ -20,8 +20,17 @@ from components.storage.database import messages
 # Twilio's statuses of an outbound text, in the order they can happen; 'waiting' is ours
 # (in the outbox, no provider has it yet). The last rank is final.
 RANKS = {
-    "waiting": 0, "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
-    "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "read": 5,
+    "waiting": 0,
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,
 }
 FINAL = 4
 
@@ -54,25 +63,43 @@ class Messages:
     async def queue(self, user_id: int, to: str, body: str) -> None:
         """A text for the outbox; inside the transaction of the change that causes it."""
         now = self.clock()
-        await self.db.execute(messages.insert().values(
-            user_id=user_id, kind="text", to_number=to, body=body, status="waiting", rank=0,
-            next_attempt_at=now, created_at=now, updated_at=now,
-        ))
+        await self.db.execute(
+            messages.insert().values(
+                user_id=user_id,
+                kind="text",
+                to_number=to,
+                body=body,
+                status="waiting",
+                rank=0,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     async def record_code(self, user_id: int, to: str, sid: str | None, status: str) -> None:
         """A code the provider took: its text's delivery (never its body); 'untracked': a
         call, or a text no status will come for."""
         now = self.clock()
-        await self.db.execute(messages.insert().values(
-            user_id=user_id, kind="code", to_number=to, status=status, rank=RANKS.get(status, FINAL),
-            provider_sid=sid, created_at=now, updated_at=now,
-        ))
+        await self.db.execute(
+            messages.insert().values(
+                user_id=user_id,
+                kind="code",
+                to_number=to,
+                status=status,
+                rank=RANKS.get(status, FINAL),
+                provider_sid=sid,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     async def latest_code(self, user_id: int, to: str) -> Delivery | None:
         query = (
             sa.select(messages.c.status, messages.c.error_code, messages.c.updated_at)
             .where(messages.c.user_id == user_id, messages.c.kind == "code", messages.c.to_number == to)
-            .order_by(messages.c.id.desc()).limit(1)
+            .order_by(messages.c.id.desc())
+            .limit(1)
         )
         row = await self.db.fetch_one(query)
         return Delivery(row["status"], row["error_code"], row["updated_at"]) if row else None
@@ -96,44 +123,61 @@ class Messages:
         now = self.clock()
         due = (
             sa.select(messages.c.id)
-            .where(messages.c.status == "waiting", messages.c.next_attempt_at <= now,
-                   sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now))
-            .order_by(messages.c.id).limit(most)
+            .where(
+                messages.c.status == "waiting",
+                messages.c.next_attempt_at <= now,
+                sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now),
+            )
+            .order_by(messages.c.id)
+            .limit(most)
         )
         if self.db.url.dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
         rows = await self.db.fetch_all(
-            messages.update().where(messages.c.id.in_(due.scalar_subquery()))
+            messages.update()
+            .where(messages.c.id.in_(due.scalar_subquery()))
             .values(claimed_until=now + lease_seconds, attempts=messages.c.attempts + 1, updated_at=now)
             .returning(messages.c.id, messages.c.user_id, messages.c.to_number, messages.c.body, messages.c.attempts)
         )
-        return sorted((Queued(r["id"], r["user_id"], r["to_number"], r["body"], r["attempts"]) for r in rows),
-                      key=lambda queued: queued.id)
+        return sorted(
+            (Queued(r["id"], r["user_id"], r["to_number"], r["body"], r["attempts"]) for r in rows),
+            key=lambda queued: queued.id,
+        )
 
     async def handed_over(self, message_id: int, sid: str, status: str) -> None:
         """A provider took it: the body is no longer needed here."""
         await self.db.execute(
-            messages.update().where(messages.c.id == message_id, messages.c.status == "waiting")
-            .values(status=status, rank=RANKS.get(status, 1), provider_sid=sid or None, body=None,
-                    claimed_until=None, updated_at=self.clock())
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.status == "waiting")
+            .values(
+                status=status,
+                rank=RANKS.get(status, 1),
+                provider_sid=sid or None,
+                body=None,
+                claimed_until=None,
+                updated_at=self.clock(),
+            )
         )
 
     async def retry_at(self, message_id: int, when: float) -> None:
         await self.db.execute(
-            messages.update().where(messages.c.id == message_id, messages.c.status == "waiting")
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.status == "waiting")
             .values(next_attempt_at=when, claimed_until=None, updated_at=self.clock())
         )
 
     async def give_up(self, message_id: int) -> None:
         await self.db.execute(
-            messages.update().where(messages.c.id == message_id, messages.c.status == "waiting")
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.status == "waiting")
             .values(status="failed", rank=FINAL, body=None, claimed_until=None, updated_at=self.clock())
         )
 
     async def forget_old(self, before: float) -> int:
         """Texts long settled: their delivery no longer shows anywhere."""
         gone = await self.db.fetch_all(
-            messages.delete().where(messages.c.updated_at < before, messages.c.status != "waiting")
+            messages.delete()
+            .where(messages.c.updated_at < before, messages.c.status != "waiting")
             .returning(messages.c.id)
         )
         return len(gone)

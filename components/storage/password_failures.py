@@ -35,7 +35,12 @@ class PasswordFailures:
 
     async def forget_old(self, before: float, *, below: int) -> int:
         """Runs left alone since `before` and short of the cap: how many (a locked email stays locked)."""
-        query = password_failures.delete().where(
-            password_failures.c.last_failed_at < before, password_failures.c.failures < below,
-        ).returning(password_failures.c.email_key)
+        query = (
+            password_failures.delete()
+            .where(
+                password_failures.c.last_failed_at < before,
+                password_failures.c.failures < below,
+            )
+            .returning(password_failures.c.email_key)
+        )
         return len(await self.db.fetch_all(query))

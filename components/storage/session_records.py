@@ -27,7 +27,9 @@ class SessionRecords:
 
     async def open(self, user_id: int) -> str:
         token = secrets.token_urlsafe(32)
-        await self.db.execute(sessions.insert().values(token_hash=_hash(token), user_id=user_id, created_at=self.clock()))
+        await self.db.execute(
+            sessions.insert().values(token_hash=_hash(token), user_id=user_id, created_at=self.clock())
+        )
         return token
 
     async def account(self, token: str, user_id: int) -> User | None:
@@ -44,8 +46,10 @@ class SessionRecords:
         statement. None when the old one is gone."""
         fresh = secrets.token_urlsafe(32)
         query = (
-            sessions.update().where(sessions.c.token_hash == _hash(token))
-            .values(token_hash=_hash(fresh), created_at=self.clock()).returning(sessions.c.user_id)
+            sessions.update()
+            .where(sessions.c.token_hash == _hash(token))
+            .values(token_hash=_hash(fresh), created_at=self.clock())
+            .returning(sessions.c.user_id)
         )
         return fresh if await self.db.fetch_one(query) else None
 

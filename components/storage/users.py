@@ -70,8 +70,13 @@ class Users:
         query = (
             insert(self.db, users)
             .values(
-                email=email, name=name, password_hash=password_hash,
-                phone=phone, country=country, created_at=self.clock(), challenge="signup",
+                email=email,
+                name=name,
+                password_hash=password_hash,
+                phone=phone,
+                country=country,
+                created_at=self.clock(),
+                challenge="signup",
             )
             .on_conflict_do_nothing()  # the email, in any case, is taken
             .returning(*users.c)
@@ -182,7 +187,12 @@ class Users:
         )
 
     async def start_challenge(
-        self, user_id: int, challenge: str, *, fresh: bool = False, phone: str | None = None,
+        self,
+        user_id: int,
+        challenge: str,
+        *,
+        fresh: bool = False,
+        phone: str | None = None,
         country: str | None = None,
     ) -> User | None:
         """A code is now waiting for this purpose (a verified account's), to `phone` when it
@@ -194,7 +204,9 @@ class Users:
             users.update()
             .where(users.c.id == user_id, users.c.verified_at.is_not(None))
             .values(
-                challenge=challenge, challenge_phone=phone, challenge_country=country,
+                challenge=challenge,
+                challenge_phone=phone,
+                challenge_country=country,
                 code_sent_at=sa.case((keep, users.c.code_sent_at), else_=None),
                 code_failures=sa.case((keep, users.c.code_failures), else_=0),
             )
@@ -206,8 +218,15 @@ class Users:
         """The code was right: nothing waits any more (unless `changes` say what comes next,
         and whatever else they change, such as verifying the account or taking the new
         number). The account, for the one request that finished it; None for any other."""
-        values = {"challenge": None, "challenge_phone": None, "challenge_country": None,
-                  "code_sent_at": None, "code_failures": 0, "failed_checks": 0, **changes}
+        values = {
+            "challenge": None,
+            "challenge_phone": None,
+            "challenge_country": None,
+            "code_sent_at": None,
+            "code_failures": 0,
+            "failed_checks": 0,
+            **changes,
+        }
         query = (
             users.update()
             .where(users.c.id == user_id, users.c.challenge == purpose)
@@ -223,16 +242,24 @@ class Users:
         if after:
             query = query.where(users.c.challenge == after)
         query = query.values(
-            password_hash=password_hash, session_version=users.c.session_version + 1,
+            password_hash=password_hash,
+            session_version=users.c.session_version + 1,
             **({"challenge": None} if after else {}),
         ).returning(*users.c)
         return user_from(await self.db.fetch_one(query))
 
     async def unlock(self, user_id: int) -> User | None:
         """An operator's unlock: no lock-out, no wrong codes counted (codes stopped included)."""
-        query = users.update().where(users.c.id == user_id).values(
-            locked_until=None, failed_checks=0, code_failures=0,
-        ).returning(*users.c)
+        query = (
+            users.update()
+            .where(users.c.id == user_id)
+            .values(
+                locked_until=None,
+                failed_checks=0,
+                code_failures=0,
+            )
+            .returning(*users.c)
+        )
         return user_from(await self.db.fetch_one(query))
 
     async def delete(self, user_id: int) -> None:

@@ -54,8 +54,14 @@ class RequestContext:
             HTTP_SECONDS.labels(route, scope["method"], str(status)).observe(seconds)
             if scope["path"] not in NOT_LOGGED:
                 address = client_address(peer, headers.get("x-forwarded-for", ""), self.trusted)
-                log.info("request: method=%s route=%s status=%s latency_ms=%d client=%s", scope["method"], route,
-                         status, seconds * 1000, address)
+                log.info(
+                    "request: method=%s route=%s status=%s latency_ms=%d client=%s",
+                    scope["method"],
+                    route,
+                    status,
+                    seconds * 1000,
+                    address,
+                )
             REQUEST_ID.reset(context)
 
     def _id(self, given: str, peer: str) -> str:

@@ -76,8 +76,11 @@ def hold_pending(session: dict, pending: Pending, now: float) -> None:
 def keep_pending(session: dict, pending: Pending) -> None:
     user = pending.user
     session["pending"] = {
-        "for": pending.purpose, "uid": user.id if user else None, "ver": user.session_version if user else None,
-        "email": pending.email, "wrong": pending.wrong,
+        "for": pending.purpose,
+        "uid": user.id if user else None,
+        "ver": user.session_version if user else None,
+        "email": pending.email,
+        "wrong": pending.wrong,
     }
 
 

@@ -7,8 +7,13 @@ from pathlib import Path
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # No background traffic: the machine reaches nothing but loopback.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}

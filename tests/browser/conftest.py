@@ -55,17 +55,32 @@ def live(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     with fresh_database(folder) as database_url:
         settings = Settings(
-            app_secret=SECRET, app_env="test", database_url=database_url,
-            sms_outbox=str(folder / "outbox.jsonl"), bcrypt_rounds=4, resend_cooldown_seconds=0,
-            sends_per_number_hour=0, sends_per_number_day=0, sends_per_address_hour=0,
-            signups_per_address_hour=0, sends_per_minute=0, send_timeout_seconds=5,
-            password_failures_per_address=0, sends_per_prefix_hour=0, sends_per_country_hour=0,
+            app_secret=SECRET,
+            app_env="test",
+            database_url=database_url,
+            sms_outbox=str(folder / "outbox.jsonl"),
+            bcrypt_rounds=4,
+            resend_cooldown_seconds=0,
+            sends_per_number_hour=0,
+            sends_per_number_day=0,
+            sends_per_address_hour=0,
+            signups_per_address_hour=0,
+            sends_per_minute=0,
+            send_timeout_seconds=5,
+            password_failures_per_address=0,
+            sends_per_prefix_hour=0,
+            sends_per_country_hour=0,
             conversion_min_percent=0,
         )
         outbox = Outbox(Path(settings.sms_outbox))
-        server = uvicorn.Server(uvicorn.Config(
-            create_app(settings, sender=outbox), host="127.0.0.1", port=0, log_level="warning",
-        ))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, sender=outbox),
+                host="127.0.0.1",
+                port=0,
+                log_level="warning",
+            )
+        )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started:
@@ -103,7 +118,10 @@ def open_page(chromium, live):
 
     def make(device: str | dict | None = None, **options):
         if isinstance(device, str):
-            options = {**{k: v for k, v in playwright.devices[device].items() if k != "default_browser_type"}, **options}
+            options = {
+                **{k: v for k, v in playwright.devices[device].items() if k != "default_browser_type"},
+                **options,
+            }
         elif device:
             options = {**device, **options}
         context = browser.new_context(base_url=live.url, **options)
@@ -122,8 +140,12 @@ def open_page(chromium, live):
 def person():
     """A new person for each test: the same details with an email and number of their own."""
     line = uuid.uuid4().int % 10_000
-    return {**JENNY, "email": f"{uuid.uuid4().hex[:12]}@example.com",
-            "phone": f"(201) 555-{line:04d}", "e164": f"+1201555{line:04d}"}
+    return {
+        **JENNY,
+        "email": f"{uuid.uuid4().hex[:12]}@example.com",
+        "phone": f"(201) 555-{line:04d}",
+        "e164": f"+1201555{line:04d}",
+    }
 
 
 def pytest_terminal_summary(terminalreporter):

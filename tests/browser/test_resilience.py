@@ -67,10 +67,14 @@ def test_the_progress_sign_keeps_still_for_reduced_motion(open_page, live, perso
 def test_an_error_page_is_never_swapped_over_what_was_typed(open_page, live, person):
     page = open_page(DESKTOP)
     fill_signup(page, person)
-    page.route("**/signup", lambda route: route.fulfill(
-        status=503, body="<!doctype html><title>Sorry</title><h1>Sorry, the service is unavailable</h1>",
-        headers={"Content-Type": "text/html", "X-Error-Page": "503", "HX-Reswap": "none", "Retry-After": "10"},
-    ))
+    page.route(
+        "**/signup",
+        lambda route: route.fulfill(
+            status=503,
+            body="<!doctype html><title>Sorry</title><h1>Sorry, the service is unavailable</h1>",
+            headers={"Content-Type": "text/html", "X-Error-Page": "503", "HX-Reswap": "none", "Retry-After": "10"},
+        ),
+    )
     page.click("text=Send me a code")
     error = page.locator("#page-error")
     error.wait_for(state="visible")

@@ -129,7 +129,10 @@ class FakeProviders:
         form = await request.form()
         fields = {name: form.getlist(name) for name in form}
         problems = contract.violations(
-            request.method, request.url.path, request.headers.get("content-type", ""), fields,
+            request.method,
+            request.url.path,
+            request.headers.get("content-type", ""),
+            fields,
             request.headers.get("authorization", ""),
         )
         if problems:
@@ -241,18 +244,38 @@ class FakeProviders:
         if "StatusCallback" in form:
             self._status_callbacks(form["StatusCallback"], sid, form)
         return JSONResponse(
-            {"sid": sid, "account_sid": self.account_sid, "to": to, "from": form.get("From"), "body": form["Body"],
-             "status": status, "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
-             "messaging_service_sid": form.get("MessagingServiceSid"), "error_code": None, "error_message": None},
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": to,
+                "from": form.get("From"),
+                "body": form["Body"],
+                "status": status,
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "error_code": None,
+                "error_message": None,
+            },
             status_code=201,
         )
 
     def _status_callbacks(self, url: str, sid: str, form) -> None:
         """What Twilio posts after the 201 (not the create's own status): sent, then the end."""
-        common = {"MessageSid": sid, "SmsSid": sid, "AccountSid": self.account_sid, "To": form["To"],
-                  "From": form.get("From", "+15005550006"), "ApiVersion": "2010-04-01"}
-        final = {"MessageStatus": "undelivered", "ErrorCode": "30003"} if form["To"] in self.unreachable \
+        common = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": self.account_sid,
+            "To": form["To"],
+            "From": form.get("From", "+15005550006"),
+            "ApiVersion": "2010-04-01",
+        }
+        final = (
+            {"MessageStatus": "undelivered", "ErrorCode": "30003"}
+            if form["To"] in self.unreachable
             else {"MessageStatus": "delivered"}
+        )
         for status in ({"MessageStatus": "sent"}, final):
             params = {**common, **status, "SmsStatus": status["MessageStatus"]}
             self.callbacks.append(Callback(url, params, self.sign(url, params)))
@@ -273,9 +296,14 @@ class FakeProviders:
 
     def _verification_body(self, verification: Verification, status: str) -> dict:
         return {
-            "sid": verification.sid, "service_sid": self.service_sid, "account_sid": self.account_sid,
-            "to": verification.to, "channel": verification.channel, "status": status,
-            "valid": status == "approved", "date_created": "2026-11-26T00:00:00Z",
+            "sid": verification.sid,
+            "service_sid": self.service_sid,
+            "account_sid": self.account_sid,
+            "to": verification.to,
+            "channel": verification.channel,
+            "status": status,
+            "valid": status == "approved",
+            "date_created": "2026-11-26T00:00:00Z",
         }
 
     async def verify_start(self, request: Request) -> Response:
@@ -295,7 +323,11 @@ class FakeProviders:
         self.verify_sends[to] = [*recent, self.now()]
         self.exhausted.pop(to, None)
         verification = self._live(to) or Verification(
-            "VE" + secrets.token_hex(16), to, f"{secrets.randbelow(10**6):06d}", self.now(), channel,
+            "VE" + secrets.token_hex(16),
+            to,
+            f"{secrets.randbelow(10**6):06d}",
+            self.now(),
+            channel,
         )
         verification.channel = channel
         self.verifications[to] = verification  # same sid and same code while it lives
@@ -336,19 +368,26 @@ class FakeProviders:
         return JSONResponse(self._verification_body(verification, form["Status"]))
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/protected/json/users/new", self.authy_register, methods=["POST"]),
-            Route("/protected/json/{channel:str}/{authy_id:int}", self.authy_send, methods=["GET"]),
-            Route("/protected/json/verify/{token}/{authy_id:int}", self.authy_verify, methods=["GET"]),
-            Route("/2010-04-01/Accounts/{account}/Messages.json", self.messages_create, methods=["POST"]),
-            Route("/v2/Services/{service}/Verifications", self.verify_start, methods=["POST"]),
-            Route("/v2/Services/{service}/Verifications/{sid}", self.verify_update, methods=["POST"]),
-            Route("/v2/Services/{service}/VerificationCheck", self.verify_check, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/protected/json/users/new", self.authy_register, methods=["POST"]),
+                Route("/protected/json/{channel:str}/{authy_id:int}", self.authy_send, methods=["GET"]),
+                Route("/protected/json/verify/{token}/{authy_id:int}", self.authy_verify, methods=["GET"]),
+                Route("/2010-04-01/Accounts/{account}/Messages.json", self.messages_create, methods=["POST"]),
+                Route("/v2/Services/{service}/Verifications", self.verify_start, methods=["POST"]),
+                Route("/v2/Services/{service}/Verifications/{sid}", self.verify_update, methods=["POST"]),
+                Route("/v2/Services/{service}/VerificationCheck", self.verify_check, methods=["POST"]),
+            ]
+        )
 
 
 def _twilio_error(status: int, code: int, message: str, headers: dict | None = None) -> JSONResponse:
-    body = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
     return JSONResponse(body, status_code=status, headers=headers)
 
 

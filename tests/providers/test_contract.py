@@ -54,13 +54,18 @@ def test_the_checker_catches_what_the_spec_refuses(path, content_type, form, aut
 
 
 def _answering(status: int, body: dict, headers: dict | None = None) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body, headers=headers)))
+    return httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body, headers=headers))
+    )
 
 
 def _verify(client: httpx.AsyncClient) -> TwilioVerifyVerifier:
     return TwilioVerifyVerifier(
-        ProviderHttp(client, "twilio-verify"), account_sid=ACCOUNT, auth_token="token",
-        service_sid=SERVICE, base_url="https://verify.test",
+        ProviderHttp(client, "twilio-verify"),
+        account_sid=ACCOUNT,
+        auth_token="token",
+        service_sid=SERVICE,
+        base_url="https://verify.test",
     )
 
 
@@ -112,20 +117,33 @@ async def test_messages_accepts_the_spec_examples(name):
         return httpx.Response(201, json=example)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
-        sender = TwilioSender(client, account_sid=ACCOUNT, auth_token="token", base_url="https://api.test",
-                              messaging_service_sid="MG" + "b" * 32)
+        sender = TwilioSender(
+            client,
+            account_sid=ACCOUNT,
+            auth_token="token",
+            base_url="https://api.test",
+            messaging_service_sid="MG" + "b" * 32,
+        )
         await sender.send(Message("+15017122661", "hello"))
     form = {name: [value] for name, value in httpx.QueryParams(requests[0].content.decode()).items()}
-    assert contract.violations(
-        "POST", requests[0].url.path, requests[0].headers["content-type"], form, requests[0].headers["authorization"],
-    ) == []
+    assert (
+        contract.violations(
+            "POST",
+            requests[0].url.path,
+            requests[0].headers["content-type"],
+            form,
+            requests[0].headers["authorization"],
+        )
+        == []
+    )
 
 
 async def test_messages_error_envelope_becomes_send_failed():
     envelope = {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400}
     async with _answering(400, envelope) as client:
-        sender = TwilioSender(client, account_sid=ACCOUNT, auth_token="token", base_url="https://api.test",
-                              from_number="+15005550006")
+        sender = TwilioSender(
+            client, account_sid=ACCOUNT, auth_token="token", base_url="https://api.test", from_number="+15005550006"
+        )
         with pytest.raises(SendFailed) as failed:
             await sender.send(Message("+15017122661", "hello"))
     assert "21211" in str(failed.value) and json.dumps(envelope) not in str(failed.value)

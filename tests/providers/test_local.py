@@ -23,14 +23,25 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def verifier(db, outbox, clock):
     return LocalVerifier(
-        db, outbox, secret=SECRET, app_name="Acme", host="acme.test", ttl_seconds=600, max_attempts=5, clock=clock,
+        db,
+        outbox,
+        secret=SECRET,
+        app_name="Acme",
+        host="acme.test",
+        ttl_seconds=600,
+        max_attempts=5,
+        clock=clock,
     )
 
 
 @pytest.fixture
 async def user(db, clock):
     return await Users(db, clock).create(
-        email="a@example.com", name="A", password_hash="x", phone=JENNY_E164, country="US",
+        email="a@example.com",
+        name="A",
+        password_hash="x",
+        phone=JENNY_E164,
+        country="US",
     )
 
 

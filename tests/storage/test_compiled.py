@@ -24,6 +24,7 @@ def test_a_list_of_another_length_is_compiled_again():
 
 def test_a_second_signup_and_sign_in_compile_nothing(htmx_visitor, new_visitor, outbox, monkeypatch):
     """Every statement of the busiest steps has a shape SQLAlchemy can cache."""
+
     def journey(n: int) -> None:
         visitor = new_visitor(address=f"198.51.100.{n}")
         visitor.sign_up(email=f"j{n}@example.com", phone=f"+1 201 555 {n:04d}")
@@ -35,7 +36,10 @@ def test_a_second_signup_and_sign_in_compile_nothing(htmx_visitor, new_visitor, 
     journey(1)
     compiles = []
     original = sa.sql.ClauseElement.compile
-    monkeypatch.setattr(sa.sql.ClauseElement, "compile", lambda self, *a, **k: compiles.append(str(self)[:80])
-                        or original(self, *a, **k))
+    monkeypatch.setattr(
+        sa.sql.ClauseElement,
+        "compile",
+        lambda self, *a, **k: compiles.append(str(self)[:80]) or original(self, *a, **k),
+    )
     journey(2)
     assert compiles == []

@@ -95,14 +95,24 @@ async def test_a_version_1_database_is_brought_up_to_date(database_url):
     await v1.execute(CreateTable(schema_version))
     await v1.execute(schema_version.insert().values(id=1, version=1))
     for email, verified_at in (("pending@example.com", None), ("done@example.com", 1.0)):
-        await v1.execute(v1_users.insert().values(
-            email=email, name="A", password_hash="x", phone="+12018675309", country="US", created_at=0.0,
-            verified_at=verified_at,
-        ))
+        await v1.execute(
+            v1_users.insert().values(
+                email=email,
+                name="A",
+                password_hash="x",
+                phone="+12018675309",
+                country="US",
+                created_at=0.0,
+                verified_at=verified_at,
+            )
+        )
     await v1.disconnect()
     async with connected(database_url) as db:
         rows = await db.fetch_all(sa.select(users.c.email, users.c.challenge).order_by(users.c.email))
-        assert [(row["email"], row["challenge"]) for row in rows] == [("done@example.com", None), ("pending@example.com", "signup")]
+        assert [(row["email"], row["challenge"]) for row in rows] == [
+            ("done@example.com", None),
+            ("pending@example.com", "signup"),
+        ]
         assert await db.fetch_val(sa.select(sa.func.count()).select_from(sessions)) == 0
 
 
@@ -111,22 +121,37 @@ async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(dat
         await db.execute("DROP INDEX ix_users_email_folded")
         await db.execute(schema_version.update().values(version=2))
         for email, verified_at in (("XSS@example.com", None), ("xss@example.com", 1.0), ("Xss@Example.com", None)):
-            await db.execute(users.insert().values(
-                email=email, name="A", password_hash="x", phone="+12018675309", country="US", created_at=0.0,
-                verified_at=verified_at,
-            ))
+            await db.execute(
+                users.insert().values(
+                    email=email,
+                    name="A",
+                    password_hash="x",
+                    phone="+12018675309",
+                    country="US",
+                    created_at=0.0,
+                    verified_at=verified_at,
+                )
+            )
     async with connected(database_url) as db:
         assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == ["xss@example.com"]
         with pytest.raises(Exception, match="(?i)unique"):
-            await db.execute(users.insert().values(
-                email="XsS@example.com", name="B", password_hash="x", phone="+1", country="US", created_at=0.0,
-            ))
+            await db.execute(
+                users.insert().values(
+                    email="XsS@example.com",
+                    name="B",
+                    password_hash="x",
+                    phone="+1",
+                    country="US",
+                    created_at=0.0,
+                )
+            )
 
 
 async def test_deleting_an_account_deletes_what_is_kept_for_it(services, db, outbox):
     """SQLite keeps ON DELETE CASCADE off unless every connection turns it on."""
-    created = await services.users.create(email="a@example.com", name="A", password_hash="x",
-                                          phone="+12018675309", country="US")
+    created = await services.users.create(
+        email="a@example.com", name="A", password_hash="x", phone="+12018675309", country="US"
+    )
     await services.sessions.open(created.id)
     await services.verifier.start(created, "sms")
     await services.users.delete(created.id)
@@ -136,7 +161,9 @@ async def test_deleting_an_account_deletes_what_is_kept_for_it(services, db, out
 
 def test_the_sqlite_app_needs_no_postgresql_driver():
     """asyncpg comes with the postgres extra only: the default install runs without it."""
-    script = ("import sys; sys.modules['asyncpg'] = None; import routes.application, components.storage.database; "
-              "print('loaded')")
+    script = (
+        "import sys; sys.modules['asyncpg'] = None; import routes.application, components.storage.database; "
+        "print('loaded')"
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "loaded", done.stderr

@@ -10,8 +10,13 @@ from routes.steps import ACTIONS
 @pytest.mark.parametrize("token", [None, "wrong"])
 def test_every_post_without_the_right_csrf_token_is_refused(htmx_visitor, outbox, action, token):
     htmx_visitor.sign_up()
-    data = {"code": outbox.last_code(), "confirm": "yes", "current_password": JENNY["password"],
-            "new_password": "a new passphrase", **JENNY}
+    data = {
+        "code": outbox.last_code(),
+        "confirm": "yes",
+        "current_password": JENNY["password"],
+        "new_password": "a new passphrase",
+        **JENNY,
+    }
     if token:
         data["csrf_token"] = token
     answer = htmx_visitor.client.post(action, data=data, headers=htmx_visitor.headers)
@@ -30,11 +35,14 @@ def test_a_refused_form_from_our_own_page_comes_back_filled_in_with_a_fresh_toke
     assert outbox.messages() == []
 
 
-@pytest.mark.parametrize("headers", [
-    {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
-    {"Origin": "https://evil.example"},
-    {},  # a browser that says nothing of where the form was
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Origin": "https://evil.example"},
+        {},  # a browser that says nothing of where the form was
+    ],
+)
 def test_a_cross_site_post_is_refused_without_planting_what_it_sent(plain_visitor, outbox, caplog, headers):
     planted = {**JENNY, "email": "attacker@evil.example", "phone": "+44 7400 123456", "csrf_token": "forged"}
     answer = plain_visitor.client.post("/signup", data=planted, headers=headers)

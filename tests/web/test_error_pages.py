@@ -80,8 +80,9 @@ def test_a_full_disk_gets_a_503_and_loses_no_account(settings, outbox, clock):
         pages = running.portal.call(db.fetch_val, "PRAGMA page_count")  # no page may be added now:
         running.portal.call(db.execute, f"PRAGMA max_page_count = {pages}")  # "database or disk is full"
         others = [Visitor(browser(running, f"198.51.100.{n}"), htmx=False) for n in range(40)]
-        answers = [other.sign_up(email=f"full{n}@example.com", phone=f"+1 201 555 {n:04d}")
-                   for n, other in enumerate(others)]
+        answers = [
+            other.sign_up(email=f"full{n}@example.com", phone=f"+1 201 555 {n:04d}") for n, other in enumerate(others)
+        ]
         assert {answer.status_code for answer in answers} >= {503}
         _unavailable(next(answer for answer in answers if answer.status_code == 503))
         assert jenny.open().context["step"] == "account"

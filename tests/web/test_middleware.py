@@ -48,7 +48,9 @@ def test_every_answer_carries_the_security_headers(settings, outbox, clock, envi
 
 def test_posted_answers_are_never_compressed(plain_visitor):
     answer = plain_visitor.client.post(
-        "/signup", data={"csrf_token": plain_visitor.token, "name": "x"}, headers={"Accept-Encoding": "gzip"},
+        "/signup",
+        data={"csrf_token": plain_visitor.token, "name": "x"},
+        headers={"Accept-Encoding": "gzip"},
     )
     assert answer.status_code == 422 and "Content-Encoding" not in answer.headers
 
