@@ -5,9 +5,13 @@ the local verifier and the console SMS sender. `python app.py <command>` runs
 an operator's command instead (`python app.py help` lists them).
 """
 
+from __future__ import annotations
+
 import socket
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -15,8 +19,15 @@ from uvicorn.supervisors import Multiprocess
 from components.logs import configure_logging
 from components.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
-def create_app(settings: Settings | None = None, *, sender=None, clock=time.time):
+    from components.providers.interface import SmsSender
+
+
+def create_app(
+    settings: Settings | None = None, *, sender: SmsSender | None = None, clock: Callable[[], float] = time.time
+) -> Starlette:
     """The app: what `uvicorn app:app`, each worker and the tests get (`sender` and
     `clock`: test doubles). Its modules load here, not at import, so the process
     that only supervises workers stays small."""
@@ -35,7 +46,7 @@ def _settings() -> Settings:
     return settings
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Starlette:
     """`uvicorn app:app` (and each worker) builds the app on first use, so importing
     this module has no side effects."""
     if name == "app":
@@ -51,17 +62,11 @@ def main() -> None:
     # Client addresses come from the connection, or X-Forwarded-For via TRUSTED_PROXIES only.
     # log_config=None: uvicorn's own lines go through the app's logging (ISO times, same format).
     # access_log=False: the app logs each request itself, with its id, route and latency.
-    options = {
-        "host": settings.host,
-        "port": settings.port,
-        "proxy_headers": False,
-        "log_config": None,
-        "access_log": False,
-    }
+    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_config": None}
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings), access_log=False, **options)  # type: ignore[arg-type]
     else:
-        _run_workers(uvicorn.Config("app:app", workers=settings.workers, **options))
+        _run_workers(uvicorn.Config("app:app", workers=settings.workers, access_log=False, **options))  # type: ignore[arg-type]
 
 
 def _run_workers(config: uvicorn.Config) -> None:

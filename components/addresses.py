@@ -40,5 +40,5 @@ def address_group(address: str, ipv6_prefix: int) -> str:
 
 
 @cache
-def _networks(trusted_proxies: tuple[str, ...]) -> tuple:
+def _networks(trusted_proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(proxy) for proxy in trusted_proxies)

@@ -9,14 +9,16 @@ exactly what the app's own code does.
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 import sqlalchemy as sa
 
 from components.flows.password_checks import email_key
 from components.housekeeping import tidy
 from components.phones import country_of
+from components.providers.factory import http_client
 from components.services import Services, build_services
 from components.settings import Settings, SettingsError, load_settings
 from components.storage.database import connected, messages, migrate, users
@@ -36,9 +38,12 @@ With no command, runs the app. Commands:
 
 
 @asynccontextmanager
-async def _services(settings: Settings, clock: Clock):
-    async with connected(settings.database_url, settings.database_timeout_seconds) as db:
-        yield build_services(settings, db, None, clock=clock)
+async def _services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
+    async with (
+        connected(settings.database_url, settings.database_timeout_seconds) as db,
+        http_client(settings) as client,
+    ):
+        yield build_services(settings, db, client, clock=clock)
 
 
 async def _migrate(settings: Settings, clock: Clock) -> int:
@@ -126,7 +131,7 @@ def _without_password(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
-COMMANDS: dict[str, tuple[int, Callable[..., Awaitable[int]]]] = {
+COMMANDS: dict[str, tuple[int, Callable[..., Coroutine[Any, Any, int]]]] = {
     "migrate": (0, _migrate),
     "unlock": (1, _unlock),
     "delete": (1, _delete),

@@ -8,20 +8,21 @@ Stopping the app waits (a while) for what is under way.
 import asyncio
 import logging
 from collections.abc import Coroutine
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
 class Background:
-    def __init__(self):
-        self.tasks: set[asyncio.Task] = set()
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[None]] = set()
 
-    def spawn(self, work: Coroutine, what: str) -> None:
+    def spawn(self, work: Coroutine[Any, Any, object], what: str) -> None:
         task = asyncio.create_task(self._run(work, what))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _run(self, work: Coroutine, what: str) -> None:
+    async def _run(self, work: Coroutine[Any, Any, object], what: str) -> None:
         try:
             await work
         except Exception:

@@ -4,6 +4,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from components.phones import (
     COUNTRY_CODES,
@@ -54,12 +55,12 @@ class Credentials:
     password: str
 
 
-def _text(form: Mapping, name: str) -> str:
+def _text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     return CONTROL_CHARACTERS.sub("", value).strip() if isinstance(value, str) else ""
 
 
-def _password(form: Mapping, name: str) -> str:
+def _password(form: Mapping[str, Any], name: str) -> str:
     """Passwords are taken as typed: every character counts."""
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -71,7 +72,7 @@ def normalise_email(raw: str) -> str:
     return f"{local}@{domain.lower()}" if local else raw.strip()
 
 
-def kept_values(form: Mapping, default_country: str) -> dict[str, str]:
+def kept_values(form: Mapping[str, Any], default_country: str) -> dict[str, str]:
     """What goes back into the form after a problem (never the password)."""
     country = _text(form, "country").upper()
     return {
@@ -82,7 +83,7 @@ def kept_values(form: Mapping, default_country: str) -> dict[str, str]:
     }
 
 
-def read_phone(form: Mapping, default_country: str, allowed: tuple[str, ...] = ()) -> Phone | Invalid:
+def read_phone(form: Mapping[str, Any], default_country: str, allowed: tuple[str, ...] = ()) -> Phone | Invalid:
     """A mobile number we may text: parsed, and in an allowed country when a list is set."""
     values = kept_values(form, default_country)
     if not values["phone"]:
@@ -107,7 +108,9 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def read_signup(form: Mapping, default_country: str, allowed: tuple[str, ...] = ()) -> SignupDetails | Invalid:
+def read_signup(
+    form: Mapping[str, Any], default_country: str, allowed: tuple[str, ...] = ()
+) -> SignupDetails | Invalid:
     values = kept_values(form, default_country)
     password = _password(form, "password")
     errors = {}
@@ -125,12 +128,12 @@ def read_signup(form: Mapping, default_country: str, allowed: tuple[str, ...] = 
     phone = read_phone(form, default_country, allowed)
     if isinstance(phone, Invalid):
         errors.update(phone.errors)
-    if errors:
+    if errors or isinstance(phone, Invalid):
         return Invalid(errors, values)
     return SignupDetails(values["name"], email, password, phone)
 
 
-def read_credentials(form: Mapping) -> Credentials | Invalid:
+def read_credentials(form: Mapping[str, Any]) -> Credentials | Invalid:
     email = normalise_email(_text(form, "email"))[:EMAIL_MAX]
     password = _password(form, "password")
     errors = {}
@@ -141,14 +144,14 @@ def read_credentials(form: Mapping) -> Credentials | Invalid:
     return Invalid(errors, {"email": email}) if errors else Credentials(email, password)
 
 
-def read_code(form: Mapping) -> str | Invalid:
+def read_code(form: Mapping[str, Any]) -> str | Invalid:
     code = CODE_SEPARATORS.sub("", _text(form, "code"))
     if not CODE_SHAPE.fullmatch(code):
         return Invalid({"code": "Enter the code from the text message, in digits"})
     return code
 
 
-def read_email(form: Mapping) -> str | Invalid:
+def read_email(form: Mapping[str, Any]) -> str | Invalid:
     email = normalise_email(_text(form, "email"))[:EMAIL_MAX]
     if not email:
         return Invalid({"email": "Enter your email address"})
@@ -157,7 +160,7 @@ def read_email(form: Mapping) -> str | Invalid:
     return email
 
 
-def read_new_password(form: Mapping, name: str = "password") -> str | Invalid:
+def read_new_password(form: Mapping[str, Any], name: str = "password") -> str | Invalid:
     password = _password(form, name)
     problem = password_problem(password)
     return Invalid({name: problem}) if problem else password
@@ -169,7 +172,7 @@ class PasswordChange:
     new: str
 
 
-def read_password_change(form: Mapping) -> PasswordChange | Invalid:
+def read_password_change(form: Mapping[str, Any]) -> PasswordChange | Invalid:
     errors = {}
     current = _password(form, "current_password")
     if not current:
@@ -177,10 +180,10 @@ def read_password_change(form: Mapping) -> PasswordChange | Invalid:
     new = read_new_password(form, "new_password")
     if isinstance(new, Invalid):
         errors.update(new.errors)
-    return Invalid(errors) if errors else PasswordChange(current, new)
+    return Invalid(errors) if errors or isinstance(new, Invalid) else PasswordChange(current, new)
 
 
-def read_password_again(form: Mapping, needed: bool) -> str | None | Invalid:
+def read_password_again(form: Mapping[str, Any], needed: bool) -> str | None | Invalid:
     """The password, when the sign-in is not recent (None: not needed)."""
     if not needed:
         return None
@@ -188,5 +191,5 @@ def read_password_again(form: Mapping, needed: bool) -> str | None | Invalid:
     return password or Invalid({"password": "Enter your password"})
 
 
-def read_confirmation(form: Mapping) -> bool:
+def read_confirmation(form: Mapping[str, Any]) -> bool:
     return form.get("confirm") == "yes"

@@ -32,7 +32,7 @@ def _stamped_with_request_id(make: Callable[..., logging.LogRecord]) -> Callable
     """Every record gets the id of the request it was written for ('-' outside one),
     whichever handler writes it."""
 
-    def make_record(*args, **kwargs) -> logging.LogRecord:
+    def make_record(*args: object, **kwargs: object) -> logging.LogRecord:
         record = make(*args, **kwargs)
         record.request_id = REQUEST_ID.get()
         return record

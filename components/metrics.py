@@ -51,7 +51,7 @@ HTTP_SECONDS = Histogram(
 def scrape() -> bytes:
     """Every process's samples, summed, in the text format."""
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=str(FOLDER))
+    MultiProcessCollector(registry, path=str(FOLDER))  # type: ignore[no-untyped-call]
     return generate_latest(registry)
 
 

@@ -16,8 +16,10 @@ import hashlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from typing import TypeVar
 
 import bcrypt
 
@@ -33,12 +35,15 @@ def _behind_the_event_loop() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
 
 
+T = TypeVar("T")
+
+
 @cache
 def _hashing_threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="bcrypt", initializer=_behind_the_event_loop)
 
 
-async def _run(function, *args):
+async def _run(function: Callable[..., T], *args: bytes) -> T:
     return await asyncio.get_running_loop().run_in_executor(_hashing_threads(), function, *args)
 
 
@@ -54,6 +59,6 @@ class Passwords:
         """With no hash (unknown account) the same work is done, so timing tells nothing."""
         if password_hash is None:
             self._unknown_user_hash = self._unknown_user_hash or await self.hash("no such account")
-        target = (password_hash or self._unknown_user_hash).encode()
+        target = (password_hash or self._unknown_user_hash or "").encode()
         matches = await _run(bcrypt.checkpw, _prehash(password), target)
-        return matches and password_hash is not None
+        return bool(matches) and password_hash is not None

@@ -59,7 +59,7 @@ def parse_mobile(raw: str, country: str) -> Phone:
         raise PhoneError("Enter a mobile number that can receive text messages")
     # Regions share dial codes (+44: GB, GG, JE, IM); keep the one chosen when it fits.
     if not phonenumbers.is_valid_number_for_region(number, country):
-        country = phonenumbers.region_code_for_number(number)
+        country = phonenumbers.region_code_for_number(number) or country
     return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164), country)
 
 
@@ -93,7 +93,7 @@ def example_mobile(country: str) -> str:
 def split(e164: str) -> tuple[int, str]:
     """Country calling code and national number, as Authy wants them."""
     number = phonenumbers.parse(e164)
-    return number.country_code, phonenumbers.national_significant_number(number)
+    return number.country_code or 0, phonenumbers.national_significant_number(number)
 
 
 def country_of(e164: str) -> str:

@@ -4,6 +4,7 @@ whatever the umask says."""
 
 import os
 from pathlib import Path
+from typing import IO, Any
 
 
 def private_folder(path: Path) -> None:
@@ -22,7 +23,7 @@ def create_private(path: Path) -> None:
         pass
 
 
-def open_private(path: Path, mode: str = "a"):
+def open_private(path: Path, mode: str = "a") -> IO[Any]:
     """Open for appending or writing; a new file is owner-only."""
     create_private(path)
     return path.open(mode, encoding="utf-8")

@@ -5,7 +5,9 @@
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from databases import Database
 
@@ -22,6 +24,9 @@ from components.storage.password_failures import PasswordFailures
 from components.storage.session_records import SessionRecords
 from components.storage.users import Users
 from components.web.remember import RememberedBrowsers
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Services:
     clock: Callable[[], float]
     db: Database
 
-    def transaction(self):
+    def transaction(self) -> AbstractAsyncContextManager[object]:
         """Changes that stand or fall together (a change and the text it causes)."""
         return transaction(self.db)
 
@@ -49,7 +54,7 @@ class Services:
 def build_services(
     settings: Settings,
     db: Database,
-    client,
+    client: "httpx.AsyncClient | None",
     *,
     sender: SmsSender | None = None,
     clock: Callable[[], float] = time.time,

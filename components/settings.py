@@ -209,12 +209,12 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
 
 
-def _parse(variable: str, raw: str, kind: type):
+def _parse(variable: str, raw: str, kind: object) -> str | int | float | tuple[str, ...]:
     if kind is str:
         return raw
-    if kind in (int, float):
+    if kind is int or kind is float:
         try:
-            return kind(raw)
+            return int(raw) if kind is int else float(raw)
         except ValueError:
             raise SettingsError(f"{variable} must be a number; got {raw!r}") from None
     items = (item.strip() for item in raw.split(","))
@@ -226,13 +226,13 @@ def load_settings(env_file: str | Path = ".env") -> Settings:
     config = Config(env_file if Path(env_file).exists() else None)
     app_env = config("APP_ENV", default="development")
     _one_of("APP_ENV", app_env, ENVIRONMENTS)
-    values = {}
+    values: dict[str, object] = {}
     for field in fields(Settings):
         raw = config(field.name.upper(), default=None)
         if raw is not None and field.name not in ("app_secret", "app_env"):
             values[field.name] = _parse(field.name.upper(), raw, field.type)
     secret = config("APP_SECRET", default="") or _development_secret(app_env)
-    return Settings(app_secret=secret, app_env=app_env, **values).check()
+    return Settings(app_secret=secret, app_env=app_env, **values).check()  # type: ignore[arg-type]
 
 
 def _development_secret(app_env: str) -> str:

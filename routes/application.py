@@ -7,6 +7,7 @@ never loads the app itself.
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -52,13 +53,15 @@ from routes.templates import reload_templates
 IN_FLIGHT_POSTS = 8  # per worker: enough to keep bcrypt's threads and the database busy
 
 
-def assemble(settings: Settings, *, sender: SmsSender | None = None, clock=time.time) -> Starlette:
+def assemble(
+    settings: Settings, *, sender: SmsSender | None = None, clock: Callable[[], float] = time.time
+) -> Starlette:
     quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
     make_room()
     reload_templates(settings.app_env == "development")
 
     @asynccontextmanager
-    async def lifespan(app: Starlette):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
             connected(settings.database_url, settings.database_timeout_seconds) as db,
             http_client(settings) as client,

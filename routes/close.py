@@ -2,11 +2,13 @@
 not recent), then the account and its personal data are deleted."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, read_confirmation, read_password_again
 from routes.incoming import (
+    account_of,
     checked_form,
     origin,
     password_needed,
@@ -17,14 +19,14 @@ from routes.render import invalid, page_of, respond
 from routes.steps import CLOSE
 
 
-async def close_account(request: Request):
+async def close_account(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
     password = read_password_again(form, password_needed(request, current))
     if isinstance(password, Invalid):
         return await invalid(request, password)
     result = await account.close_account(
-        services(request), current.account, password, read_confirmation(form), origin(request)
+        services(request), account_of(current), password, read_confirmation(form), origin(request)
     )
     return await respond(request, result)
 

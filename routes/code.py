@@ -8,14 +8,15 @@ from starlette.routing import Route
 
 from components.flows import checking, delivery, recovery, sending
 from components.forms import Invalid, read_code
+from components.providers.interface import Channel
 from components.web.csrf import csrf_token
-from routes.incoming import checked_form, code_holder, is_htmx, origin, services, visit
+from routes.incoming import account_of, checked_form, code_holder, is_htmx, origin, services, visit
 from routes.render import invalid, respond
 from routes.steps import CODE, current_step
 from routes.templates import templates
 
 
-async def check_code(request: Request):
+async def check_code(request: Request) -> Response:
     form = await checked_form(request)
     current = await code_holder(request)
     code = read_code(form)
@@ -27,20 +28,22 @@ async def check_code(request: Request):
     remember = form.get("remember") == "yes"
     return await respond(
         request,
-        await checking.check_code(app, current.account, code, origin(request), remember=remember, reset=current.reset),
+        await checking.check_code(
+            app, account_of(current), code, origin(request), remember=remember, reset=current.reset
+        ),
     )
 
 
-async def resend(request: Request):
+async def resend(request: Request) -> Response:
     form = await checked_form(request)
     current = await code_holder(request)
     app = services(request)
-    channel = "call" if form.get("channel") == "call" and "call" in app.verifier.channels else "sms"
+    channel: Channel = "call" if form.get("channel") == "call" and "call" in app.verifier.channels else "sms"
     if current.reset:
         return await respond(
             request, await recovery.resend_reset(app, current.account, current.reset, channel, origin(request))
         )
-    return await respond(request, await sending.resend(app, current.account, channel, origin(request)))
+    return await respond(request, await sending.resend(app, account_of(current), channel, origin(request)))
 
 
 async def delivery_status(request: Request) -> Response:
@@ -53,7 +56,7 @@ async def delivery_status(request: Request) -> Response:
         return HTMLResponse("", headers={"Cache-Control": "no-store"})
     app = services(request)
     wait = int(request.query_params.get("wait", "")) if request.query_params.get("wait", "").isdigit() else 0
-    now, next_wait = await delivery.poll(app, sending.recipient(current.account), wait)
+    now, next_wait = await delivery.poll(app, sending.recipient(account_of(current)), wait)
     context = {
         "delivery": now,
         "wait": next_wait,

@@ -4,6 +4,7 @@ anything else gets the app's own error page (components/web/middleware.py says
 when), which htmx never swaps over a form the visitor filled in."""
 
 import logging
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -94,10 +95,10 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
 async def http_error(request: Request, error: HTTPException) -> Response:
     """A form we could not read, no such page, or not this method (405 keeps its Allow header)."""
     status = error.status_code if error.status_code in ERRORS else 400 if error.status_code < 500 else 500
-    return await error_page(request.scope, status, error.headers)
+    return await error_page(request.scope, status, dict(error.headers or {}))
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: dict[Any, Any] = {  # Starlette's own typing takes each handler's exception as Exception
     CsrfFailed: csrf_failed,
     NoPendingCode: no_pending_code,
     NotSignedIn: not_signed_in,

@@ -1,6 +1,7 @@
 """The forgot step: the email whose password is forgotten; the code step follows."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import recovery
@@ -10,7 +11,7 @@ from routes.render import invalid, page_of, respond
 from routes.steps import FORGOT
 
 
-async def request_reset(request: Request):
+async def request_reset(request: Request) -> Response:
     email = read_email(await checked_form(request))
     if isinstance(email, Invalid):
         return await invalid(request, email)

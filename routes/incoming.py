@@ -24,7 +24,8 @@ MAX_PART_BYTES = 4096
 
 
 def services(request: Request) -> Services:
-    return request.app.state.services
+    services_: Services = request.app.state.services
+    return services_
 
 
 def is_htmx(request: Request) -> bool:
@@ -36,7 +37,8 @@ async def visit(request: Request) -> Visit:
     """Who this session is, read once per request: the handler and the render seam share it."""
     if not hasattr(request.state, "visit"):
         request.state.visit = await _load_visit(request)
-    return request.state.visit
+    current: Visit = request.state.visit
+    return current
 
 
 async def session_user(request: Request) -> User | None:
@@ -115,6 +117,13 @@ async def signed_in_visit(request: Request) -> Visit:
     return current
 
 
+def account_of(current: Visit) -> User:
+    """The visit's account, where its step has one (a browser without one: NotSignedIn)."""
+    if current.account is None:
+        raise NotSignedIn()
+    return current.account
+
+
 def password_needed(request: Request, current: Visit) -> bool:
     """Past REAUTH_SECONDS since this browser proved the password: sensitive changes ask again."""
     app = services(request)
@@ -124,7 +133,7 @@ def password_needed(request: Request, current: Visit) -> bool:
 async def pending_signup(request: Request) -> User:
     """The session's own unverified signup; anything else raises NoPendingCode."""
     current = await visit(request)
-    if current.stage != "signup":
+    if current.stage != "signup" or current.account is None:
         raise NoPendingCode()
     return current.account
 

@@ -2,11 +2,13 @@
 is not recent); the code step follows, and the old number stays until the code is right."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, kept_values, read_password_again, read_phone
 from routes.incoming import (
+    account_of,
     checked_form,
     origin,
     password_needed,
@@ -17,24 +19,25 @@ from routes.render import invalid, page_of, respond
 from routes.steps import MOBILE
 
 
-async def change_number(request: Request):
+async def change_number(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
     app = services(request)
     settings = app.settings
     phone = read_phone(form, settings.default_country, settings.allowed_countries)
     password = read_password_again(form, password_needed(request, current))
-    for problem in (phone, password):
-        if isinstance(problem, Invalid):
-            return await invalid(request, problem)
-    result = await account.change_number(app, current.account, phone, password, origin(request))
+    if isinstance(phone, Invalid):
+        return await invalid(request, phone)
+    if isinstance(password, Invalid):
+        return await invalid(request, password)
+    result = await account.change_number(app, account_of(current), phone, password, origin(request))
     return await respond(request, result, values=kept_values(form, settings.default_country))
 
 
-async def keep_number(request: Request):
+async def keep_number(request: Request) -> Response:
     await checked_form(request)
     current = await signed_in_visit(request)
-    return await respond(request, await account.keep_number(services(request), current.account))
+    return await respond(request, await account.keep_number(services(request), account_of(current)))
 
 
 routes = [

@@ -1,6 +1,7 @@
 """The number step: a signup waiting for its code gives a different number."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import number
@@ -9,13 +10,13 @@ from routes.incoming import checked_form, origin, pending_signup, services
 from routes.render import invalid, respond
 
 
-async def change_number(request: Request):
+async def change_number(request: Request) -> Response:
     await checked_form(request)
     user = await pending_signup(request)
     return await respond(request, await number.change_number(services(request), user))
 
 
-async def set_number(request: Request):
+async def set_number(request: Request) -> Response:
     form = await checked_form(request)
     user = await pending_signup(request)
     app = services(request)

@@ -1,23 +1,24 @@
 """The password step: the current password, then a new one (other browsers are signed out)."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, read_password_change
-from routes.incoming import checked_form, origin, services, signed_in_visit
+from routes.incoming import account_of, checked_form, origin, services, signed_in_visit
 from routes.render import invalid, page_of, respond
 from routes.steps import PASSWORD
 
 
-async def change_password(request: Request):
+async def change_password(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
     change = read_password_change(form)
     if isinstance(change, Invalid):
         return await invalid(request, change)
     result = await account.change_password(
-        services(request), current.account, change.current, change.new, origin(request)
+        services(request), account_of(current), change.current, change.new, origin(request)
     )
     return await respond(request, result)
 

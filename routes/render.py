@@ -9,6 +9,7 @@ entry `needs`.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 from jinja2 import Template
 from starlette.requests import Request
@@ -30,7 +31,7 @@ from components.web.sessions import (
     stage_of,
     start_session,
 )
-from routes.incoming import is_htmx, services, visit
+from routes.incoming import account_of, is_htmx, services, visit
 from routes.steps import ACTIONS, STEP_KEY, Step, current_step, enter
 from routes.templates import rendered_once, templates
 
@@ -41,21 +42,22 @@ class UndeclaredTransition(Exception):
     """An action led to a step the step table does not list for it."""
 
 
-async def _countries(app: Services, visit: Visit) -> dict:
+async def _countries(app: Services, visit: Visit) -> dict[str, Any]:
     """Nothing to add: the list is rendered once (routes/templates.py). The need marks the
     steps that show it (the others' full pages carry it for fragments to come)."""
     return {}
 
 
-async def _number(app: Services, visit: Visit) -> dict:
-    return {"values": {"country": visit.account.country, "phone": national_form(visit.account.phone)}}
+async def _number(app: Services, visit: Visit) -> dict[str, Any]:
+    account = account_of(visit)
+    return {"values": {"country": account.country, "phone": national_form(account.phone)}}
 
 
-async def _phone(app: Services, visit: Visit) -> dict:
-    return {"masked_phone": mask(visit.account.phone)}
+async def _phone(app: Services, visit: Visit) -> dict[str, Any]:
+    return {"masked_phone": mask(account_of(visit).phone)}
 
 
-async def _code(app: Services, visit: Visit) -> dict:
+async def _code(app: Services, visit: Visit) -> dict[str, Any]:
     """The code step, for whatever the code is for. A reset's shows nothing of the
     account (it may have none), and the same waits for every email."""
     purpose, settings = visit.code_purpose, app.settings
@@ -66,10 +68,12 @@ async def _code(app: Services, visit: Visit) -> dict:
         "can_remember": purpose == "signin" and settings.signin_code == "new-browser",
         "remember_days": settings.remember_browser_days,
     }
-    if purpose == "reset":  # no delivery shown: whether a text went out would say if the email has an account
+    if (
+        purpose == "reset" and visit.reset
+    ):  # no delivery shown: a text sent or not would tell if the email has an account
         wait = await recovery.resend_wait(app, visit.reset.email)
         return {**common, "reset_email": visit.reset.email, "resend_wait": wait, "code_sent": True, "delivery": None}
-    shown = recipient(visit.account)
+    shown = recipient(account_of(visit))
     return {
         **common,
         "masked_phone": mask(shown.phone),
@@ -80,7 +84,7 @@ async def _code(app: Services, visit: Visit) -> dict:
     }
 
 
-async def _reauth(app: Services, visit: Visit) -> dict:
+async def _reauth(app: Services, visit: Visit) -> dict[str, Any]:
     """Whether the password must be given again (the sign-in is not recent)."""
     return {
         "reauth": app.clock() - visit.auth_at > app.settings.reauth_seconds,
@@ -89,7 +93,7 @@ async def _reauth(app: Services, visit: Visit) -> dict:
 
 
 # What a step `needs` (routes/steps.py), built only for the steps that use it.
-NEEDS: dict[str, Callable[[Services, Visit], Awaitable[dict]]] = {
+NEEDS: dict[str, Callable[[Services, Visit], Awaitable[dict[str, Any]]]] = {
     "countries": _countries,
     "number": _number,
     "phone": _phone,
@@ -111,7 +115,7 @@ async def show(
 ) -> Response:
     """The step as a fragment (htmx) or inside the full page, for this visit."""
     app = services(request)
-    context = {
+    context: dict[str, Any] = {
         "step": step.name,
         "step_template": step.template,
         "title": step.title,
@@ -136,7 +140,7 @@ async def show(
     if visit.stage == "anonymous" and not (notice or errors or values or headers) and status == 200:
         # A new visitor's page differs from the next one's by its CSRF token alone.
         page = rendered_once((name, step.name), lambda: template.render({**context, "csrf_token": TOKEN_SLOT}))
-        content = page.replace(TOKEN_SLOT, context["csrf_token"])
+        content = page.replace(TOKEN_SLOT, str(context["csrf_token"]))
     else:
         content = template.render(context)
     response = StepResponse(template, {**context, "request": request}, content, status, headers)
@@ -152,7 +156,9 @@ class StepResponse(HTMLResponse):
     """A rendered step that, like Starlette's template responses, tells test clients
     which template and context made it."""
 
-    def __init__(self, template: Template, context: dict, content: str, status: int, headers: dict | None):
+    def __init__(
+        self, template: Template, context: dict[str, Any], content: str, status: int, headers: dict[str, str] | None
+    ):
         self.template, self.context = template, context
         super().__init__(content, status, headers)
 

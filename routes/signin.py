@@ -1,6 +1,7 @@
 """The sign-in step: email and password, then (unless this browser is remembered) the code step."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import signin
@@ -10,7 +11,7 @@ from routes.render import invalid, page_of, respond
 from routes.steps import SIGNIN
 
 
-async def sign_in(request: Request):
+async def sign_in(request: Request) -> Response:
     credentials = read_credentials(await checked_form(request))
     if isinstance(credentials, Invalid):
         return await invalid(request, credentials)

@@ -1,6 +1,7 @@
 """The signup step: the form that creates an account (or resumes one) and sends the first code."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import signup
@@ -10,7 +11,7 @@ from routes.incoming import checked_form, origin, services, session_user
 from routes.render import back_to_current, invalid, respond
 
 
-async def sign_up(request: Request):
+async def sign_up(request: Request) -> Response:
     form = await checked_form(request)
     app = services(request)
     user = await session_user(request)

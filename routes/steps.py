@@ -14,6 +14,7 @@ Adding a step: one entry here, its template, and its handler.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from components.storage.users import User
 from components.web.sessions import Visit
@@ -104,7 +105,7 @@ def current_step(visit: Visit) -> Step:
     return next(step for step in STEPS if step.shown and step.shown(visit))
 
 
-def enter(session: dict, action: Action) -> None:
+def enter(session: dict[str, Any], action: Action) -> None:
     """After a Success: remember the step it leads to when the session holds it;
     any other step follows from the account."""
     held = [step for step in action.leads_to if step.held_in_session]

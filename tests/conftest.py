@@ -8,19 +8,17 @@ import tempfile
 # Before anything loads prometheus_client (components/metrics.py): the test run's samples stay out of var/.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="metrics-"))
 
-import threading
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from db_proxy import DatabaseProxy
 from fresh_db import fresh_database, fresh_postgres, postgres_reachable
 from providers.fake import FakeProviders
 from starlette.testclient import TestClient
-from support import SECRET, Clock, Delivered, Outbox, Visitor, browser
+from support import SECRET, Clock, Delivered, Outbox, Visitor, browser, served
 
 from app import create_app
 from components.services import build_services
@@ -131,16 +129,8 @@ def verified(htmx_visitor, outbox) -> Visitor:
 def fake_server():
     """Authy, Twilio Messages and Verify on a free loopback port for the whole session."""
     fake = FakeProviders()
-    config = uvicorn.Config(fake.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield fake, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with served(fake.app(), "the fake providers", lifespan="off") as url:
+        yield fake, url
 
 
 @pytest.fixture

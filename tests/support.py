@@ -6,8 +6,13 @@ import base64
 import html
 import json
 import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
 from starlette.testclient import TestClient
 
 from components.outbox import deliver_due
@@ -167,6 +172,25 @@ class Visitor:
         """What the signed session cookie carries (its payload is readable, not secret)."""
         payload = self.session().split(".")[0]
         return key in json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+@contextmanager
+def served(app, what: str, *, lifespan: str = "auto", seconds: float = 30) -> Iterator[str]:
+    """`app` under uvicorn on a free loopback port, in a thread: its URL, once it serves
+    (or a failure naming `what` after `seconds`)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + seconds
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, f"{what} did not start within {seconds} s"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
 
 
 def outbox_round(running: TestClient) -> int:

@@ -59,7 +59,9 @@ async def of_code(services: Services, user: User) -> CodeDelivery | None:
     found = await services.messages.latest_code(user.id, user.phone)
     if found is None or found.status == "untracked":
         return None
-    state = "failed" if found.status in FAILED else "delivered" if found.status in DELIVERED else "sending"
+    state: Literal["sending", "delivered", "failed"] = (
+        "failed" if found.status in FAILED else "delivered" if found.status in DELIVERED else "sending"
+    )
     return CodeDelivery(state, found.updated_at, found.final)
 
 

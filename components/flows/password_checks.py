@@ -63,7 +63,8 @@ async def check_password(
     if not await services.password_failures.count(key, settings.password_failures_before_lock):
         log.warning("password refused: account=%s address=%s reason=locked", account, origin)
         return Refused("locked")
-    if await services.passwords.check(password, user.password_hash if user else None):
+    matched = await services.passwords.check(password, user.password_hash if user else None)
+    if matched and user is not None:  # (no hash, no match: the same work was done)
         await services.password_failures.clear(key)
         await services.limits.give_back(*limits)
         return user
@@ -74,9 +75,8 @@ async def check_password(
 def refusal(refused: Refused, wrong: str, *, field: str | None = None) -> Failure:
     """What the visitor reads; the same whether or not the email has an account."""
     if refused.reason == "throttled":
-        return slow_down(
-            f"Too many tries for this email. Try again in {minutes(refused.retry_after)}.", refused.retry_after
-        )
+        wait = refused.retry_after or 1
+        return slow_down(f"Too many tries for this email. Try again in {minutes(wait)}.", wait)
     if refused.reason == "locked":
         return failure(
             "There have been too many wrong passwords for this email, so it can no longer be used to "

@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from components.storage.users import User
 
@@ -53,11 +53,11 @@ class Failure:
     pending: Pending | None = None
 
 
-def failure(text: str, **kwargs) -> Failure:
+def failure(text: str, **kwargs: Any) -> Failure:
     return Failure(Notice(text, error=True), **kwargs)
 
 
-def slow_down(text: str, retry_after: int, **kwargs) -> Failure:
+def slow_down(text: str, retry_after: int, **kwargs: Any) -> Failure:
     return failure(text, kind="slow_down", retry_after=retry_after, **kwargs)
 
 

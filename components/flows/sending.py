@@ -3,7 +3,9 @@
 import asyncio
 import logging
 import math
+from collections.abc import Awaitable
 from dataclasses import replace
+from typing import TypeVar
 
 from components import metrics
 from components.addresses import address_group
@@ -31,6 +33,7 @@ from components.storage.limits import DAY, HOUR, MINUTE, Limit
 from components.storage.users import User
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CODE_REPLACED = "This code has expired or was replaced. Ask for a new code below."
 OUT_OF_TRIES = "Too many wrong tries: this code no longer works. Ask for a new code below."
 
@@ -49,7 +52,7 @@ def locked_notice(services: Services, user: User) -> Failure:
             "Too many wrong codes in a row, so codes are stopped for this account. Contact us to unlock it.",
             kind="slow_down",
         )
-    wait = math.ceil(user.locked_until - services.clock())
+    wait = math.ceil((user.locked_until or 0) - services.clock())
     return slow_down(
         f"Too many wrong codes in a row, so checking is paused for this account. Try again in {minutes(wait)}.",
         wait,
@@ -69,7 +72,7 @@ def _limits(services: Services, user: User, origin: str) -> list[Limit]:
     ]
 
 
-async def within_deadline(services: Services, call):
+async def within_deadline(services: Services, call: Awaitable[T]) -> T | Unavailable:
     """No provider holds a request longer than the send deadline."""
     try:
         async with asyncio.timeout(services.settings.send_timeout_seconds):
@@ -108,12 +111,12 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
     if claimed is None:  # a request racing this one sent first, or is sending now
         current = await services.users.get(user.id) or account
         return current, _cooling_down(resend_wait(services, current) or _sending_wait(services, current))
-    wait = await services.limits.take(*_limits(services, user, origin))
-    if wait is not None:
-        log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, wait)
+    full = await services.limits.take(*_limits(services, user, origin))
+    if full is not None:
+        log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, full)
         _counted(user, channel, "refused")
         released = await services.users.release_send(user.id) or account
-        return released, slow_down(f"Too many codes were requested. Try again in {minutes(wait)}.", wait)
+        return released, slow_down(f"Too many codes were requested. Try again in {minutes(full)}.", full)
     outcome = await within_deadline(services, services.verifier.start(recipient(claimed), channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))

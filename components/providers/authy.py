@@ -1,6 +1,8 @@
 """The legacy Authy API (closed to new customers): register the user once,
 then Authy sends and checks its own tokens."""
 
+from typing import Any
+
 from databases import Database
 
 from components.phones import split
@@ -78,7 +80,7 @@ class AuthyVerifier:
     async def cancel(self, user: User) -> None:
         """Authy cannot withdraw a token it sent; a new number registers a new id."""
 
-    async def _registration(self, user: User):
+    async def _registration(self, user: User) -> Any:
         row = await self.db.fetch_one(authy_users.select().where(authy_users.c.user_id == user.id))
         return row if row and row["phone"] == user.phone else None
 
@@ -86,7 +88,7 @@ class AuthyVerifier:
         """The Authy id for this number: reused, or registered now (idempotent at Authy)."""
         row = await self._registration(user)
         if row:
-            return row["authy_id"]
+            return int(row["authy_id"])
         country_code, national = split(user.phone)
         reply = await self.http.call(
             "users.new",

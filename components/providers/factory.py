@@ -22,12 +22,19 @@ if TYPE_CHECKING:
     import httpx
 
 
+def _shared(client: httpx.AsyncClient | None) -> httpx.AsyncClient:
+    """http_client() makes one whenever a remote provider is chosen."""
+    if client is None:
+        raise RuntimeError("a remote provider needs the app's HTTP client")
+    return client
+
+
 def make_sender(settings: Settings, client: httpx.AsyncClient | None) -> SmsSender:
     if settings.sms_provider == "twilio":
         from components.providers.twilio_sms import TwilioSender
 
         return TwilioSender(
-            client,
+            _shared(client),
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token,
             base_url=settings.twilio_api_url,
@@ -54,7 +61,7 @@ def make_verifier(
         from components.providers.http import ProviderHttp
 
         return AuthyVerifier(
-            ProviderHttp(client, "authy"),
+            ProviderHttp(_shared(client), "authy"),
             db,
             api_key=settings.authy_api_key,
             base_url=settings.authy_api_url,
@@ -64,7 +71,7 @@ def make_verifier(
         from components.providers.twilio_verify import TwilioVerifyVerifier
 
         return TwilioVerifyVerifier(
-            ProviderHttp(client, "twilio-verify"),
+            ProviderHttp(_shared(client), "twilio-verify"),
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token,
             service_sid=settings.twilio_verify_service_sid,
@@ -82,7 +89,7 @@ def make_verifier(
     )
 
 
-def http_client(settings: Settings) -> AbstractAsyncContextManager:
+def http_client(settings: Settings) -> AbstractAsyncContextManager[httpx.AsyncClient | None]:
     """The one client every remote provider shares (pooled connections, short timeouts);
     none at all when every back end is local."""
     if settings.verify_provider == "local" and settings.sms_provider == "console":

@@ -4,8 +4,9 @@ and the provider's answer reduced to the few facts the app acts on."""
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -39,7 +40,7 @@ Retry = Literal["never", "rate_limit", "transient"]
 @dataclass(frozen=True)
 class Reply:
     status: int  # 0: no answer (timeout, refused connection)
-    body: dict = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
     error_code: str = ""
     retry_after: int | None = None
 
@@ -68,12 +69,14 @@ def _reply(response: httpx.Response) -> Reply:
 class ProviderHttp:
     """One provider's view of the app's shared HTTP client."""
 
-    def __init__(self, client: httpx.AsyncClient, provider: str, *, sleep=asyncio.sleep):
+    def __init__(
+        self, client: httpx.AsyncClient, provider: str, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ):
         self.client = client
         self.provider = provider
         self.sleep = sleep
 
-    async def call(self, operation: str, method: str, url: str, *, retry: Retry, **request) -> Reply:
+    async def call(self, operation: str, method: str, url: str, *, retry: Retry, **request: Any) -> Reply:
         """`rate_limit`: retry once after a 429 with a short Retry-After (nothing was done);
         `transient`: also after 502/503/504 or no answer (only for calls that send nothing)."""
         reply = await self._once(operation, method, url, request)
@@ -89,7 +92,7 @@ class ProviderHttp:
             return reply.retry_after is not None
         return retry == "transient" and (reply.status in RETRYABLE_STATUSES or reply.status == 0)
 
-    async def _once(self, operation: str, method: str, url: str, request: dict, attempt: int = 1) -> Reply:
+    async def _once(self, operation: str, method: str, url: str, request: dict[str, Any], attempt: int = 1) -> Reply:
         started = time.perf_counter()
         try:
             reply = _reply(await self.client.request(method, url, **request))

@@ -16,24 +16,27 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
-_compiled: dict[tuple, Compiled] = {}
+_compiled: dict[tuple[str, tuple[typing.Any, ...]], Compiled] = {}
 
 
-def compiled(query: ClauseElement, dialect: Dialect) -> tuple[Compiled, dict[str, typing.Any]]:
-    """The compiled statement and this call's values for it."""
+def compiled(query: ClauseElement, dialect: Dialect) -> tuple[typing.Any, dict[str, typing.Any]]:
+    """The compiled statement (SQLAlchemy's compiler, whose private parts the backends read)
+    and this call's values for it."""
     key = None if isinstance(query, DDLElement) else query._generate_cache_key()
     if key is None or any(bind.expanding for bind in key.bindparams):
         once = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        return once, once.construct_params()
+        return once, dict(once.construct_params() or {})
     shape = (dialect.name, key.key)
     if shape not in _compiled:
         _compiled[shape] = query.compile(dialect=dialect, cache_key=key, compile_kwargs={"render_postcompile": True})
     found = _compiled[shape]
-    return found, found.construct_params(extracted_parameters=key.bindparams)
+    return found, dict(found.construct_params(extracted_parameters=key.bindparams) or {})
 
 
 class CachedSQLiteConnection(SQLiteConnection):
-    def _compile(self, query: ClauseElement):
+    def _compile(
+        self, query: ClauseElement
+    ) -> typing.Any:  # databases' own is typed for a shorter tuple than it returns
         statement, params = compiled(query, self._dialect)
         context = self._dialect.execution_ctx_cls()
         context.dialect = self._dialect
@@ -41,7 +44,7 @@ class CachedSQLiteConnection(SQLiteConnection):
             return statement.string, [], None, CompilationContext(context)
         processors = statement._bind_processors
         args = [processors[key](params[key]) if key in processors else params[key] for key in statement.positiontup]
-        context.result_column_struct = (
+        context.result_column_struct = (  # type: ignore[attr-defined]
             statement._result_columns,
             statement._ordered_columns,
             statement._textual_ordered_columns,

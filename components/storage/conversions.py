@@ -63,6 +63,6 @@ class Conversions:
         return len(counts) + len(pauses)
 
 
-def _one_of(column, keys: tuple[str, ...]):
+def _one_of(column: sa.ColumnElement[str], keys: tuple[str, ...]) -> sa.ColumnElement[bool]:
     """`column IN keys`, written so SQLAlchemy can cache the statement (an IN list it renders per call)."""
     return sa.or_(*(column == key for key in keys))

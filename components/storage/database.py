@@ -13,8 +13,10 @@ import logging
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import sqlalchemy as sa
 from anyio import to_thread
@@ -181,7 +183,7 @@ _rate_counters = sa.Table(
 )
 
 
-def _created(*tables: sa.Table) -> list:
+def _created(*tables: sa.Table) -> list[sa.schema.ExecutableDDLElement]:
     return [
         *(CreateTable(table, if_not_exists=True) for table in tables),
         *(CreateIndex(index, if_not_exists=True) for table in tables for index in table.indexes),
@@ -208,7 +210,7 @@ class AddColumn:
 
 # Each entry moves the schema one version forward, and only adds what is missing,
 # so any database ends with the tables above. Once released, an entry is never edited.
-MIGRATIONS = [
+MIGRATIONS: list[list[Any]] = [
     _created(users, pending_codes, authy_users, _rate_counters),
     [
         AddColumn(users, "challenge"),
@@ -237,7 +239,7 @@ def database_for(url: str, timeout: float = 5.0) -> Database:
     or (SQLite) another process's write lock."""
     if url.startswith("sqlite"):
         # Password hashes and personal data: owner-only (SQLite's -wal and -shm files follow the file's mode).
-        create_private(Path(sa.engine.make_url(url).database))
+        create_private(Path(sa.engine.make_url(url).database or ""))
         return SQLiteDatabase(url, timeout=timeout)
     return PostgresDatabase(url, timeout=timeout, command_timeout=timeout)
 
@@ -251,7 +253,7 @@ class PostgresDatabase(Database):
     }
 
 
-def transaction(db: Database):
+def transaction(db: Database) -> AbstractAsyncContextManager[object]:
     """Statements that stand or fall together (on SQLite, holding the process's one writer)."""
     return db.write_transaction() if isinstance(db, SQLiteDatabase) else db.transaction()
 
@@ -268,12 +270,12 @@ def _dialect(db: Database) -> sa.engine.Dialect:
     return sqlite.dialect() if db.url.dialect == "sqlite" else _postgresql().dialect()
 
 
-def insert(db: Database, table: sa.Table):
+def insert(db: Database, table: sa.Table) -> Any:
     """An INSERT that knows ON CONFLICT, for the database in use."""
     return (sqlite.insert if db.url.dialect == "sqlite" else _postgresql().insert)(table)
 
 
-def _postgresql():
+def _postgresql() -> ModuleType:
     """SQLAlchemy's PostgreSQL dialect, loaded only when it is the database in use (2.8 MB)."""
     from sqlalchemy.dialects import postgresql
 
@@ -298,7 +300,7 @@ async def migrate(db: Database) -> int:
 
 async def schema_is_current(db: Database) -> bool:
     """The database answers, and its schema is the newest this code knows."""
-    return await db.fetch_val(sa.select(schema_version.c.version)) == len(MIGRATIONS)
+    return bool(await db.fetch_val(sa.select(schema_version.c.version)) == len(MIGRATIONS))
 
 
 @asynccontextmanager

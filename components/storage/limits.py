@@ -110,5 +110,5 @@ class Limits:
         return len(await self.db.fetch_all(query))
 
 
-def _oldest():
+def _oldest() -> sa.ColumnElement[int]:
     return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)

@@ -2,6 +2,8 @@
 (storage/compiled.py). Loaded by name only when DATABASE_URL is PostgreSQL, so a
 SQLite install needs no asyncpg."""
 
+from typing import Any
+
 from databases.backends.postgres import PostgresBackend, PostgresConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.ddl import DDLElement
@@ -10,7 +12,7 @@ from components.storage.compiled import compiled
 
 
 class CachedPostgresConnection(PostgresConnection):
-    def _compile(self, query: ClauseElement):
+    def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any]:
         statement, params = compiled(query, self._dialect)
         if isinstance(query, DDLElement):
             return statement.string, [], None

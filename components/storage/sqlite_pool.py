@@ -39,7 +39,7 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "P
 
 
 class ReusingPool(SQLitePool):
-    def __init__(self, url, **options):
+    def __init__(self, url: typing.Any, **options: typing.Any) -> None:
         super().__init__(url, **options)
         self._idle: list[aiosqlite.Connection] = []
         self._open = asyncio.Semaphore(READERS + 1)  # and the writer, which holds its connection for good
@@ -74,7 +74,7 @@ class ReusingPool(SQLitePool):
 
 
 class ReusingSQLiteBackend(SQLiteBackend):
-    def __init__(self, database_url, **options):
+    def __init__(self, database_url: typing.Any, **options: typing.Any) -> None:
         super().__init__(database_url, **options)
         self._pool = ReusingPool(self._database_url, **options)
 
@@ -82,7 +82,7 @@ class ReusingSQLiteBackend(SQLiteBackend):
         return CachedSQLiteConnection(self._pool, self._dialect)
 
     async def disconnect(self) -> None:
-        await self._pool.close()
+        await self._pool.close()  # type: ignore[attr-defined]
         await super().disconnect()
 
 
@@ -119,7 +119,7 @@ class SQLiteDatabase(Database):
             finally:
                 _holding_writer.reset(holding)
 
-    async def _run(self, method: str, query, *args, **kwargs):
+    async def _run(self, method: str, query: typing.Any, *args: typing.Any, **kwargs: typing.Any) -> typing.Any:
         """Reads to a reader, writes to the writer in turn; a transaction's statements to the writer it holds."""
         if _holding_writer.get():
             return await getattr(self._writer, method)(query, *args, **kwargs)
@@ -128,20 +128,22 @@ class SQLiteDatabase(Database):
         async with self._turn:
             return await getattr(self._writer, method)(query, *args, **kwargs)
 
-    async def fetch_all(self, query, values=None):
+    async def fetch_all(self, query: typing.Any, values: dict[str, typing.Any] | None = None) -> typing.Any:
         return await self._run("fetch_all", query, values)
 
-    async def fetch_one(self, query, values=None):
+    async def fetch_one(self, query: typing.Any, values: dict[str, typing.Any] | None = None) -> typing.Any:
         return await self._run("fetch_one", query, values)
 
-    async def fetch_val(self, query, values=None, column: typing.Any = 0):
+    async def fetch_val(
+        self, query: typing.Any, values: dict[str, typing.Any] | None = None, column: typing.Any = 0
+    ) -> typing.Any:
         return await self._run("fetch_val", query, values, column=column)
 
-    async def execute(self, query, values=None):
+    async def execute(self, query: typing.Any, values: dict[str, typing.Any] | None = None) -> typing.Any:
         return await self._run("execute", query, values)
 
 
-def _writes(query) -> bool:
+def _writes(query: typing.Any) -> bool:
     if isinstance(query, sa.sql.dml.UpdateBase | sa.schema.ExecutableDDLElement):
         return True
     text = query.text if isinstance(query, sa.TextClause) else query

@@ -5,6 +5,7 @@ its signup, a sign-in, a password reset, a new number); the send and try
 counters belong to that code, so every code step shares one set of rules.
 """
 
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ class User:
         return self.locked_until is not None and self.locked_until >= CODES_STOPPED
 
 
-def user_from(record) -> User | None:
+def user_from(record: typing.Any) -> User | None:
     return User(**{field: record[field] for field in User.__dataclass_fields__}) if record else None
 
 
@@ -100,7 +101,7 @@ class Users:
         )
         return user_from(await self.db.fetch_one(query))
 
-    async def claim_send(self, user_id: int, challenge: str, *, cooldown: float, deadline: float) -> User | None:
+    async def claim_send(self, user_id: int, challenge: str | None, *, cooldown: float, deadline: float) -> User | None:
         """Take the right to send a code now, for `deadline` seconds (the account as it is
         then); None while the last sent code is too recent, or another send is under way.
         One conditional UPDATE: of racing requests, one sends."""
@@ -134,7 +135,7 @@ class Users:
         query = users.update().where(users.c.id == user_id).values(sending_until=None).returning(*users.c)
         return user_from(await self.db.fetch_one(query))
 
-    async def claim_check(self, user_id: int, challenge: str, max_failures: int) -> User | None:
+    async def claim_check(self, user_id: int, challenge: str | None, max_failures: int) -> User | None:
         """Count a check as failed before it runs, so racing guesses cannot pass the limits
         (the account with the try counted); None when this code is out of tries or the
         account is locked."""
@@ -214,7 +215,7 @@ class Users:
         )
         return user_from(await self.db.fetch_one(query))
 
-    async def finish_challenge(self, user_id: int, purpose: str, **changes) -> User | None:
+    async def finish_challenge(self, user_id: int, purpose: str, **changes: typing.Any) -> User | None:
         """The code was right: nothing waits any more (unless `changes` say what comes next,
         and whatever else they change, such as verifying the account or taking the new
         number). The account, for the one request that finished it; None for any other."""

@@ -12,7 +12,7 @@ still waits for it.
 """
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from components.flows.results import Pending
 from components.storage.users import User
@@ -58,7 +58,7 @@ def stage_of(account: User | None, pending: str | None = None) -> Stage:
     return "signed-in" if account.verified else "signup"
 
 
-def start_session(session: dict, user: User | None, token: str | None, now: float) -> None:
+def start_session(session: dict[str, Any], user: User | None, token: str | None, now: float) -> None:
     """A new identity gets a new session: old tokens and state are dropped. It has
     just proved itself (a password, or a code after one), hence `auth_at`."""
     session.clear()
@@ -67,13 +67,13 @@ def start_session(session: dict, user: User | None, token: str | None, now: floa
     csrf_token(session)
 
 
-def hold_pending(session: dict, pending: Pending, now: float) -> None:
+def hold_pending(session: dict[str, Any], pending: Pending, now: float) -> None:
     """On its way, not signed in. One shape for every purpose and every email."""
     session.update(iat=now, seen=now)
     keep_pending(session, pending)
 
 
-def keep_pending(session: dict, pending: Pending) -> None:
+def keep_pending(session: dict[str, Any], pending: Pending) -> None:
     user = pending.user
     session["pending"] = {
         "for": pending.purpose,
@@ -84,7 +84,7 @@ def keep_pending(session: dict, pending: Pending) -> None:
     }
 
 
-def pending_of(session: dict) -> Pending | None:
+def pending_of(session: dict[str, Any]) -> Pending | None:
     """The way the session is on, without its account (loaded by the caller)."""
     held = session.get("pending")
     if not held:
@@ -92,6 +92,6 @@ def pending_of(session: dict) -> Pending | None:
     return Pending(held["for"], email=held.get("email", ""), wrong=held.get("wrong", 0))
 
 
-def session_lapsed(session: dict, now: float, *, idle: float, lifetime: float) -> bool:
+def session_lapsed(session: dict[str, Any], now: float, *, idle: float, lifetime: float) -> bool:
     """Idle too long, or simply too old."""
-    return now - session.get("seen", 0) > idle or now - session.get("iat", 0) > lifetime
+    return bool(now - session.get("seen", 0) > idle or now - session.get("iat", 0) > lifetime)

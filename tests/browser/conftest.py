@@ -2,16 +2,14 @@
 through Playwright (Playwright's own browser download is not used)."""
 
 import os
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-import uvicorn
 from browsing import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from fresh_db import fresh_database
-from support import JENNY, SECRET, Outbox
+from support import JENNY, SECRET, Outbox, served
 
 from app import create_app
 from components.settings import Settings
@@ -73,22 +71,8 @@ def live(tmp_path_factory):
             conversion_min_percent=0,
         )
         outbox = Outbox(Path(settings.sms_outbox))
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings, sender=outbox),
-                host="127.0.0.1",
-                port=0,
-                log_level="warning",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            threading.Event().wait(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield LiveApp(f"http://127.0.0.1:{port}", outbox)
-        server.should_exit = True
-        thread.join(5)
+        with served(create_app(settings, sender=outbox), "the app for the browser") as url:
+            yield LiveApp(url, outbox)
 
 
 @pytest.fixture(autouse=True)
