@@ -51,6 +51,10 @@ from routes.errors import EXCEPTION_HANDLERS, error_page
 from routes.templates import reload_templates
 
 IN_FLIGHT_POSTS = 8  # per worker: enough to keep bcrypt's threads and the database busy
+# The posts that check or hash a password; the others are quick and never wait on them.
+HASHING_POSTS = frozenset(
+    {"/signup", "/signin", "/password/new", "/account/password", "/account/mobile", "/account/close"}
+)
 
 
 def assemble(
@@ -79,7 +83,7 @@ def assemble(
         Middleware(RequestContext, trusted_proxies=settings.trusted_proxies),
         Middleware(SecurityHeaders, hsts=settings.production),
         Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
-        Middleware(InFlight, most=IN_FLIGHT_POSTS),
+        Middleware(InFlight, most=IN_FLIGHT_POSTS, paths=HASHING_POSTS),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(GzipReads),
         Middleware(

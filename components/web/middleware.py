@@ -98,16 +98,18 @@ def _status_for(error: Exception, scope: Scope) -> int:
 
 
 class InFlight:
-    """At most `most` form posts worked on at once; the rest wait at the door, where a
-    waiting request costs little (its body not yet read). Reads pass freely, so a page
-    still loads at once while a crowd signs up."""
+    """At most `most` of the posts to `paths` (those that hash a password: seconds of
+    CPU in a crowd) worked on at once; the rest wait at the door, where a waiting
+    request costs little (its body not yet read). Everything else passes freely, so a
+    page, or a code being checked, does not queue behind a crowd signing up."""
 
-    def __init__(self, app: ASGIApp, *, most: int):
+    def __init__(self, app: ASGIApp, *, most: int, paths: frozenset[str]):
         self.app = app
         self.slots = asyncio.Semaphore(most)
+        self.paths = paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
             return await self.app(scope, receive, send)
         async with self.slots:
             await self.app(scope, receive, send)

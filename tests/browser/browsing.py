@@ -25,9 +25,16 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def settled(page) -> None:
+    """htmx has finished every request, swap and settle (its classes are gone)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def focused(page) -> str:
     """The id (or tag) of the element with focus, once htmx has settled."""
-    page.wait_for_timeout(50)
+    settled(page)
     return page.evaluate("document.activeElement.id || document.activeElement.tagName.toLowerCase()")
 
 

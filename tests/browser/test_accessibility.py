@@ -2,13 +2,13 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browsing import DESKTOP, announced, fill_signup, shoot, signed_up, swapped
+from browsing import DESKTOP, announced, fill_signup, settled, shoot, signed_up, swapped
 
 AXE = Axe()
 
 
 def _violations(page, shot: str | None = None) -> list[str]:
-    page.wait_for_timeout(50)
+    settled(page)
     if shot:
         shoot(page, shot)
     results = AXE.run(page)

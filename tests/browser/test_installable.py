@@ -1,6 +1,6 @@
 """Installable and offline-friendly, without ever caching a page; WebOTP fills the code."""
 
-from browsing import DESKTOP, fill_signup, heading, signed_up
+from browsing import DESKTOP, fill_signup, heading, settled, signed_up
 
 FAKE_WEBOTP = """
 window.OTPCredential = function () {};
@@ -61,5 +61,5 @@ def test_webotp_stands_down_when_the_code_is_typed(open_page, live, person):
     page.click("text=Verify")
     page.wait_for_selector("text=Hi there")
     page.evaluate("window.deliverOtp('000000')")  # too late: nothing happens
-    page.wait_for_timeout(200)
+    settled(page)
     assert heading(page) == f"Hi there {person['name']}!"
