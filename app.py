@@ -7,10 +7,11 @@ an operator's command instead (`python app.py help` lists them).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -26,14 +27,18 @@ if TYPE_CHECKING:
 
 
 def create_app(
-    settings: Settings | None = None, *, sender: SmsSender | None = None, clock: Callable[[], float] = time.time
+    settings: Settings | None = None,
+    *,
+    sender: SmsSender | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Starlette:
-    """The app: what `uvicorn app:app`, each worker and the tests get (`sender` and
-    `clock`: test doubles). Its modules load here, not at import, so the process
+    """The app: what `uvicorn app:app`, each worker and the tests get (`sender`, `clock`
+    and `sleep`: test doubles). Its modules load here, not at import, so the process
     that only supervises workers stays small."""
     from routes.application import assemble
 
-    return assemble(settings or load_settings(), sender=sender, clock=clock)
+    return assemble(settings or load_settings(), sender=sender, clock=clock, sleep=sleep)
 
 
 def _settings() -> Settings:

@@ -9,20 +9,20 @@ exactly what the app's own code does.
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
 
-from components.flows.password_checks import email_key
+from components.flows.password_checks import clear_password_checks
 from components.housekeeping import tidy
 from components.phones import country_of
 from components.providers.factory import http_client
 from components.services import Services, build_services
 from components.settings import Settings, SettingsError, load_settings
 from components.storage.database import connected, messages, migrate, users
-from components.storage.limits import Limit
+from components.storage.users import User
 
 DAY = 24 * 3600
 Clock = Callable[[], float]
@@ -53,31 +53,34 @@ async def _migrate(settings: Settings, clock: Clock) -> int:
     return 0
 
 
-async def _unlock(settings: Settings, clock: Clock, email: str) -> int:
+async def _on_account(
+    settings: Settings, clock: Clock, email: str, act: Callable[[Services, User], Awaitable[str]]
+) -> int:
+    """What `act` does to the account with this email, said; or that there is none."""
     async with _services(settings, clock) as services:
         user = await services.users.by_email(email)
         if user is None:
             print(f"No account has the email {email}.")
             return 1
-        await services.users.unlock(user.id)
-        key = email_key(settings.app_secret, user.email)
-        await services.password_failures.clear(key)
-        await services.limits.clear(
-            Limit(f"password:email:{key}", settings.password_failures_per_email, settings.password_window_seconds)
-        )
-    print(f"Unlocked account {user.id} ({email}): codes and passwords can be tried again.")
+        print(await act(services, user))
     return 0
+
+
+async def _unlock(settings: Settings, clock: Clock, email: str) -> int:
+    async def unlock(services: Services, user: User) -> str:
+        await services.users.unlock(user.id)
+        await clear_password_checks(services, user.email)
+        return f"Unlocked account {user.id} ({email}): codes and passwords can be tried again."
+
+    return await _on_account(settings, clock, email, unlock)
 
 
 async def _delete(settings: Settings, clock: Clock, email: str) -> int:
-    async with _services(settings, clock) as services:
-        user = await services.users.by_email(email)
-        if user is None:
-            print(f"No account has the email {email}.")
-            return 1
+    async def delete(services: Services, user: User) -> str:
         await services.users.delete(user.id)
-    print(f"Deleted account {user.id} ({email}) with its sessions, codes and texts.")
-    return 0
+        return f"Deleted account {user.id} ({email}) with its sessions, codes and texts."
+
+    return await _on_account(settings, clock, email, delete)
 
 
 async def _purge(settings: Settings, clock: Clock) -> int:

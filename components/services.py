@@ -3,6 +3,7 @@
 `client`: the HTTP client remote providers share (None when all are local).
 """
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -27,6 +28,8 @@ from components.web.remember import RememberedBrowsers
 
 if TYPE_CHECKING:
     import httpx
+
+    from components.providers.http import Sleep
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,10 @@ def build_services(
     *,
     sender: SmsSender | None = None,
     clock: Callable[[], float] = time.time,
+    sleep: "Sleep" = asyncio.sleep,
 ) -> Services:
-    sender = sender or make_sender(settings, client)
+    """`sender`, `clock` and `sleep`: a test's own (sleep: what a provider's Retry-After waits with)."""
+    sender = sender or make_sender(settings, client, sleep)
     return Services(
         settings=settings,
         users=Users(db, clock),
@@ -69,7 +74,7 @@ def build_services(
         limits=Limits(db, clock),
         conversions=Conversions(db, clock),
         messages=Messages(db, clock),
-        verifier=make_verifier(settings, db, client, sender, clock),
+        verifier=make_verifier(settings, db, client, sender, clock, sleep),
         sender=sender,
         remembered=RememberedBrowsers(
             settings.app_secret, settings.remember_browser_days, production=settings.production

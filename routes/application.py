@@ -7,7 +7,7 @@ never loads the app itself.
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -58,7 +58,11 @@ HASHING_POSTS = frozenset(
 
 
 def assemble(
-    settings: Settings, *, sender: SmsSender | None = None, clock: Callable[[], float] = time.time
+    settings: Settings,
+    *,
+    sender: SmsSender | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Starlette:
     quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
     make_room()
@@ -70,7 +74,7 @@ def assemble(
             connected(settings.database_url, settings.database_timeout_seconds) as db,
             http_client(settings) as client,
         ):
-            app.state.services = build_services(settings, db, client, sender=sender, clock=clock)
+            app.state.services = build_services(settings, db, client, sender=sender, clock=clock, sleep=sleep)
             services = app.state.services
             loops = [asyncio.create_task(keep_tidy(services)), asyncio.create_task(keep_sending(services))]
             kick(services)  # what a stopped instance left in the outbox

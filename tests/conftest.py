@@ -168,13 +168,22 @@ def delivered(provider_settings, fake):
 
 
 @pytest.fixture
-def open_app(provider_settings, clock, delivered):
+def waited() -> list[float]:
+    """What providers' Retry-After made the app wait: recorded, never slept."""
+    return []
+
+
+@pytest.fixture
+def open_app(provider_settings, clock, delivered, waited):
     """Start the app with some providers; each visitor gets its own browser."""
     clients = []
 
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
     def start(verify: str, sms: str = "twilio", **changes) -> Visitor:
         settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
-        client = TestClient(create_app(settings, clock=clock))
+        client = TestClient(create_app(settings, clock=clock, sleep=sleep))
         client.__enter__()
         clients.append(client)
         delivered.follow(client)

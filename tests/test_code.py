@@ -1,5 +1,6 @@
 """Entering the code: right, wrong, expired, reused, exhausted."""
 
+import pytest
 from support import JENNY_E164, words
 
 
@@ -129,3 +130,15 @@ def test_verification_issues_a_fresh_session(htmx_visitor, outbox):
     assert htmx_visitor.token != before
     stale = htmx_visitor.client.post("/signout", data={"csrf_token": before}, headers=htmx_visitor.headers)
     assert stale.status_code == 403
+
+
+@pytest.mark.parametrize("channel", ["sms", "call"])
+def test_a_locked_account_is_sent_no_code_however_it_asks(visitor, outbox, clock, server, channel):
+    visitor.sign_up()
+    users = server.app.state.services.users
+    server.portal.call(users.lock, 1, clock() + 3600)
+    clock.advance(31)  # past the resend cooldown
+    texts = len(outbox.messages())
+    page = visitor.resend(channel)
+    assert page.status_code == 429 and "checking is paused for this account" in words(page)
+    assert len(outbox.messages()) == texts

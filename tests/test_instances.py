@@ -303,23 +303,7 @@ def test_a_crash_during_a_send_never_reads_as_sent_and_the_visitor_can_ask_again
     visitor is not told a code went out, and gets one as soon as that send is given up."""
     fake, fake_url = fake_server
     fake.reset()
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "APP_SECRET": SECRET,
-        "DATABASE_URL": database_url,
-        "BCRYPT_ROUNDS": "4",
-        "VERIFY_PROVIDER": "twilio-verify",
-        "SMS_PROVIDER": "twilio",
-        "TWILIO_ACCOUNT_SID": fake.account_sid,
-        "TWILIO_AUTH_TOKEN": fake.auth_token,
-        "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
-        "TWILIO_NUMBER": "+15005550006",
-        "TWILIO_API_URL": fake_url,
-        "TWILIO_VERIFY_API_URL": fake_url,
-        "SEND_TIMEOUT_SECONDS": "2",
-        "PROVIDER_TIMEOUT_SECONDS": "1.5",
-    }
+    env = _on_twilio(database_url, fake, fake_url, SEND_TIMEOUT_SECONDS="2", PROVIDER_TIMEOUT_SECONDS="1.5")
     form = {**JENNY, "email": "crash@example.com", "phone": "(201) 555-0901"}
     fake.fail("verify.start", Fault(delay=5))
     with running(tmp_path, env, count=1) as (first,):
@@ -345,24 +329,15 @@ def test_a_crash_between_the_commit_and_the_send_still_sends_the_text_once(tmp_p
     fake, fake_url = fake_server
     fake.reset()
     silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "APP_SECRET": SECRET,
-        "DATABASE_URL": database_url,
-        "BCRYPT_ROUNDS": "4",
-        "VERIFY_PROVIDER": "twilio-verify",
-        "SMS_PROVIDER": "twilio",
-        "TWILIO_ACCOUNT_SID": fake.account_sid,
-        "TWILIO_AUTH_TOKEN": fake.auth_token,
-        "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
-        "TWILIO_NUMBER": "+15005550006",
-        "TWILIO_VERIFY_API_URL": fake_url,
-        "TWILIO_API_URL": f"http://127.0.0.1:{silent.getsockname()[1]}",
-        "SEND_TIMEOUT_SECONDS": "1",
-        "PROVIDER_TIMEOUT_SECONDS": "30",
-        "OUTBOX_POLL_SECONDS": "0.1",
-    }
+    env = _on_twilio(
+        database_url,
+        fake,
+        fake_url,
+        TWILIO_API_URL=f"http://127.0.0.1:{silent.getsockname()[1]}",
+        SEND_TIMEOUT_SECONDS="1",
+        PROVIDER_TIMEOUT_SECONDS="30",
+        OUTBOX_POLL_SECONDS="0.1",
+    )
     form = {**JENNY, "email": "outbox@example.com", "phone": "(201) 555-0902"}
     with running(tmp_path, env, count=1) as (first,), httpx.Client(base_url=first.url) as client:
         visitor = Visitor(client, htmx=True)
@@ -378,6 +353,26 @@ def test_a_crash_between_the_commit_and_the_send_still_sends_the_text_once(tmp_p
     assert [text.body for text in fake.sent_to("+12015550902") if "Welcome" in text.body] == [
         "Your Account Verification account is verified. Welcome aboard!"
     ]
+
+
+def _on_twilio(database_url: str, fake, fake_url: str, **changes: str) -> dict[str, str]:
+    """An app process's environment: Twilio Verify for codes and Messages for texts, both the fake."""
+    return {
+        **os.environ,
+        "APP_ENV": "test",
+        "APP_SECRET": SECRET,
+        "DATABASE_URL": database_url,
+        "BCRYPT_ROUNDS": "4",
+        "VERIFY_PROVIDER": "twilio-verify",
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token,
+        "TWILIO_VERIFY_SERVICE_SID": fake.service_sid,
+        "TWILIO_NUMBER": "+15005550006",
+        "TWILIO_API_URL": fake_url,
+        "TWILIO_VERIFY_API_URL": fake_url,
+        **changes,
+    }
 
 
 def _post_signup(url: str, form: dict) -> None:

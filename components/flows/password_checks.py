@@ -20,6 +20,7 @@ from typing import Literal
 from components.addresses import address_group
 from components.flows.results import Failure, failure, minutes, slow_down
 from components.services import Services
+from components.settings import Settings
 from components.storage.limits import Limit
 from components.storage.users import User
 
@@ -37,6 +38,17 @@ def email_key(secret: str, email: str) -> str:
     return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
+def _per_email(settings: Settings, key: str) -> Limit:
+    return Limit(f"password:email:{key}", settings.password_failures_per_email, settings.password_window_seconds)
+
+
+async def clear_password_checks(services: Services, email: str) -> None:
+    """The email's wrong passwords are forgotten: throttled or locked, it may sign in again."""
+    key = email_key(services.settings.app_secret, email)
+    await services.password_failures.clear(key)
+    await services.limits.clear(_per_email(services.settings, key))
+
+
 async def check_password(
     services: Services,
     email: str,
@@ -47,13 +59,12 @@ async def check_password(
     """`user`: the account with this email, if there is one (looked up by the caller either way)."""
     settings = services.settings
     key = email_key(settings.app_secret, email)
-    window = settings.password_window_seconds
     limits = (
-        Limit(f"password:email:{key}", settings.password_failures_per_email, window),
+        _per_email(settings, key),
         Limit(
             f"password:address:{address_group(origin, settings.ipv6_prefix)}",
             settings.password_failures_per_address,
-            window,
+            settings.password_window_seconds,
         ),
     )
     account = user.id if user else "unknown"

@@ -17,7 +17,7 @@ import logging
 
 from components.addresses import address_group
 from components.flows import notices
-from components.flows.password_checks import email_key
+from components.flows.password_checks import clear_password_checks, email_key
 from components.flows.results import (
     Failure,
     Notice,
@@ -137,15 +137,7 @@ async def new_password(services: Services, user_id: int, hashed: str, *, after: 
         if changed is None:
             return None
         await services.sessions.close_all(changed.id)
-        key = email_key(services.settings.app_secret, changed.email)
-        await services.password_failures.clear(key)
-        await services.limits.clear(
-            Limit(
-                f"password:email:{key}",
-                services.settings.password_failures_per_email,
-                services.settings.password_window_seconds,
-            )
-        )
+        await clear_password_checks(services, changed.email)
         await notices.write(services, changed, changed.phone, notices.password_changed(services))
     notices.send_soon(services)
     return changed

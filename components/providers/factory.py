@@ -7,6 +7,7 @@ loads them, which keeps each worker a few megabytes smaller.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ from components.settings import Settings
 if TYPE_CHECKING:
     import httpx
 
+    from components.providers.http import Sleep
+
 
 def _shared(client: httpx.AsyncClient | None) -> httpx.AsyncClient:
     """http_client() makes one whenever a remote provider is chosen."""
@@ -29,7 +32,7 @@ def _shared(client: httpx.AsyncClient | None) -> httpx.AsyncClient:
     return client
 
 
-def make_sender(settings: Settings, client: httpx.AsyncClient | None) -> SmsSender:
+def make_sender(settings: Settings, client: httpx.AsyncClient | None, sleep: Sleep = asyncio.sleep) -> SmsSender:
     if settings.sms_provider == "twilio":
         from components.providers.twilio_sms import TwilioSender
 
@@ -41,6 +44,7 @@ def make_sender(settings: Settings, client: httpx.AsyncClient | None) -> SmsSend
             from_number=settings.twilio_number,
             messaging_service_sid=settings.twilio_messaging_service_sid,
             public_url=settings.public_url,
+            sleep=sleep,
         )
     return ConsoleSender(
         settings.sms_outbox,
@@ -55,13 +59,14 @@ def make_verifier(
     client: httpx.AsyncClient | None,
     sender: SmsSender,
     clock: Callable[[], float],
+    sleep: Sleep = asyncio.sleep,
 ) -> Verifier:
     if settings.verify_provider == "authy":
         from components.providers.authy import AuthyVerifier
         from components.providers.http import ProviderHttp
 
         return AuthyVerifier(
-            ProviderHttp(_shared(client), "authy"),
+            ProviderHttp(_shared(client), "authy", sleep=sleep),
             db,
             api_key=settings.authy_api_key,
             base_url=settings.authy_api_url,
@@ -71,7 +76,7 @@ def make_verifier(
         from components.providers.twilio_verify import TwilioVerifyVerifier
 
         return TwilioVerifyVerifier(
-            ProviderHttp(_shared(client), "twilio-verify"),
+            ProviderHttp(_shared(client), "twilio-verify", sleep=sleep),
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token,
             service_sid=settings.twilio_verify_service_sid,

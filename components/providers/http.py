@@ -35,6 +35,7 @@ DEFAULT_RETRY_AFTER_SECONDS = 60
 SEND_WINDOW_SECONDS = 600  # Verify: 5 sends per number per 10 minutes
 
 Retry = Literal["never", "rate_limit", "transient"]
+Sleep = Callable[[float], Awaitable[None]]  # a test's own, so a Retry-After costs it no real time
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,7 @@ def _reply(response: httpx.Response) -> Reply:
 class ProviderHttp:
     """One provider's view of the app's shared HTTP client."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, provider: str, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    ):
+    def __init__(self, client: httpx.AsyncClient, provider: str, *, sleep: Sleep = asyncio.sleep):
         self.client = client
         self.provider = provider
         self.sleep = sleep

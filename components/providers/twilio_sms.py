@@ -1,9 +1,11 @@
 """Text messages through Twilio's Messages API (2010-04-01), each asking for
 status callbacks at the app's webhook when it has a public address."""
 
+import asyncio
+
 import httpx
 
-from components.providers.http import ProviderHttp, refusal
+from components.providers.http import ProviderHttp, Sleep, refusal
 from components.providers.interface import Message, Receipt, SendFailed
 from components.web.twilio_webhooks import STATUS_PATH
 
@@ -21,8 +23,9 @@ class TwilioSender:
         from_number: str = "",
         messaging_service_sid: str = "",
         public_url: str = "",
+        sleep: Sleep = asyncio.sleep,
     ):
-        self.http = ProviderHttp(client, "twilio-messages")
+        self.http = ProviderHttp(client, "twilio-messages", sleep=sleep)
         self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self.auth = httpx.BasicAuth(account_sid, auth_token)
         # A Messaging Service picks the sender itself; otherwise our own number sends.

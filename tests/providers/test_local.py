@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 from support import JENNY_E164, SECRET
 
 from components.providers.interface import (
@@ -109,3 +110,29 @@ async def test_a_failed_send_leaves_no_code_behind(verifier, user, outbox, db):
     outbox.mode = "fail"
     assert await verifier.start(user, "sms") == Unavailable()
     assert await db.fetch_all(pending_codes.select()) == []
+
+
+class TryLandsAfterTheRead:
+    """The database as one request sees it while another request's try is counted
+    between its read of the code and its write (the race the conditional write closes)."""
+
+    def __init__(self, db, meanwhile):
+        self.db, self.meanwhile = db, meanwhile
+
+    async def fetch_one(self, query, *args, **kwargs):
+        row = await self.db.fetch_one(query, *args, **kwargs)
+        if isinstance(query, sa.Select) and self.meanwhile:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            await meanwhile()
+        return row
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+async def test_a_right_code_read_before_the_last_try_was_spent_elsewhere_does_not_verify(verifier, user, outbox, db):
+    await verifier.start(user, "sms")
+    code = outbox.last_code()
+    spend = pending_codes.update().values(attempts=verifier.max_attempts)
+    verifier.db = TryLandsAfterTheRead(db, lambda: db.execute(spend))
+    assert not isinstance(await verifier.check(user, code), Approved)

@@ -114,12 +114,13 @@ def test_a_server_error_on_a_send_is_not_retried(open_app, fake, verify, status)
 
 
 @pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
-def test_a_short_429_is_retried_once_after_retry_after(open_app, fake, delivered, verify):
+def test_a_short_429_is_retried_once_after_retry_after(open_app, fake, delivered, waited, verify):
     visitor = open_app(verify)
     fake.fail(START[verify], Fault(status=429, code="20429", retry_after=1))
     page = visitor.sign_up()
     assert "Check your messages for the code." in words(page)
     assert fake.count(START[verify]) == 2 and len(fake.sent_to(JENNY_E164)) == 1
+    assert waited == [1]  # as long as Twilio asked
 
 
 @pytest.mark.parametrize("verify", ["local", *REMOTE_VERIFIERS])
@@ -238,3 +239,23 @@ def test_a_wrong_authy_code_is_not_reported_as_refused_credentials(open_app, del
     with caplog.at_level(logging.ERROR, logger="providers"):
         assert "That code is not right." in words(visitor.enter_code("9999999"))
     assert "refused our credentials" not in caplog.text
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_provider_429_on_a_check_says_when_to_try_again(open_app, fake, delivered, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    fake.fail(CHECK[verify], Fault(status=429, code="20429" if verify == "twilio-verify" else "60003", retry_after=120))
+    page = visitor.enter_code(delivered.last_code())
+    assert page.status_code == 429 and page.headers["Retry-After"] == "120"
+    assert "Too many tries. Wait 2 minutes, then try again." in words(page)
+
+
+@pytest.mark.parametrize(("status", "code"), [(401, "60019"), (404, "60026")], ids=["token reused", "user unknown"])
+def test_an_authy_token_it_no_longer_knows_reads_as_replaced_not_wrong(open_app, fake, delivered, status, code):
+    visitor = open_app("authy")
+    visitor.sign_up()
+    fake.fail(CHECK["authy"], Fault(status=status, code=code))
+    page = visitor.enter_code(delivered.last_code())
+    assert "This code has expired or was replaced." in words(page)
+    assert "not right" not in words(page)

@@ -84,3 +84,14 @@ async def test_at_most_so_many_password_posts_are_worked_on_at_once_and_other_re
     assert most == 4  # a code being checked went straight in
     release.set()
     await asyncio.gather(*posts, code)
+
+
+def test_an_oversized_body_without_a_length_is_refused_with_413(server):
+    """Sent in chunks, with no Content-Length to read the size from beforehand."""
+
+    def chunks():
+        for _ in range(20):
+            yield b"x" * 1024
+
+    answer = server.post("/signup", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413 and answer.headers["X-Error-Page"] == "413"
