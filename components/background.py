@@ -29,8 +29,13 @@ class Background:
             log.exception("background work failed: %s", what)
 
     async def idle(self, timeout: float = 10.0) -> None:
-        """Everything under way is done (or given up after `timeout`)."""
-        if self.tasks:
-            _, late = await asyncio.wait(set(self.tasks), timeout=timeout)
-            for task in late:
-                task.cancel()
+        """Everything under way is done, and what it started in turn (a text's carrier
+        after the outbox sent it); what is left after `timeout` is given up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.tasks:
+            _, late = await asyncio.wait(set(self.tasks), timeout=max(0.0, deadline - loop.time()))
+            if late:  # the time is up
+                for task in late:
+                    task.cancel()
+                return
