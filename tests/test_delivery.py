@@ -19,7 +19,7 @@ def region(page) -> str:
 @pytest.fixture
 def carrier(outbox):
     """The console's carrier, slow enough for the step to show the text on its way."""
-    outbox.console.delivery_seconds = 0.3
+    outbox.console.delivery_seconds = 1.0  # far longer than a request takes here, even on a busy machine
     return outbox.console
 
 
