@@ -236,41 +236,22 @@ def bcrypt_rate(rounds: int, seconds: float) -> float:
 
 def get_ceiling(args) -> list[dict]:
     """GET / on the app (one worker, SQLite) and on a bare route rendering as many bytes."""
-    rows = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         folder = Path(tmp)
         env = app_env(folder, f"sqlite:///{folder}/app.db", 1, 12)
         with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
             size = len(httpx.get(server.url, headers={"Accept-Encoding": "identity"}).content)
-            tally = asyncio.run(
-                drive(
-                    server.url,
-                    page_only,
-                    args.concurrency,
-                    args.seconds / 2,
-                )
-            )
-            rows.append(
-                {"name": f"GET / on the app ({size:,} bytes)", "tally": tally, "peak_mib": server.peak_rss_kib / 1024}
-            )
+            app = _get_row(args, server, f"GET / on the app ({size:,} bytes)")
         with serving([PYTHON, str(ROOT / "bench" / "bare.py"), "--bytes", str(size)], env, folder) as server:
             bare_size = len(httpx.get(server.url).content)
-            tally = asyncio.run(
-                drive(
-                    server.url,
-                    page_only,
-                    args.concurrency,
-                    args.seconds / 2,
-                )
-            )
-            rows.append(
-                {
-                    "name": f"GET on a bare Starlette route ({bare_size:,} bytes)",
-                    "tally": tally,
-                    "peak_mib": server.peak_rss_kib / 1024,
-                }
-            )
-    return rows
+            bare = _get_row(args, server, f"GET on a bare Starlette route ({bare_size:,} bytes)")
+    return [app, bare]
+
+
+def _get_row(args, server, name: str) -> dict:
+    """GETs of the page alone at --concurrency, for half the scenario's time."""
+    tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2))
+    return {"name": name, "tally": tally, "peak_mib": server.peak_rss_kib / 1024}
 
 
 def machine(args) -> list[str]:

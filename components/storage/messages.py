@@ -62,37 +62,26 @@ class Messages:
 
     async def queue(self, user_id: int, to: str, body: str) -> None:
         """A text for the outbox; inside the transaction of the change that causes it."""
-        now = self.clock()
-        await self.db.execute(
-            messages.insert().values(
-                user_id=user_id,
-                kind="text",
-                to_number=to,
-                body=body,
-                status="waiting",
-                rank=0,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )
+        await self._insert(
+            user_id=user_id,
+            kind="text",
+            to_number=to,
+            body=body,
+            status="waiting",
+            rank=0,
+            next_attempt_at=self.clock(),
         )
 
     async def record_code(self, user_id: int, to: str, sid: str | None, status: str) -> None:
         """A code the provider took: its text's delivery (never its body); 'untracked': a
         call, or a text no status will come for."""
-        now = self.clock()
-        await self.db.execute(
-            messages.insert().values(
-                user_id=user_id,
-                kind="code",
-                to_number=to,
-                status=status,
-                rank=RANKS.get(status, FINAL),
-                provider_sid=sid,
-                created_at=now,
-                updated_at=now,
-            )
+        await self._insert(
+            user_id=user_id, kind="code", to_number=to, status=status, rank=RANKS.get(status, FINAL), provider_sid=sid
         )
+
+    async def _insert(self, **values: object) -> None:
+        now = self.clock()
+        await self.db.execute(messages.insert().values(**values, created_at=now, updated_at=now))
 
     async def latest_code(self, user_id: int, to: str) -> Delivery | None:
         query = (
