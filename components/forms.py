@@ -6,13 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.phones import (
-    COUNTRY_CODES,
-    Phone,
-    PhoneError,
-    country_name,
-    parse_mobile,
-)
+from components.phones import COUNTRY_CODES, Phone, PhoneError, parse_mobile
+from components.text import Countries, Text, _, _n
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -37,7 +32,7 @@ CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
 
 @dataclass(frozen=True)
 class Invalid:
-    errors: dict[str, str]
+    errors: dict[str, Text]
     values: dict[str, str] = field(default_factory=dict)
 
 
@@ -87,24 +82,33 @@ def read_phone(form: Mapping[str, Any], default_country: str, allowed: tuple[str
     """A mobile number we may text: parsed, and in an allowed country when a list is set."""
     values = kept_values(form, default_country)
     if not values["phone"]:
-        return Invalid({"phone": "Enter your mobile number"}, values)
+        return Invalid({"phone": _("Enter your mobile number")}, values)
     try:
         phone = parse_mobile(values["phone"], values["country"])
     except PhoneError as error:
-        return Invalid({"phone": str(error)}, values)
+        return Invalid({"phone": error.text}, values)
     if allowed and phone.country not in allowed:
-        names = ", ".join(country_name(code) for code in allowed)
-        return Invalid({"phone": f"We can only send codes to numbers in {names}"}, values)
+        return Invalid(
+            {"phone": _("We can only send codes to numbers in %(countries)s", countries=Countries(allowed))}, values
+        )
     return phone
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Text | None:
     if len(password) < PASSWORD_MIN:
-        return f"Choose a password of at least {PASSWORD_MIN} characters"
+        return _n(
+            "Choose a password of at least %(num)d character",
+            "Choose a password of at least %(num)d characters",
+            PASSWORD_MIN,
+        )
     if len(password) > PASSWORD_MAX:
-        return f"Your password can be at most {PASSWORD_MAX} characters"
+        return _n(
+            "Your password can be at most %(num)d character",
+            "Your password can be at most %(num)d characters",
+            PASSWORD_MAX,
+        )
     if is_common(password):
-        return "This password is one of the most common ones, so it is easy to guess. Choose another"
+        return _("This password is one of the most common ones, so it is easy to guess. Choose another")
     return None
 
 
@@ -113,16 +117,18 @@ def read_signup(
 ) -> SignupDetails | Invalid:
     values = kept_values(form, default_country)
     password = _password(form, "password")
-    errors = {}
+    errors: dict[str, Text] = {}
     if not values["name"]:
-        errors["name"] = "Enter your full name"
+        errors["name"] = _("Enter your full name")
     elif len(_text(form, "name")) > NAME_MAX:
-        errors["name"] = f"Your name can be at most {NAME_MAX} characters"
+        errors["name"] = _n(
+            "Your name can be at most %(num)d character", "Your name can be at most %(num)d characters", NAME_MAX
+        )
     email = normalise_email(values["email"])
     if not email:
-        errors["email"] = "Enter your email address"
+        errors["email"] = _("Enter your email address")
     elif len(email) > EMAIL_MAX or not EMAIL_SHAPE.fullmatch(email):
-        errors["email"] = "Enter an email address like name@example.com"
+        errors["email"] = _("Enter an email address like name@example.com")
     if problem := password_problem(password):
         errors["password"] = problem
     phone = read_phone(form, default_country, allowed)
@@ -136,27 +142,27 @@ def read_signup(
 def read_credentials(form: Mapping[str, Any]) -> Credentials | Invalid:
     email = normalise_email(_text(form, "email"))[:EMAIL_MAX]
     password = _password(form, "password")
-    errors = {}
+    errors: dict[str, Text] = {}
     if not email:
-        errors["email"] = "Enter your email address"
+        errors["email"] = _("Enter your email address")
     if not password:
-        errors["password"] = "Enter your password"
+        errors["password"] = _("Enter your password")
     return Invalid(errors, {"email": email}) if errors else Credentials(email, password)
 
 
 def read_code(form: Mapping[str, Any]) -> str | Invalid:
     code = CODE_SEPARATORS.sub("", _text(form, "code"))
     if not CODE_SHAPE.fullmatch(code):
-        return Invalid({"code": "Enter the code from the text message, in digits"})
+        return Invalid({"code": _("Enter the code from the text message, in digits")})
     return code
 
 
 def read_email(form: Mapping[str, Any]) -> str | Invalid:
     email = normalise_email(_text(form, "email"))[:EMAIL_MAX]
     if not email:
-        return Invalid({"email": "Enter your email address"})
+        return Invalid({"email": _("Enter your email address")})
     if not EMAIL_SHAPE.fullmatch(email):
-        return Invalid({"email": "Enter an email address like name@example.com"}, {"email": email})
+        return Invalid({"email": _("Enter an email address like name@example.com")}, {"email": email})
     return email
 
 
@@ -173,10 +179,10 @@ class PasswordChange:
 
 
 def read_password_change(form: Mapping[str, Any]) -> PasswordChange | Invalid:
-    errors = {}
+    errors: dict[str, Text] = {}
     current = _password(form, "current_password")
     if not current:
-        errors["current_password"] = "Enter your current password"
+        errors["current_password"] = _("Enter your current password")
     new = read_new_password(form, "new_password")
     if isinstance(new, Invalid):
         errors.update(new.errors)
@@ -188,7 +194,7 @@ def read_password_again(form: Mapping[str, Any], needed: bool) -> str | None | I
     if not needed:
         return None
     password = _password(form, "password")
-    return password or Invalid({"password": "Enter your password"})
+    return password or Invalid({"password": _("Enter your password")})
 
 
 def read_confirmation(form: Mapping[str, Any]) -> bool:

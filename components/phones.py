@@ -1,38 +1,31 @@
-"""Phone numbers: the country list, parsing to E.164, and masked display."""
+"""Phone numbers: the countries codes can go to, parsing to E.164, and masked display."""
 
 from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from components.country_names import NAMES
+from components.text import Text, _
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-@dataclass(frozen=True)
-class Country:
-    code: str
-    name: str
-    dial_code: int
-
-
-def country_name(code: str) -> str:
-    """A region newer than our table shows its code rather than stopping start-up."""
-    return NAMES.get(code, code)
-
-
 # Dial codes from phonenumbers' table: asking each region would load every region's metadata (300 modules).
-_DIAL_CODES = {region: code for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() for region in regions}
-COUNTRIES = sorted(
-    (Country(region, country_name(region), _DIAL_CODES[region]) for region in phonenumbers.SUPPORTED_REGIONS),
-    key=lambda country: country.name,
-)
-COUNTRY_CODES = frozenset(country.code for country in COUNTRIES)
+DIAL_CODES = {
+    region: code
+    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
+    for region in regions
+    if region in phonenumbers.SUPPORTED_REGIONS
+}
+COUNTRY_CODES = frozenset(DIAL_CODES)
 
 
 class PhoneError(ValueError):
-    """The number cannot receive a code; the message says why, for the user."""
+    """The number cannot receive a code; `text` says why, for the user."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.message)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -46,17 +39,17 @@ def parse_mobile(raw: str, country: str) -> Phone:
     try:
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException:
-        raise PhoneError(f"Enter a mobile number, like {example_mobile(country)}") from None
+        raise PhoneError(_("Enter a mobile number, like %(example)s", example=example_mobile(country))) from None
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError("This is not a valid number for the country chosen")
+        raise PhoneError(_("This is not a valid number for the country chosen"))
     # Satellite and other non-geographic ranges (+870, +881, +882 …: region "001")
     # call themselves mobiles, and cost a premium to text.
     if phonenumbers.region_code_for_number(number) not in COUNTRY_CODES:
         raise PhoneError(
-            "Enter a mobile number from a country: we can't send codes to satellite or international service numbers"
+            _("Enter a mobile number from a country: we can't send codes to satellite or international service numbers")
         )
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
-        raise PhoneError("Enter a mobile number that can receive text messages")
+        raise PhoneError(_("Enter a mobile number that can receive text messages"))
     # Regions share dial codes (+44: GB, GG, JE, IM); keep the one chosen when it fits.
     if not phonenumbers.is_valid_number_for_region(number, country):
         country = phonenumbers.region_code_for_number(number) or country

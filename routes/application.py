@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from components.housekeeping import keep_tidy
+from components.language import load_all
 from components.logs import quiet_secret_bearing_loggers
 from components.metrics import make_room
 from components.outbox import keep_sending, kick
@@ -37,6 +38,7 @@ from routes import (
     close,
     code,
     forgot,
+    language,
     mobile,
     new_password,
     number,
@@ -67,6 +69,7 @@ def assemble(
     quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
     make_room()
     reload_templates(settings.app_env == "development")
+    load_all()  # the catalogs, compiled now: a broken one stops the start
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -112,6 +115,7 @@ def assemble(
             *password.routes,
             *mobile.routes,
             *close.routes,
+            *language.routes,
             *assets.routes,
             *webhooks.routes,
             *probes.routes,

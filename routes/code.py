@@ -10,8 +10,8 @@ from components.flows import checking, delivery, recovery, sending
 from components.forms import Invalid, read_code
 from components.providers.interface import Channel
 from components.web.csrf import csrf_token
-from routes.incoming import account_of, checked_form, code_holder, is_htmx, origin, services, visit
-from routes.render import invalid, respond
+from routes.incoming import account_of, checked_form, code_holder, is_htmx, language_of, origin, services, visit
+from routes.render import in_language, invalid, respond
 from routes.steps import CODE, current_step
 from routes.templates import templates
 
@@ -58,6 +58,7 @@ async def delivery_status(request: Request) -> Response:
     wait = int(request.query_params.get("wait", "")) if request.query_params.get("wait", "").isdigit() else 0
     now, next_wait = await delivery.poll(app, sending.recipient(account_of(current)), wait)
     context = {
+        **in_language(language_of(request)),
         "delivery": now,
         "wait": next_wait,
         "changed": now is not None and now.state != request.query_params.get("seen"),

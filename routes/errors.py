@@ -13,10 +13,12 @@ from starlette.types import Scope
 
 from components.flows.results import Notice
 from components.forms import kept_values
+from components.language import say
 from components.logs import REQUEST_ID
+from components.text import _
 from components.web.csrf import CsrfFailed
-from routes.incoming import NoPendingCode, NotSignedIn, origin, services, visit
-from routes.render import back_to_current, show
+from routes.incoming import NoPendingCode, NotSignedIn, language_of, origin, services, visit
+from routes.render import back_to_current, in_language, show
 from routes.steps import current_step
 from routes.templates import templates
 
@@ -28,7 +30,7 @@ async def csrf_failed(request: Request, error: CsrfFailed) -> Response:
     typed only when our own page sent it (a foreign site's post could plant a
     number or an email for the visitor to send on unawares)."""
     log.warning("form refused: reason=csrf path=%s address=%s", request.url.path, origin(request))
-    notice = Notice("This form had expired, so nothing was sent. Check it and send it again.", error=True)
+    notice = Notice(_("This form had expired, so nothing was sent. Check it and send it again."), error=True)
     ours = _from_our_page(request) and error.form.get("name")
     values = kept_values(error.form, services(request).settings.default_country) if ours else None
     current = await visit(request)
@@ -45,29 +47,39 @@ def _from_our_page(request: Request) -> bool:
 
 async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
     log.warning("form refused: reason=not-signed-in path=%s address=%s", request.url.path, origin(request))
-    return await back_to_current(request, Notice("Sign in first to change your account."))
+    return await back_to_current(request, Notice(_("Sign in first to change your account.")))
 
 
 async def no_pending_code(request: Request, error: NoPendingCode) -> Response:
     """A stale tab or another visitor's form: show this session's own step instead."""
     log.warning("form refused: reason=no-code-waiting path=%s address=%s", request.url.path, origin(request))
-    return await back_to_current(request, Notice("There is no signup waiting for a code."))
+    return await back_to_current(request, Notice(_("There is no signup waiting for a code.")))
 
 
 ERRORS = {
-    400: ("Sorry, we could not read that", "The form came in a shape we could not read. Go back and send it again."),
-    404: ("Page not found", "There is nothing at this address."),
-    405: ("Page not found", "There is nothing to send to this address."),
-    413: ("Too much to send", "That was more text than this form takes. Go back, shorten it and send it again."),
+    400: (
+        _("Sorry, we could not read that"),
+        _("The form came in a shape we could not read. Go back and send it again."),
+    ),
+    404: (_("Page not found"), _("There is nothing at this address.")),
+    405: (_("Page not found"), _("There is nothing to send to this address.")),
+    413: (
+        _("Too much to send"),
+        _("That was more text than this form takes. Go back, shorten it and send it again."),
+    ),
     500: (
-        "Sorry, something went wrong",
-        "Something went wrong on our side, so what you asked for may not have "
-        "been done. Nothing you typed was lost: go back and try again.",
+        _("Sorry, something went wrong"),
+        _(
+            "Something went wrong on our side, so what you asked for may not have "
+            "been done. Nothing you typed was lost: go back and try again."
+        ),
     ),
     503: (
-        "Sorry, the service is unavailable",
-        "We couldn't reach our records just now, so nothing was done. "
-        "Nothing you typed was lost: go back and send it again in a moment.",
+        _("Sorry, the service is unavailable"),
+        _(
+            "We couldn't reach our records just now, so nothing was done. "
+            "Nothing you typed was lost: go back and send it again in a moment."
+        ),
     ),
 }
 RETRY_AFTER_SECONDS = 10
@@ -78,9 +90,12 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
     title, message = ERRORS[status]
     app = scope.get("app")
     services_ = getattr(app.state, "services", None) if app else None
+    request = Request(scope)
+    language = language_of(request)
     context = {
-        "title": title,
-        "message": message,
+        **in_language(language),
+        "title": say(title, language),
+        "message": say(message, language),
         "notice": None,
         "list_countries": False,
         "reference": REQUEST_ID.get(),
@@ -89,7 +104,8 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
     headers = {**(headers or {}), "Cache-Control": "no-store", "X-Error-Page": str(status), "HX-Reswap": "none"}
     if status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return templates.TemplateResponse(Request(scope), "error.html", context, status_code=status, headers=headers)
+    headers["Content-Language"] = language
+    return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
 
 
 async def http_error(request: Request, error: HTTPException) -> Response:

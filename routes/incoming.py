@@ -6,6 +6,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from components.addresses import client_address
+from components.language import COOKIE, chosen
 from components.services import Services
 from components.storage.users import User
 from components.web.csrf import check_csrf
@@ -26,6 +27,11 @@ MAX_PART_BYTES = 4096
 def services(request: Request) -> Services:
     services_: Services = request.app.state.services
     return services_
+
+
+def language_of(request: Request) -> str:
+    """The visitor's language: their own choice (a cookie), else their browser's, else English."""
+    return chosen(request.cookies.get(COOKIE), request.headers.get("Accept-Language"))
 
 
 def is_htmx(request: Request) -> bool:

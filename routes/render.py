@@ -7,7 +7,7 @@ and opens a new one. Each step's template gets the form basics plus what its
 entry `needs`.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,9 +20,11 @@ from components.flows import delivery, recovery
 from components.flows.results import Failure, Notice, Success
 from components.flows.sending import recipient, resend_wait
 from components.forms import Invalid
+from components.language import LANGUAGES, say
 from components.phones import mask, national_form
 from components.services import Services
 from components.storage.users import User
+from components.text import Text, _
 from components.web.csrf import csrf_token
 from components.web.sessions import (
     Visit,
@@ -31,7 +33,7 @@ from components.web.sessions import (
     stage_of,
     start_session,
 )
-from routes.incoming import account_of, is_htmx, services, visit
+from routes.incoming import account_of, is_htmx, language_of, services, visit
 from routes.steps import ACTIONS, STEP_KEY, Step, current_step, enter
 from routes.templates import rendered_once, templates
 
@@ -109,20 +111,22 @@ async def show(
     *,
     status: int = 200,
     notice: Notice | None = None,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, Text | str] | None = None,
     values: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The step as a fragment (htmx) or inside the full page, for this visit."""
+    """The step as a fragment (htmx) or inside the full page, for this visit, in its language."""
     app = services(request)
+    language = language_of(request)
     context: dict[str, Any] = {
+        **in_language(language),
         "step": step.name,
         "step_template": step.template,
-        "title": step.title,
-        "heading": step.heading_for(visit.account),
+        "title": say(step.title, language),
+        "heading": say(step.heading_for(visit.account), language),
         "user": visit.account,
-        "notice": notice,
-        "errors": errors or {},
+        "notice": notice and Notice(say(notice.text, language), notice.error),
+        "errors": {field: say(text, language) for field, text in (errors or {}).items()},
         "values": {"country": app.settings.default_country},
         "csrf_token": csrf_token(request.session),
         "app_name": app.settings.app_name,
@@ -139,17 +143,25 @@ async def show(
     template = templates.get_template(name)
     if visit.stage == "anonymous" and not (notice or errors or values or headers) and status == 200:
         # A new visitor's page differs from the next one's by its CSRF token alone.
-        page = rendered_once((name, step.name), lambda: template.render({**context, "csrf_token": TOKEN_SLOT}))
+        page = rendered_once(
+            (name, step.name, language), lambda: template.render({**context, "csrf_token": TOKEN_SLOT})
+        )
         content = page.replace(TOKEN_SLOT, str(context["csrf_token"]))
     else:
         content = template.render(context)
     response = StepResponse(template, {**context, "request": request}, content, status, headers)
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
+    response.headers["Content-Language"] = language
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 TOKEN_SLOT = "csrf-token-slot-5e1d0c"
+
+
+def in_language(language: str) -> dict[str, Any]:
+    """What every page needs to be in `language`: its code and direction, and the switcher's list."""
+    return {"language": language, "direction": LANGUAGES[language].direction, "languages": LANGUAGES.values()}
 
 
 class StepResponse(HTMLResponse):
@@ -189,7 +201,9 @@ async def show_current(request: Request, notice: Notice | None = None) -> Respon
 
 async def invalid(request: Request, problem: Invalid) -> Response:
     """The form again with each field's message and what was typed (422)."""
-    notice = Notice("There is a problem: " + " ".join(problem.errors.values()), error=True)
+    language = language_of(request)
+    problems = " ".join(say(text, language) for text in problem.errors.values())
+    notice = Notice(_("There is a problem: %(problems)s", problems=problems), error=True)
     step = ACTIONS[request.url.path].on
     return await show(
         request,
@@ -247,7 +261,7 @@ async def _go_to(request: Request, where: Visit, notice: Notice, step: Step | No
     """A fragment that also fixes the URL (htmx), or 303 to / with the notice kept."""
     if is_htmx(request):
         return await show(request, step or current_step(where), where, notice=notice, headers={"HX-Replace-Url": "/"})
-    request.session["flash"] = {"text": notice.text, "error": notice.error}
+    request.session["flash"] = {"text": say(notice.text, language_of(request)), "error": notice.error}
     return RedirectResponse("/", status_code=303)
 
 

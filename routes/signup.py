@@ -7,7 +7,8 @@ from starlette.routing import Route
 from components.flows import signup
 from components.flows.results import Notice
 from components.forms import Invalid, kept_values, read_signup
-from routes.incoming import checked_form, origin, services, session_user
+from components.text import _
+from routes.incoming import checked_form, language_of, origin, services, session_user
 from routes.render import back_to_current, invalid, respond
 
 
@@ -16,11 +17,11 @@ async def sign_up(request: Request) -> Response:
     app = services(request)
     user = await session_user(request)
     if user and user.verified:
-        return await back_to_current(request, Notice("Your account is already verified."))
+        return await back_to_current(request, Notice(_("Your account is already verified.")))
     details = read_signup(form, app.settings.default_country, app.settings.allowed_countries)
     if isinstance(details, Invalid):
         return await invalid(request, details)
-    result = await signup.sign_up(app, details, origin(request))
+    result = await signup.sign_up(app, details, origin(request), language_of(request))
     return await respond(request, result, values=kept_values(form, app.settings.default_country))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.storage.users import User
+from components.text import N_, Text, _
 from components.web.sessions import Visit
 
 STEP_KEY = "step"  # the session's own step, for steps the account alone does not show
@@ -25,11 +26,11 @@ STEP_KEY = "step"  # the session's own step, for steps the account alone does no
 @dataclass(frozen=True)
 class Step:
     name: str
-    title: str
+    title: Text
     # At GET / (None: only at `url`). Tests run in order, so later ones know an account exists.
     shown: Callable[[Visit], bool] | None = None
     url: str = "/"
-    heading: str | None = None  # the <h1>, when not the title; {name} is the account's name
+    heading: str | None = None  # the <h1>, when not the title; %(name)s is the account's name
     needs: tuple[str, ...] = ()  # what the template uses beyond the form basics (routes/render.py)
     held_in_session: bool = False  # entered by an action, not by the account's state
 
@@ -37,8 +38,8 @@ class Step:
     def template(self) -> str:
         return f"steps/{self.name}.html"
 
-    def heading_for(self, user: User | None) -> str:
-        return self.heading.format(name=user.name) if self.heading and user else self.title
+    def heading_for(self, user: User | None) -> Text:
+        return _(self.heading, name=user.name) if self.heading and user else self.title
 
 
 @dataclass(frozen=True)
@@ -49,32 +50,32 @@ class Action:
 
 
 # Signing up: the form, a code to the number (or a different number), the account.
-SIGNUP = Step("signup", "Create your account", shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
+SIGNUP = Step("signup", _("Create your account"), shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
 NUMBER = Step(
     "number",
-    "Change your number",
+    _("Change your number"),
     needs=("countries", "number"),
     held_in_session=True,
     shown=lambda visit: visit.stage == "signup" and visit.held_step == "number",
 )
 # The code step serves every journey: what for is the visit's `code_purpose` (signup, signin, reset, number).
-CODE = Step("code", "Check your phone", shown=lambda visit: visit.code_purpose is not None, needs=("code",))
+CODE = Step("code", _("Check your phone"), shown=lambda visit: visit.code_purpose is not None, needs=("code",))
 ACCOUNT = Step(
     "account",
-    "Your account",
-    heading="Hi there {name}!",
+    _("Your account"),
+    heading=N_("Hi there %(name)s!"),
     shown=lambda visit: visit.stage == "signed-in",
     needs=("phone",),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
-SIGNIN = Step("signin", "Sign in", url="/signin")
+SIGNIN = Step("signin", _("Sign in"), url="/signin")
 # A forgotten password: the email, the code step, a new password.
-FORGOT = Step("forgot", "Reset your password", url="/password/forgot")
-NEW_PASSWORD = Step("new_password", "Choose a new password", shown=lambda visit: visit.stage == "new-password")
+FORGOT = Step("forgot", _("Reset your password"), url="/password/forgot")
+NEW_PASSWORD = Step("new_password", _("Choose a new password"), shown=lambda visit: visit.stage == "new-password")
 # The account's settings, each at its own address, back to the account when done.
-PASSWORD = Step("password", "Change your password", url="/account/password")
-MOBILE = Step("mobile", "Change your mobile number", url="/account/mobile", needs=("countries", "phone", "reauth"))
-CLOSE = Step("close", "Close your account", url="/account/close", needs=("reauth",))
+PASSWORD = Step("password", _("Change your password"), url="/account/password")
+MOBILE = Step("mobile", _("Change your mobile number"), url="/account/mobile", needs=("countries", "phone", "reauth"))
+CLOSE = Step("close", _("Close your account"), url="/account/close", needs=("reauth",))
 
 STEPS = (SIGNUP, NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, FORGOT, PASSWORD, MOBILE, CLOSE)
 

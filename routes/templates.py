@@ -1,5 +1,6 @@
-"""The Jinja2 environment every page and fragment is rendered with, and what it
-renders once instead of for every visitor (the country list)."""
+"""The Jinja2 environment every page and fragment is rendered with (in the language
+of its `language` variable), and what it renders once instead of for every
+visitor (the country list, per language)."""
 
 import re
 from collections.abc import Callable
@@ -7,15 +8,31 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from components.phones import COUNTRIES
+from components.language import LANGUAGES, country_names, sort_key, translations
+from components.phones import DIAL_CODES
 from routes.assets import static_url
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.undefined = StrictUndefined
+templates.env.add_extension("jinja2.ext.i18n")
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(context["language"]).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return translations(context["language"]).ngettext(singular, plural, count)
+
+
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.globals["static"] = static_url
 # Times are UNIX seconds; pages show them in UTC (static/app.js turns them into the visitor's own).
 templates.env.filters["clock_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).strftime("%H:%M")
@@ -23,33 +40,41 @@ templates.env.filters["iso_time"] = lambda moment: datetime.fromtimestamp(moment
 
 
 @cache
-def _options(allowed: tuple[str, ...]) -> str:
-    """The <option>s of every country codes may go to: 240 of them, rendered once."""
-    shown = [country for country in COUNTRIES if country.code in allowed] if allowed else COUNTRIES
+def _options(allowed: tuple[str, ...], language: str) -> str:
+    """The <option>s of every country codes may go to (240 of them), named and sorted
+    for readers of `language`, rendered once."""
+    names = country_names(language)
+    shown = sorted(
+        (code for code in DIAL_CODES if code in allowed or not allowed), key=lambda code: sort_key(names[code])
+    )
+    # In a right-to-left language the dial code is isolated (U+2066…U+2069), or its + would jump to the end.
+    dial = "(\u2066+{}\u2069)" if LANGUAGES[language].direction == "rtl" else "(+{})"
     return "".join(
-        f'<option value="{country.code}">{escape(country.name)} (+{country.dial_code})</option>' for country in shown
+        f'<option value="{code}">{escape(names[code])} {dial.format(DIAL_CODES[code])}</option>' for code in shown
     )
 
 
-def country_options(allowed: tuple[str, ...], selected: str | None) -> Markup:
+@pass_context
+def country_options(context: Context, allowed: tuple[str, ...], selected: str | None) -> Markup:
     """The country list with this visitor's country chosen (a known two-letter code)."""
     chosen = f'<option value="{selected}">'
-    return Markup(_options(allowed).replace(chosen, f'<option value="{selected}" selected>', 1))
+    return Markup(_options(allowed, context["language"]).replace(chosen, f'<option value="{selected}" selected>', 1))
 
 
-def chosen_country(allowed: tuple[str, ...], selected: str | None) -> Markup:
+@pass_context
+def chosen_country(context: Context, allowed: tuple[str, ...], selected: str | None) -> Markup:
     """Only the chosen country: for a fragment, whose page already has the list
     (static/app.js puts it back; the list is ~3 KB compressed, a fragment's budget)."""
-    found = re.search(f'<option value="{selected}">[^<]*</option>', _options(allowed))
+    found = re.search(f'<option value="{selected}">[^<]*</option>', _options(allowed, context["language"]))
     return Markup(found.group(0).replace(">", " selected>", 1) if found else "")
 
 
 templates.env.globals.update(country_options=country_options, chosen_country=chosen_country)
 
-_rendered: dict[tuple[str, str], str] = {}
+_rendered: dict[tuple[str, ...], str] = {}
 
 
-def rendered_once(key: tuple[str, str], render: Callable[[], str]) -> str:
+def rendered_once(key: tuple[str, ...], render: Callable[[], str]) -> str:
     """A page that is the same for every new visitor, rendered once (in development,
     every time: templates change under it)."""
     if templates.env.auto_reload:

@@ -26,13 +26,14 @@
   document.addEventListener("htmx:responseError", function (event) {
     if (asking(event)) { return; }
     var status = event.detail.xhr.status;
-    show(status === 413
-      ? "That was too much text to send. Shorten it and try again."
-      : "Something went wrong on our side (" + status + "). Nothing you typed is lost: try again in a moment.");
+    var box = pageError();
+    if (!box) { return; }
+    show(status === 413 ? box.dataset.tooMuch : box.dataset.failed.replace("{status}", status));
   });
   document.addEventListener("htmx:sendError", function (event) {
     if (asking(event)) { return; }
-    show("We could not reach the server. Check your connection and try again.");
+    var box = pageError();
+    if (box) { show(box.dataset.offline); }
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (asking(event)) { return; }
@@ -66,7 +67,7 @@
     for (var i = 0; i < times.length; i++) {
       var moment = new Date(times[i].getAttribute("datetime"));
       if (!isNaN(moment)) {
-        times[i].textContent = moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+        times[i].textContent = moment.toLocaleTimeString([document.documentElement.lang], { hour: "2-digit", minute: "2-digit" });
       }
     }
   }

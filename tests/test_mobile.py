@@ -17,7 +17,9 @@ def test_a_new_number_is_the_accounts_once_its_code_is_right(verified, outbox):
     assert page.context["step"] == "mobile" and 'name="password"' not in page.text  # signed in just now
     page = _new_number(verified)
     assert page.context["step"] == "code"
-    assert 'We sent a code to <strong class="nowrap">+44 •••• ••3456</strong>, your new number.' in words(page)
+    assert 'We sent a code to <strong class="nowrap" dir="ltr">+44 •••• ••3456</strong>, your new number.' in words(
+        page
+    )
     assert verified.open().context["step"] == "code"  # a reload stays here
     assert verified.enter_code(outbox.last_code(JENNY_E164)).status_code == 422  # the old number's code won't do
     page = verified.enter_code(outbox.last_code(NEW_E164))

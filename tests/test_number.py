@@ -8,7 +8,7 @@ def test_a_different_number_keeps_name_and_email_and_kills_the_old_code(visitor,
     old = outbox.last_code()
     page = visitor.change_number()
     assert page.context["step"] == "number"
-    assert "Signing up as <strong>Jenny Tutone</strong> (jenny@example.com)" in words(page)
+    assert "Signing up as <strong>Jenny Tutone</strong> (<bdi>jenny@example.com</bdi>)" in words(page)
     assert 'name="password"' not in words(page)
     assert 'value="(201) 867-5309"' in words(page)
     assert visitor.open().context["step"] == "number"  # a reload stays here
@@ -28,7 +28,7 @@ def test_a_bad_new_number_is_refused_with_the_form_kept(htmx_visitor, outbox):
     assert page.context["step"] == "number"
     assert page.context["errors"]["phone"] == "This is not a valid number for the country chosen"
     assert 'value="555"' in words(page)
-    assert "Signing up as <strong>Jenny Tutone</strong> (jenny@example.com)" in words(page)
+    assert "Signing up as <strong>Jenny Tutone</strong> (<bdi>jenny@example.com</bdi>)" in words(page)
     assert len(outbox.messages()) == 1
 
 

@@ -5,19 +5,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.country_names import NAMES
+from components.language import LANGUAGES, country_names
+from components.phones import COUNTRY_CODES
 
 
-def test_every_country_phonenumbers_knows_is_listed_by_its_geocoder_name():
-    from phonenumbers.geocoder import (
-        country_name_for_number,  # 100 MB of data: tests only
-    )
-
-    assert set(NAMES) == phonenumbers.SUPPORTED_REGIONS
-    for region, name in NAMES.items():
-        example = phonenumbers.example_number(region)
-        # A few regions have no English name there (Kosovo, Saint Martin, ...): ours are written by hand.
-        assert name == ((example and country_name_for_number(example, "en")) or name), region
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_country_phonenumbers_knows_has_a_name_in_every_language(language):
+    assert COUNTRY_CODES == phonenumbers.SUPPORTED_REGIONS
+    names = country_names(language)
+    assert all(names.get(code) for code in COUNTRY_CODES), COUNTRY_CODES - set(names)
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,9 @@ def test_sign_in_brings_a_verified_user_to_their_page_after_a_code(verified, new
     texts = len(outbox.messages(JENNY_E164))
     page = returning.sign_in()
     assert page.context["step"] == "code"
-    assert 'We sent a code to <strong class="nowrap">+1 •••-•••-5309</strong> to finish signing in' in words(page)
+    assert 'We sent a code to <strong class="nowrap" dir="ltr">+1 •••-•••-5309</strong> to finish signing in' in words(
+        page
+    )
     assert len(outbox.messages(JENNY_E164)) == texts + 1
     assert returning.session_cookie_has("pending") and not returning.session_cookie_has("uid")
     page = returning.enter_code(outbox.last_code())

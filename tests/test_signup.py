@@ -18,7 +18,7 @@ def test_signup_sends_a_code_and_shows_the_code_step(visitor, outbox):
     page = visitor.sign_up()
     assert page.status_code == 200
     assert page.context["step"] == "code"
-    assert 'We sent a code to <strong class="nowrap">+1 •••-•••-5309</strong>' in words(page)
+    assert 'We sent a code to <strong class="nowrap" dir="ltr">+1 •••-•••-5309</strong>' in words(page)
     assert 'inputmode="numeric"' in words(page) and 'autocomplete="one-time-code"' in words(page)
     [sms] = outbox.messages(JENNY_E164)
     assert sms["body"].startswith("Your Account Verification verification code is ")

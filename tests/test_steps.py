@@ -61,8 +61,8 @@ def test_titles_and_headings_come_from_the_table(visitor, outbox, settle):
     for page in _every_step(visitor, outbox, settle):
         step = next(step for step in steps.STEPS if step.name == page.context["step"])
         title, heading = _title_and_heading(page)
-        assert title == step.title
-        assert heading == (f"Hi there {page.context['user'].name}!" if step.heading else step.title)
+        assert title == step.title.message
+        assert heading == (f"Hi there {page.context['user'].name}!" if step.heading else step.title.message)
         seen[step.name] = heading
     assert seen["account"] == "Hi there Jenny Tutone!"
     assert set(seen) == {step.name for step in steps.STEPS}

@@ -12,13 +12,14 @@ from components.flows import notices
 from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.recovery import new_password
 from components.flows.results import Failure, Notice, Success, failure
-from components.flows.sending import first_code, recipient
+from components.flows.sending import CODE_REPLACED, first_code, recipient
 from components.phones import Phone, mask
 from components.services import Services
 from components.storage.users import User
+from components.text import LeftToRight, _
 
 log = logging.getLogger(__name__)
-WRONG_PASSWORD = "Your password is not right."
+WRONG_PASSWORD = _("Your password is not right.")
 
 
 async def change_password(services: Services, user: User, current: str, new: str, origin: str) -> Success | Failure:
@@ -27,9 +28,11 @@ async def change_password(services: Services, user: User, current: str, new: str
         return refusal(checked, WRONG_PASSWORD, field="current_password")
     changed = await new_password(services, user.id, await services.passwords.hash(new))
     if changed is None:
-        return failure("This account is no longer here.")
+        return failure(_("This account is no longer here."))
     log.info("password changed: user=%s", user.id)
-    return Success(changed, Notice("Your password is changed. Every other browser is signed out."), fresh_session=True)
+    return Success(
+        changed, Notice(_("Your password is changed. Every other browser is signed out.")), fresh_session=True
+    )
 
 
 async def _confirmed(services: Services, user: User, password: str | None, origin: str) -> Failure | None:
@@ -48,10 +51,10 @@ async def change_number(
     if refused := await _confirmed(services, user, password, origin):
         return refused
     if phone.e164 == user.phone:
-        return failure("This is already your number. Enter a different one.", field="phone")
+        return failure(_("This is already your number. Enter a different one."), field="phone")
     waiting = await services.users.start_challenge(user.id, "number", phone=phone.e164, country=phone.country)
     if waiting is None:
-        return failure("This account is no longer here.")
+        return failure(_("This account is no longer here."))
     current, notice = await first_code(services, waiting, origin)
     log.info("number change asked: user=%s", user.id)
     return Success(current, notice, fresh_session=password is not None)
@@ -62,7 +65,7 @@ async def keep_number(services: Services, user: User) -> Success:
     if user.challenge == "number":
         await services.verifier.cancel(recipient(user))
         user = await services.users.finish_challenge(user.id, "number") or user
-    return Success(user, Notice(f"Your mobile number is still {mask(user.phone)}."))
+    return Success(user, Notice(_("Your mobile number is still %(phone)s.", phone=LeftToRight(mask(user.phone)))))
 
 
 async def number_code_was_right(services: Services, user: User) -> Success | Failure:
@@ -77,10 +80,10 @@ async def number_code_was_right(services: Services, user: User) -> Success | Fai
         if changed is not None:
             await notices.write(services, changed, user.phone, notices.number_changed(services, changed.phone))
     if changed is None:
-        return failure("This code has expired or was replaced. Ask for a new code below.", field="code")
+        return failure(CODE_REPLACED, field="code")
     notices.send_soon(services)
     log.info("number changed: user=%s to=%s", user.id, mask(changed.phone))
-    return Success(changed, Notice(f"Your mobile number is now {mask(changed.phone)}."))
+    return Success(changed, Notice(_("Your mobile number is now %(phone)s.", phone=LeftToRight(mask(changed.phone)))))
 
 
 async def sign_out_everywhere(services: Services, user: User) -> Success:
@@ -88,7 +91,7 @@ async def sign_out_everywhere(services: Services, user: User) -> Success:
     await services.users.end_sessions(user.id)
     await services.sessions.close_all(user.id)
     log.info("signed out everywhere: user=%s", user.id)
-    return Success(None, Notice("You are signed out on every browser."), fresh_session=True)
+    return Success(None, Notice(_("You are signed out on every browser.")), fresh_session=True)
 
 
 async def close_account(
@@ -96,11 +99,11 @@ async def close_account(
 ) -> Success | Failure:
     """The account and what is kept for it are deleted (SECURITY.md says what stays)."""
     if not confirmed:
-        return failure("Tick the box to confirm that you want to close your account", field="confirm")
+        return failure(_("Tick the box to confirm that you want to close your account"), field="confirm")
     if refused := await _confirmed(services, user, password, origin):
         return refused
     if user.challenge:
         await services.verifier.cancel(recipient(user))
     await services.users.delete(user.id)
     log.info("account closed: user=%s", user.id)
-    return Success(None, Notice("Your account is closed, and your details are deleted."), fresh_session=True)
+    return Success(None, Notice(_("Your account is closed, and your details are deleted.")), fresh_session=True)

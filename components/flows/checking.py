@@ -20,6 +20,7 @@ from components.flows.results import (
 from components.flows.sending import (
     CODE_REPLACED,
     OUT_OF_TRIES,
+    attempts_left,
     locked_notice,
     recipient,
     within_deadline,
@@ -34,6 +35,7 @@ from components.providers.interface import (
 )
 from components.services import Services
 from components.storage.users import CODES_STOPPED, User
+from components.text import _
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +88,12 @@ async def _check(services: Services, user: User, code: str, origin: str, *, reme
     if isinstance(outcome, Expired):
         return await _expired(services, user)
     if isinstance(outcome, RateLimited):
-        return slow_down(f"Too many tries. Wait {minutes(outcome.retry_after)}, then try again.", outcome.retry_after)
+        return slow_down(
+            _("Too many tries. Wait %(wait)s, then try again.", wait=minutes(outcome.retry_after)), outcome.retry_after
+        )
     assert isinstance(outcome, Unavailable)
     return failure(
-        "We couldn't check the code just now. Your details are saved: try again in a moment.", kind="unavailable"
+        _("We couldn't check the code just now. Your details are saved: try again in a moment."), kind="unavailable"
     )
 
 
@@ -113,7 +117,7 @@ async def _wrong(services: Services, counted: User, outcome: WrongCode | TooMany
         await services.users.close_signup(locked.id)
         return Success(
             None,
-            Notice("Too many wrong codes in a row, so this signup is closed. Start again below.", error=True),
+            Notice(_("Too many wrong codes in a row, so this signup is closed. Start again below."), error=True),
             fresh_session=True,
         )
     if locked:
@@ -124,9 +128,7 @@ async def _wrong(services: Services, counted: User, outcome: WrongCode | TooMany
         left = min(left, outcome.attempts_left)
     if isinstance(outcome, TooManyAttempts) or left <= 0:
         return failure(OUT_OF_TRIES, field="code", user=counted)
-    return failure(
-        f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code", user=counted
-    )
+    return failure(attempts_left(left), field="code", user=counted)
 
 
 async def _lock_if_due(services: Services, counted: User) -> User | None:
@@ -145,5 +147,5 @@ async def _expired(services: Services, user: User) -> Success | Failure:
     if user.challenge == "signup":
         current = await services.users.get(user.id)
         if current and current.verified:  # the same code verified this signup a moment ago
-            return Success(current, Notice("Your number is verified."), fresh_session=True)
+            return Success(current, Notice(_("Your number is verified.")), fresh_session=True)
     return failure(CODE_REPLACED, field="code")

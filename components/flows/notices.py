@@ -1,37 +1,40 @@
-"""The texts that tell an account holder what changed: a confirmation, and
+"""The texts that tell an account holder what changed, in the account's language: a confirmation, and
 notices of a new password or number. Each is written to the outbox in the
 same transaction as its change (components/outbox.py sends it), so a change
 never happens without its text, nor a text without its change."""
 
+from components.language import say
 from components.outbox import kick
 from components.phones import mask
 from components.services import Services
 from components.storage.users import User
+from components.text import LeftToRight, Text, _
 
 
-def verified(services: Services) -> str:
-    return f"Your {services.settings.app_name} account is verified. Welcome aboard!"
+def verified(services: Services) -> Text:
+    return _("Your %(app)s account is verified. Welcome aboard!", app=services.settings.app_name)
 
 
-def password_changed(services: Services) -> str:
+def password_changed(services: Services) -> Text:
     settings = services.settings
-    return (
-        f"Your {settings.app_name} password was just changed. If this wasn't you, "
-        f"reset it now at {settings.public_host}/password/forgot"
+    return _(
+        "Your %(app)s password was just changed. If this wasn't you, reset it now at %(address)s",
+        app=settings.app_name,
+        address=LeftToRight(f"{settings.public_host}/password/forgot"),
     )
 
 
-def number_changed(services: Services, new_phone: str) -> str:
-    app_name = services.settings.app_name
-    return (
-        f"The mobile number on your {app_name} account was changed to {mask(new_phone)}. "
-        f"If this wasn't you, contact {app_name} at once."
+def number_changed(services: Services, new_phone: str) -> Text:
+    return _(
+        "The mobile number on your %(app)s account was changed to %(phone)s. If this wasn't you, contact %(app)s at once.",
+        app=services.settings.app_name,
+        phone=LeftToRight(mask(new_phone)),
     )
 
 
-async def write(services: Services, user: User, to: str, body: str) -> None:
-    """Inside the change's transaction."""
-    await services.messages.queue(user.id, to, body)
+async def write(services: Services, user: User, to: str, text: Text) -> None:
+    """Inside the change's transaction; in the account's language."""
+    await services.messages.queue(user.id, to, say(text, user.language))
 
 
 def send_soon(services: Services) -> None:

@@ -23,6 +23,7 @@ from components.services import Services
 from components.settings import Settings
 from components.storage.limits import Limit
 from components.storage.users import User
+from components.text import Text, _
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +84,17 @@ async def check_password(
     return Refused("wrong")
 
 
-def refusal(refused: Refused, wrong: str, *, field: str | None = None) -> Failure:
+def refusal(refused: Refused, wrong: Text, *, field: str | None = None) -> Failure:
     """What the visitor reads; the same whether or not the email has an account."""
     if refused.reason == "throttled":
         wait = refused.retry_after or 1
-        return slow_down(f"Too many tries for this email. Try again in {minutes(wait)}.", wait)
+        return slow_down(_("Too many tries for this email. Try again in %(wait)s.", wait=minutes(wait)), wait)
     if refused.reason == "locked":
         return failure(
-            "There have been too many wrong passwords for this email, so it can no longer be used to "
-            "sign in with a password. Reset your password with a code to your phone.",
+            _(
+                "There have been too many wrong passwords for this email, so it can no longer be used to "
+                "sign in with a password. Reset your password with a code to your phone."
+            ),
             kind="slow_down",
         )
     return failure(wrong, field=field)

@@ -27,11 +27,12 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, send_later
+from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, attempts_left, cooling_down, send_later
 from components.providers.interface import Channel
 from components.services import Services
 from components.storage.limits import DAY, HOUR, Limit
 from components.storage.users import User
+from components.text import LeftToRight, _
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ async def request_reset(services: Services, email: str, origin: str) -> Success 
         if waiting:
             await send_later(services, waiting, "sms", origin)
     log.info("password reset asked: account=%s address=%s", user.id if user and user.verified else "unknown", origin)
-    notice = Notice(f"If {email} has an account, we sent a code to its mobile number.")
+    notice = Notice(_("If %(email)s has an account, we sent a code to its mobile number.", email=LeftToRight(email)))
     return Success(None, notice, fresh_session=True, pending=Pending("reset", email=email))
 
 
@@ -74,14 +75,16 @@ async def resend_reset(
         waiting = await services.users.start_challenge(account.id, "reset", fresh=True)
         if waiting:
             await send_later(services, waiting, channel, origin)
-    how = (
-        "we're calling its mobile number with a new code"
-        if channel == "call"
-        else "we sent a new code to its mobile number"
-    )
-    return Success(
-        None, Notice(f"If {reset.email} has an account, {how}."), pending=Pending("reset", email=reset.email)
-    )
+    if channel == "call":
+        sent = _(
+            "If %(email)s has an account, we're calling its mobile number with a new code.",
+            email=LeftToRight(reset.email),
+        )
+    else:
+        sent = _(
+            "If %(email)s has an account, we sent a new code to its mobile number.", email=LeftToRight(reset.email)
+        )
+    return Success(None, Notice(sent), pending=Pending("reset", email=reset.email))
 
 
 async def _may_send(services: Services, email: str, origin: str) -> Failure | None:
@@ -90,8 +93,8 @@ async def _may_send(services: Services, email: str, origin: str) -> Failure | No
         return None
     log.info("password reset refused by limits: address=%s retry_after=%s", origin, wait)
     if wait <= services.settings.resend_cooldown_seconds:
-        return slow_down(f"You can ask for a new code in {wait} seconds.", wait)
-    return slow_down(f"Too many codes were requested. Try again in {minutes(wait)}.", wait)
+        return cooling_down(wait)
+    return slow_down(_("Too many codes were requested. Try again in %(wait)s.", wait=minutes(wait)), wait)
 
 
 async def no_account_code(services: Services, reset: Pending, origin: str) -> Failure:
@@ -105,9 +108,7 @@ async def no_account_code(services: Services, reset: Pending, origin: str) -> Fa
     counted = Pending("reset", email=reset.email, wrong=min(wrong, services.settings.code_max_attempts))
     if left <= 0:
         return failure(OUT_OF_TRIES, field="code", pending=counted)
-    return failure(
-        f"That code is not right. {left} {'attempt' if left == 1 else 'attempts'} left.", field="code", pending=counted
-    )
+    return failure(attempts_left(left), field="code", pending=counted)
 
 
 async def code_was_right(services: Services, user: User) -> Success | Failure:
@@ -116,15 +117,15 @@ async def code_was_right(services: Services, user: User) -> Success | Failure:
     if ready is None:
         return failure(CODE_REPLACED, field="code")
     log.info("password reset code right: user=%s", user.id)
-    return Success(None, Notice("Choose a new password."), fresh_session=True, pending=Pending("password", ready))
+    return Success(None, Notice(_("Choose a new password.")), fresh_session=True, pending=Pending("password", ready))
 
 
 async def set_new_password(services: Services, user: User, password: str) -> Success | Failure:
     changed = await new_password(services, user.id, await services.passwords.hash(password), after="password")
     if changed is None:
-        return failure("This reset has expired. Ask for a new code.")
+        return failure(_("This reset has expired. Ask for a new code."))
     log.info("password reset: user=%s", changed.id)
-    return Success(changed, Notice("Your password is changed, and you are signed in."), fresh_session=True)
+    return Success(changed, Notice(_("Your password is changed, and you are signed in.")), fresh_session=True)
 
 
 async def new_password(services: Services, user_id: int, hashed: str, *, after: str | None = None) -> User | None:

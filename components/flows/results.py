@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from components.storage.users import User
+from components.text import Text, _n
 
 
 @dataclass(frozen=True)
 class Notice:
-    text: str
+    text: Text | str  # str: already in the reader's language (a notice kept over a redirect)
     error: bool = False
 
 
@@ -53,14 +54,14 @@ class Failure:
     pending: Pending | None = None
 
 
-def failure(text: str, **kwargs: Any) -> Failure:
+def failure(text: Text, **kwargs: Any) -> Failure:
     return Failure(Notice(text, error=True), **kwargs)
 
 
-def slow_down(text: str, retry_after: int, **kwargs: Any) -> Failure:
+def slow_down(text: Text, retry_after: int, **kwargs: Any) -> Failure:
     return failure(text, kind="slow_down", retry_after=retry_after, **kwargs)
 
 
-def minutes(seconds: int) -> str:
-    count = math.ceil(seconds / 60)
-    return "1 minute" if count == 1 else f"{count} minutes"
+def minutes(seconds: int) -> Text:
+    """A wait, as a value for a sentence ("Try again in %(wait)s.")."""
+    return _n("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))

@@ -20,7 +20,7 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.phones import country_name, mask
+from components.phones import mask
 from components.providers.interface import (
     Channel,
     RateLimited,
@@ -31,11 +31,16 @@ from components.providers.interface import (
 from components.services import Services
 from components.storage.limits import DAY, HOUR, MINUTE, Limit
 from components.storage.users import User
+from components.text import Countries, LeftToRight, Text, _, _n, one_after_another
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-CODE_REPLACED = "This code has expired or was replaced. Ask for a new code below."
-OUT_OF_TRIES = "Too many wrong tries: this code no longer works. Ask for a new code below."
+CODE_REPLACED = _("This code has expired or was replaced. Ask for a new code below.")
+OUT_OF_TRIES = _("Too many wrong tries: this code no longer works. Ask for a new code below.")
+
+
+def attempts_left(left: int) -> Text:
+    return _n("That code is not right. %(num)d attempt left.", "That code is not right. %(num)d attempts left.", left)
 
 
 def resend_wait(services: Services, user: User) -> int:
@@ -49,12 +54,15 @@ def resend_wait(services: Services, user: User) -> int:
 def locked_notice(services: Services, user: User) -> Failure:
     if user.codes_stopped:
         return failure(
-            "Too many wrong codes in a row, so codes are stopped for this account. Contact us to unlock it.",
+            _("Too many wrong codes in a row, so codes are stopped for this account. Contact us to unlock it."),
             kind="slow_down",
         )
     wait = math.ceil((user.locked_until or 0) - services.clock())
     return slow_down(
-        f"Too many wrong codes in a row, so checking is paused for this account. Try again in {minutes(wait)}.",
+        _(
+            "Too many wrong codes in a row, so checking is paused for this account. Try again in %(wait)s.",
+            wait=minutes(wait),
+        ),
         wait,
     )
 
@@ -96,7 +104,7 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
     if cooldown and (wait := resend_wait(services, user)):
         log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, origin, wait)
         _counted(user, channel, "refused", "send:cooldown")
-        return account, _cooling_down(wait)
+        return account, cooling_down(wait)
     if channel == "sms" and (paused := await texts_paused(services, user)):
         log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, origin, paused[0])
         _counted(user, channel, "refused", f"pumping:{paused[0]}")
@@ -110,13 +118,13 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
     )
     if claimed is None:  # a request racing this one sent first, or is sending now
         current = await services.users.get(user.id) or account
-        return current, _cooling_down(resend_wait(services, current) or _sending_wait(services, current))
+        return current, cooling_down(resend_wait(services, current) or _sending_wait(services, current))
     full = await services.limits.take(*_limits(services, user, origin))
     if full is not None:
         log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, full)
         _counted(user, channel, "refused")
         released = await services.users.release_send(user.id) or account
-        return released, slow_down(f"Too many codes were requested. Try again in {minutes(full)}.", full)
+        return released, slow_down(_("Too many codes were requested. Try again in %(wait)s.", wait=minutes(full)), full)
     outcome = await within_deadline(services, services.verifier.start(recipient(claimed), channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
@@ -148,13 +156,19 @@ async def _call_after_undelivered(services: Services, user: User, channel: Chann
 
 def _texts_paused(services: Services, user: User, kind: str, wait: int) -> Failure:
     """Said plainly, with what still works: a call, or another number."""
-    where = f"numbers in {country_name(user.country)}" if kind == "country" else "numbers like yours"
-    instead = (
-        "We can call you with a code instead, or you can use a different number."
-        if "call" in services.verifier.channels
-        else f"You can use a different number, or try again in {minutes(wait)}."
-    )
-    return slow_down(f"Texts to {where} are paused for a while because of unusual activity. {instead}", wait)
+    can_call = "call" in services.verifier.channels
+    if kind == "country":
+        paused = _(
+            "Texts to numbers in %(country)s are paused for a while because of unusual activity.",
+            country=Countries((user.country,)),
+        )
+    else:
+        paused = _("Texts to numbers like yours are paused for a while because of unusual activity.")
+    if can_call:
+        instead = _("We can call you with a code instead, or you can use a different number.")
+    else:
+        instead = _("You can use a different number, or try again in %(wait)s.", wait=minutes(wait))
+    return slow_down(one_after_another(paused, instead), wait)
 
 
 def _sending_wait(services: Services, user: User) -> int:
@@ -162,35 +176,38 @@ def _sending_wait(services: Services, user: User) -> int:
     return max(1, math.ceil((user.sending_until or 0) - services.clock()))
 
 
-def _cooling_down(wait: int) -> Failure:
-    return slow_down(f"You can ask for a new code in {wait} seconds.", wait)
+def cooling_down(wait: int) -> Failure:
+    return slow_down(
+        _n("You can ask for a new code in %(num)d second.", "You can ask for a new code in %(num)d seconds.", wait),
+        wait,
+    )
 
 
 def _sent_notice(user: User, channel: Channel) -> Notice:
     if channel == "call":
-        return Notice(f"We're calling {mask(user.phone)} now to read you a new code.")
-    return Notice(f"We sent a new code to {mask(user.phone)}.")
+        return Notice(_("We're calling %(phone)s now to read you a new code.", phone=LeftToRight(mask(user.phone))))
+    return Notice(_("We sent a new code to %(phone)s.", phone=LeftToRight(mask(user.phone))))
 
 
 def _not_sent(user: User, channel: Channel, outcome: RateLimited | Undeliverable | Unavailable) -> Failure:
-    by = "phone call" if channel == "call" else "text message"
+    phone = LeftToRight(mask(user.phone))
     if isinstance(outcome, RateLimited):
+        wait = minutes(outcome.retry_after)
         return slow_down(
-            f"Too many codes were requested for this number. Try again in {minutes(outcome.retry_after)}.",
-            outcome.retry_after,
+            _("Too many codes were requested for this number. Try again in %(wait)s.", wait=wait), outcome.retry_after
         )
     if isinstance(outcome, Undeliverable):
-        advice = (
-            "Try a call, or use a different number."
-            if outcome.try_call and channel == "sms"
-            else "Use a different number."
-        )
-        return failure(f"We can't send a code to {mask(user.phone)} by {by}. {advice}")
-    return failure(
-        f"Our {by} provider is not answering, so no code was sent to {mask(user.phone)}. "
-        "Your account is saved: ask for a new code in a moment, or use a different number.",
-        kind="unavailable",
-    )
+        if channel == "call":
+            return failure(_("We can't call %(phone)s with a code. Use a different number.", phone=phone))
+        if outcome.try_call:
+            return failure(_("We can't text a code to %(phone)s. Try a call, or use a different number.", phone=phone))
+        return failure(_("We can't text a code to %(phone)s. Use a different number.", phone=phone))
+    if channel == "call":
+        unanswered = _("Our phone call provider is not answering, so no code was sent to %(phone)s.", phone=phone)
+    else:
+        unanswered = _("Our text message provider is not answering, so no code was sent to %(phone)s.", phone=phone)
+    saved = _("Your account is saved: ask for a new code in a moment, or use a different number.")
+    return failure(one_after_another(unanswered, saved), kind="unavailable")
 
 
 def at_code_step(user: User, notice: Notice, *, fresh_session: bool = False) -> Success:
@@ -212,7 +229,7 @@ async def first_code(services: Services, user: User, origin: str) -> tuple[User,
     """The code step comes next whether or not a code could be sent now: the account
     as the attempt left it, and what to tell the visitor."""
     current, failed = await _send(services, user, "sms", origin)
-    return current, failed.notice if failed else Notice("Check your messages for the code.")
+    return current, failed.notice if failed else Notice(_("Check your messages for the code."))
 
 
 async def resend(services: Services, user: User, channel: Channel, origin: str) -> Success | Failure:

@@ -11,9 +11,10 @@ from components.forms import Credentials
 from components.phones import mask
 from components.services import Services
 from components.storage.users import User
+from components.text import LeftToRight, _
 
 log = logging.getLogger(__name__)
-WRONG = "The email or password is not right."
+WRONG = _("The email or password is not right.")
 
 
 async def sign_in(
@@ -33,7 +34,9 @@ async def sign_in(
     if not checked.verified:  # back to its own signup's code
         return Success(
             checked,
-            Notice(f"Enter the code we sent to {mask(checked.phone)}, or ask for a new one."),
+            Notice(
+                _("Enter the code we sent to %(phone)s, or ask for a new one.", phone=LeftToRight(mask(checked.phone)))
+            ),
             fresh_session=True,
         )
     if not _code_needed(services, checked, remembered):
@@ -65,11 +68,11 @@ async def finish_sign_in(services: Services, user: User, *, remember: bool) -> S
 async def signed_in(services: Services, user: User, *, remember: bool = False) -> Success:
     log.info("signed in: user=%s remembered=%s", user.id, remember)
     metrics.SIGNINS.labels("signed-in").inc()
-    return Success(user, Notice(f"Welcome back, {user.name}."), fresh_session=True, remember=remember)
+    return Success(user, Notice(_("Welcome back, %(name)s.", name=user.name)), fresh_session=True, remember=remember)
 
 
 async def sign_out(services: Services, user: User | None) -> Success:
     """This browser's session ends (and with it every copy of its cookie)."""
     if user:
         log.info("signed out: user=%s", user.id)
-    return Success(None, Notice("You are signed out."), fresh_session=True)
+    return Success(None, Notice(_("You are signed out.")), fresh_session=True)

@@ -16,21 +16,26 @@ from components.flows.results import (
 )
 from components.flows.sending import first_code
 from components.forms import SignupDetails
+from components.language import DEFAULT
 from components.services import Services
 from components.storage.limits import HOUR, Limit
 from components.storage.users import User
+from components.text import _
 
 log = logging.getLogger(__name__)
-ALREADY_REGISTERED = "This email is already registered. Sign in instead."
+ALREADY_REGISTERED = _("This email is already registered. Sign in instead.")
 
 
-async def sign_up(services: Services, details: SignupDetails, origin: str) -> Success | Failure:
+async def sign_up(
+    services: Services, details: SignupDetails, origin: str, language: str = DEFAULT
+) -> Success | Failure:
+    """A new account in `language` (its texts will be), or an unfinished signup resumed."""
     settings = services.settings
     address = address_group(origin, settings.ipv6_prefix)
     wait = await services.limits.take(Limit(f"signup:address:{address}", settings.signups_per_address_hour, HOUR))
     if wait is not None:
         log.warning("signup refused by limits: address=%s retry_after=%s", origin, wait)
-        return slow_down(f"Too many signups from your network. Try again in {minutes(wait)}.", wait)
+        return slow_down(_("Too many signups from your network. Try again in %(wait)s.", wait=minutes(wait)), wait)
     existing = await services.users.by_email(details.email)
     if existing and not existing.verified and existing.created_at < services.clock() - settings.unverified_ttl_seconds:
         await services.users.close_signup(existing.id)  # too late to finish: the email is free again
@@ -43,28 +48,32 @@ async def sign_up(services: Services, details: SignupDetails, origin: str) -> Su
             password_hash=password_hash,
             phone=details.phone.e164,
             country=details.phone.country,
+            language=language,
         )
         if user:
             log.info("signup created: user=%s", user.id)
             metrics.SIGNUPS.labels("new").inc()
             return Success(*await first_code(services, user, origin), fresh_session=True)
         existing = await services.users.by_email(details.email)  # created by a concurrent request
-    return await _resume(services, existing, details, origin)
+    return await _resume(services, existing, details, origin, language)
 
 
-async def _resume(services: Services, existing: User | None, details: SignupDetails, origin: str) -> Success | Failure:
+async def _resume(
+    services: Services, existing: User | None, details: SignupDetails, origin: str, language: str
+) -> Success | Failure:
     """The same email again: an unverified signup continues if the password matches."""
     if existing is None or existing.verified:
         return failure(ALREADY_REGISTERED, field="email")
     checked = await check_password(services, details.email, details.password, origin, existing)
     if isinstance(checked, Refused):
-        wrong = "A signup with this email is waiting for its code. Enter the password you chose then to continue it."
+        wrong = _("A signup with this email is waiting for its code. Enter the password you chose then to continue it.")
         return refusal(checked, wrong, field="password")
     user = await services.users.update_pending(
         existing.id,
         name=details.name,
         phone=details.phone.e164,
         country=details.phone.country,
+        language=language,
     )
     if user is None:
         return failure(ALREADY_REGISTERED, field="email")
@@ -81,7 +90,7 @@ async def verified(services: Services, user: User) -> Success:
             await notices.write(services, done, done.phone, notices.verified(services))
     if done is None:  # another request with the same code got there first
         current = await services.users.get(user.id) or user
-        return Success(current, Notice("Your number is verified."), fresh_session=True)
+        return Success(current, Notice(_("Your number is verified.")), fresh_session=True)
     notices.send_soon(services)
     log.info("verified: user=%s", user.id)
-    return Success(done, Notice("Your number is verified. A text to confirm it is on its way."), fresh_session=True)
+    return Success(done, Notice(_("Your number is verified. A text to confirm it is on its way.")), fresh_session=True)

@@ -51,7 +51,7 @@ class AuthyVerifier:
             "GET",
             f"{self.base}/{channel}/{authy_id}",
             retry="rate_limit",
-            params={"force": "true"},
+            params={"force": "true", "locale": user.language},  # the text's or the call's language
             headers=self.headers,
         )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from databases import Database
 
+from components.language import say
 from components.providers.interface import (
     Approved,
     Channel,
@@ -27,19 +28,22 @@ from components.providers.interface import (
 )
 from components.storage.database import insert, pending_codes
 from components.storage.users import User
+from components.text import _
 
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6
 
 
-def code_text(app_name: str, host: str, code: str) -> str:
-    """Sentence first; the last line lets browsers offer the code only on our site."""
-    return f"Your {app_name} verification code is {code}.\n\n@{host} #{code}"
+def code_text(app_name: str, host: str, code: str, language: str) -> str:
+    """Sentence first, in the account's language; the last line lets browsers offer
+    the code only on our site (its format is fixed, whatever the language)."""
+    sentence = say(_("Your %(app)s verification code is %(code)s.", app=app_name, code=code), language)
+    return f"{sentence}\n\n@{host} #{code}"
 
 
-def call_text(app_name: str, code: str) -> str:
+def call_text(app_name: str, code: str, language: str) -> str:
     spoken = ", ".join(code)
-    return f"Your {app_name} verification code is {spoken}. Again: {spoken}."
+    return say(_("Your %(app)s verification code is %(code)s. Again: %(code)s.", app=app_name, code=spoken), language)
 
 
 class LocalVerifier:
@@ -73,9 +77,9 @@ class LocalVerifier:
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         await self._store(user, code)
         if channel == "call":
-            message = Message(user.phone, call_text(self.app_name, code), "call")
+            message = Message(user.phone, call_text(self.app_name, code, user.language), "call")
         else:
-            message = Message(user.phone, code_text(self.app_name, self.host, code))
+            message = Message(user.phone, code_text(self.app_name, self.host, code, user.language))
         try:
             receipt = await self.sender.send(message)
         except SendFailed as error:

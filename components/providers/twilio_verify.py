@@ -38,7 +38,7 @@ class TwilioVerifyVerifier:
             f"{self.base}/Verifications",
             retry="rate_limit",
             auth=self.auth,
-            data={"To": user.phone, "Channel": channel},
+            data={"To": user.phone, "Channel": channel, "Locale": user.language},  # the text's or the call's language
         )
         return Sent(channel) if reply.ok else refusal(reply)
 

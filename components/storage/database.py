@@ -69,6 +69,8 @@ users = sa.Table(
     # Where a code for a new number goes, until it is right (the number on the account stays till then).
     sa.Column("challenge_phone", sa.String(16)),
     sa.Column("challenge_country", sa.String(2)),
+    # The language the account signed up in: every text it gets is in it.
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
     # One account per mailbox whatever the case it was typed in; kept as typed.
     sa.Index("ix_users_email_folded", sa.func.lower(sa.column("email")), unique=True),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
@@ -231,6 +233,7 @@ MIGRATIONS: list[list[Any]] = [
     _created(conversions, send_pauses),
     [AddColumn(users, "challenge_phone"), AddColumn(users, "challenge_country")],
     _created(messages),
+    [AddColumn(users, "language")],
 ]
 
 

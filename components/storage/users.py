@@ -36,6 +36,7 @@ class User:
     sending_until: float | None = None
     challenge_phone: str | None = None  # a new number being verified
     challenge_country: str | None = None
+    language: str = "en"  # of every text the account gets
 
     @property
     def verified(self) -> bool:
@@ -66,7 +67,9 @@ class Users:
         query = users.select().where(sa.func.lower(users.c.email) == email.lower())
         return user_from(await self.db.fetch_one(query))
 
-    async def create(self, *, email: str, name: str, password_hash: str, phone: str, country: str) -> User | None:
+    async def create(
+        self, *, email: str, name: str, password_hash: str, phone: str, country: str, language: str = "en"
+    ) -> User | None:
         """The new unverified account, or None when the email (in any case) is already taken."""
         query = (
             insert(self.db, users)
@@ -76,6 +79,7 @@ class Users:
                 password_hash=password_hash,
                 phone=phone,
                 country=country,
+                language=language,
                 created_at=self.clock(),
                 challenge="signup",
             )
@@ -84,11 +88,14 @@ class Users:
         )
         return user_from(await self.db.fetch_one(query))
 
-    async def update_pending(self, user_id: int, *, phone: str, country: str, name: str | None = None) -> User | None:
+    async def update_pending(
+        self, user_id: int, *, phone: str, country: str, name: str | None = None, language: str | None = None
+    ) -> User | None:
         """New details for an unverified signup; a new number may be sent a code at once."""
         values = {
             "phone": phone,
             "country": country,
+            **({"language": language} if language else {}),
             "code_sent_at": sa.case((users.c.phone == phone, users.c.code_sent_at), else_=None),
         }
         if name is not None:
@@ -262,6 +269,9 @@ class Users:
             .returning(*users.c)
         )
         return user_from(await self.db.fetch_one(query))
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self.db.execute(users.update().where(users.c.id == user_id).values(language=language))
 
     async def delete(self, user_id: int) -> None:
         """The account and everything kept for it (sessions, codes, registrations) go."""

@@ -158,7 +158,7 @@ def test_a_blocked_destination_asks_for_another_number(open_app, fake, delivered
     fake.blocked.add(JENNY_E164)
     visitor = open_app(verify)
     page = visitor.sign_up()
-    assert "We can't send a code to +1 •••-•••-5309 by text message. Use a different number." in words(page)
+    assert "We can't text a code to +1 •••-•••-5309. Use a different number." in words(page)
     assert visitor.open().context["step"] == "code"
     visitor.change_number()
     visitor.set_number(OTHER)

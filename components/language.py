@@ -1,0 +1,122 @@
+"""The languages pages and texts are in: which exist, which one a visitor gets,
+and saying a Text in one.
+
+The catalogs are the `.po` files in components/translations/ (what translators
+edit); they are compiled in memory the first time a language is used and at
+start-up, so there is no compiled file to forget to build. English is the
+messages themselves."""
+
+import gettext
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Literal
+
+from babel import Locale
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from components.text import Countries, LeftToRight, Text
+
+CATALOGS = Path(__file__).resolve().parent / "translations"
+COOKIE = "lang"
+DEFAULT = "en"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in itself: what its readers look for in the switcher
+    direction: Literal["ltr", "rtl"] = "ltr"
+
+
+LANGUAGES = {
+    language.code: language
+    for language in (
+        Language("en", "English"),
+        Language("es", "Español"),
+        Language("fr", "Français"),
+        Language("ar", "العربية", "rtl"),
+    )
+}
+
+
+@cache
+def translations(code: str) -> gettext.NullTranslations:
+    if code == DEFAULT:
+        return gettext.NullTranslations()
+    with (CATALOGS / f"{code}.po").open("rb") as po:
+        catalog = read_po(po, locale=code)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out: English shows until someone checks them
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def load_all() -> None:
+    """At start-up: a broken catalog stops the start, not a visitor's request."""
+    for code in LANGUAGES:
+        translations(code)
+
+
+def supported(code: str | None) -> str | None:
+    """The language we have for a tag like `fr-CA` or `es`, if any."""
+    primary = (code or "").strip().split("-")[0].split("_")[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The browser's most preferred language we have (`fr-CA,fr;q=0.9,en;q=0.8`)."""
+    ranked = []
+    for position, item in enumerate((header or "").split(",")[:20]):
+        tag, _, parameters = item.partition(";")
+        weight = 1.0
+        if parameters.strip().startswith("q="):
+            try:
+                weight = float(parameters.strip()[2:])
+            except ValueError:
+                continue
+        if (found := supported(tag)) and weight > 0:
+            ranked.append((-weight, position, found))
+    return min(ranked)[2] if ranked else None
+
+
+def chosen(cookie: str | None, accept_language: str | None) -> str:
+    """The visitor's own choice, else their browser's, else English."""
+    return supported(cookie) or from_accept_language(accept_language) or DEFAULT
+
+
+def say(text: Text | str, code: str) -> str:
+    """The Text in language `code`, its values put in (themselves said in it)."""
+    if isinstance(text, str):
+        return text
+    found = translations(code)
+    sentence = found.ngettext(text.message, text.plural, text.count) if text.plural else found.gettext(text.message)
+    return sentence % {name: _value(value, code) for name, value in text.values} if text.values else sentence
+
+
+def _value(value: Any, code: str) -> Any:
+    if isinstance(value, Text):
+        return say(value, code)
+    if isinstance(value, LeftToRight):  # isolated in right-to-left text, or its + and - would move
+        return f"\u2066{value.value}\u2069" if LANGUAGES[code].direction == "rtl" else value.value
+    if isinstance(value, Countries):
+        names = country_names(code)
+        return format_list([names.get(country, country) for country in value.codes], locale=code)
+    return value
+
+
+@cache
+def country_names(code: str) -> dict[str, str]:
+    """Every country's name in language `code`, from Babel's CLDR data."""
+    return dict(Locale.parse(code).territories)
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical as a reader expects: accents and Arabic hamza marks do not move
+    a name (Å sorts with A, أ with ا), case does not count."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()

@@ -1,0 +1,38 @@
+"""GET /language/<code>: the language switcher's links. The choice is kept in a
+cookie for a year; the texts of the session's account (signed in, or its own
+signup) follow it from then on. Back to
+the page the link was on (only a path of this site: never an open redirect)."""
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from components.language import COOKIE, LANGUAGES
+from routes.incoming import services, session_user
+
+YEAR = 365 * 24 * 3600
+
+
+async def choose_language(request: Request) -> Response:
+    code = request.path_params["code"]
+    if code not in LANGUAGES:
+        return RedirectResponse("/", status_code=303)
+    user = await session_user(request)
+    if user and user.language != code:  # its own signup's or a signed-in one's; a preference, harmless to set twice
+        await services(request).users.set_language(user.id, code)
+    response = RedirectResponse(_back(request), status_code=303)
+    secure = services(request).settings.production
+    response.set_cookie(COOKIE, code, max_age=YEAR, path="/", secure=secure, httponly=True, samesite="lax")
+    return response
+
+
+def _back(request: Request) -> str:
+    """The page the switcher was on, from Referer (sent for our own pages: Referrer-Policy same-origin)."""
+    referer = urlsplit(request.headers.get("Referer", ""))
+    ours = referer.netloc == request.url.netloc and referer.path.startswith("/") and not referer.path.startswith("//")
+    return referer.path if ours and not referer.path.startswith("/language/") else "/"
+
+
+routes = [Route("/language/{code}", choose_language, methods=["GET"])]
