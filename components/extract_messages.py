@@ -3,7 +3,7 @@ marked for translation (`_`, `_n`, `N_` in Python; `{% trans %}`, `_()`,
 `ngettext()` in templates) into components/translations/messages.pot, and brings
 each language's .po up to date with it: new messages arrive empty, changed ones
 marked fuzzy (shown in English until a translator checks them), gone ones
-commented out. pybabel's extract and update, configured once here."""
+dropped. pybabel's extract and update, configured once here."""
 
 from pathlib import Path
 
@@ -56,7 +56,7 @@ def update() -> None:
             catalog = Catalog(locale=code, project="Account Verification", fuzzy=False)
         catalog.update(template, update_header_comment=False)
         with path.open("wb") as po:
-            write_po(po, catalog, width=100, ignore_obsolete=False)
+            write_po(po, catalog, width=100, ignore_obsolete=True)  # git keeps what was removed
         untranslated = sum(1 for message in catalog if message.id and not translated(message))
         print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {untranslated} to translate or check")
 

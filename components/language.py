@@ -50,7 +50,7 @@ def translations(code: str) -> gettext.NullTranslations:
     if code == DEFAULT:
         return gettext.NullTranslations()
     with (CATALOGS / f"{code}.po").open("rb") as po:
-        catalog = read_po(po, locale=code)
+        catalog = read_po(po)  # its plural rules are the file's own (Plural-Forms)
     compiled = BytesIO()
     write_mo(compiled, catalog)  # fuzzy entries are left out: English shows until someone checks them
     compiled.seek(0)

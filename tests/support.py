@@ -159,6 +159,15 @@ class Visitor:
     def forgot_password(self, email: str = JENNY["email"]):
         return self.post("/password/forgot", {"email": email})
 
+    def speaks(self, accept_language: str) -> "Visitor":
+        """This browser's languages, as its Accept-Language header says them."""
+        self.client.headers["Accept-Language"] = accept_language
+        return self
+
+    def choose_language(self, code: str, on: str = "/"):
+        """A click on the switcher's link, from the page at `on`."""
+        return self.client.get(f"/language/{code}", headers={"Referer": f"http://testserver{on}"}, follow_redirects=False)
+
     def session(self) -> str:
         return self.client.cookies.get("session", "")
 

@@ -27,6 +27,8 @@ VERIFY_MAX_CHECKS = 5
 VERIFY_MAX_SENDS = 5
 AUTHY_TOKEN_DIGITS = 7  # Authy's default SMS token length (not 6: the app must not assume)
 
+# A few of the languages Verify writes its texts in (an unknown Locale is 60200).
+VERIFY_LOCALES = {"ar", "de", "en", "es", "fr", "it", "ja", "nl", "pt", "zh"}
 
 @dataclass
 class Fault:
@@ -63,6 +65,7 @@ class Text:
     to: str
     body: str
     channel: str = "sms"
+    locale: str | None = None  # the language Verify or Authy was asked to write it in
 
 
 class FakeProviders:
@@ -199,7 +202,7 @@ class FakeProviders:
             return JSONResponse({**answer, "ignored": True})  # the user "has the app": nothing sent
         token = f"{secrets.randbelow(10**AUTHY_TOKEN_DIGITS):0{AUTHY_TOKEN_DIGITS}d}"
         self.authy_tokens[authy_id] = token
-        self.texts.append(Text("authy", phone, f"Your Authy token is {token}", channel))
+        self.texts.append(Text("authy", phone, f"Your Authy token is {token}", channel, params.get("locale")))
         return JSONResponse(answer)
 
     async def authy_verify(self, request: Request) -> Response:
@@ -311,7 +314,7 @@ class FakeProviders:
         if refused:
             return refused
         to, channel = form["To"], form["Channel"]
-        if not E164.match(to) or channel not in ("sms", "call"):
+        if not E164.match(to) or channel not in ("sms", "call") or form.get("Locale", "en") not in VERIFY_LOCALES:
             return _twilio_error(400, 60200, "Invalid parameter")
         if to in self.blocked:
             return _twilio_error(403, 60410, "The destination phone number has been temporarily blocked by Twilio")
@@ -331,7 +334,8 @@ class FakeProviders:
         )
         verification.channel = channel
         self.verifications[to] = verification  # same sid and same code while it lives
-        self.texts.append(Text("twilio-verify", to, f"Your verification code is: {verification.code}", channel))
+        body = f"Your verification code is: {verification.code}"
+        self.texts.append(Text("twilio-verify", to, body, channel, form.get("Locale")))
         return JSONResponse(self._verification_body(verification, "pending"), status_code=201)
 
     async def verify_check(self, request: Request) -> Response:

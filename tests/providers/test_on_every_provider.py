@@ -30,6 +30,22 @@ def test_the_whole_flow_on_each_combination(open_app, delivered, clock, verify, 
 
 
 @pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_verify_and_authy_write_the_code_in_the_accounts_language(open_app, fake, clock, verify):
+    visitor = open_app(verify).speaks("fr-FR,fr;q=0.9")
+    visitor.sign_up()
+    clock.advance(30)
+    visitor.resend("call")
+    assert [(text.channel, text.locale) for text in fake.sent_to(JENNY_E164)] == [("sms", "fr"), ("call", "fr")]
+
+
+def test_our_own_code_text_is_in_the_accounts_language(open_app, fake):
+    open_app("local").speaks("ar").sign_up()
+    body = fake.sent_to(JENNY_E164)[-1].body
+    assert body.startswith("رمز التحقق الخاص بك في Account Verification هو ")
+    assert body.rsplit("\n", 1)[1].startswith("@")  # the domain line stays last, as browsers read it
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
 def test_a_call_instead_of_a_text(open_app, fake, delivered, clock, verify):
     visitor = open_app(verify)
     visitor.sign_up()
