@@ -27,6 +27,10 @@ COOKIE = "lang"
 DEFAULT = "en"
 
 
+class CatalogError(ValueError):
+    """A translation that cannot be used as it is."""
+
+
 @dataclass(frozen=True)
 class Language:
     code: str
@@ -51,6 +55,10 @@ def translations(code: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     with (CATALOGS / f"{code}.po").open("rb") as po:
         catalog = read_po(po)  # its plural rules are the file's own (Plural-Forms)
+    # A placeholder a translation renamed, or a plural form missing, would fail a visitor's request.
+    problems = [f"{message.id!r}: {error}" for message, errors in catalog.check() for error in errors]
+    if problems:
+        raise CatalogError(f"{code}.po: " + "; ".join(problems))
     compiled = BytesIO()
     write_mo(compiled, catalog)  # fuzzy entries are left out: English shows until someone checks them
     compiled.seek(0)

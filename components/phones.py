@@ -56,8 +56,9 @@ def parse_mobile(raw: str, country: str) -> Phone:
     return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164), country)
 
 
-def mask(e164: str) -> str:
-    """+1 •••-•••-5309: the country code and last four digits, nothing else."""
+def mask(e164: str, dot: str = "•") -> str:
+    """+1 •••-•••-5309: the country code and last four digits, nothing else (in a text
+    message, `dot="*"`: a • would switch it to the costlier UCS-2 alphabet)."""
     number = phonenumbers.parse(e164)
     formatted = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
     prefix = f"+{number.country_code}"
@@ -66,7 +67,7 @@ def mask(e164: str) -> str:
     masked = []
     for ch in national:
         if ch.isdigit() and hidden > 0:
-            masked.append("•")
+            masked.append(dot)
             hidden -= 1
         else:
             masked.append(ch)

@@ -47,8 +47,9 @@ def _options(allowed: tuple[str, ...], language: str) -> str:
     shown = sorted(
         (code for code in DIAL_CODES if code in allowed or not allowed), key=lambda code: sort_key(names[code])
     )
-    # In a right-to-left language the dial code is isolated (U+2066…U+2069), or its + would jump to the end.
-    dial = "(\u2066+{}\u2069)" if LANGUAGES[language].direction == "rtl" else "(+{})"
+    # In a right-to-left language a left-to-right mark holds the + before the digits (a list's
+    # closed box ignores isolates), or it would jump to the end: "(1+)".
+    dial = "(\u200e+{})" if LANGUAGES[language].direction == "rtl" else "(+{})"
     return "".join(
         f'<option value="{code}">{escape(names[code])} {dial.format(DIAL_CODES[code])}</option>' for code in shown
     )

@@ -166,7 +166,9 @@ class Visitor:
 
     def choose_language(self, code: str, on: str = "/"):
         """A click on the switcher's link, from the page at `on`."""
-        return self.client.get(f"/language/{code}", headers={"Referer": f"http://testserver{on}"}, follow_redirects=False)
+        return self.client.get(
+            f"/language/{code}", headers={"Referer": f"http://testserver{on}"}, follow_redirects=False
+        )
 
     def session(self) -> str:
         return self.client.cookies.get("session", "")

@@ -5,9 +5,9 @@ language, and texts in the account's language."""
 import re
 
 import pytest
-
-from components.language import from_accept_language
 from support import JENNY, JENNY_E164, words
+
+from components.language import from_accept_language, say
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_arabic_reads_right_to_left_with_numbers_and_emails_left_to_right(new_vi
     form = visitor.post("/number/change")
     assert re.search(r'<input id="phone" name="phone" type="tel"[^>]* dir="ltr"', form.text)
     # The country list keeps each dial code left to right inside the Arabic name.
-    assert "الولايات المتحدة (\u2066+1\u2069)" in words(form)
+    assert "الولايات المتحدة (\u200e+1)" in words(form)
 
 
 def test_a_message_with_a_phone_number_isolates_it_in_arabic(new_visitor, outbox, clock):
@@ -152,7 +152,7 @@ def test_the_accounts_texts_follow_the_language_it_last_chose(new_visitor, outbo
     visitor.client.headers["Accept-Language"] = "es"
     visitor.post("/account/password", {"current_password": JENNY["password"], "new_password": "a new long passphrase"})
     assert outbox.messages(JENNY_E164)[-1]["body"].startswith(
-        "Le mot de passe de votre compte Account Verification vient d’être modifié."
+        "Le mot de passe de votre compte Account Verification a été modifié à l'instant."
     )
 
 
@@ -165,3 +165,25 @@ def test_a_visitor_who_only_switches_language_changes_no_account(new_visitor, ou
     stranger.choose_language("ar")
     owner.post("/account/password", {"current_password": JENNY["password"], "new_password": "a new long passphrase"})
     assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Se acaba de cambiar la contraseña")
+
+
+# GSM-7's letters: a text with any other character goes as UCS-2, 70 characters a segment instead of 160.
+GSM_7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("code", ["en", "fr"])
+async def test_english_and_french_texts_keep_to_the_cheaper_sms_alphabet(services, code):
+    from components.flows import notices
+    from components.providers.local import code_text
+
+    texts = [
+        notices.verified(services),
+        notices.password_changed(services),
+        notices.number_changed(services, JENNY_E164),
+    ]
+    bodies = [say(text, code) for text in texts] + [code_text("Account Verification", "example.com", "123456", code)]
+    assert [set(body) - GSM_7 for body in bodies] == [set()] * len(bodies)

@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po, write_po
+from support import JENNY, words
 
 from components import language
 from components.extract_messages import extracted, translated
 from components.flows.results import minutes
 from components.language import CATALOGS, DEFAULT, LANGUAGES, Language, say
-from support import JENNY, words
 
 TRANSLATED = [code for code in LANGUAGES if code != DEFAULT]
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
@@ -110,15 +110,17 @@ def test_counts_take_each_languages_plural_forms(code, counts, expected):
     assert [say(minutes(count * 60), code) for count in counts] == expected
 
 
-def test_a_catalog_that_cannot_be_read_stops_the_start(tmp_path, monkeypatch):
-    (tmp_path / "es.po").write_text('msgid "Sign in"\nmsgstr "Iniciar sesión\n')  # an unclosed quote
+def test_a_catalog_whose_translation_would_fail_a_request_stops_the_start(tmp_path, monkeypatch):
+    for code in TRANSLATED:
+        (tmp_path / f"{code}.po").write_bytes((CATALOGS / f"{code}.po").read_bytes())
+    spanish = (tmp_path / "es.po").read_text()
+    (tmp_path / "es.po").write_text(spanish.replace('"Hola de nuevo, %(name)s."', '"Hola de nuevo, %(nombre)s."'))
     monkeypatch.setattr(language, "CATALOGS", tmp_path)
     language.translations.cache_clear()
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(language.CatalogError, match="nombre"):
             language.load_all()
     finally:
-        monkeypatch.undo()
         language.translations.cache_clear()
 
 

@@ -28,7 +28,7 @@ def number_changed(services: Services, new_phone: str) -> Text:
     return _(
         "The mobile number on your %(app)s account was changed to %(phone)s. If this wasn't you, contact %(app)s at once.",
         app=services.settings.app_name,
-        phone=LeftToRight(mask(new_phone)),
+        phone=LeftToRight(mask(new_phone, dot="*")),
     )
 
 

@@ -30,6 +30,7 @@ AUTHY_TOKEN_DIGITS = 7  # Authy's default SMS token length (not 6: the app must 
 # A few of the languages Verify writes its texts in (an unknown Locale is 60200).
 VERIFY_LOCALES = {"ar", "de", "en", "es", "fr", "it", "ja", "nl", "pt", "zh"}
 
+
 @dataclass
 class Fault:
     status: int = 0  # 0: answer normally (after the delay)
