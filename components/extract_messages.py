@@ -3,15 +3,18 @@ marked for translation (`_`, `_n`, `N_` in Python; `{% trans %}`, `_()`,
 `ngettext()` in templates) into components/translations/messages.pot, and brings
 each language's .po up to date with it: new messages arrive empty, changed ones
 marked fuzzy (shown in English until a translator checks them), gone ones
-dropped. pybabel's extract and update, configured once here."""
+dropped. pybabel's extract and update, configured once here. It also copies
+each language's country names out of Babel's CLDR data (countries.json)."""
 
+import json
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from components.language import CATALOGS, DEFAULT, LANGUAGES
+from components.language import CATALOGS, COUNTRY_NAMES, DEFAULT, LANGUAGES, names_from_cldr
+from components.phones import COUNTRY_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = {
@@ -59,6 +62,9 @@ def update() -> None:
             write_po(po, catalog, width=100, ignore_obsolete=True)  # git keeps what was removed
         untranslated = sum(1 for message in catalog if message.id and not translated(message))
         print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {untranslated} to translate or check")
+    names = {code: names_from_cldr(code, COUNTRY_CODES) for code in LANGUAGES}
+    COUNTRY_NAMES.write_text(json.dumps(names, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{COUNTRY_NAMES.relative_to(ROOT)}: country names from CLDR")
 
 
 if __name__ == "__main__":

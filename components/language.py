@@ -7,7 +7,9 @@ start-up, so there is no compiled file to forget to build. English is the
 messages themselves."""
 
 import gettext
+import json
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
@@ -118,10 +120,20 @@ def _value(value: Any, code: str) -> Any:
     return value
 
 
+COUNTRY_NAMES = CATALOGS / "countries.json"
+
+
 @cache
 def country_names(code: str) -> dict[str, str]:
-    """Every country's name in language `code`, from Babel's CLDR data."""
-    return dict(Locale.parse(code).territories)
+    """Every country's name in language `code`, as CLDR has it: copied out of Babel's data
+    by `python -m components.extract_messages` (loading that data costs each worker 8 MB;
+    tests/test_languages.py keeps the copy true)."""
+    names: dict[str, str] = json.loads(COUNTRY_NAMES.read_text(encoding="utf-8"))[code]
+    return names
+
+
+def names_from_cldr(code: str, countries: Iterable[str]) -> dict[str, str]:
+    return {country: Locale.parse(code).territories[country] for country in sorted(countries)}
 
 
 def sort_key(name: str) -> str:
