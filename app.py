@@ -8,6 +8,7 @@ an operator's command instead (`python app.py help` lists them).
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
 import time
@@ -68,18 +69,38 @@ def main() -> None:
     # log_config=None: uvicorn's own lines go through the app's logging (ISO times, same format).
     # access_log=False: the app logs each request itself, with its id, route and latency.
     options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_config": None}
+    handed = _handed_over()
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), access_log=False, **options)  # type: ignore[arg-type]
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), access_log=False, **options))  # type: ignore[arg-type]
+        server.run(sockets=[handed] if handed else None)
+        if not server.started:  # as uvicorn.run: a start that failed (the database, say) is an error
+            sys.exit(STARTUP_FAILURE)
     else:
-        _run_workers(uvicorn.Config("app:app", workers=settings.workers, access_log=False, **options))  # type: ignore[arg-type]
+        config = uvicorn.Config("app:app", workers=settings.workers, access_log=False, **options)  # type: ignore[arg-type]
+        _run_workers(config, handed)
 
 
-def _run_workers(config: uvicorn.Config) -> None:
+STARTUP_FAILURE = 3  # uvicorn's exit status for a start that failed
+
+
+def _handed_over() -> socket.socket | None:
+    """A listening socket handed over as systemd's socket activation does (LISTEN_PID,
+    LISTEN_FDS=1, fd 3): a restart drops no connection, and no other process can take
+    the port in between (the tests start the app this way)."""
+    if os.environ.get("LISTEN_PID") != str(os.getpid()) or os.environ.get("LISTEN_FDS") != "1":
+        return None
+    return socket.socket(fileno=3)  # family, type and protocol read from the socket itself
+
+
+def _run_workers(config: uvicorn.Config, handed: socket.socket | None = None) -> None:
     """Worker processes that each build their own app by import; they share only the database."""
-    bound = config.bind_socket()
-    # uvicorn binds with protocol 0, so asyncio never sets TCP_NODELAY on accepted
-    # connections and each keep-alive answer waits ~40 ms on a delayed ACK (Kludex/uvicorn#3149).
-    listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, bound.detach())
+    if handed:
+        listener = handed
+    else:
+        bound = config.bind_socket()
+        # uvicorn binds with protocol 0, so asyncio never sets TCP_NODELAY on accepted
+        # connections and each keep-alive answer waits ~40 ms on a delayed ACK (Kludex/uvicorn#3149).
+        listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, bound.detach())
     try:
         Multiprocess(config, sockets=[listener]).run()
     except KeyboardInterrupt:

@@ -29,6 +29,7 @@ from support import JENNY, SECRET, TOKEN, Outbox, Visitor, words
 from components.storage.database import connected, users
 
 ROOT = Path(__file__).resolve().parent.parent
+APP_PY = (sys.executable, [sys.executable, str(ROOT / "app.py")])
 
 
 class Instance:
@@ -212,20 +213,24 @@ async def test_fifty_signups_with_one_email_on_both_instances_make_one_account(c
 def test_python_app_py_runs_several_workers_whose_metrics_add_up_across_a_restart(tmp_path, database_url):
     """Whichever worker answers a scrape, it counts every worker's requests, and a
     worker that died and was replaced takes none of them with it."""
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
+    listener = socket.create_server(("127.0.0.1", 0))  # handed over, as systemd's socket activation does
+    port, fd = listener.getsockname()[1], listener.fileno()
     env = {
         "PATH": os.environ["PATH"],
         "APP_ENV": "test",
         "APP_SECRET": SECRET,
         "DATABASE_URL": database_url,
-        "PORT": str(port),
+        "LISTEN_FDS": "1",
         "WORKERS": "2",
         "BCRYPT_ROUNDS": "4",
         "SMS_OUTBOX": str(tmp_path / "outbox.jsonl"),
         "METRICS_TOKEN": "a-metrics-token-of-some-length",
     }
-    server = Instance(tmp_path, env, [sys.executable, str(ROOT / "app.py")], url=f"http://127.0.0.1:{port}")
+    # As systemd does: the socket at fd 3, and LISTEN_PID naming the process that execs the app.
+    launch = f"import os; os.dup2({fd}, 3); os.environ['LISTEN_PID'] = str(os.getpid()); os.execv(*{APP_PY!r})"
+    handing_over = [sys.executable, "-c", launch]
+    server = Instance(tmp_path, env, handing_over, url=f"http://127.0.0.1:{port}", pass_fds=(fd,))
+    listener.close()  # the app holds its own copy
     try:
         server.wait_until_serving()
         workers = _workers(server)
@@ -399,3 +404,12 @@ def test_the_process_that_supervises_workers_does_not_load_the_app():
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_socket_handed_to_another_process_is_left_alone(monkeypatch):
+    """systemd names the process a socket is for; a child that inherited the variables binds its own."""
+    import app
+
+    monkeypatch.setenv("LISTEN_FDS", "1")
+    monkeypatch.setenv("LISTEN_PID", str(os.getpid() + 1))
+    assert app._handed_over() is None
