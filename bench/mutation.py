@@ -22,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = [sys.executable, "-m", "mutmut"]
-LINE = re.compile(r"^\s+(?P<name>[\w.]+)__mutmut_\d+: (?P<status>[\w ]+)$")
+# components.flows.checking.x_check_code__mutmut_3, components.web.csrf.xǁCsrfǁcheck__mutmut_1: status
+LINE = re.compile(r"^\s+(?P<module>[\w.]+?)\.x[_ǁ]\S+__mutmut_\d+: (?P<status>[\w ]+)$")
 
 
 def machine() -> str:
@@ -39,16 +40,17 @@ def machine() -> str:
 
 def main() -> int:
     started = time.monotonic()
-    run = subprocess.run([*MUTMUT, "run", "--max-children", str(os.cpu_count() or 2)], cwd=ROOT)
+    (ROOT / "mutants").mkdir(exist_ok=True)
+    with (ROOT / "mutants" / "run.log").open("w") as log:  # mutmut's progress, and any test output
+        run = subprocess.run([*MUTMUT, "run", "--max-children", str(os.cpu_count() or 2)], cwd=ROOT, stdout=log)
     took = time.monotonic() - started
     listed = subprocess.run([*MUTMUT, "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True)
     by_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors = []
     for line in listed.stdout.splitlines():
         if found := LINE.match(line):
-            module = found["name"].split(".x", 1)[0].rsplit(".", 1)[0] if ".x" in found["name"] else found["name"]
-            by_module[module][found["status"]] += 1
-            if found["status"] != "killed":
+            by_module[found["module"]][found["status"]] += 1
+            if found["status"] == "survived":
                 survivors.append(line.strip().rsplit(":", 1)[0])
     print(f"\nMachine: {machine()}; mutmut run took {took / 60:.1f} min (exit {run.returncode})\n")
     print(f"{'module':45} {'mutants':>8} {'killed':>8} {'score':>7}  other")

@@ -1,7 +1,7 @@
 """GET /language/<code>: the language switcher's links. The choice is kept in a
-cookie for a year; the texts of the session's account (signed in, or its own
-signup) follow it from then on. Back to
-the page the link was on (only a path of this site: never an open redirect)."""
+cookie for a year, and the texts of the session's account (signed in, or its own
+signup) follow it from then on. The answer goes back to the page the link was on
+(only a path of this site: never an open redirect)."""
 
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ async def choose_language(request: Request) -> Response:
     if code not in LANGUAGES:
         return RedirectResponse("/", status_code=303)
     user = await session_user(request)
-    if user and user.language != code:  # its own signup's or a signed-in one's; a preference, harmless to set twice
+    if user and user.language != code:  # a preference: harmless to set twice
         await services(request).users.set_language(user.id, code)
     response = RedirectResponse(_back(request), status_code=303)
     secure = services(request).settings.production
