@@ -9,6 +9,7 @@ messages themselves."""
 import gettext
 import json
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +32,11 @@ DEFAULT = "en"
 
 class CatalogError(ValueError):
     """A translation that cannot be used as it is."""
+
+
+class UncataloguedMessage(UserWarning):
+    """A message the catalogs do not have (a typo, or the extractor not run): it shows
+    in English whatever the language. The tests turn every warning into an error."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +110,18 @@ def say(text: Text | str, code: str) -> str:
     """The Text in language `code`, its values put in (themselves said in it)."""
     if isinstance(text, str):
         return text
+    if text.message not in _catalogued():
+        warnings.warn(UncataloguedMessage(text.message), stacklevel=2)
     found = translations(code)
     sentence = found.ngettext(text.message, text.plural, text.count) if text.plural else found.gettext(text.message)
     return sentence % {name: _value(value, code) for name, value in text.values} if text.values else sentence
+
+
+@cache
+def _catalogued() -> frozenset[str]:
+    """Every message translators have (messages.pot)."""
+    with (CATALOGS / "messages.pot").open("rb") as pot:
+        return frozenset(message.id if isinstance(message.id, str) else message.id[0] for message in read_po(pot))
 
 
 def _value(value: Any, code: str) -> Any:

@@ -15,6 +15,7 @@ from components import language
 from components.extract_messages import extracted, translated
 from components.flows.results import minutes
 from components.language import CATALOGS, DEFAULT, LANGUAGES, Language, say
+from components.text import _
 
 TRANSLATED = [code for code in LANGUAGES if code != DEFAULT]
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
@@ -95,6 +96,12 @@ def test_a_translation_that_loses_a_placeholder_or_markup_is_caught(message, tra
     assert _mismatches(catalog) == [(message, translation)] * (
         len(entry.string) if isinstance(entry.string, tuple) else 1
     )
+
+
+def test_a_message_the_catalogs_do_not_have_is_a_warning_and_here_an_error():
+    """What a typo in a flow's message, or a message added without the extractor, looks like."""
+    with pytest.warns(language.UncataloguedMessage, match="Your number is verifed"):
+        assert say(_("Your number is verifed."), "es") == "Your number is verifed."
 
 
 @pytest.mark.parametrize(

@@ -211,6 +211,17 @@ def test_a_check_that_keeps_failing_keeps_the_step(open_app, fake, delivered, ve
     assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
 
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_check_the_provider_could_not_judge_uses_up_no_try(open_app, fake, delivered, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    for _ in range(4):
+        visitor.enter_code("0000000")
+    fake.fail(CHECK[verify], Fault(status=503), Fault(status=503))
+    assert visitor.enter_code(delivered.last_code()).status_code == 503
+    assert visitor.enter_code(delivered.last_code()).context["step"] == "account"  # the fifth try, still there
+
+
 def test_a_confirmation_text_twilio_fails_with_a_5xx_goes_out_on_a_later_round(open_app, fake, delivered, clock):
     visitor = open_app("twilio-verify")
     visitor.sign_up()
