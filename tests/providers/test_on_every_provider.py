@@ -212,6 +212,30 @@ def test_a_check_that_keeps_failing_keeps_the_step(open_app, fake, delivered, ve
 
 
 @pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_call_to_a_blocked_number_asks_for_another_number(open_app, fake, clock, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    fake.blocked.add(JENNY_E164)
+    clock.advance(30)
+    page = visitor.resend("call")
+    assert "We can't call +1 •••-•••-5309 with a code. Use a different number." in words(page)
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_a_call_the_provider_does_not_answer_says_so(open_app, fake, clock, verify):
+    visitor = open_app(verify)
+    visitor.sign_up()
+    fake.fail(START[verify].replace("sms", "call"), *[Fault(status=503)] * 3)
+    clock.advance(30)
+    page = visitor.resend("call")
+    assert page.status_code == 503
+    assert (
+        "Our phone call provider is not answering, so no code was sent to +1 •••-•••-5309. "
+        "Your account is saved: ask for a new code in a moment, or use a different number."
+    ) in words(page)
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
 def test_a_check_the_provider_could_not_judge_uses_up_no_try(open_app, fake, delivered, verify):
     visitor = open_app(verify)
     visitor.sign_up()
