@@ -1,7 +1,7 @@
-"""The texts that tell an account holder what changed, in the account's language: a confirmation, and
-notices of a new password or number. Each is written to the outbox in the
-same transaction as its change (components/outbox.py sends it), so a change
-never happens without its text, nor a text without its change."""
+"""The texts that tell an account holder what changed, in the account's
+language: a confirmation, and notices of a new password or number. Each is
+written to the outbox in the same transaction as its change (components/outbox.py
+sends it), so a change never happens without its text, nor a text without its change."""
 
 from components.language import say
 from components.outbox import kick
