@@ -322,6 +322,7 @@ def main() -> None:
     parser.add_argument("--visitors", default="50,200", help="concurrent visitors, one scenario each")
     parser.add_argument("--workers", type=int, default=CORES, help="for the several-workers scenarios")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument("--rounds", default="12,4", help="bcrypt costs, one scenario each")
     parser.add_argument(
         "--postgres",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -330,11 +331,12 @@ def main() -> None:
     args = parser.parse_args()
     args.databases = [args.only] if args.only else ["sqlite", "postgresql"]
     args.visitors = [int(count) for count in args.visitors.split(",")]
+    args.rounds = [int(cost) for cost in args.rounds.split(",")]
     header = machine(args)
-    rates = {rounds: bcrypt_rate(rounds, 10) for rounds in (12, 4)}
+    rates = {rounds: bcrypt_rate(rounds, 10) for rounds in args.rounds}
     scenarios = [
         Scenario(database, workers, rounds, visitors)
-        for rounds in (12, 4)
+        for rounds in args.rounds
         for database in args.databases
         for workers in (1, args.workers)
         for visitors in args.visitors

@@ -11,6 +11,10 @@ commit is not flushed to disk until the next checkpoint, so a power cut (not
 a crash of the app) can lose the last moments of writes, never corrupt the
 file (README: "Several workers and instances").
 
+Each statement is one trip to its connection's thread (execute, fetch and close
+together): `databases` makes three, and every trip wakes that thread and then
+the event loop.
+
 Readers are opened once and reused: `databases` would open one, with a thread
 of its own, per request, and starting that thread blocks the event loop. At
 most READERS are open at once (each holds its own page cache), so a crowd of
@@ -19,6 +23,7 @@ visitors queues for a reader instead of growing memory without bound.
 
 import asyncio
 import contextvars
+import sqlite3
 import typing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,8 +31,10 @@ from contextlib import asynccontextmanager
 import aiosqlite
 import sqlalchemy as sa
 from databases import Database
+from databases.backends.common.records import Record, Row, create_column_maps
 from databases.backends.sqlite import SQLiteBackend, SQLitePool
 from databases.core import Connection
+from sqlalchemy.engine.cursor import CursorResultMetaData
 
 from components.storage.compiled import CachedSQLiteConnection
 
@@ -73,13 +80,63 @@ class ReusingPool(SQLitePool):
             await super().release(self._idle.pop())
 
 
+class _Ran(typing.NamedTuple):
+    rows: list[typing.Any]
+    description: typing.Any
+    lastrowid: int | None
+    rowcount: int
+
+
+def _run_on_thread(connection: sqlite3.Connection, sql: str, args: list[typing.Any], rows: int | None) -> _Ran:
+    """On the connection's own thread: the statement, up to `rows` of its rows (None: all), closed."""
+    cursor = connection.execute(sql, args)
+    try:
+        fetched = cursor.fetchall() if rows is None else cursor.fetchmany(rows)
+        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+class OneTripConnection(CachedSQLiteConnection):
+    """databases' SQLite connection, each statement in one trip to aiosqlite's thread
+    (through its `_execute`, which queues a call for that thread). Results as databases gives them."""
+
+    async def _trip(self, query: typing.Any, rows: int | None) -> tuple[_Ran, typing.Any, typing.Any]:
+        sql, args, result_columns, context = self._compile(query)
+        connection = typing.cast(aiosqlite.Connection, self._connection)  # acquired by databases before any call
+        ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
+            _run_on_thread, connection._conn, sql, args, rows
+        )
+        return ran, result_columns, context
+
+    def _records(self, ran: _Ran, result_columns: typing.Any, context: typing.Any) -> list[typing.Any]:
+        metadata = CursorResultMetaData(context, ran.description)
+        column_maps = create_column_maps(result_columns)
+        keymap: typing.Any = metadata._keymap  # databases' Row is typed for a narrower map than SQLAlchemy's
+        return [
+            Record(Row(metadata, metadata._processors, keymap, row), result_columns, self._dialect, column_maps)
+            for row in ran.rows
+        ]
+
+    async def fetch_all(self, query: typing.Any) -> list[typing.Any]:
+        return self._records(*await self._trip(query, None))
+
+    async def fetch_one(self, query: typing.Any) -> typing.Any:
+        records = self._records(*await self._trip(query, 1))
+        return records[0] if records else None
+
+    async def execute(self, query: typing.Any) -> typing.Any:
+        ran, _, _ = await self._trip(query, None)
+        return ran.rowcount if ran.lastrowid == 0 else ran.lastrowid  # as databases answers
+
+
 class ReusingSQLiteBackend(SQLiteBackend):
     def __init__(self, database_url: typing.Any, **options: typing.Any) -> None:
         super().__init__(database_url, **options)
         self._pool = ReusingPool(self._database_url, **options)
 
-    def connection(self) -> CachedSQLiteConnection:
-        return CachedSQLiteConnection(self._pool, self._dialect)
+    def connection(self) -> OneTripConnection:
+        return OneTripConnection(self._pool, self._dialect)
 
     async def disconnect(self) -> None:
         await self._pool.close()  # type: ignore[attr-defined]

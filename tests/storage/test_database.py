@@ -73,6 +73,28 @@ async def test_sqlite_connections_are_reused_not_opened_per_request(tmp_path, mo
     assert threading.active_count() <= threads  # and end with the database
 
 
+async def test_each_sqlite_statement_is_one_trip_to_its_thread_with_the_answers_databases_gives(tmp_path, monkeypatch):
+    """Each trip wakes the connection's thread and then the event loop (bench/README.md)."""
+    trips = []
+    original = aiosqlite.Connection._execute
+    monkeypatch.setattr(
+        aiosqlite.Connection, "_execute", lambda self, *a, **k: trips.append(1) or original(self, *a, **k)
+    )
+    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+        trips.clear()
+        row = {"email": "a@example.com", "name": "A", "password_hash": "h", "country": "US", "phone": "+12015550100"}
+        first = await database.execute(users.insert().values(**row, created_at=1))
+        second = await database.execute(users.insert().values(**{**row, "email": "b@example.com"}, created_at=2))
+        found = await database.fetch_one(users.select().where(users.c.id == second))
+        both = await database.fetch_all(sa.select(users.c.email).order_by(users.c.id))
+        nobody = await database.fetch_one(users.select().where(users.c.id == 99))
+        changed = await database.execute(users.update().values(name="B"))
+        assert len(trips) == 6
+    assert (first, second) == (1, 2) and found is not None and found["email"] == "b@example.com"
+    assert [record["email"] for record in both] == ["a@example.com", "b@example.com"] and nobody is None
+    assert changed == 2  # an UPDATE answers the rows it changed
+
+
 async def test_a_sqlite_connection_left_in_a_transaction_is_not_handed_on(tmp_path):
     pool = ReusingPool(DatabaseURL(f"sqlite:///{tmp_path}/app.db"))
     connection = await pool.acquire()
