@@ -42,7 +42,9 @@ def test_migrate_brings_the_schema_up_to_date(command):
 
 def test_unlock_lets_a_locked_account_try_codes_and_passwords_again(verified, server, command):
     db = server.app.state.services.db
-    server.portal.call(db.execute, users.update().values(locked_until=sa.literal(9e12), failed_checks=100))
+    server.portal.call(
+        db.execute, users.update().values(locked_until=sa.literal(9e12), failed_checks=100, code_failures=5)
+    )
     verified.sign_out()
     for _ in range(10):
         verified.sign_in(password="not the password")
@@ -50,7 +52,7 @@ def test_unlock_lets_a_locked_account_try_codes_and_passwords_again(verified, se
     status, said = command("unlock", JENNY["email"].upper())
     assert status == 0 and f"Unlocked account 1 ({JENNY['email'].upper()})" in said
     user = server.portal.call(server.app.state.services.users.get, 1)
-    assert not user.locked(0) and user.failed_checks == 0
+    assert not user.locked(0) and user.failed_checks == 0 and user.code_failures == 0
     assert verified.sign_in().context["step"] == "code"
 
 
@@ -67,12 +69,13 @@ def test_delete_removes_the_account_and_ends_its_sessions(verified, server, comm
     assert server.portal.call(server.app.state.services.users.get, 1) is None
 
 
-def test_purge_clears_out_expired_signups(htmx_visitor, clock, server, command):
-    htmx_visitor.sign_up()
+def test_purge_clears_out_expired_signups_and_keeps_verified_accounts(verified, new_visitor, clock, server, command):
+    new_visitor(address="198.51.100.5").sign_up(email="late@example.com", phone="+1 415 555 2671")
     clock.advance(25 * 3600)
     status, said = command("purge")
     assert status == 0 and "1 unfinished signups" in said
-    assert server.portal.call(server.app.state.services.users.get, 1) is None
+    get = server.app.state.services.users.get
+    assert server.portal.call(get, 2) is None and server.portal.call(get, 1).verified
 
 
 def test_stats_count_signups_codes_and_conversion_by_country(verified, new_visitor, command):

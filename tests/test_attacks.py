@@ -4,6 +4,7 @@ PostgreSQL with TEST_DATABASE_URL), each with what it may cost us."""
 
 import asyncio
 import logging
+import math
 from dataclasses import replace
 
 import bcrypt
@@ -179,6 +180,38 @@ async def test_twenty_resends_at_once_send_one_code(services, outbox, clock):
     assert sum(1 for result in results if getattr(result, "retry_after", None)) == 19
 
 
+class FirstStartWaits:
+    """A verifier whose first send hangs at the provider until released."""
+
+    def __init__(self, verifier):
+        self.verifier, self.channels = verifier, verifier.channels
+        self.waiting, self.released = asyncio.Event(), asyncio.Event()
+
+    async def start(self, recipient, channel):
+        if not self.waiting.is_set():
+            self.waiting.set()
+            await self.released.wait()
+        return await self.verifier.start(recipient, channel)
+
+
+@pytest.mark.anyio
+async def test_a_resend_while_another_is_under_way_waits_until_that_one_is_given_up(services, outbox, clock):
+    first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    clock.advance(services.settings.resend_cooldown_seconds)
+    gate = FirstStartWaits(services.verifier)
+    racing = replace(services, verifier=gate)
+    under_way = asyncio.create_task(resend(racing, first.user, "sms", "10.0.0.1"))
+    await gate.waiting.wait()
+    right_away = await resend(racing, first.user, "sms", "10.0.0.2")
+    clock.advance(services.settings.send_timeout_seconds - 0.5)
+    at_the_end = await resend(racing, first.user, "sms", "10.0.0.3")
+    gate.released.set()
+    assert isinstance(await under_way, Success)
+    assert right_away.retry_after == math.ceil(services.settings.send_timeout_seconds)
+    assert at_the_end.retry_after == 1  # half a second left: "in 1 second", never "in 0"
+    assert len(outbox.messages()) == 2
+
+
 @pytest.mark.anyio
 async def test_racing_guesses_cannot_pass_five_tries(services, outbox, monkeypatch):
     first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
@@ -198,6 +231,53 @@ async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, ou
     assert (await services.users.get(result.user.id)).verified
     await services.background.idle()
     assert len([m for m in outbox.messages() if "Welcome aboard" in m["body"]]) == 1
+
+
+class FirstCheckWaits:
+    """A verifier whose first check reaches the provider only when released: the
+    moment where another request with the same code gets there first."""
+
+    def __init__(self, verifier):
+        self.verifier, self.channels = verifier, verifier.channels
+        self.waiting, self.released = asyncio.Event(), asyncio.Event()
+
+    async def check(self, recipient, code):
+        if not self.waiting.is_set():
+            self.waiting.set()
+            await self.released.wait()
+        return await self.verifier.check(recipient, code)
+
+
+@pytest.mark.anyio
+async def test_a_signup_code_the_other_request_just_used_answers_verified_not_replaced(services, outbox):
+    result = await sign_up(services, read_signup(JENNY, "US"), "203.0.113.9")
+    code, gate = outbox.last_code(), FirstCheckWaits(services.verifier)
+    racing = replace(services, verifier=gate)
+    late = asyncio.create_task(check_code(racing, result.user, code, "203.0.113.9"))
+    await gate.waiting.wait()
+    first = await check_code(racing, result.user, code, "203.0.113.9")
+    gate.released.set()
+    second = await late
+    assert isinstance(first, Success) and isinstance(second, Success)
+    assert second.user.verified and second.fresh_session and second.notice.text.message == "Your number is verified."
+
+
+@pytest.mark.anyio
+async def test_a_sign_in_code_the_other_request_just_used_asks_for_a_new_one(services, outbox):
+    await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    await services.users.finish_challenge(1, "signup", verified_at=1.0)
+    started = await sign_in(services, Credentials(JENNY["email"], JENNY["password"]), "10.0.0.1")
+    assert isinstance(started, Success)
+    account, code = await services.users.get(1), outbox.last_code()
+    gate = FirstCheckWaits(services.verifier)
+    racing = replace(services, verifier=gate)
+    late = asyncio.create_task(check_code(racing, account, code, "10.0.0.1"))
+    await gate.waiting.wait()
+    assert isinstance(await check_code(racing, account, code, "10.0.0.1"), Success)
+    gate.released.set()
+    second = await late
+    assert isinstance(second, Failure) and second.field == "code"
+    assert second.notice.text.message.startswith("This code has expired or was replaced.")
 
 
 # Sign-in: password guessing and the sign-in code -------------------------------------
@@ -412,7 +492,10 @@ def test_a_country_whose_codes_are_never_entered_is_paused(start, fake, clock):
     clock.advance(601)
     _pump(start, ["+44 7400 990000"], **few)
     page = _pump(start, ["+44 7400 123456"], **few)[0]
-    assert "Texts to numbers in United Kingdom are paused for a while" in words(page)
+    assert (  # the local verifier's sender cannot call: another number, or the wait
+        "Texts to numbers in United Kingdom are paused for a while because of unusual activity. "
+        "You can use a different number, or try again in 30 minutes."
+    ) in words(page)
     assert "Check your messages" in words(_pump(start, ["+1 415 555 2671"], **few)[0])
 
 
