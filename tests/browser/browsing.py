@@ -81,3 +81,4 @@ def swapped(page, selector: str) -> None:
     page.evaluate("document.getElementById('step').dataset.old = 'yes'")
     page.click(selector)
     page.locator("#step:not([data-old])").wait_for()  # a selector, not a script: the CSP forbids eval
+    settled(page)  # and typed into only once htmx and app.js are done with the new step
