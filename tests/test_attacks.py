@@ -45,6 +45,28 @@ def start(provider_settings, clock):
         client.__exit__(None, None, None)
 
 
+class FirstCallWaits:
+    """A verifier whose first call of `method` (start or check) reaches the provider
+    only when released: the moment another request gets there first."""
+
+    def __init__(self, verifier, method: str):
+        self.verifier, self.method = verifier, method
+        self.waiting, self.released = asyncio.Event(), asyncio.Event()
+
+    def __getattr__(self, name):
+        found = getattr(self.verifier, name)
+        if name != self.method:
+            return found
+
+        async def first_waits(*args):
+            if not self.waiting.is_set():
+                self.waiting.set()
+                await self.released.wait()
+            return await found(*args)
+
+        return first_waits
+
+
 def _local_checks(monkeypatch) -> callable:
     """How many guesses reached the local verifier's check."""
     calls = []
@@ -179,25 +201,11 @@ async def test_twenty_resends_at_once_send_one_code(services, outbox, clock):
     assert sum(1 for result in results if getattr(result, "retry_after", None)) == 19
 
 
-class FirstStartWaits:
-    """A verifier whose first send hangs at the provider until released."""
-
-    def __init__(self, verifier):
-        self.verifier, self.channels = verifier, verifier.channels
-        self.waiting, self.released = asyncio.Event(), asyncio.Event()
-
-    async def start(self, recipient, channel):
-        if not self.waiting.is_set():
-            self.waiting.set()
-            await self.released.wait()
-        return await self.verifier.start(recipient, channel)
-
-
 @pytest.mark.anyio
 async def test_a_resend_while_another_is_under_way_waits_until_that_one_is_given_up(services, outbox, clock):
     first = await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
     clock.advance(services.settings.resend_cooldown_seconds)
-    gate = FirstStartWaits(services.verifier)
+    gate = FirstCallWaits(services.verifier, "start")
     racing = replace(services, verifier=gate, settings=replace(services.settings, send_timeout_seconds=8.0))
     under_way = asyncio.create_task(resend(racing, first.user, "sms", "10.0.0.1"))
     await gate.waiting.wait()
@@ -232,25 +240,10 @@ async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, ou
     assert len([m for m in outbox.messages() if "Welcome aboard" in m["body"]]) == 1
 
 
-class FirstCheckWaits:
-    """A verifier whose first check reaches the provider only when released: the
-    moment where another request with the same code gets there first."""
-
-    def __init__(self, verifier):
-        self.verifier, self.channels = verifier, verifier.channels
-        self.waiting, self.released = asyncio.Event(), asyncio.Event()
-
-    async def check(self, recipient, code):
-        if not self.waiting.is_set():
-            self.waiting.set()
-            await self.released.wait()
-        return await self.verifier.check(recipient, code)
-
-
 @pytest.mark.anyio
 async def test_a_signup_code_the_other_request_just_used_answers_verified_not_replaced(services, outbox):
     result = await sign_up(services, read_signup(JENNY, "US"), "203.0.113.9")
-    code, gate = outbox.last_code(), FirstCheckWaits(services.verifier)
+    code, gate = outbox.last_code(), FirstCallWaits(services.verifier, "check")
     racing = replace(services, verifier=gate)
     late = asyncio.create_task(check_code(racing, result.user, code, "203.0.113.9"))
     await gate.waiting.wait()
@@ -268,7 +261,7 @@ async def test_a_sign_in_code_the_other_request_just_used_asks_for_a_new_one(ser
     started = await sign_in(services, Credentials(JENNY["email"], JENNY["password"]), "10.0.0.1")
     assert isinstance(started, Success)
     account, code = await services.users.get(1), outbox.last_code()
-    gate = FirstCheckWaits(services.verifier)
+    gate = FirstCallWaits(services.verifier, "check")
     racing = replace(services, verifier=gate)
     late = asyncio.create_task(check_code(racing, account, code, "10.0.0.1"))
     await gate.waiting.wait()
