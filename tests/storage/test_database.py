@@ -181,32 +181,6 @@ async def test_deleting_an_account_deletes_what_is_kept_for_it(services, db, out
         assert await db.fetch_val(sa.select(sa.func.count()).select_from(table)) == 0
 
 
-async def test_closing_a_signup_never_deletes_an_account_verified_meanwhile(services):
-    """A signup's wrong codes close it; the right code, entered at the same moment, wins."""
-    account = await services.users.create(
-        email="a@example.com", name="A", password_hash="x", phone="+12018675309", country="US"
-    )
-    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
-    await services.users.close_signup(account.id)
-    assert (await services.users.get(account.id)).verified
-
-
-async def test_a_session_version_once_passed_never_comes_back(services):
-    """Signing out everywhere and a new password each end what was issued before them
-    (pending sign-ins, remembered browsers): an old version must never be current again."""
-    accounts = services.users
-    account = await accounts.create(
-        email="a@example.com", name="A", password_hash="x", phone="+12018675309", country="US"
-    )
-    versions = [account.session_version]
-    await accounts.end_sessions(account.id)
-    versions.append((await accounts.get(account.id)).session_version)
-    versions.append((await accounts.set_password(account.id, "y")).session_version)
-    await accounts.end_sessions(account.id)
-    versions.append((await accounts.get(account.id)).session_version)
-    assert versions == sorted(set(versions))
-
-
 def test_the_sqlite_app_needs_no_postgresql_driver():
     """asyncpg comes with the postgres extra only: the default install runs without it."""
     script = (

@@ -1,0 +1,52 @@
+"""The accounts table's guarded writes: each changes exactly what it says, for
+exactly the account it names, and never undoes a later change."""
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def _account(services, email: str):
+    return await services.users.create(email=email, name="A", password_hash="x", phone="+12018675309", country="US")
+
+
+async def _counts(services, account) -> tuple[int, int]:
+    found = await services.users.get(account.id)
+    return found.code_failures, found.failed_checks
+
+
+async def test_a_try_given_back_undoes_one_count_of_that_account_and_never_goes_below_none(services):
+    """A check the provider could not judge was no failure; a count already cleared
+    (a right code in between) is not taken below zero, which would be a try for free."""
+    accounts = services.users
+    jenny, other = await _account(services, "jenny@example.com"), await _account(services, "other@example.com")
+    for account in (jenny, jenny, other):
+        await accounts.claim_check(account.id, "signup", 5)
+    await accounts.uncount_check(jenny.id)
+    assert await _counts(services, jenny) == (1, 1) and await _counts(services, other) == (1, 1)
+    await accounts.uncount_check(jenny.id)
+    assert await _counts(services, jenny) == (0, 0)
+    await accounts.uncount_check(jenny.id)
+    assert await _counts(services, jenny) == (0, 0)
+
+
+async def test_closing_a_signup_never_deletes_an_account_verified_meanwhile(services):
+    """A signup's wrong codes close it; the right code, entered at the same moment, wins."""
+    account = await _account(services, "a@example.com")
+    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    await services.users.close_signup(account.id)
+    assert (await services.users.get(account.id)).verified
+
+
+async def test_a_session_version_once_passed_never_comes_back(services):
+    """Signing out everywhere and a new password each end what was issued before them
+    (pending sign-ins, remembered browsers): an old version must never be current again."""
+    accounts = services.users
+    account = await _account(services, "a@example.com")
+    versions = [account.session_version]
+    await accounts.end_sessions(account.id)
+    versions.append((await accounts.get(account.id)).session_version)
+    versions.append((await accounts.set_password(account.id, "y")).session_version)
+    await accounts.end_sessions(account.id)
+    versions.append((await accounts.get(account.id)).session_version)
+    assert versions == sorted(set(versions))
