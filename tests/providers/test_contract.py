@@ -138,6 +138,19 @@ async def test_messages_accepts_the_spec_examples(name):
     )
 
 
+async def test_messages_refuses_a_call_for_good_without_asking_twilio():
+    """Messages cannot place calls: the outbox must not try it again, and Twilio hears nothing."""
+    requests = []
+    transport = httpx.MockTransport(lambda request: requests.append(request) or httpx.Response(201, json={}))
+    async with httpx.AsyncClient(transport=transport) as client:
+        sender = TwilioSender(
+            client, account_sid=ACCOUNT, auth_token="token", base_url="https://api.test", from_number="+15005550006"
+        )
+        with pytest.raises(SendFailed) as failed:
+            await sender.send(Message("+15017122661", "hello", channel="call"))
+    assert failed.value.may_retry is False and "cannot place calls" in str(failed.value) and requests == []
+
+
 async def test_messages_error_envelope_becomes_send_failed():
     envelope = {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400}
     async with _answering(400, envelope) as client:
