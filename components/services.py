@@ -77,7 +77,7 @@ def build_services(
         verifier=make_verifier(settings, db, client, sender, clock, sleep),
         sender=sender,
         remembered=RememberedBrowsers(
-            settings.app_secret, settings.remember_browser_days, production=settings.production
+            settings.app_secret, settings.remember_browser_days, production=settings.production, clock=clock
         ),
         background=Background(),
         clock=clock,

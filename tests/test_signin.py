@@ -122,6 +122,23 @@ def test_a_remembered_browser_signs_in_with_the_password_alone(verified, new_vis
     assert len(outbox.messages(JENNY_E164)) == texts  # no code this time
 
 
+def test_a_remembered_browser_is_asked_again_after_thirty_days(verified, new_visitor, outbox, clock):
+    laptop = new_visitor()
+    _signed_in_remembering(laptop, outbox)
+    clock.advance(29 * 24 * 3600)
+    assert laptop.sign_in().context["step"] == "account"
+    laptop.sign_out()
+    clock.advance(2 * 24 * 3600)
+    assert laptop.sign_in().context["step"] == "code"
+
+
+def test_a_tampered_remembered_browser_cookie_is_refused(verified, new_visitor, outbox):
+    laptop = new_visitor()
+    token = _signed_in_remembering(laptop, outbox)
+    laptop.replay("remember", token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    assert laptop.sign_in().context["step"] == "code"
+
+
 def test_without_the_box_ticked_the_next_sign_in_asks_again(verified, new_visitor, outbox):
     laptop = new_visitor()
     laptop.sign_in()

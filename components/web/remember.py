@@ -1,15 +1,23 @@
 """The "don't ask for a code on this browser" cookie: signed, bound to one
 account and to its session version, so "sign out everywhere" and a password
-change revoke every remembered browser at once."""
+change revoke every remembered browser at once. Its age is read off the app's
+clock (itsdangerous would read the system's), so it ends when the app says."""
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+import time
+from collections.abc import Callable
+
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from components.storage.users import User
 
 
 class RememberedBrowsers:
-    def __init__(self, secret: str, days: int, *, production: bool):
-        self.serializer = URLSafeTimedSerializer(secret, salt="remembered-browser")
+    def __init__(self, secret: str, days: int, *, production: bool, clock: Callable[[], float] = time.time):
+        class OnTheAppsClock(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return int(clock())
+
+        self.serializer = URLSafeTimedSerializer(secret, salt="remembered-browser", signer=OnTheAppsClock)
         self.max_age = days * 24 * 3600
         # Over HTTPS: Secure, and __Host- so no subdomain can set or scope it.
         self.cookie = "__Host-remember" if production else "remember"
