@@ -77,7 +77,7 @@ def test_authy_forgets_a_user_it_lost_and_registers_again(open_app, fake, delive
     visitor.sign_up()
     fake.authy_ids.clear()  # Authy deleted the user
     clock.advance(30)
-    visitor.resend()
+    assert "We sent a new code to" in words(visitor.resend())  # to the new registration, at once
     assert fake.count("authy.users.new") == 2
     assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
@@ -186,7 +186,7 @@ def test_a_landline_is_offered_a_call(open_app, fake, delivered, clock, verify):
     fake.landlines.add(JENNY_E164)
     visitor = open_app(verify)
     page = visitor.sign_up()
-    assert "Try a call, or use a different number." in words(page)
+    assert "We can't text a code to +1 •••-•••-5309. Try a call, or use a different number." in words(page)
     visitor.resend("call")
     assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
@@ -310,3 +310,12 @@ def test_an_authy_token_it_no_longer_knows_reads_as_replaced_not_wrong(open_app,
     page = visitor.enter_code(delivered.last_code())
     assert "This code has expired or was replaced." in words(page)
     assert "not right" not in words(page)
+
+
+def test_an_authy_answer_that_does_not_say_the_token_is_valid_never_verifies(open_app, fake, delivered):
+    """A 200 alone is not an approval: only `"token": "is valid"` is."""
+    visitor = open_app("authy")
+    visitor.sign_up()
+    fake.fail(CHECK["authy"], Fault(status=200, code="60000"))
+    page = visitor.enter_code(delivered.last_code())
+    assert page.context["step"] == "code" and "We couldn't check the code just now." in words(page)
