@@ -51,6 +51,17 @@ def test_a_forgotten_password_is_reset_with_a_code_to_the_verified_number(verifi
     assert visitor.sign_in(password=NEW_PASSWORD).context["step"] == "code"
 
 
+def test_a_reset_code_can_come_by_call_instead(verified, visitor, outbox, settle, clock):
+    visitor.sign_out()
+    visitor.forgot_password()
+    settle()
+    clock.advance(30)
+    page = visitor.resend("call")
+    assert "we're calling its mobile number with a new code" in words(page)
+    settle()
+    assert outbox.messages(JENNY_E164)[-1].get("channel") == "call"
+
+
 def test_a_reset_ends_every_other_session_and_remembered_browser(verified, new_visitor, outbox, settle):
     laptop = new_visitor()
     laptop.sign_in()
