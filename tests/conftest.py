@@ -149,13 +149,13 @@ def provider_settings(settings, fake_server, fake):
     return replace(
         settings,
         authy_api_key=fake.authy_key,
-        authy_api_url=url,
+        authy_api_url=url + "/",  # an operator's trailing slash makes no double one
         twilio_account_sid=fake.account_sid,
         twilio_auth_token=fake.auth_token,
         twilio_verify_service_sid=fake.service_sid,
         twilio_number="+15005550006",
-        twilio_api_url=url,
-        twilio_verify_api_url=url,
+        twilio_api_url=url + "/",
+        twilio_verify_api_url=url + "/",
         provider_timeout_seconds=0.5,
         send_timeout_seconds=2.0,
     )
