@@ -50,3 +50,18 @@ async def test_a_session_version_once_passed_never_comes_back(services):
     await accounts.end_sessions(account.id)
     versions.append((await accounts.get(account.id)).session_version)
     assert versions == sorted(set(versions))
+
+
+async def test_new_details_for_a_signup_never_reach_an_account_verified_meanwhile(services):
+    account = await _account(services, "a@example.com")
+    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    assert await services.users.update_pending(account.id, phone="+447400123456", country="GB") is None
+    assert (await services.users.get(account.id)).phone == "+12018675309"
+
+
+async def test_a_resumed_signup_takes_the_language_it_was_resumed_in(services):
+    account = await _account(services, "a@example.com")
+    resumed = await services.users.update_pending(account.id, phone=account.phone, country="US", language="fr")
+    assert resumed.language == "fr"
+    unchanged = await services.users.update_pending(account.id, phone=account.phone, country="US")
+    assert unchanged.language == "fr"
