@@ -65,3 +65,21 @@ async def test_a_resumed_signup_takes_the_language_it_was_resumed_in(services):
     assert resumed.language == "fr"
     unchanged = await services.users.update_pending(account.id, phone=account.phone, country="US")
     assert unchanged.language == "fr"
+
+
+async def test_a_reset_chooses_its_new_password_once(services):
+    """After the reset's code, one new password: the same step cannot set another."""
+    account = await _account(services, "a@example.com")
+    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    await services.users.start_challenge(account.id, "password", fresh=True)
+    chosen = await services.users.set_password(account.id, "first", after="password")
+    assert chosen.password_hash == "first" and chosen.challenge is None
+    assert await services.users.set_password(account.id, "second", after="password") is None
+    assert (await services.users.get(account.id)).password_hash == "first"
+
+
+async def test_a_password_changed_in_the_account_leaves_a_number_change_under_way(services):
+    account = await _account(services, "a@example.com")
+    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    await services.users.start_challenge(account.id, "number", fresh=True)
+    assert (await services.users.set_password(account.id, "new")).challenge == "number"
