@@ -110,8 +110,9 @@ def say(text: Text | str, code: str) -> str:
     """The Text in language `code`, its values put in (themselves said in it)."""
     if isinstance(text, str):
         return text
-    if text.message not in _catalogued():
-        warnings.warn(UncataloguedMessage(text.message), stacklevel=2)
+    for message in (text.message, text.plural):
+        if message is not None and message not in _catalogued():
+            warnings.warn(UncataloguedMessage(message), stacklevel=2)
     found = translations(code)
     sentence = found.ngettext(text.message, text.plural, text.count) if text.plural else found.gettext(text.message)
     return sentence % {name: _value(value, code) for name, value in text.values} if text.values else sentence
@@ -119,9 +120,10 @@ def say(text: Text | str, code: str) -> str:
 
 @cache
 def _catalogued() -> frozenset[str]:
-    """Every message translators have (messages.pot)."""
+    """Every message translators have (messages.pot), plural forms included."""
     with (CATALOGS / "messages.pot").open("rb") as pot:
-        return frozenset(message.id if isinstance(message.id, str) else message.id[0] for message in read_po(pot))
+        ids = [message.id for message in read_po(pot)]
+    return frozenset(text for found in ids for text in ([found] if isinstance(found, str) else found))
 
 
 def _value(value: Any, code: str) -> Any:

@@ -15,7 +15,7 @@ from components import language
 from components.extract_messages import extracted, translated
 from components.flows.results import minutes
 from components.language import CATALOGS, DEFAULT, LANGUAGES, Language, say
-from components.text import _
+from components.text import _, _n
 
 TRANSLATED = [code for code in LANGUAGES if code != DEFAULT]
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
@@ -102,6 +102,11 @@ def test_a_message_the_catalogs_do_not_have_is_a_warning_and_here_an_error():
     """What a typo in a flow's message, or a message added without the extractor, looks like."""
     with pytest.warns(language.UncataloguedMessage, match="Your number is verifed"):
         assert say(_("Your number is verifed."), "es") == "Your number is verifed."
+    plural_typo = _n(
+        "That code is not right. %(num)d attempt left.", "That code is not right. %(num)d atempts left.", 4
+    )
+    with pytest.warns(language.UncataloguedMessage, match="atempts"):
+        say(plural_typo, "en")
 
 
 @pytest.mark.parametrize(
