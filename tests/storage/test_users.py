@@ -83,3 +83,25 @@ async def test_a_password_changed_in_the_account_leaves_a_number_change_under_wa
     await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
     await services.users.start_challenge(account.id, "number", fresh=True)
     assert (await services.users.set_password(account.id, "new")).challenge == "number"
+
+
+async def test_asking_again_for_the_same_code_keeps_its_tries_and_a_new_number_starts_afresh(services):
+    """Signing in twice must not give the code fresh tries; a code to another number is another code."""
+    accounts = services.users
+    account = await _account(services, "a@example.com")
+    await accounts.finish_challenge(account.id, "signup", verified_at=1.0)
+
+    async def tries_used(challenge: str, **to) -> int:
+        return (await accounts.start_challenge(account.id, challenge, **to)).code_failures
+
+    await accounts.start_challenge(account.id, "signin")
+    await accounts.confirm_send(account.id)
+    await accounts.claim_check(account.id, "signin", 5)
+    assert await tries_used("signin") == 1 and (await accounts.get(account.id)).code_sent_at is not None
+    assert await tries_used("signin", fresh=True) == 0
+    await accounts.claim_check(account.id, "signin", 5)
+    assert await tries_used("reset") == 0  # another purpose: another code
+    await accounts.start_challenge(account.id, "number", phone="+447400123456", country="GB")
+    await accounts.claim_check(account.id, "number", 5)
+    assert await tries_used("number", phone="+447400123456", country="GB") == 1
+    assert await tries_used("number", phone="+447400654321", country="GB") == 0
