@@ -138,6 +138,26 @@ async def test_messages_accepts_the_spec_examples(name):
     )
 
 
+async def test_messages_go_from_the_service_or_the_number_with_one_status_callback_url():
+    requests = []
+    transport = httpx.MockTransport(lambda request: requests.append(request) or httpx.Response(201, json={}))
+    async with httpx.AsyncClient(transport=transport) as client:
+        for chosen in ({"messaging_service_sid": "MG" + "b" * 32}, {"from_number": "+15005550006"}):
+            sender = TwilioSender(
+                client,
+                account_sid=ACCOUNT,
+                auth_token="token",
+                base_url="https://api.test",
+                public_url="https://app.example/",
+                **chosen,
+            )
+            await sender.send(Message("+15017122661", "hello"))
+    service, number = (dict(httpx.QueryParams(request.content.decode())) for request in requests)
+    assert service["MessagingServiceSid"] == "MG" + "b" * 32 and "From" not in service
+    assert number["From"] == "+15005550006" and "MessagingServiceSid" not in number
+    assert service["StatusCallback"] == "https://app.example/webhooks/twilio/status"
+
+
 async def test_messages_refuses_a_call_for_good_without_asking_twilio():
     """Messages cannot place calls: the outbox must not try it again, and Twilio hears nothing."""
     requests = []

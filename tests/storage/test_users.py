@@ -88,8 +88,10 @@ async def test_a_password_changed_in_the_account_leaves_a_number_change_under_wa
 async def test_asking_again_for_the_same_code_keeps_its_tries_and_a_new_number_starts_afresh(services):
     """Signing in twice must not give the code fresh tries; a code to another number is another code."""
     accounts = services.users
-    account = await _account(services, "a@example.com")
+    account, other = await _account(services, "a@example.com"), await _account(services, "b@example.com")
     await accounts.finish_challenge(account.id, "signup", verified_at=1.0)
+    assert await accounts.start_challenge(other.id, "signin") is None  # a signup is not signed in to
+    await accounts.finish_challenge(other.id, "signup", verified_at=1.0)
 
     async def tries_used(challenge: str, **to) -> int:
         return (await accounts.start_challenge(account.id, challenge, **to)).code_failures
@@ -105,3 +107,4 @@ async def test_asking_again_for_the_same_code_keeps_its_tries_and_a_new_number_s
     await accounts.claim_check(account.id, "number", 5)
     assert await tries_used("number", phone="+447400123456", country="GB") == 1
     assert await tries_used("number", phone="+447400654321", country="GB") == 0
+    assert (await accounts.get(other.id)).challenge is None  # only the account named
