@@ -108,3 +108,12 @@ async def test_asking_again_for_the_same_code_keeps_its_tries_and_a_new_number_s
     assert await tries_used("number", phone="+447400123456", country="GB") == 1
     assert await tries_used("number", phone="+447400654321", country="GB") == 0
     assert (await accounts.get(other.id)).challenge is None  # only the account named
+
+
+async def test_a_lock_holds_only_the_account_named_and_is_only_ever_extended(services):
+    accounts = services.users
+    jenny, other = await _account(services, "jenny@example.com"), await _account(services, "other@example.com")
+    assert (await accounts.lock(jenny.id, 5000.0)).locked_until == 5000.0
+    assert await accounts.lock(jenny.id, 4000.0) is None  # of two racing locks, the longer wins
+    assert (await accounts.get(jenny.id)).locked_until == 5000.0
+    assert (await accounts.get(other.id)).locked_until is None
