@@ -3,7 +3,6 @@ account and to its session version, so "sign out everywhere" and a password
 change revoke every remembered browser at once. Its age is read off the app's
 clock (itsdangerous would read the system's), so it ends when the app says."""
 
-import time
 from collections.abc import Callable
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
@@ -12,7 +11,7 @@ from components.storage.users import User
 
 
 class RememberedBrowsers:
-    def __init__(self, secret: str, days: int, *, production: bool, clock: Callable[[], float] = time.time):
+    def __init__(self, secret: str, days: int, *, production: bool, clock: Callable[[], float]):
         class OnTheAppsClock(TimestampSigner):
             def get_timestamp(self) -> int:
                 return int(clock())
