@@ -319,3 +319,16 @@ def test_an_authy_answer_that_does_not_say_the_token_is_valid_never_verifies(ope
     fake.fail(CHECK["authy"], Fault(status=200, code="60000"))
     page = visitor.enter_code(delivered.last_code())
     assert page.context["step"] == "code" and "We couldn't check the code just now." in words(page)
+
+
+def test_a_number_authy_will_not_register_asks_for_another(open_app, fake):
+    fake.fail("authy.users.new", Fault(status=400, code="60033"))  # invalid phone number
+    page = open_app("authy").sign_up()
+    assert page.context["step"] == "code" and "We can't text a code to +1 •••-•••-5309." in words(page)
+    assert fake.count("authy.sms") == 0
+
+
+def test_an_authy_registration_without_an_id_sends_nothing_and_says_so(open_app, fake):
+    fake.fail("authy.users.new", Fault(status=200, code="60000"))  # a 200 that carries no user id
+    page = open_app("authy").sign_up()
+    assert "Our text message provider is not answering" in words(page) and fake.count("authy.sms") == 0
