@@ -67,6 +67,18 @@ class FirstCallWaits:
         return first_waits
 
 
+async def _overtaken(services, method: str, act) -> tuple:
+    """`act(services)` twice at once, the first reaching the provider's `method` only
+    once the second has finished: the first's answer, then the second's."""
+    gate = FirstCallWaits(services.verifier, method)
+    racing = replace(services, verifier=gate)
+    late = asyncio.create_task(act(racing))
+    await gate.waiting.wait()
+    second = await act(racing)
+    gate.released.set()
+    return await late, second
+
+
 def _local_checks(monkeypatch) -> callable:
     """How many guesses reached the local verifier's check."""
     calls = []
@@ -243,15 +255,12 @@ async def test_two_right_codes_at_once_verify_once_and_confirm_once(services, ou
 @pytest.mark.anyio
 async def test_a_signup_code_the_other_request_just_used_answers_verified_not_replaced(services, outbox):
     result = await sign_up(services, read_signup(JENNY, "US"), "203.0.113.9")
-    code, gate = outbox.last_code(), FirstCallWaits(services.verifier, "check")
-    racing = replace(services, verifier=gate)
-    late = asyncio.create_task(check_code(racing, result.user, code, "203.0.113.9"))
-    await gate.waiting.wait()
-    first = await check_code(racing, result.user, code, "203.0.113.9")
-    gate.released.set()
-    second = await late
-    assert isinstance(first, Success) and isinstance(second, Success)
-    assert second.user.verified and second.fresh_session and second.notice.text.message == "Your number is verified."
+    code = outbox.last_code()
+    late, first = await _overtaken(
+        services, "check", lambda racing: check_code(racing, result.user, code, "203.0.113.9")
+    )
+    assert isinstance(first, Success) and isinstance(late, Success)
+    assert late.user.verified and late.fresh_session and late.notice.text.message == "Your number is verified."
 
 
 @pytest.mark.anyio
@@ -261,15 +270,10 @@ async def test_a_sign_in_code_the_other_request_just_used_asks_for_a_new_one(ser
     started = await sign_in(services, Credentials(JENNY["email"], JENNY["password"]), "10.0.0.1")
     assert isinstance(started, Success)
     account, code = await services.users.get(1), outbox.last_code()
-    gate = FirstCallWaits(services.verifier, "check")
-    racing = replace(services, verifier=gate)
-    late = asyncio.create_task(check_code(racing, account, code, "10.0.0.1"))
-    await gate.waiting.wait()
-    assert isinstance(await check_code(racing, account, code, "10.0.0.1"), Success)
-    gate.released.set()
-    second = await late
-    assert isinstance(second, Failure) and second.field == "code"
-    assert second.notice.text.message.startswith("This code has expired or was replaced.")
+    late, first = await _overtaken(services, "check", lambda racing: check_code(racing, account, code, "10.0.0.1"))
+    assert isinstance(first, Success)
+    assert isinstance(late, Failure) and late.field == "code"
+    assert late.notice.text.message.startswith("This code has expired or was replaced.")
 
 
 # Sign-in: password guessing and the sign-in code -------------------------------------

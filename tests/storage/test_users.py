@@ -10,6 +10,11 @@ async def _account(services, email: str):
     return await services.users.create(email=email, name="A", password_hash="x", phone="+12018675309", country="US")
 
 
+async def _verified(services, email: str):
+    account = await _account(services, email)
+    return await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+
+
 async def _counts(services, account) -> tuple[int, int]:
     found = await services.users.get(account.id)
     return found.code_failures, found.failed_checks
@@ -32,8 +37,7 @@ async def test_a_try_given_back_undoes_one_count_of_that_account_and_never_goes_
 
 async def test_closing_a_signup_never_deletes_an_account_verified_meanwhile(services):
     """A signup's wrong codes close it; the right code, entered at the same moment, wins."""
-    account = await _account(services, "a@example.com")
-    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    account = await _verified(services, "a@example.com")
     await services.users.close_signup(account.id)
     assert (await services.users.get(account.id)).verified
 
@@ -53,8 +57,7 @@ async def test_a_session_version_once_passed_never_comes_back(services):
 
 
 async def test_new_details_for_a_signup_never_reach_an_account_verified_meanwhile(services):
-    account = await _account(services, "a@example.com")
-    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    account = await _verified(services, "a@example.com")
     assert await services.users.update_pending(account.id, phone="+447400123456", country="GB") is None
     assert (await services.users.get(account.id)).phone == "+12018675309"
 
@@ -69,8 +72,7 @@ async def test_a_resumed_signup_takes_the_language_it_was_resumed_in(services):
 
 async def test_a_reset_chooses_its_new_password_once(services):
     """After the reset's code, one new password: the same step cannot set another."""
-    account = await _account(services, "a@example.com")
-    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    account = await _verified(services, "a@example.com")
     await services.users.start_challenge(account.id, "password", fresh=True)
     chosen = await services.users.set_password(account.id, "first", after="password")
     assert chosen.password_hash == "first" and chosen.challenge is None
@@ -79,8 +81,7 @@ async def test_a_reset_chooses_its_new_password_once(services):
 
 
 async def test_a_password_changed_in_the_account_leaves_a_number_change_under_way(services):
-    account = await _account(services, "a@example.com")
-    await services.users.finish_challenge(account.id, "signup", verified_at=1.0)
+    account = await _verified(services, "a@example.com")
     await services.users.start_challenge(account.id, "number", fresh=True)
     assert (await services.users.set_password(account.id, "new")).challenge == "number"
 
@@ -88,10 +89,9 @@ async def test_a_password_changed_in_the_account_leaves_a_number_change_under_wa
 async def test_asking_again_for_the_same_code_keeps_its_tries_and_a_new_number_starts_afresh(services):
     """Signing in twice must not give the code fresh tries; a code to another number is another code."""
     accounts = services.users
-    account, other = await _account(services, "a@example.com"), await _account(services, "b@example.com")
-    await accounts.finish_challenge(account.id, "signup", verified_at=1.0)
-    assert await accounts.start_challenge(other.id, "signin") is None  # a signup is not signed in to
-    await accounts.finish_challenge(other.id, "signup", verified_at=1.0)
+    account, signup = await _verified(services, "a@example.com"), await _account(services, "b@example.com")
+    assert await accounts.start_challenge(signup.id, "signin") is None  # a signup is not signed in to
+    other = await _verified(services, "c@example.com")
 
     async def tries_used(challenge: str, **to) -> int:
         return (await accounts.start_challenge(account.id, challenge, **to)).code_failures
