@@ -5,7 +5,8 @@ the event loop's own time in a signup (bench/README.md). SQLAlchemy's cache
 keys tell a statement's shape apart from its values, as its own engine uses
 them: the compiled form is kept per shape, and each call's values come from
 the statement it was given. DDL, and statements whose SQL depends on their
-values (an IN list, rendered per length), are compiled every time.
+values (an IN list, rendered per length), are compiled every time. A statement
+built once (storage/prepared.py) is compiled once and needs no cache key at all.
 """
 
 import typing
@@ -16,12 +17,17 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.ddl import DDLElement
 
+from components.storage.prepared import Bound
+
 _compiled: dict[tuple[str, tuple[typing.Any, ...]], Compiled] = {}
 
 
 def compiled(query: ClauseElement, dialect: Dialect) -> tuple[typing.Any, dict[str, typing.Any]]:
     """The compiled statement (SQLAlchemy's compiler, whose private parts the backends read)
     and this call's values for it."""
+    if isinstance(query, Bound):  # built and compiled once: no cache key to take
+        found = query.prepared.compiled(dialect)
+        return found, dict(found.construct_params(params=query.values) or {})
     key = None if isinstance(query, DDLElement) else query._generate_cache_key()
     if key is None or any(bind.expanding for bind in key.bindparams):
         once = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})

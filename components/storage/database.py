@@ -15,16 +15,15 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from anyio import to_thread
 from databases import Database
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from components.private_files import create_private, open_private
+from components.storage.prepared import dialect_module, insert_for
 from components.storage.sqlite_pool import SQLiteDatabase
 
 log = logging.getLogger(__name__)
@@ -270,19 +269,12 @@ def is_database_fault(error: BaseException) -> bool:
 
 
 def _dialect(db: Database) -> sa.engine.Dialect:
-    return sqlite.dialect() if db.url.dialect == "sqlite" else _postgresql().dialect()
+    return cast(sa.engine.Dialect, dialect_module(db.url.dialect).dialect())
 
 
 def insert(db: Database, table: sa.Table) -> Any:
     """An INSERT that knows ON CONFLICT, for the database in use."""
-    return (sqlite.insert if db.url.dialect == "sqlite" else _postgresql().insert)(table)
-
-
-def _postgresql() -> ModuleType:
-    """SQLAlchemy's PostgreSQL dialect, loaded only when it is the database in use (2.8 MB)."""
-    from sqlalchemy.dialects import postgresql
-
-    return postgresql
+    return insert_for(db.url.dialect)(table)
 
 
 async def migrate(db: Database) -> int:

@@ -13,12 +13,14 @@ condition on the row it waited for, SQLite runs one writer at a time.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from databases import Database
 
 from components import metrics
-from components.storage.database import insert, rate_limits
+from components.storage.database import rate_limits
+from components.storage.prepared import P, statement, upsert
 
 MINUTE = 60
 HOUR = 3600
@@ -44,6 +46,34 @@ class Limit:
         return f"{self.name}|{self.allowed}/{self.window_seconds}"
 
 
+def _oldest() -> sa.ColumnElement[int]:
+    return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)
+
+
+@upsert(rate_limits)
+def _take(insert: Any, key: P, first_times: P, stamp: P, expires_at: P, since: P) -> Any:  # either dialect's Insert
+    """The row with `stamp` appended and its oldest time dropped, if that is older than `since`."""
+    statement = insert.values(key=key, times=first_times, expires_at=expires_at)
+    return statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp, "expires_at": expires_at},
+        where=_oldest() <= since,
+    ).returning(rate_limits.c.key)
+
+
+_give_back = statement(
+    lambda key, kept_width: (
+        rate_limits.update()
+        .where(rate_limits.c.key == key)
+        .values(times=sa.literal(NEVER) + sa.func.substr(rate_limits.c.times, 1, kept_width, type_=sa.Text))
+    )
+)
+_oldest_of = statement(lambda key: sa.select(_oldest()).where(rate_limits.c.key == key))
+_forget_old = statement(
+    lambda now: rate_limits.delete().where(rate_limits.c.expires_at < now).returning(rate_limits.c.key)
+)
+
+
 class Limits:
     def __init__(self, db: Database, clock: Callable[[], float]):
         self.db = db
@@ -66,20 +96,13 @@ class Limits:
 
     async def _take(self, limit: Limit, now: float) -> bool:
         stamp = f"{math.ceil(now):0{WIDTH}d}"
-        expires_at = now + limit.window_seconds
-        statement = insert(self.db, rate_limits).values(
+        statement = _take(
             key=limit.key,
-            times=NEVER * (limit.allowed - 1) + stamp,
-            expires_at=expires_at,
+            first_times=NEVER * (limit.allowed - 1) + stamp,
+            stamp=stamp,
+            expires_at=now + limit.window_seconds,
+            since=now - limit.window_seconds,
         )
-        statement = statement.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
-                "expires_at": expires_at,
-            },
-            where=_oldest() <= now - limit.window_seconds,
-        ).returning(rate_limits.c.key)
         return await self.db.fetch_one(statement) is not None
 
     async def give_back(self, *limits: Limit) -> None:
@@ -87,17 +110,14 @@ class Limits:
         for limit in limits:
             if limit.allowed <= 0:
                 continue
-            kept = sa.func.substr(rate_limits.c.times, 1, WIDTH * (limit.allowed - 1), type_=sa.Text)
-            await self.db.execute(
-                rate_limits.update().where(rate_limits.c.key == limit.key).values(times=sa.literal(NEVER) + kept)
-            )
+            await self.db.execute(_give_back(key=limit.key, kept_width=WIDTH * (limit.allowed - 1)))
 
     async def wait(self, limit: Limit) -> int:
         """Seconds until `limit` has room (0: it has now), taking nothing."""
         if limit.allowed <= 0:
             return 0
         now = self.clock()
-        oldest = await self.db.fetch_val(sa.select(_oldest()).where(rate_limits.c.key == limit.key))
+        oldest = await self.db.fetch_val(_oldest_of(key=limit.key))
         return max(0, math.ceil((oldest or 0) + limit.window_seconds - now))
 
     async def clear(self, *limits: Limit) -> None:
@@ -106,9 +126,4 @@ class Limits:
 
     async def forget_old(self) -> int:
         """Rows whose every event is older than their window: how many went."""
-        query = rate_limits.delete().where(rate_limits.c.expires_at < self.clock()).returning(rate_limits.c.key)
-        return len(await self.db.fetch_all(query))
-
-
-def _oldest() -> sa.ColumnElement[int]:
-    return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)
+        return len(await self.db.fetch_all(_forget_old(now=self.clock())))

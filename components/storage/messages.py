@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import messages
+from components.storage.prepared import P, Prepared, statement
 
 # Twilio's statuses of an outbound text, in the order they can happen; 'waiting' is ours
 # (in the outbox, no provider has it yet). The last rank is final.
@@ -33,6 +34,98 @@ RANKS = {
     "read": 5,
 }
 FINAL = 4
+
+
+# Each statement is built once (storage/prepared.py); a method gives it its values.
+_queue = statement(
+    lambda user_id, to, body, now: messages.insert().values(
+        user_id=user_id,
+        kind="text",
+        to_number=to,
+        body=body,
+        status="waiting",
+        rank=0,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+)
+_record_code = statement(
+    lambda user_id, to, sid, status, rank, now: messages.insert().values(
+        user_id=user_id,
+        kind="code",
+        to_number=to,
+        status=status,
+        rank=rank,
+        provider_sid=sid,
+        created_at=now,
+        updated_at=now,
+    )
+)
+_latest_code = statement(
+    lambda user_id, to: (
+        sa.select(messages.c.status, messages.c.error_code, messages.c.updated_at)
+        .where(messages.c.user_id == user_id, messages.c.kind == "code", messages.c.to_number == to)
+        .order_by(messages.c.id.desc())
+        .limit(1)
+    )
+)
+_report = statement(
+    lambda sid, status, rank, error_code, now: (
+        messages.update()
+        .where(messages.c.provider_sid == sid, messages.c.rank < rank)
+        .values(status=status, rank=rank, error_code=error_code, updated_at=now)
+        .returning(messages.c.id)
+    )
+)
+_still_waiting = messages.update().where(messages.c.status == "waiting")
+_handed_over = statement(
+    lambda message_id, sid, status, rank, now: _still_waiting.where(messages.c.id == message_id).values(
+        status=status, rank=rank, provider_sid=sid, body=None, claimed_until=None, updated_at=now
+    )
+)
+_retry_at = statement(
+    lambda message_id, when, now: _still_waiting.where(messages.c.id == message_id).values(
+        next_attempt_at=when, claimed_until=None, updated_at=now
+    )
+)
+_give_up = statement(
+    lambda message_id, now: _still_waiting.where(messages.c.id == message_id).values(
+        status="failed", rank=FINAL, body=None, claimed_until=None, updated_at=now
+    )
+)
+
+
+def _claim(skip_locked: bool) -> Prepared:
+    """Leases the due texts it returns (PostgreSQL: skipping rows another instance is claiming)."""
+
+    def build(now: P, most: P, until: P) -> sa.Update:
+        due = (
+            sa.select(messages.c.id)
+            .where(
+                messages.c.status == "waiting",
+                messages.c.next_attempt_at <= now,
+                sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now),
+            )
+            .order_by(messages.c.id)
+            .limit(most)
+        )
+        return (
+            messages.update()
+            .where(messages.c.id.in_((due.with_for_update(skip_locked=True) if skip_locked else due).scalar_subquery()))
+            .values(claimed_until=until, attempts=messages.c.attempts + 1, updated_at=now)
+            .returning(messages.c.id, messages.c.user_id, messages.c.to_number, messages.c.body, messages.c.attempts)
+        )
+
+    return statement(build)
+
+
+_claims = {"sqlite": _claim(skip_locked=False), "postgresql": _claim(skip_locked=True)}
+_forget_old = statement(
+    lambda before: (
+        messages.delete().where(messages.c.updated_at < before, messages.c.status != "waiting").returning(messages.c.id)
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -62,35 +155,16 @@ class Messages:
 
     async def queue(self, user_id: int, to: str, body: str) -> None:
         """A text for the outbox; inside the transaction of the change that causes it."""
-        await self._insert(
-            user_id=user_id,
-            kind="text",
-            to_number=to,
-            body=body,
-            status="waiting",
-            rank=0,
-            next_attempt_at=self.clock(),
-        )
+        await self.db.execute(_queue(user_id=user_id, to=to, body=body, now=self.clock()))
 
     async def record_code(self, user_id: int, to: str, sid: str | None, status: str) -> None:
         """A code the provider took: its text's delivery (never its body); 'untracked': a
         call, or a text no status will come for."""
-        await self._insert(
-            user_id=user_id, kind="code", to_number=to, status=status, rank=RANKS.get(status, FINAL), provider_sid=sid
-        )
-
-    async def _insert(self, **values: object) -> None:
-        now = self.clock()
-        await self.db.execute(messages.insert().values(**values, created_at=now, updated_at=now))
+        rank = RANKS.get(status, FINAL)
+        await self.db.execute(_record_code(user_id=user_id, to=to, sid=sid, status=status, rank=rank, now=self.clock()))
 
     async def latest_code(self, user_id: int, to: str) -> Delivery | None:
-        query = (
-            sa.select(messages.c.status, messages.c.error_code, messages.c.updated_at)
-            .where(messages.c.user_id == user_id, messages.c.kind == "code", messages.c.to_number == to)
-            .order_by(messages.c.id.desc())
-            .limit(1)
-        )
-        row = await self.db.fetch_one(query)
+        row = await self.db.fetch_one(_latest_code(user_id=user_id, to=to))
         return Delivery(row["status"], row["error_code"], row["updated_at"]) if row else None
 
     async def report(self, sid: str, status: str, error_code: str | None) -> bool:
@@ -99,10 +173,7 @@ class Messages:
         if rank is None or not sid:
             return False
         moved = await self.db.fetch_one(
-            messages.update()
-            .where(messages.c.provider_sid == sid, messages.c.rank < rank)
-            .values(status=status, rank=rank, error_code=error_code, updated_at=self.clock())
-            .returning(messages.c.id)
+            _report(sid=sid, status=status, rank=rank, error_code=error_code, now=self.clock())
         )
         return moved is not None
 
@@ -110,24 +181,8 @@ class Messages:
         """Due texts for this sender alone, until its lease runs out. One statement:
         two senders never take the same text while a lease holds."""
         now = self.clock()
-        due = (
-            sa.select(messages.c.id)
-            .where(
-                messages.c.status == "waiting",
-                messages.c.next_attempt_at <= now,
-                sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now),
-            )
-            .order_by(messages.c.id)
-            .limit(most)
-        )
-        if self.db.url.dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        rows = await self.db.fetch_all(
-            messages.update()
-            .where(messages.c.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + lease_seconds, attempts=messages.c.attempts + 1, updated_at=now)
-            .returning(messages.c.id, messages.c.user_id, messages.c.to_number, messages.c.body, messages.c.attempts)
-        )
+        claim = _claims[self.db.url.dialect]
+        rows = await self.db.fetch_all(claim(now=now, most=most, until=now + lease_seconds))
         return sorted(
             (Queued(r["id"], r["user_id"], r["to_number"], r["body"], r["attempts"]) for r in rows),
             key=lambda queued: queued.id,
@@ -135,38 +190,16 @@ class Messages:
 
     async def handed_over(self, message_id: int, sid: str, status: str) -> None:
         """A provider took it: the body is no longer needed here."""
-        await self.db.execute(
-            messages.update()
-            .where(messages.c.id == message_id, messages.c.status == "waiting")
-            .values(
-                status=status,
-                rank=RANKS.get(status, 1),
-                provider_sid=sid or None,
-                body=None,
-                claimed_until=None,
-                updated_at=self.clock(),
-            )
-        )
+        rank = RANKS.get(status, 1)
+        query = _handed_over(message_id=message_id, sid=sid or None, status=status, rank=rank, now=self.clock())
+        await self.db.execute(query)
 
     async def retry_at(self, message_id: int, when: float) -> None:
-        await self.db.execute(
-            messages.update()
-            .where(messages.c.id == message_id, messages.c.status == "waiting")
-            .values(next_attempt_at=when, claimed_until=None, updated_at=self.clock())
-        )
+        await self.db.execute(_retry_at(message_id=message_id, when=when, now=self.clock()))
 
     async def give_up(self, message_id: int) -> None:
-        await self.db.execute(
-            messages.update()
-            .where(messages.c.id == message_id, messages.c.status == "waiting")
-            .values(status="failed", rank=FINAL, body=None, claimed_until=None, updated_at=self.clock())
-        )
+        await self.db.execute(_give_up(message_id=message_id, now=self.clock()))
 
     async def forget_old(self, before: float) -> int:
         """Texts long settled: their delivery no longer shows anywhere."""
-        gone = await self.db.fetch_all(
-            messages.delete()
-            .where(messages.c.updated_at < before, messages.c.status != "waiting")
-            .returning(messages.c.id)
-        )
-        return len(gone)
+        return len(await self.db.fetch_all(_forget_old(before=before)))

@@ -37,6 +37,7 @@ from databases.core import Connection
 from sqlalchemy.engine.cursor import CursorResultMetaData
 
 from components.storage.compiled import CachedSQLiteConnection
+from components.storage.prepared import Bound
 
 READERS = 4
 READER_CACHE_KIB = 1024
@@ -201,6 +202,8 @@ class SQLiteDatabase(Database):
 
 
 def _writes(query: typing.Any) -> bool:
+    if isinstance(query, Bound):
+        return query.writes()
     if isinstance(query, sa.sql.dml.UpdateBase | sa.schema.ExecutableDDLElement):
         return True
     text = query.text if isinstance(query, sa.TextClause) else query

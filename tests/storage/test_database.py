@@ -25,6 +25,7 @@ from components.storage.database import (
     sessions,
     users,
 )
+from components.storage.prepared import statement
 from components.storage.sqlite_pool import ReusingPool
 
 pytestmark = pytest.mark.anyio
@@ -189,3 +190,23 @@ def test_the_sqlite_app_needs_no_postgresql_driver():
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "loaded", done.stderr
+
+
+async def test_a_statement_built_once_refuses_a_call_that_leaves_out_one_of_its_values(db):
+    by_id = statement(lambda user_id: users.select().where(users.c.id == user_id))
+    with pytest.raises(sa.exc.InvalidRequestError, match="user_id"):
+        await db.fetch_one(by_id())
+
+
+async def test_a_statement_built_once_answers_each_call_with_that_calls_values(db, services):
+    first = await services.users.create(
+        email="a@example.com", name="A", password_hash="x", phone="+12015550100", country="US"
+    )
+    second = await services.users.create(
+        email="b@example.com", name="B", password_hash="x", phone="+12015550101", country="US"
+    )
+    by_id = statement(lambda user_id: sa.select(users.c.email).where(users.c.id == user_id))
+    assert [await db.fetch_val(by_id(user_id=user.id)) for user in (second, first)] == [
+        "b@example.com",
+        "a@example.com",
+    ]
