@@ -579,3 +579,17 @@ async def test_two_right_reset_codes_at_once_let_one_session_choose_the_password
     results = await asyncio.gather(*(check_code(services, account, code, "10.0.3.1") for _ in range(2)))
     winners = [result for result in results if isinstance(result, Success) and result.pending]
     assert len(winners) == 1 and winners[0].pending.purpose == "password"
+
+
+def test_a_reset_code_counts_against_the_address_that_asked_for_it(start, fake, delivered, clock):
+    """It is sent after the answer has gone, and still spends that address's sends."""
+    owner = start("local", "console", address="198.51.100.70", sends_per_address_hour=1)
+    owner.sign_up()
+    owner.enter_code(delivered.last_code())
+    owner.sign_out()
+    asker = start("local", "console", address="198.51.100.71", sends_per_address_hour=1)
+    asker.forgot_password()
+    _settle(asker)
+    assert len(delivered.bodies()) == 3  # the signup's code, its confirmation, the reset's code
+    refused = asker.sign_up(email="second@example.com", phone="+1 415 555 2671")
+    assert refused.context["step"] == "code" and delivered.bodies("+14155552671") == []

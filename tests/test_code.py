@@ -142,3 +142,14 @@ def test_a_locked_account_is_sent_no_code_however_it_asks(visitor, outbox, clock
     page = visitor.resend(channel)
     assert page.status_code == 429 and "checking is paused for this account" in words(page)
     assert len(outbox.messages()) == texts
+
+
+def test_asking_for_another_code_keeps_the_session_so_forms_in_other_tabs_still_work(htmx_visitor, outbox, clock):
+    htmx_visitor.sign_up()
+    token = htmx_visitor.token
+    clock.advance(60)
+    htmx_visitor.resend()
+    assert htmx_visitor.token == token
+    form = {"csrf_token": token, "code": outbox.last_code()}
+    other_tab = htmx_visitor.client.post("/code", data=form, headers=htmx_visitor.headers)
+    assert other_tab.status_code == 200 and "Hi there Jenny" in words(other_tab)

@@ -276,3 +276,12 @@ def test_an_unknown_email_takes_as_long_as_a_wrong_password(settings, outbox, cl
                 timings[kind].append(time.perf_counter() - started)
     unknown, wrong = statistics.median(timings["unknown"]), statistics.median(timings["wrong"])
     assert abs(unknown - wrong) < 0.25 * max(unknown, wrong), timings
+
+
+def test_the_password_at_sign_in_starts_a_new_session_whose_forms_need_its_new_token(verified, new_visitor):
+    returning = new_visitor()
+    before = returning.token
+    returning.sign_in()
+    assert returning.token != before
+    stale = returning.client.post("/code", data={"csrf_token": before, "code": "000000"}, headers=returning.headers)
+    assert stale.status_code == 403

@@ -13,6 +13,7 @@ from components.providers.interface import (
     Expired,
     Message,
     RateLimited,
+    Receipt,
     SendFailed,
     Sent,
     TooManyAttempts,
@@ -180,3 +181,38 @@ async def test_messages_error_envelope_becomes_send_failed():
         with pytest.raises(SendFailed) as failed:
             await sender.send(Message("+15017122661", "hello"))
     assert "21211" in str(failed.value) and json.dumps(envelope) not in str(failed.value)
+
+
+def _messages(client: httpx.AsyncClient, public_url: str = "") -> TwilioSender:
+    return TwilioSender(
+        client,
+        account_sid=ACCOUNT,
+        auth_token="token",
+        base_url="https://api.test",
+        from_number="+15005550006",
+        public_url=public_url,
+    )
+
+
+async def test_messages_receipt_is_twilios_sid_and_status_and_says_whether_callbacks_follow():
+    answer = {"sid": "SM" + "c" * 32, "status": "accepted"}  # a Messaging Service's first status
+    async with _answering(201, answer) as client:
+        followed = await _messages(client, public_url="https://app.example").send(Message("+15017122661", "hi"))
+        unfollowed = await _messages(client).send(Message("+15017122661", "hi"))
+    assert followed == Receipt("SM" + "c" * 32, "accepted", followed=True)
+    assert unfollowed == Receipt("SM" + "c" * 32, "accepted", followed=False)
+
+
+async def test_a_messages_answer_without_sid_or_status_is_a_queued_text_with_no_sid():
+    """No sid: no callback can be matched to it, and none is stored as if it were one."""
+    async with _answering(201, {}) as client:
+        assert await _messages(client).send(Message("+15017122661", "hi")) == Receipt("", "queued", followed=False)
+
+
+@pytest.mark.parametrize(("status", "may_retry"), [(400, False), (404, False), (429, True), (503, True)])
+async def test_a_text_messages_refused_may_be_tried_again_only_when_the_fault_may_pass(status, may_retry):
+    envelope = {"code": 20001, "message": "m", "status": status}
+    async with _answering(status, envelope, {"Retry-After": "3600"}) as client:
+        with pytest.raises(SendFailed) as failed:
+            await _messages(client).send(Message("+15017122661", "hi"))
+    assert failed.value.may_retry is may_retry
