@@ -29,7 +29,7 @@ from components.providers.interface import (
     WrongCode,
 )
 from components.storage.database import pending_codes
-from components.storage.prepared import P, statement, upsert
+from components.storage.prepared import P, Statement, bound, insert_for
 from components.storage.users import User
 from components.text import _
 
@@ -37,17 +37,23 @@ log = logging.getLogger(__name__)
 CODE_DIGITS = 6
 
 
-@upsert(pending_codes)
-def _store(insert: Any, user_id: P, code_hash: P, expires_at: P) -> Any:  # either dialect's Insert
-    new = insert.values(user_id=user_id, code_hash=code_hash, expires_at=expires_at, attempts=0)
+# The statements, each built at its first use and compiled once (storage/prepared.py).
+def _replace_code(dialect: str, user_id: P, code_hash: P, expires_at: P) -> Any:  # either dialect's Insert
+    new = insert_for(dialect)(pending_codes).values(
+        user_id=user_id, code_hash=code_hash, expires_at=expires_at, attempts=0
+    )
     replaced = ("code_hash", "expires_at", "attempts")
     return new.on_conflict_do_update(
         index_elements=["user_id"], set_={column: new.excluded[column] for column in replaced}
     )
 
 
-_code = statement(lambda user_id: pending_codes.select().where(pending_codes.c.user_id == user_id))
-_cancel = statement(lambda user_id: pending_codes.delete().where(pending_codes.c.user_id == user_id))
+def _code(user_id: P) -> sa.Select[Any]:
+    return pending_codes.select().where(pending_codes.c.user_id == user_id)
+
+
+def _cancel(user_id: P) -> Statement:
+    return pending_codes.delete().where(pending_codes.c.user_id == user_id)
 
 
 def _live(user_id: P, code_hash: P, most: P) -> tuple[sa.ColumnElement[bool], ...]:
@@ -56,19 +62,17 @@ def _live(user_id: P, code_hash: P, most: P) -> tuple[sa.ColumnElement[bool], ..
     return (c.user_id == user_id, c.code_hash == code_hash, c.attempts < most)
 
 
-_use = statement(
-    lambda user_id, code_hash, most: (
-        pending_codes.delete().where(*_live(user_id, code_hash, most)).returning(pending_codes.c.user_id)
-    )
-)
-_count_wrong = statement(
-    lambda user_id, code_hash, most: (
+def _use(user_id: P, code_hash: P, most: P) -> Statement:
+    return pending_codes.delete().where(*_live(user_id, code_hash, most)).returning(pending_codes.c.user_id)
+
+
+def _count_wrong(user_id: P, code_hash: P, most: P) -> sa.Update:
+    return (
         pending_codes.update()
         .where(*_live(user_id, code_hash, most))
         .values(attempts=pending_codes.c.attempts + 1)
         .returning(pending_codes.c.attempts)
     )
-)
 
 
 def code_text(app_name: str, host: str, code: str, language: str) -> str:
@@ -128,11 +132,11 @@ class LocalVerifier:
     async def _store(self, user: User, code: str) -> None:
         """Insert or replace: the previous code of this signup dies here."""
         await self.db.execute(
-            _store(user_id=user.id, code_hash=self._hash(user, code), expires_at=self.clock() + self.ttl)
+            bound(_replace_code, user_id=user.id, code_hash=self._hash(user, code), expires_at=self.clock() + self.ttl)
         )
 
     async def check(self, user: User, code: str) -> CheckOutcome:
-        row = await self.db.fetch_one(_code(user_id=user.id))
+        row = await self.db.fetch_one(bound(_code, user_id=user.id))
         if row is None or row["expires_at"] <= self.clock():
             return Expired()
         if row["attempts"] >= self.max_attempts:
@@ -140,13 +144,13 @@ class LocalVerifier:
         live = {"user_id": user.id, "code_hash": row["code_hash"], "most": self.max_attempts}
         if hmac.compare_digest(self._hash(user, code), row["code_hash"]):
             # Conditional delete: of two requests with the right code, one wins.
-            used = await self.db.fetch_one(_use(**live))
+            used = await self.db.fetch_one(bound(_use, **live))
             return Approved() if used else Expired()
-        counted = await self.db.fetch_one(_count_wrong(**live))
+        counted = await self.db.fetch_one(bound(_count_wrong, **live))
         if counted is None:
             return TooManyAttempts()
         left = self.max_attempts - counted["attempts"]
         return WrongCode(left) if left > 0 else TooManyAttempts()
 
     async def cancel(self, user: User) -> None:
-        await self.db.execute(_cancel(user_id=user.id))
+        await self.db.execute(bound(_cancel, user_id=user.id))

@@ -20,7 +20,7 @@ from databases import Database
 
 from components import metrics
 from components.storage.database import rate_limits
-from components.storage.prepared import P, statement, upsert
+from components.storage.prepared import P, Statement, bound, insert_for
 
 MINUTE = 60
 HOUR = 3600
@@ -50,10 +50,12 @@ def _oldest() -> sa.ColumnElement[int]:
     return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)
 
 
-@upsert(rate_limits)
-def _take(insert: Any, key: P, first_times: P, stamp: P, expires_at: P, since: P) -> Any:  # either dialect's Insert
+# The statements, each built at its first use and compiled once (storage/prepared.py).
+def _take_one(
+    dialect: str, key: P, first_times: P, stamp: P, expires_at: P, since: P
+) -> Any:  # either dialect's Insert
     """The row with `stamp` appended and its oldest time dropped, if that is older than `since`."""
-    statement = insert.values(key=key, times=first_times, expires_at=expires_at)
+    statement = insert_for(dialect)(rate_limits).values(key=key, times=first_times, expires_at=expires_at)
     return statement.on_conflict_do_update(
         index_elements=["key"],
         set_={"times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp, "expires_at": expires_at},
@@ -61,17 +63,17 @@ def _take(insert: Any, key: P, first_times: P, stamp: P, expires_at: P, since: P
     ).returning(rate_limits.c.key)
 
 
-_give_back = statement(
-    lambda key, kept_width: (
-        rate_limits.update()
-        .where(rate_limits.c.key == key)
-        .values(times=sa.literal(NEVER) + sa.func.substr(rate_limits.c.times, 1, kept_width, type_=sa.Text))
-    )
-)
-_oldest_of = statement(lambda key: sa.select(_oldest()).where(rate_limits.c.key == key))
-_forget_old = statement(
-    lambda now: rate_limits.delete().where(rate_limits.c.expires_at < now).returning(rate_limits.c.key)
-)
+def _give_back(key: P, kept_width: P) -> sa.Update:
+    kept = sa.func.substr(rate_limits.c.times, 1, kept_width, type_=sa.Text)
+    return rate_limits.update().where(rate_limits.c.key == key).values(times=sa.literal(NEVER) + kept)
+
+
+def _oldest_of(key: P) -> sa.Select[Any]:
+    return sa.select(_oldest()).where(rate_limits.c.key == key)
+
+
+def _forget_old(now: P) -> Statement:
+    return rate_limits.delete().where(rate_limits.c.expires_at < now).returning(rate_limits.c.key)
 
 
 class Limits:
@@ -96,7 +98,8 @@ class Limits:
 
     async def _take(self, limit: Limit, now: float) -> bool:
         stamp = f"{math.ceil(now):0{WIDTH}d}"
-        statement = _take(
+        statement = bound(
+            _take_one,
             key=limit.key,
             first_times=NEVER * (limit.allowed - 1) + stamp,
             stamp=stamp,
@@ -110,14 +113,14 @@ class Limits:
         for limit in limits:
             if limit.allowed <= 0:
                 continue
-            await self.db.execute(_give_back(key=limit.key, kept_width=WIDTH * (limit.allowed - 1)))
+            await self.db.execute(bound(_give_back, key=limit.key, kept_width=WIDTH * (limit.allowed - 1)))
 
     async def wait(self, limit: Limit) -> int:
         """Seconds until `limit` has room (0: it has now), taking nothing."""
         if limit.allowed <= 0:
             return 0
         now = self.clock()
-        oldest = await self.db.fetch_val(_oldest_of(key=limit.key))
+        oldest = await self.db.fetch_val(bound(_oldest_of, key=limit.key))
         return max(0, math.ceil((oldest or 0) + limit.window_seconds - now))
 
     async def clear(self, *limits: Limit) -> None:
@@ -126,4 +129,4 @@ class Limits:
 
     async def forget_old(self) -> int:
         """Rows whose every event is older than their window: how many went."""
-        return len(await self.db.fetch_all(_forget_old(now=self.clock())))
+        return len(await self.db.fetch_all(bound(_forget_old, now=self.clock())))

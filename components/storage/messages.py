@@ -11,12 +11,13 @@ died) makes the text due again.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import messages
-from components.storage.prepared import P, Prepared, statement
+from components.storage.prepared import P, Statement, bound
 
 # Twilio's statuses of an outbound text, in the order they can happen; 'waiting' is ours
 # (in the outbox, no provider has it yet). The last rank is final.
@@ -36,9 +37,9 @@ RANKS = {
 FINAL = 4
 
 
-# Each statement is built once (storage/prepared.py); a method gives it its values.
-_queue = statement(
-    lambda user_id, to, body, now: messages.insert().values(
+# The statements, each built at its first use and compiled once (storage/prepared.py).
+def _queue(user_id: P, to: P, body: P, now: P) -> sa.Insert:
+    return messages.insert().values(
         user_id=user_id,
         kind="text",
         to_number=to,
@@ -49,9 +50,10 @@ _queue = statement(
         created_at=now,
         updated_at=now,
     )
-)
-_record_code = statement(
-    lambda user_id, to, sid, status, rank, now: messages.insert().values(
+
+
+def _record_code(user_id: P, to: P, sid: P, status: P, rank: P, now: P) -> sa.Insert:
+    return messages.insert().values(
         user_id=user_id,
         kind="code",
         to_number=to,
@@ -61,71 +63,70 @@ _record_code = statement(
         created_at=now,
         updated_at=now,
     )
-)
-_latest_code = statement(
-    lambda user_id, to: (
+
+
+def _latest_code(user_id: P, to: P) -> sa.Select[Any]:
+    return (
         sa.select(messages.c.status, messages.c.error_code, messages.c.updated_at)
         .where(messages.c.user_id == user_id, messages.c.kind == "code", messages.c.to_number == to)
         .order_by(messages.c.id.desc())
         .limit(1)
     )
-)
-_report = statement(
-    lambda sid, status, rank, error_code, now: (
+
+
+def _report(sid: P, status: P, rank: P, error_code: P, now: P) -> sa.Update:
+    return (
         messages.update()
         .where(messages.c.provider_sid == sid, messages.c.rank < rank)
         .values(status=status, rank=rank, error_code=error_code, updated_at=now)
         .returning(messages.c.id)
     )
-)
-_still_waiting = messages.update().where(messages.c.status == "waiting")
-_handed_over = statement(
-    lambda message_id, sid, status, rank, now: _still_waiting.where(messages.c.id == message_id).values(
+
+
+def _claim(dialect: str, now: P, most: P, until: P) -> sa.Update:
+    """Leases the due texts it returns (PostgreSQL: skipping rows another instance is claiming)."""
+    due = (
+        sa.select(messages.c.id)
+        .where(
+            messages.c.status == "waiting",
+            messages.c.next_attempt_at <= now,
+            sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now),
+        )
+        .order_by(messages.c.id)
+        .limit(most)
+    )
+    if dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    return (
+        messages.update()
+        .where(messages.c.id.in_(due.scalar_subquery()))
+        .values(claimed_until=until, attempts=messages.c.attempts + 1, updated_at=now)
+        .returning(messages.c.id, messages.c.user_id, messages.c.to_number, messages.c.body, messages.c.attempts)
+    )
+
+
+def _still_waiting(message_id: P) -> sa.Update:
+    return messages.update().where(messages.c.id == message_id, messages.c.status == "waiting")
+
+
+def _handed_over(message_id: P, sid: P, status: P, rank: P, now: P) -> sa.Update:
+    return _still_waiting(message_id).values(
         status=status, rank=rank, provider_sid=sid, body=None, claimed_until=None, updated_at=now
     )
-)
-_retry_at = statement(
-    lambda message_id, when, now: _still_waiting.where(messages.c.id == message_id).values(
-        next_attempt_at=when, claimed_until=None, updated_at=now
-    )
-)
-_give_up = statement(
-    lambda message_id, now: _still_waiting.where(messages.c.id == message_id).values(
-        status="failed", rank=FINAL, body=None, claimed_until=None, updated_at=now
-    )
-)
 
 
-def _claim(skip_locked: bool) -> Prepared:
-    """Leases the due texts it returns (PostgreSQL: skipping rows another instance is claiming)."""
-
-    def build(now: P, most: P, until: P) -> sa.Update:
-        due = (
-            sa.select(messages.c.id)
-            .where(
-                messages.c.status == "waiting",
-                messages.c.next_attempt_at <= now,
-                sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now),
-            )
-            .order_by(messages.c.id)
-            .limit(most)
-        )
-        return (
-            messages.update()
-            .where(messages.c.id.in_((due.with_for_update(skip_locked=True) if skip_locked else due).scalar_subquery()))
-            .values(claimed_until=until, attempts=messages.c.attempts + 1, updated_at=now)
-            .returning(messages.c.id, messages.c.user_id, messages.c.to_number, messages.c.body, messages.c.attempts)
-        )
-
-    return statement(build)
+def _retry_at(message_id: P, when: P, now: P) -> sa.Update:
+    return _still_waiting(message_id).values(next_attempt_at=when, claimed_until=None, updated_at=now)
 
 
-_claims = {"sqlite": _claim(skip_locked=False), "postgresql": _claim(skip_locked=True)}
-_forget_old = statement(
-    lambda before: (
+def _give_up(message_id: P, now: P) -> sa.Update:
+    return _still_waiting(message_id).values(status="failed", rank=FINAL, body=None, claimed_until=None, updated_at=now)
+
+
+def _forget_old(before: P) -> Statement:
+    return (
         messages.delete().where(messages.c.updated_at < before, messages.c.status != "waiting").returning(messages.c.id)
     )
-)
 
 
 @dataclass(frozen=True)
@@ -155,16 +156,18 @@ class Messages:
 
     async def queue(self, user_id: int, to: str, body: str) -> None:
         """A text for the outbox; inside the transaction of the change that causes it."""
-        await self.db.execute(_queue(user_id=user_id, to=to, body=body, now=self.clock()))
+        await self.db.execute(bound(_queue, user_id=user_id, to=to, body=body, now=self.clock()))
 
     async def record_code(self, user_id: int, to: str, sid: str | None, status: str) -> None:
         """A code the provider took: its text's delivery (never its body); 'untracked': a
         call, or a text no status will come for."""
         rank = RANKS.get(status, FINAL)
-        await self.db.execute(_record_code(user_id=user_id, to=to, sid=sid, status=status, rank=rank, now=self.clock()))
+        await self.db.execute(
+            bound(_record_code, user_id=user_id, to=to, sid=sid, status=status, rank=rank, now=self.clock())
+        )
 
     async def latest_code(self, user_id: int, to: str) -> Delivery | None:
-        row = await self.db.fetch_one(_latest_code(user_id=user_id, to=to))
+        row = await self.db.fetch_one(bound(_latest_code, user_id=user_id, to=to))
         return Delivery(row["status"], row["error_code"], row["updated_at"]) if row else None
 
     async def report(self, sid: str, status: str, error_code: str | None) -> bool:
@@ -173,7 +176,7 @@ class Messages:
         if rank is None or not sid:
             return False
         moved = await self.db.fetch_one(
-            _report(sid=sid, status=status, rank=rank, error_code=error_code, now=self.clock())
+            bound(_report, sid=sid, status=status, rank=rank, error_code=error_code, now=self.clock())
         )
         return moved is not None
 
@@ -181,8 +184,7 @@ class Messages:
         """Due texts for this sender alone, until its lease runs out. One statement:
         two senders never take the same text while a lease holds."""
         now = self.clock()
-        claim = _claims[self.db.url.dialect]
-        rows = await self.db.fetch_all(claim(now=now, most=most, until=now + lease_seconds))
+        rows = await self.db.fetch_all(bound(_claim, now=now, most=most, until=now + lease_seconds))
         return sorted(
             (Queued(r["id"], r["user_id"], r["to_number"], r["body"], r["attempts"]) for r in rows),
             key=lambda queued: queued.id,
@@ -191,15 +193,15 @@ class Messages:
     async def handed_over(self, message_id: int, sid: str, status: str) -> None:
         """A provider took it: the body is no longer needed here."""
         rank = RANKS.get(status, 1)
-        query = _handed_over(message_id=message_id, sid=sid or None, status=status, rank=rank, now=self.clock())
+        query = bound(_handed_over, message_id=message_id, sid=sid or None, status=status, rank=rank, now=self.clock())
         await self.db.execute(query)
 
     async def retry_at(self, message_id: int, when: float) -> None:
-        await self.db.execute(_retry_at(message_id=message_id, when=when, now=self.clock()))
+        await self.db.execute(bound(_retry_at, message_id=message_id, when=when, now=self.clock()))
 
     async def give_up(self, message_id: int) -> None:
-        await self.db.execute(_give_up(message_id=message_id, now=self.clock()))
+        await self.db.execute(bound(_give_up, message_id=message_id, now=self.clock()))
 
     async def forget_old(self, before: float) -> int:
         """Texts long settled: their delivery no longer shows anywhere."""
-        return len(await self.db.fetch_all(_forget_old(before=before)))
+        return len(await self.db.fetch_all(bound(_forget_old, before=before)))

@@ -2,11 +2,14 @@
 
 Building a SQLAlchemy statement and taking its cache key was two fifths of the
 event loop's time in a signup (bench/README.md), though every call of a
-method builds the same statement with other values. A `@statement` builds it
-once, with a named bind parameter for each argument of its builder, and is
-compiled once per database kind (storage/compiled.py); calling it gives a
-`Bound` that `db.fetch_one` and the rest accept like any statement. An
-`@upsert(table)` builder gets that database's INSERT, which knows ON CONFLICT.
+method builds the same statement with other values. A statement's builder is
+a plain function whose arguments stand for its values: `bound(builder, **values)`
+builds it at its first use, with a named bind parameter for each argument,
+compiles it once per database kind (storage/compiled.py), and gives what
+`db.fetch_one` and the rest accept like any statement. A builder whose first
+argument is `dialect` gets the database's kind instead (an upsert's INSERT,
+PostgreSQL's row locks). Builders stay plain functions, not decorated, so that
+mutation testing reaches the conditions inside them.
 """
 
 import inspect
@@ -21,33 +24,32 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import Compiled
 
 P = sa.BindParameter[typing.Any]  # what a builder's arguments are
+Statement = ClauseElement  # what a builder gives
+Builder = Callable[..., Statement]
 
 
 class Prepared:
-    def __init__(self, build: Callable[..., ClauseElement], table: sa.Table | None = None):
+    def __init__(self, build: Builder):
         self._build = build
-        self._table = table  # an upsert's
-        names = list(inspect.signature(build).parameters)
-        self._names = names[1:] if table is not None else names
+        self._names = list(inspect.signature(build).parameters)
         self._built: dict[str, ClauseElement] = {}
         self._compiled: dict[str, Compiled] = {}
 
-    def __call__(self, **values: typing.Any) -> "Bound":
-        return Bound(self, values)
-
     def built(self, dialect_name: str) -> ClauseElement:
         if dialect_name not in self._built:
-            binds: dict[str, P] = {name: sa.bindparam(name) for name in self._names}
-            if self._table is None:
-                self._built[dialect_name] = self._build(**binds)
-            else:
-                self._built[dialect_name] = self._build(insert_for(dialect_name)(self._table), **binds)
+            binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self._names if name != "dialect"}
+            if "dialect" in self._names:
+                binds["dialect"] = dialect_name
+            self._built[dialect_name] = self._build(**binds)
         return self._built[dialect_name]
 
     def compiled(self, dialect: Dialect) -> Compiled:
         if dialect.name not in self._compiled:
             self._compiled[dialect.name] = self.built(dialect.name).compile(dialect=dialect)
         return self._compiled[dialect.name]
+
+
+_prepared: dict[Builder, Prepared] = {}
 
 
 class Bound(ClauseElement):
@@ -65,12 +67,12 @@ class Bound(ClauseElement):
         return str(self.prepared.built("sqlite"))
 
 
-def statement(build: Callable[..., ClauseElement]) -> Prepared:
-    return Prepared(build)
-
-
-def upsert(table: sa.Table) -> Callable[[Callable[..., ClauseElement]], Prepared]:
-    return lambda build: Prepared(build, table)
+def bound(build: Builder, **values: typing.Any) -> Bound:
+    """`build`'s statement with these values (each argument but `dialect` needs one)."""
+    prepared = _prepared.get(build)
+    if prepared is None:
+        prepared = _prepared[build] = Prepared(build)
+    return Bound(prepared, values)
 
 
 def insert_for(dialect_name: str) -> Callable[[sa.Table], typing.Any]:

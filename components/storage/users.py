@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import users
-from components.storage.prepared import P, statement, upsert
+from components.storage.prepared import P, Statement, bound, insert_for
 
 CODES_STOPPED = 1e15  # `locked_until` for good: only an operator can clear it
 
@@ -52,88 +52,97 @@ class User:
         return self.locked_until is not None and self.locked_until >= CODES_STOPPED
 
 
-# Each statement is built once (storage/prepared.py); a method gives it its values.
-_by_id = statement(lambda user_id: users.select().where(users.c.id == user_id))
-_by_email = statement(lambda email: users.select().where(sa.func.lower(users.c.email) == email))
-_changed = users.update().returning(*users.c)  # what every change gives back: the account as it now is
+# The statements, each built at its first use and compiled once (storage/prepared.py);
+# the methods below give them their values.
+def _by_id(user_id: P) -> sa.Select[Any]:
+    return users.select().where(users.c.id == user_id)
 
 
-@upsert(users)
+def _by_email(email: P) -> sa.Select[Any]:
+    return users.select().where(sa.func.lower(users.c.email) == email)
+
+
+def _changed(user_id: P, *conditions: sa.ColumnElement[bool]) -> sa.Update:
+    """An UPDATE of the account that gives it back as it now is."""
+    return users.update().where(users.c.id == user_id, *conditions).returning(*users.c)
+
+
 def _create(
-    insert: Any, email: P, name: P, password_hash: P, phone: P, country: P, language: P, created_at: P
+    dialect: str, email: P, name: P, password_hash: P, phone: P, country: P, language: P, created_at: P
 ) -> Any:  # either dialect's Insert
+    fields = {"email": email, "name": name, "password_hash": password_hash, "phone": phone, "country": country}
     return (
-        insert.values(
-            email=email,
-            name=name,
-            password_hash=password_hash,
-            phone=phone,
-            country=country,
-            language=language,
-            created_at=created_at,
-            challenge="signup",
-        )
+        insert_for(dialect)(users)
+        .values(**fields, language=language, created_at=created_at, challenge="signup")
         .on_conflict_do_nothing()  # the email, in any case, is taken
         .returning(*users.c)
     )
 
 
-@statement
 def _claim_send(user_id: P, challenge: P, sent_before: P, now: P, until: P) -> sa.Update:
-    return _changed.where(
-        users.c.id == user_id,
+    return _changed(
+        user_id,
         users.c.challenge == challenge,
         sa.or_(users.c.code_sent_at.is_(None), users.c.code_sent_at <= sent_before),
         sa.or_(users.c.sending_until.is_(None), users.c.sending_until <= now),
     ).values(sending_until=until)
 
 
-_confirm_send = statement(
-    lambda user_id, now: _changed.where(users.c.id == user_id).values(
-        code_sent_at=now, code_failures=0, sending_until=None
-    )
-)
-_release_send = statement(lambda user_id: _changed.where(users.c.id == user_id).values(sending_until=None))
+def _confirm_send(user_id: P, now: P) -> sa.Update:
+    return _changed(user_id).values(code_sent_at=now, code_failures=0, sending_until=None)
 
 
-@statement
+def _release_send(user_id: P) -> sa.Update:
+    return _changed(user_id).values(sending_until=None)
+
+
 def _claim_check(user_id: P, challenge: P, max_failures: P, now: P) -> sa.Update:
-    return _changed.where(
-        users.c.id == user_id,
+    return _changed(
+        user_id,
         users.c.challenge == challenge,
         users.c.code_failures < max_failures,
         sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
     ).values(code_failures=users.c.code_failures + 1, failed_checks=users.c.failed_checks + 1)
 
 
-_uncount_check = statement(
-    lambda user_id: (
+def _uncount_check(user_id: P) -> sa.Update:
+    return (
         users.update()
         .where(users.c.id == user_id, users.c.code_failures > 0)
         .values(code_failures=users.c.code_failures - 1, failed_checks=users.c.failed_checks - 1)
     )
-)
-_lock = statement(
-    lambda user_id, until: _changed.where(
-        users.c.id == user_id, sa.or_(users.c.locked_until.is_(None), users.c.locked_until < until)
-    ).values(locked_until=until)
-)
-_close_signup = statement(lambda user_id: users.delete().where(users.c.id == user_id, users.c.verified_at.is_(None)))
-_purge_unverified = statement(
-    lambda created_before: (
+
+
+def _lock(user_id: P, until: P) -> sa.Update:
+    return _changed(user_id, sa.or_(users.c.locked_until.is_(None), users.c.locked_until < until)).values(
+        locked_until=until
+    )
+
+
+def _close_signup(user_id: P) -> Statement:
+    return users.delete().where(users.c.id == user_id, users.c.verified_at.is_(None))
+
+
+def _purge_unverified(created_before: P) -> Statement:
+    return (
         users.delete().where(users.c.verified_at.is_(None), users.c.created_at < created_before).returning(users.c.id)
     )
-)
-_end_sessions = statement(
-    lambda user_id: users.update().where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
-)
-_unlock = statement(
-    lambda user_id: _changed.where(users.c.id == user_id).values(locked_until=None, failed_checks=0, code_failures=0)
-)
-_set_language = statement(
-    lambda user_id, language: users.update().where(users.c.id == user_id).values(language=language)
-)
-_delete = statement(lambda user_id: users.delete().where(users.c.id == user_id))
+
+
+def _end_sessions(user_id: P) -> sa.Update:
+    return users.update().where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
+
+
+def _unlock(user_id: P) -> sa.Update:
+    return _changed(user_id).values(locked_until=None, failed_checks=0, code_failures=0)
+
+
+def _set_language(user_id: P, language: P) -> sa.Update:
+    return users.update().where(users.c.id == user_id).values(language=language)
+
+
+def _delete(user_id: P) -> Statement:
+    return users.delete().where(users.c.id == user_id)
 
 
 def user_from(record: typing.Any) -> User | None:
@@ -146,17 +155,18 @@ class Users:
         self.clock = clock
 
     async def get(self, user_id: int) -> User | None:
-        return user_from(await self.db.fetch_one(_by_id(user_id=user_id)))
+        return user_from(await self.db.fetch_one(bound(_by_id, user_id=user_id)))
 
     async def by_email(self, email: str) -> User | None:
         """Whatever the case it is typed in."""
-        return user_from(await self.db.fetch_one(_by_email(email=email.lower())))
+        return user_from(await self.db.fetch_one(bound(_by_email, email=email.lower())))
 
     async def create(
         self, *, email: str, name: str, password_hash: str, phone: str, country: str, language: str = "en"
     ) -> User | None:
         """The new unverified account, or None when the email (in any case) is already taken."""
-        query = _create(
+        query = bound(
+            _create,
             email=email,
             name=name,
             password_hash=password_hash,
@@ -192,47 +202,47 @@ class Users:
         then); None while the last sent code is too recent, or another send is under way.
         One conditional UPDATE: of racing requests, one sends."""
         now = self.clock()
-        query = _claim_send(
-            user_id=user_id, challenge=challenge, sent_before=now - cooldown, now=now, until=now + deadline
+        query = bound(
+            _claim_send, user_id=user_id, challenge=challenge, sent_before=now - cooldown, now=now, until=now + deadline
         )
         return user_from(await self.db.fetch_one(query))
 
     async def confirm_send(self, user_id: int) -> User | None:
         """The provider took the code: it counts as sent (the cooldown starts), with a
         fresh set of tries (the count in a row goes on)."""
-        return user_from(await self.db.fetch_one(_confirm_send(user_id=user_id, now=self.clock())))
+        return user_from(await self.db.fetch_one(bound(_confirm_send, user_id=user_id, now=self.clock())))
 
     async def release_send(self, user_id: int) -> User | None:
         """No code went out: another send may start at once (a code sent earlier still counts)."""
-        return user_from(await self.db.fetch_one(_release_send(user_id=user_id)))
+        return user_from(await self.db.fetch_one(bound(_release_send, user_id=user_id)))
 
     async def claim_check(self, user_id: int, challenge: str | None, max_failures: int) -> User | None:
         """Count a check as failed before it runs, so racing guesses cannot pass the limits
         (the account with the try counted); None when this code is out of tries or the
         account is locked."""
-        query = _claim_check(user_id=user_id, challenge=challenge, max_failures=max_failures, now=self.clock())
+        query = bound(_claim_check, user_id=user_id, challenge=challenge, max_failures=max_failures, now=self.clock())
         return user_from(await self.db.fetch_one(query))
 
     async def uncount_check(self, user_id: int) -> None:
         """The check did not judge the code (expired, provider down): it was no failure."""
-        await self.db.execute(_uncount_check(user_id=user_id))
+        await self.db.execute(bound(_uncount_check, user_id=user_id))
 
     async def lock(self, user_id: int, until: float) -> User | None:
         """Checking stops until then; a lock is only ever extended (of two racing
         wrong codes, the one with the longer lock wins): the locked account."""
-        return user_from(await self.db.fetch_one(_lock(user_id=user_id, until=until)))
+        return user_from(await self.db.fetch_one(bound(_lock, user_id=user_id, until=until)))
 
     async def close_signup(self, user_id: int) -> None:
         """An unverified signup that can no longer be finished is deleted (its email with it)."""
-        await self.db.execute(_close_signup(user_id=user_id))
+        await self.db.execute(bound(_close_signup, user_id=user_id))
 
     async def purge_unverified(self, created_before: float) -> int:
         """Signups never finished in time give their email back: how many."""
-        return len(await self.db.fetch_all(_purge_unverified(created_before=created_before)))
+        return len(await self.db.fetch_all(bound(_purge_unverified, created_before=created_before)))
 
     async def end_sessions(self, user_id: int) -> None:
         """Pending sign-ins and remembered browsers issued so far stop working."""
-        await self.db.execute(_end_sessions(user_id=user_id))
+        await self.db.execute(bound(_end_sessions, user_id=user_id))
 
     async def start_challenge(
         self,
@@ -298,11 +308,11 @@ class Users:
 
     async def unlock(self, user_id: int) -> User | None:
         """An operator's unlock: no lock-out, no wrong codes counted (codes stopped included)."""
-        return user_from(await self.db.fetch_one(_unlock(user_id=user_id)))
+        return user_from(await self.db.fetch_one(bound(_unlock, user_id=user_id)))
 
     async def set_language(self, user_id: int, language: str) -> None:
-        await self.db.execute(_set_language(user_id=user_id, language=language))
+        await self.db.execute(bound(_set_language, user_id=user_id, language=language))
 
     async def delete(self, user_id: int) -> None:
         """The account and everything kept for it (sessions, codes, registrations) go."""
-        await self.db.execute(_delete(user_id=user_id))
+        await self.db.execute(bound(_delete, user_id=user_id))

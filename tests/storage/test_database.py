@@ -25,7 +25,7 @@ from components.storage.database import (
     sessions,
     users,
 )
-from components.storage.prepared import statement
+from components.storage.prepared import bound
 from components.storage.sqlite_pool import ReusingPool
 
 pytestmark = pytest.mark.anyio
@@ -192,10 +192,13 @@ def test_the_sqlite_app_needs_no_postgresql_driver():
     assert done.stdout.strip() == "loaded", done.stderr
 
 
+def _email_of(user_id):
+    return sa.select(users.c.email).where(users.c.id == user_id)
+
+
 async def test_a_statement_built_once_refuses_a_call_that_leaves_out_one_of_its_values(db):
-    by_id = statement(lambda user_id: users.select().where(users.c.id == user_id))
     with pytest.raises(sa.exc.InvalidRequestError, match="user_id"):
-        await db.fetch_one(by_id())
+        await db.fetch_one(bound(_email_of))
 
 
 async def test_a_statement_built_once_answers_each_call_with_that_calls_values(db, services):
@@ -205,8 +208,5 @@ async def test_a_statement_built_once_answers_each_call_with_that_calls_values(d
     second = await services.users.create(
         email="b@example.com", name="B", password_hash="x", phone="+12015550101", country="US"
     )
-    by_id = statement(lambda user_id: sa.select(users.c.email).where(users.c.id == user_id))
-    assert [await db.fetch_val(by_id(user_id=user.id)) for user in (second, first)] == [
-        "b@example.com",
-        "a@example.com",
-    ]
+    emails = [await db.fetch_val(bound(_email_of, user_id=user.id)) for user in (second, first)]
+    assert emails == ["b@example.com", "a@example.com"]
