@@ -5,7 +5,7 @@ event loop's time in a signup (bench/README.md), though every call of a
 method builds the same statement with other values. A statement's builder is
 a plain function whose arguments stand for its values: `bound(builder, **values)`
 builds it at its first use, with a named bind parameter for each argument,
-compiles it once per database kind (storage/compiled.py), and gives what
+compiles it once per database (storage/compiled.py), and gives what
 `db.fetch_one` and the rest accept like any statement. A builder whose first
 argument is `dialect` gets the database's kind instead (an upsert's INSERT,
 PostgreSQL's row locks). Builders stay plain functions, not decorated, so that
@@ -14,6 +14,7 @@ mutation testing reaches the conditions inside them.
 
 import inspect
 import typing
+import weakref
 from collections.abc import Callable
 from types import ModuleType
 
@@ -29,24 +30,25 @@ Builder = Callable[..., Statement]
 
 
 class Prepared:
+    """A builder's statement, compiled once per database connected (not once per process:
+    each test's app builds it again, so mutation testing sees every test that needs it)."""
+
     def __init__(self, build: Builder):
         self._build = build
         self._names = list(inspect.signature(build).parameters)
-        self._built: dict[str, ClauseElement] = {}
-        self._compiled: dict[str, Compiled] = {}
+        self._compiled: weakref.WeakKeyDictionary[Dialect, Compiled] = weakref.WeakKeyDictionary()
 
     def built(self, dialect_name: str) -> ClauseElement:
-        if dialect_name not in self._built:
-            binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self._names if name != "dialect"}
-            if "dialect" in self._names:
-                binds["dialect"] = dialect_name
-            self._built[dialect_name] = self._build(**binds)
-        return self._built[dialect_name]
+        binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self._names if name != "dialect"}
+        if "dialect" in self._names:
+            binds["dialect"] = dialect_name
+        return self._build(**binds)
 
     def compiled(self, dialect: Dialect) -> Compiled:
-        if dialect.name not in self._compiled:
-            self._compiled[dialect.name] = self.built(dialect.name).compile(dialect=dialect)
-        return self._compiled[dialect.name]
+        found = self._compiled.get(dialect)
+        if found is None:
+            found = self._compiled[dialect] = self.built(dialect.name).compile(dialect=dialect)
+        return found
 
 
 _prepared: dict[Builder, Prepared] = {}
@@ -60,8 +62,8 @@ class Bound(ClauseElement):
         self.prepared = prepared
         self.values = values
 
-    def writes(self) -> bool:
-        return isinstance(self.prepared.built("sqlite"), sa.sql.dml.UpdateBase)
+    def writes(self, dialect: Dialect) -> bool:
+        return isinstance(self.prepared.compiled(dialect).statement, sa.sql.dml.UpdateBase)
 
     def __str__(self) -> str:
         return str(self.prepared.built("sqlite"))

@@ -181,7 +181,7 @@ class SQLiteDatabase(Database):
         """Reads to a reader, writes to the writer in turn; a transaction's statements to the writer it holds."""
         if _holding_writer.get():
             return await getattr(self._writer, method)(query, *args, **kwargs)
-        if not _writes(query):
+        if not _writes(query, self._backend._dialect):
             return await getattr(super(), method)(query, *args, **kwargs)
         async with self._turn:
             return await getattr(self._writer, method)(query, *args, **kwargs)
@@ -201,9 +201,9 @@ class SQLiteDatabase(Database):
         return await self._run("execute", query, values)
 
 
-def _writes(query: typing.Any) -> bool:
+def _writes(query: typing.Any, dialect: typing.Any) -> bool:
     if isinstance(query, Bound):
-        return query.writes()
+        return query.writes(dialect)
     if isinstance(query, sa.sql.dml.UpdateBase | sa.schema.ExecutableDDLElement):
         return True
     text = query.text if isinstance(query, sa.TextClause) else query
