@@ -7,6 +7,7 @@ import re
 import pytest
 from support import JENNY, JENNY_E164, words
 
+from components.language import COOKIE as LANGUAGE_COOKIE
 from components.language import from_accept_language, say
 
 
@@ -150,6 +151,7 @@ def test_the_accounts_texts_follow_the_language_it_last_chose(new_visitor, outbo
     visitor.enter_code(outbox.last_code())
     visitor.choose_language("fr")  # signed in: the account's texts follow
     visitor.client.headers["Accept-Language"] = "es"
+    visitor.client.cookies.delete(LANGUAGE_COOKIE)  # this browser's choice is not what the text follows
     visitor.post("/account/password", {"current_password": JENNY["password"], "new_password": "a new long passphrase"})
     assert outbox.messages(JENNY_E164)[-1]["body"].startswith(
         "Le mot de passe de votre compte Account Verification a été modifié à l'instant."

@@ -36,10 +36,11 @@ class Prepared:
     def __init__(self, build: Builder):
         self._build = build
         self._names = list(inspect.signature(build).parameters)
+        self.value_names = frozenset(self._names) - {"dialect"}
         self._compiled: weakref.WeakKeyDictionary[Dialect, Compiled] = weakref.WeakKeyDictionary()
 
     def built(self, dialect_name: str) -> ClauseElement:
-        binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self._names if name != "dialect"}
+        binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self.value_names}
         if "dialect" in self._names:
             binds["dialect"] = dialect_name
         return self._build(**binds)
@@ -74,6 +75,8 @@ def bound(build: Builder, **values: typing.Any) -> Bound:
     prepared = _prepared.get(build)
     if prepared is None:
         prepared = _prepared[build] = Prepared(build)
+    if values.keys() != prepared.value_names:  # a stray name could fill a bind SQLAlchemy made for a literal
+        raise TypeError(f"{build.__name__} takes {sorted(prepared.value_names)}, not {sorted(values)}")
     return Bound(prepared, values)
 
 

@@ -48,6 +48,17 @@ async def test_a_full_limit_gives_back_what_the_others_took(limits):
     assert [await limits.take(FIVE_AN_HOUR) for _ in range(6)].count(None) == 5
 
 
+async def test_an_event_given_back_is_gone_and_the_limit_keeps_its_size(limits, clock):
+    full = Limit("send:address:10.0.0.1", 1, HOUR)
+    assert await limits.take(full) is None
+    clock.advance(60)
+    assert await limits.take(FIVE_AN_HOUR) is None  # kept
+    assert await limits.take(FIVE_AN_HOUR, full) == HOUR - 60  # taken, then given back
+    assert [await limits.take(FIVE_AN_HOUR) for _ in range(5)].count(None) == 4
+    clock.advance(HOUR)
+    assert [await limits.take(FIVE_AN_HOUR) for _ in range(6)].count(None) == 5
+
+
 async def test_a_changed_setting_starts_a_new_count(limits):
     for _ in range(5):
         await limits.take(FIVE_AN_HOUR)

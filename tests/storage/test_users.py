@@ -112,8 +112,18 @@ async def test_asking_again_for_the_same_code_keeps_its_tries_and_a_new_number_s
 
 async def test_a_lock_holds_only_the_account_named_and_is_only_ever_extended(services):
     accounts = services.users
-    jenny, other = await _account(services, "jenny@example.com"), await _account(services, "other@example.com")
+    other, jenny = await _account(services, "other@example.com"), await _account(services, "jenny@example.com")
     assert (await accounts.lock(jenny.id, 5000.0)).locked_until == 5000.0
     assert await accounts.lock(jenny.id, 4000.0) is None  # of two racing locks, the longer wins
     assert (await accounts.get(jenny.id)).locked_until == 5000.0
-    assert (await accounts.get(other.id)).locked_until is None
+    assert (await accounts.get(other.id)).locked_until is None  # the first account made: an id of 1
+
+
+async def test_a_try_counts_only_against_the_code_it_was_meant_for(services):
+    """A guess read the account before another code replaced its own (a reset asked
+    for meanwhile): it must not spend a try of the new code."""
+    accounts = services.users
+    account = await _verified(services, "a@example.com")
+    await accounts.start_challenge(account.id, "reset", fresh=True)
+    assert await accounts.claim_check(account.id, "signin", 5) is None
+    assert await _counts(services, account) == (0, 0)
