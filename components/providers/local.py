@@ -48,7 +48,7 @@ def _replace_code(dialect: str, user_id: P, code_hash: P, expires_at: P) -> Any:
     )
 
 
-def _code(user_id: P) -> sa.Select[Any]:
+def _code(user_id: P) -> Statement:
     return pending_codes.select().where(pending_codes.c.user_id == user_id)
 
 
@@ -66,7 +66,7 @@ def _use(user_id: P, code_hash: P, most: P) -> Statement:
     return pending_codes.delete().where(*_live(user_id, code_hash, most)).returning(pending_codes.c.user_id)
 
 
-def _count_wrong(user_id: P, code_hash: P, most: P) -> sa.Update:
+def _count_wrong(user_id: P, code_hash: P, most: P) -> Statement:
     return (
         pending_codes.update()
         .where(*_live(user_id, code_hash, most))

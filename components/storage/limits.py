@@ -63,12 +63,12 @@ def _take_one(
     ).returning(rate_limits.c.key)
 
 
-def _give_back(key: P, kept_width: P) -> sa.Update:
+def _give_back(key: P, kept_width: P) -> Statement:
     kept = sa.func.substr(rate_limits.c.times, 1, kept_width, type_=sa.Text)
     return rate_limits.update().where(rate_limits.c.key == key).values(times=sa.literal(NEVER) + kept)
 
 
-def _oldest_of(key: P) -> sa.Select[Any]:
+def _oldest_of(key: P) -> Statement:
     return sa.select(_oldest()).where(rate_limits.c.key == key)
 
 

@@ -11,7 +11,6 @@ died) makes the text due again.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from databases import Database
@@ -38,7 +37,7 @@ FINAL = 4
 
 
 # The statements, each built at its first use and compiled once (storage/prepared.py).
-def _queue(user_id: P, to: P, body: P, now: P) -> sa.Insert:
+def _queue(user_id: P, to: P, body: P, now: P) -> Statement:
     return messages.insert().values(
         user_id=user_id,
         kind="text",
@@ -52,7 +51,7 @@ def _queue(user_id: P, to: P, body: P, now: P) -> sa.Insert:
     )
 
 
-def _record_code(user_id: P, to: P, sid: P, status: P, rank: P, now: P) -> sa.Insert:
+def _record_code(user_id: P, to: P, sid: P, status: P, rank: P, now: P) -> Statement:
     return messages.insert().values(
         user_id=user_id,
         kind="code",
@@ -65,7 +64,7 @@ def _record_code(user_id: P, to: P, sid: P, status: P, rank: P, now: P) -> sa.In
     )
 
 
-def _latest_code(user_id: P, to: P) -> sa.Select[Any]:
+def _latest_code(user_id: P, to: P) -> Statement:
     return (
         sa.select(messages.c.status, messages.c.error_code, messages.c.updated_at)
         .where(messages.c.user_id == user_id, messages.c.kind == "code", messages.c.to_number == to)
@@ -74,7 +73,7 @@ def _latest_code(user_id: P, to: P) -> sa.Select[Any]:
     )
 
 
-def _report(sid: P, status: P, rank: P, error_code: P, now: P) -> sa.Update:
+def _report(sid: P, status: P, rank: P, error_code: P, now: P) -> Statement:
     return (
         messages.update()
         .where(messages.c.provider_sid == sid, messages.c.rank < rank)
@@ -83,7 +82,7 @@ def _report(sid: P, status: P, rank: P, error_code: P, now: P) -> sa.Update:
     )
 
 
-def _claim(dialect: str, now: P, most: P, until: P) -> sa.Update:
+def _claim(dialect: str, now: P, most: P, until: P) -> Statement:
     """Leases the due texts it returns (PostgreSQL: skipping rows another instance is claiming)."""
     due = (
         sa.select(messages.c.id)
@@ -109,17 +108,17 @@ def _still_waiting(message_id: P) -> sa.Update:
     return messages.update().where(messages.c.id == message_id, messages.c.status == "waiting")
 
 
-def _handed_over(message_id: P, sid: P, status: P, rank: P, now: P) -> sa.Update:
+def _handed_over(message_id: P, sid: P, status: P, rank: P, now: P) -> Statement:
     return _still_waiting(message_id).values(
         status=status, rank=rank, provider_sid=sid, body=None, claimed_until=None, updated_at=now
     )
 
 
-def _retry_at(message_id: P, when: P, now: P) -> sa.Update:
+def _retry_at(message_id: P, when: P, now: P) -> Statement:
     return _still_waiting(message_id).values(next_attempt_at=when, claimed_until=None, updated_at=now)
 
 
-def _give_up(message_id: P, now: P) -> sa.Update:
+def _give_up(message_id: P, now: P) -> Statement:
     return _still_waiting(message_id).values(status="failed", rank=FINAL, body=None, claimed_until=None, updated_at=now)
 
 

@@ -4,8 +4,8 @@ Building a SQLAlchemy statement and taking its cache key was two fifths of the
 event loop's time in a signup (bench/README.md), though every call of a
 method builds the same statement with other values. A statement's builder is
 a plain function whose arguments stand for its values: `bound(builder, **values)`
-builds it at its first use, with a named bind parameter for each argument,
-compiles it once per database (storage/compiled.py), and gives what
+builds and compiles it at its first use on each database, with a named bind
+parameter for each argument (storage/compiled.py binds them), and gives what
 `db.fetch_one` and the rest accept like any statement. A builder whose first
 argument is `dialect` gets the database's kind instead (an upsert's INSERT,
 PostgreSQL's row locks). Builders stay plain functions, not decorated, so that
@@ -35,13 +35,14 @@ class Prepared:
 
     def __init__(self, build: Builder):
         self._build = build
-        self._names = list(inspect.signature(build).parameters)
-        self.value_names = frozenset(self._names) - {"dialect"}
+        names = frozenset(inspect.signature(build).parameters)
+        self._takes_dialect = "dialect" in names
+        self.value_names = names - {"dialect"}
         self._compiled: weakref.WeakKeyDictionary[Dialect, Compiled] = weakref.WeakKeyDictionary()
 
     def built(self, dialect_name: str) -> ClauseElement:
         binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self.value_names}
-        if "dialect" in self._names:
+        if self._takes_dialect:
             binds["dialect"] = dialect_name
         return self._build(**binds)
 

@@ -7,7 +7,6 @@ ends that browser's session and every copy of its cookie.
 
 import hashlib
 import secrets
-import typing
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -19,16 +18,16 @@ from components.storage.users import User, user_from
 
 
 # The statements, each built at its first use and compiled once (storage/prepared.py).
-def _open(token_hash: P, user_id: P, now: P) -> sa.Insert:
+def _open(token_hash: P, user_id: P, now: P) -> Statement:
     return sessions.insert().values(token_hash=token_hash, user_id=user_id, created_at=now)
 
 
-def _account(token_hash: P, user_id: P) -> sa.Select[typing.Any]:
+def _account(token_hash: P, user_id: P) -> Statement:
     joined = users.join(sessions, sessions.c.user_id == users.c.id)
     return sa.select(users).select_from(joined).where(sessions.c.token_hash == token_hash, users.c.id == user_id)
 
 
-def _rotate(token_hash: P, fresh_hash: P, now: P) -> sa.Update:
+def _rotate(token_hash: P, fresh_hash: P, now: P) -> Statement:
     return (
         sessions.update()
         .where(sessions.c.token_hash == token_hash)

@@ -54,11 +54,11 @@ class User:
 
 # The statements, each built at its first use and compiled once (storage/prepared.py);
 # the methods below give them their values.
-def _by_id(user_id: P) -> sa.Select[Any]:
+def _by_id(user_id: P) -> Statement:
     return users.select().where(users.c.id == user_id)
 
 
-def _by_email(email: P) -> sa.Select[Any]:
+def _by_email(email: P) -> Statement:
     return users.select().where(sa.func.lower(users.c.email) == email)
 
 
@@ -79,7 +79,7 @@ def _create(
     )
 
 
-def _claim_send(user_id: P, challenge: P, sent_before: P, now: P, until: P) -> sa.Update:
+def _claim_send(user_id: P, challenge: P, sent_before: P, now: P, until: P) -> Statement:
     return _changed(
         user_id,
         users.c.challenge == challenge,
@@ -88,15 +88,15 @@ def _claim_send(user_id: P, challenge: P, sent_before: P, now: P, until: P) -> s
     ).values(sending_until=until)
 
 
-def _confirm_send(user_id: P, now: P) -> sa.Update:
+def _confirm_send(user_id: P, now: P) -> Statement:
     return _changed(user_id).values(code_sent_at=now, code_failures=0, sending_until=None)
 
 
-def _release_send(user_id: P) -> sa.Update:
+def _release_send(user_id: P) -> Statement:
     return _changed(user_id).values(sending_until=None)
 
 
-def _claim_check(user_id: P, challenge: P, max_failures: P, now: P) -> sa.Update:
+def _claim_check(user_id: P, challenge: P, max_failures: P, now: P) -> Statement:
     return _changed(
         user_id,
         users.c.challenge == challenge,
@@ -105,7 +105,7 @@ def _claim_check(user_id: P, challenge: P, max_failures: P, now: P) -> sa.Update
     ).values(code_failures=users.c.code_failures + 1, failed_checks=users.c.failed_checks + 1)
 
 
-def _uncount_check(user_id: P) -> sa.Update:
+def _uncount_check(user_id: P) -> Statement:
     return (
         users.update()
         .where(users.c.id == user_id, users.c.code_failures > 0)
@@ -113,7 +113,7 @@ def _uncount_check(user_id: P) -> sa.Update:
     )
 
 
-def _lock(user_id: P, until: P) -> sa.Update:
+def _lock(user_id: P, until: P) -> Statement:
     return _changed(user_id, sa.or_(users.c.locked_until.is_(None), users.c.locked_until < until)).values(
         locked_until=until
     )
@@ -129,15 +129,15 @@ def _purge_unverified(created_before: P) -> Statement:
     )
 
 
-def _end_sessions(user_id: P) -> sa.Update:
+def _end_sessions(user_id: P) -> Statement:
     return users.update().where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
 
 
-def _unlock(user_id: P) -> sa.Update:
+def _unlock(user_id: P) -> Statement:
     return _changed(user_id).values(locked_until=None, failed_checks=0, code_failures=0)
 
 
-def _set_language(user_id: P, language: P) -> sa.Update:
+def _set_language(user_id: P, language: P) -> Statement:
     return users.update().where(users.c.id == user_id).values(language=language)
 
 
