@@ -156,4 +156,4 @@ def test_the_account_and_its_settings_fit_a_phone(open_page, live, person, devic
             .filter(el => { const box = el.getBoundingClientRect(); return box.width < 44 || box.height < 44; })
             .map(el => el.outerHTML.slice(0, 80))""")
         assert small == [], (path, small)
-        shoot(page, f"{slug}-7{path.replace('/', '-') or '-account'}")
+        shoot(page, f"{slug}-7-{path.strip('/').replace('/', '-') or 'account'}")
