@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 CODE_DIGITS = 6
 
 
-# The statements, each built at its first use and compiled once (storage/prepared.py).
+# The statements: storage/prepared.py builds and compiles each once per database.
 def _replace_code(dialect: str, user_id: P, code_hash: P, expires_at: P) -> Any:  # either dialect's Insert
     new = insert_for(dialect)(pending_codes).values(
         user_id=user_id, code_hash=code_hash, expires_at=expires_at, attempts=0

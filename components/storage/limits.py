@@ -50,7 +50,7 @@ def _oldest() -> sa.ColumnElement[int]:
     return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)
 
 
-# The statements, each built at its first use and compiled once (storage/prepared.py).
+# The statements: storage/prepared.py builds and compiles each once per database.
 def _take_one(
     dialect: str, key: P, first_times: P, stamp: P, expires_at: P, since: P
 ) -> Any:  # either dialect's Insert

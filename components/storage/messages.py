@@ -36,7 +36,7 @@ RANKS = {
 FINAL = 4
 
 
-# The statements, each built at its first use and compiled once (storage/prepared.py).
+# The statements: storage/prepared.py builds and compiles each once per database.
 def _queue(user_id: P, to: P, body: P, now: P) -> Statement:
     return messages.insert().values(
         user_id=user_id,

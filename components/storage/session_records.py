@@ -17,7 +17,7 @@ from components.storage.prepared import P, Statement, bound
 from components.storage.users import User, user_from
 
 
-# The statements, each built at its first use and compiled once (storage/prepared.py).
+# The statements: storage/prepared.py builds and compiles each once per database.
 def _open(token_hash: P, user_id: P, now: P) -> Statement:
     return sessions.insert().values(token_hash=token_hash, user_id=user_id, created_at=now)
 

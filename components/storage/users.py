@@ -52,7 +52,7 @@ class User:
         return self.locked_until is not None and self.locked_until >= CODES_STOPPED
 
 
-# The statements, each built at its first use and compiled once (storage/prepared.py);
+# The statements: storage/prepared.py builds and compiles each once per database;
 # the methods below give them their values.
 def _by_id(user_id: P) -> Statement:
     return users.select().where(users.c.id == user_id)
