@@ -127,3 +127,16 @@ async def test_a_try_counts_only_against_the_code_it_was_meant_for(services):
     await accounts.start_challenge(account.id, "reset", fresh=True)
     assert await accounts.claim_check(account.id, "signin", 5) is None
     assert await _counts(services, account) == (0, 0)
+
+
+async def test_a_send_is_claimed_only_once_the_last_code_is_as_old_as_the_cooldown(services, clock):
+    """The flow checks the cooldown first; this holds it for a request that read the
+    account before another send was confirmed."""
+    accounts = services.users
+    account = await _account(services, "a@example.com")
+    assert await accounts.claim_send(account.id, "signup", cooldown=30, deadline=10) is not None
+    await accounts.confirm_send(account.id)
+    clock.advance(29)
+    assert await accounts.claim_send(account.id, "signup", cooldown=30, deadline=10) is None
+    clock.advance(1)
+    assert await accounts.claim_send(account.id, "signup", cooldown=30, deadline=10) is not None
