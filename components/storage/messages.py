@@ -37,31 +37,18 @@ FINAL = 4
 
 
 # The statements: storage/prepared.py builds and compiles each once per database.
+def _new(now: P, **values: object) -> sa.Insert:
+    """A text's row, made now."""
+    return messages.insert().values(**values, created_at=now, updated_at=now)
+
+
 def _queue(user_id: P, to: P, body: P, now: P) -> Statement:
-    return messages.insert().values(
-        user_id=user_id,
-        kind="text",
-        to_number=to,
-        body=body,
-        status="waiting",
-        rank=0,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
+    fields = {"user_id": user_id, "kind": "text", "to_number": to, "body": body}
+    return _new(now, **fields, status="waiting", rank=0, next_attempt_at=now)
 
 
 def _record_code(user_id: P, to: P, sid: P, status: P, rank: P, now: P) -> Statement:
-    return messages.insert().values(
-        user_id=user_id,
-        kind="code",
-        to_number=to,
-        status=status,
-        rank=rank,
-        provider_sid=sid,
-        created_at=now,
-        updated_at=now,
-    )
+    return _new(now, user_id=user_id, kind="code", to_number=to, status=status, rank=rank, provider_sid=sid)
 
 
 def _latest_code(user_id: P, to: P) -> Statement:
