@@ -35,6 +35,7 @@ DEFAULT_RETRY_AFTER_SECONDS = 60
 SEND_WINDOW_SECONDS = 600  # Verify: 5 sends per number per 10 minutes
 
 Retry = Literal["never", "rate_limit", "transient"]
+Method = Literal["GET", "POST"]  # the only two the providers' APIs take from us
 Sleep = Callable[[float], Awaitable[None]]  # a test's own, so a Retry-After costs it no real time
 
 
@@ -75,7 +76,7 @@ class ProviderHttp:
         self.provider = provider
         self.sleep = sleep
 
-    async def call(self, operation: str, method: str, url: str, *, retry: Retry, **request: Any) -> Reply:
+    async def call(self, operation: str, method: Method, url: str, *, retry: Retry, **request: Any) -> Reply:
         """`rate_limit`: retry once after a 429 with a short Retry-After (nothing was done);
         `transient`: also after 502/503/504 or no answer (only for calls that send nothing)."""
         reply = await self._once(operation, method, url, request)
@@ -91,7 +92,7 @@ class ProviderHttp:
             return reply.retry_after is not None
         return retry == "transient" and (reply.status in RETRYABLE_STATUSES or reply.status == 0)
 
-    async def _once(self, operation: str, method: str, url: str, request: dict[str, Any], attempt: int = 1) -> Reply:
+    async def _once(self, operation: str, method: Method, url: str, request: dict[str, Any], attempt: int = 1) -> Reply:
         started = time.perf_counter()
         try:
             reply = _reply(await self.client.request(method, url, **request))

@@ -2,8 +2,12 @@
 combination, then each fault a provider can throw at us."""
 
 import logging
+import re
+from collections import Counter
 
 import pytest
+from prometheus_client import CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 from providers.fake import Fault
 from support import JENNY, JENNY_E164, outbox_round, words
 
@@ -282,6 +286,52 @@ def test_one_log_line_per_provider_call_and_no_secrets(open_app, fake, delivered
     assert all(line.startswith("provider=") and " op=" in line and " latency_ms=" in line for line in lines)
     for secret in (delivered.last_code(), fake.auth_token, fake.authy_key, JENNY_E164, JENNY["password"]):
         assert secret not in caplog.text
+
+
+CALLS = {
+    "authy": [
+        "authy users.new",
+        "authy sms.send",
+        "authy sms.send",
+        "authy token.verify",
+        "twilio-messages messages.create",
+    ],
+    "twilio-verify": [
+        "twilio-verify verification.start",
+        "twilio-verify verification.cancel",
+        "twilio-verify verification.start",
+        "twilio-verify verification.check",
+        "twilio-messages messages.create",
+    ],
+}
+
+
+def provider_calls() -> Counter[str]:
+    """Calls by provider and operation, summed over every process as Prometheus reads them."""
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    calls: Counter[str] = Counter()
+    for family in registry.collect():
+        for sample in family.samples:
+            if sample.name == "av_provider_request_seconds_count":
+                calls[f"{sample.labels['provider']} {sample.labels['operation']}"] += int(sample.value)
+    return calls
+
+
+@pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
+def test_an_operator_sees_each_provider_call_by_provider_and_operation(open_app, delivered, clock, caplog, verify):
+    visitor = open_app(verify)
+    before = provider_calls()
+    with caplog.at_level(logging.INFO, logger="providers"):
+        visitor.sign_up()
+        visitor.change_number()
+        clock.advance(30)
+        visitor.set_number(JENNY["phone"])
+        visitor.enter_code(delivered.last_code())
+        delivered.settle()
+    logged = [re.match(r"provider=(\S+) op=(\S+) ", record.getMessage()) for record in caplog.records]
+    assert [" ".join(found.groups()) for found in logged if found] == CALLS[verify]
+    assert provider_calls() - before == Counter(CALLS[verify])
 
 
 def test_a_wrong_authy_code_is_not_reported_as_refused_credentials(open_app, delivered, caplog):
