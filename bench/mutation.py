@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = [sys.executable, "-m", "mutmut"]
+# mutmut runs `mypy` (type_check_command) by name: this Python's own, where it was installed beside it.
+PATH = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 # components.flows.checking.x_check_code__mutmut_3, components.web.csrf.xǁCsrfǁcheck__mutmut_1: status
 LINE = re.compile(r"^\s+(?P<module>[\w.]+?)\.x[_ǁ]\S+__mutmut_\d+: (?P<status>[\w ]+)$")
 
@@ -42,7 +44,12 @@ def main() -> int:
     started = time.monotonic()
     (ROOT / "mutants").mkdir(exist_ok=True)
     with (ROOT / "mutants" / "run.log").open("w") as log:  # mutmut's progress, and any test output
-        run = subprocess.run([*MUTMUT, "run", "--max-children", str(os.cpu_count() or 2)], cwd=ROOT, stdout=log)
+        run = subprocess.run(
+            [*MUTMUT, "run", "--max-children", str(os.cpu_count() or 2)],
+            cwd=ROOT,
+            stdout=log,
+            env={**os.environ, "PATH": PATH},
+        )
     took = time.monotonic() - started
     listed = subprocess.run([*MUTMUT, "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True)
     by_module: dict[str, Counter[str]] = defaultdict(Counter)

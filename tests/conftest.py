@@ -2,6 +2,8 @@
 TEST_DATABASE_URL; console outbox in tmp; cheap bcrypt) and visitors that act
 like people: sign up, read the text, type the code."""
 
+import json
+import math
 import os
 import tempfile
 
@@ -24,6 +26,17 @@ from app import create_app
 from components.services import build_services
 from components.settings import Settings
 from components.storage.database import connected
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Under mutmut (bench/mutation.py), quickest tests first. It stops a mutant's run
+    at the first failing test, so a killed mutant then costs only the quick tests
+    before that one; it passes its tests in no order of its own."""
+    recorded = Path("mutmut-stats.json")  # mutmut runs the tests from mutants/
+    if "MUTANT_UNDER_TEST" not in os.environ or not recorded.exists():
+        return
+    took = json.loads(recorded.read_text())["duration_by_test"]
+    items.sort(key=lambda item: took.get(item.nodeid, math.inf))
 
 
 @pytest.fixture
