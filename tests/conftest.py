@@ -54,6 +54,7 @@ def settings(tmp_path, database_url) -> Settings:
         sms_outbox=str(tmp_path / "outbox.jsonl"),
         bcrypt_rounds=4,
         send_timeout_seconds=0.5,
+        console_delivery_seconds=0,  # its carrier reports at once: a stopping app waits for no report
     )
 
 
