@@ -226,18 +226,20 @@ def test_a_right_password_does_not_count_against_the_email(verified, new_visitor
         assert visitor.sign_in().context["step"] == "code"
 
 
-def test_a_hundred_wrong_passwords_in_a_row_lock_the_email_until_a_code_clears_it(settings, outbox, clock):
+def test_a_hundred_wrong_passwords_in_a_row_lock_the_email_until_a_code_clears_it(settings, outbox, clock, caplog):
     unthrottled = replace(settings, password_failures_per_email=0, password_failures_per_address=0)
     with TestClient(create_app(unthrottled, sender=outbox, clock=clock)) as running:
-        jenny = Visitor(browser(running), htmx=True)
+        jenny = Visitor(browser(running, "198.51.100.31"), htmx=True)
         jenny.sign_up()
         jenny.enter_code(outbox.last_code())
         jenny.sign_out()
-        for email in (JENNY["email"], "nobody@example.com"):
+        for email, account in ((JENNY["email"], "1"), ("nobody@example.com", "unknown")):
             pages = [jenny.sign_in(email=email, password=f"guess {n}") for n in range(101)]
             assert [page.status_code for page in pages] == [422] * 100 + [429]
             assert "too many wrong passwords for this email" in words(pages[-1])
             assert "Retry-After" not in pages[-1].headers
+            refused = [record.getMessage() for record in caplog.records if "password refused" in record.getMessage()]
+            assert refused[-1] == f"password refused: account={account} address=198.51.100.31 reason=locked"
         clock.advance(30 * 24 * 3600)
         assert jenny.sign_in().status_code == 429  # time alone does not clear it
 
@@ -247,11 +249,15 @@ def test_every_refused_password_is_logged_without_the_password(verified, new_vis
     visitor = new_visitor(address="198.51.100.30")
     visitor.sign_in(password="a wrong guess")
     visitor.sign_in(email="nobody@example.com", password="another guess")
+    throttled = [visitor.sign_in(password=f"guess {n}") for n in range(10)][-1]
     lines = [record.getMessage() for record in caplog.records if "password refused" in record.getMessage()]
-    assert lines == [
+    assert lines[:2] == [
         "password refused: account=1 address=198.51.100.30 reason=wrong",
         "password refused: account=unknown address=198.51.100.30 reason=wrong",
     ]
+    assert throttled.status_code == 429 and lines[-1] == (
+        f"password refused: account=1 address=198.51.100.30 reason=throttled retry_after={throttled.headers['Retry-After']}"
+    )
     assert "a wrong guess" not in caplog.text and "another guess" not in caplog.text
 
 

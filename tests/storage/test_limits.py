@@ -71,3 +71,22 @@ async def test_zero_turns_a_limit_off_and_old_rows_are_forgotten(limits, db, clo
     clock.advance(HOUR + 1)
     await limits.forget_old()
     assert await db.fetch_val("SELECT count(*) FROM rate_limits") == 0
+
+
+async def test_a_limit_of_one_is_given_back_even_beside_a_limit_that_is_off(limits):
+    one = Limit("send:address:10.0.0.1", 1, HOUR)
+    assert await limits.take(one) is None
+    await limits.give_back(Limit("off", 0, HOUR), one)
+    assert await limits.take(one) is None
+
+
+async def test_the_wait_is_until_a_full_limit_has_room_and_none_for_a_limit_that_is_off(limits, clock):
+    assert await limits.wait(Limit("off", 0, HOUR)) == 0
+    for _ in range(4):
+        await limits.take(FIVE_AN_HOUR)
+    assert await limits.wait(FIVE_AN_HOUR) == 0  # one left
+    await limits.take(FIVE_AN_HOUR)
+    clock.advance(600)
+    assert await limits.wait(FIVE_AN_HOUR) == HOUR - 600
+    clock.advance(HOUR)
+    assert await limits.wait(FIVE_AN_HOUR) == 0
