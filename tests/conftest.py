@@ -2,13 +2,12 @@
 TEST_DATABASE_URL; console outbox in tmp; cheap bcrypt) and visitors that act
 like people: sign up, read the text, type the code."""
 
-import json
-import math
 import os
 import tempfile
 
-# Before anything loads prometheus_client (components/metrics.py): the test run's samples stay out of var/.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="metrics-"))
+# Before anything loads prometheus_client (components/metrics.py): the test run's samples stay out of var/,
+# and each test process (one per core) counts only its own tests' samples.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
 
 from dataclasses import replace
 from pathlib import Path
@@ -21,22 +20,16 @@ from fresh_db import fresh_database, fresh_postgres, postgres_reachable
 from providers.fake import FakeProviders
 from starlette.testclient import TestClient
 from support import SECRET, Clock, Delivered, Outbox, Visitor, browser, served
+from under_mutmut import (  # noqa: F401 (hooks: pytest finds them by name here)
+    pytest_collection_modifyitems,
+    pytest_runtest_logreport,
+    pytest_xdist_auto_num_workers,
+)
 
 from app import create_app
 from components.services import build_services
 from components.settings import Settings
 from components.storage.database import connected
-
-
-def pytest_collection_modifyitems(items) -> None:
-    """Under mutmut (bench/mutation.py), quickest tests first. It stops a mutant's run
-    at the first failing test, so a killed mutant then costs only the quick tests
-    before that one; it passes its tests in no order of its own."""
-    recorded = Path("mutmut-stats.json")  # mutmut runs the tests from mutants/
-    if "MUTANT_UNDER_TEST" not in os.environ or not recorded.exists():
-        return
-    took = json.loads(recorded.read_text())["duration_by_test"]
-    items.sort(key=lambda item: took.get(item.nodeid, math.inf))
 
 
 @pytest.fixture

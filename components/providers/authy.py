@@ -29,7 +29,7 @@ TOKEN_REUSED = "60019"
 class AuthyVerifier:
     channels: tuple[Channel, ...] = ("sms", "call")
 
-    def __init__(self, http: ProviderHttp, db: Database, *, api_key: str, base_url: str):
+    def __init__(self, http: ProviderHttp, db: Database, *, api_key: str, base_url: str) -> None:
         self.http = http
         self.db = db
         self.base = f"{base_url.rstrip('/')}/protected/json"

@@ -99,7 +99,7 @@ class LocalVerifier:
         ttl_seconds: int,
         max_attempts: int,
         clock: Callable[[], float],
-    ):
+    ) -> None:
         self.db = db
         self.sender = sender
         self.key = hashlib.sha256(b"verification-code:" + secret.encode()).digest()

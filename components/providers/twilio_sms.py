@@ -24,7 +24,7 @@ class TwilioSender:
         messaging_service_sid: str = "",
         public_url: str = "",
         sleep: Sleep = asyncio.sleep,
-    ):
+    ) -> None:
         self.http = ProviderHttp(client, "twilio-messages", sleep=sleep)
         self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self.auth = httpx.BasicAuth(account_sid, auth_token)

@@ -25,7 +25,9 @@ MAX_CHECKS = "60202"
 class TwilioVerifyVerifier:
     channels: tuple[Channel, ...] = ("sms", "call")
 
-    def __init__(self, http: ProviderHttp, *, account_sid: str, auth_token: str, service_sid: str, base_url: str):
+    def __init__(
+        self, http: ProviderHttp, *, account_sid: str, auth_token: str, service_sid: str, base_url: str
+    ) -> None:
         self.http = http
         self.auth = httpx.BasicAuth(account_sid, auth_token)
         self.base = f"{base_url.rstrip('/')}/v2/Services/{service_sid}"

@@ -77,7 +77,7 @@ def _forget_old(now: P) -> Statement:
 
 
 class Limits:
-    def __init__(self, db: Database, clock: Callable[[], float]):
+    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
         self.db = db
         self.clock = clock
 

@@ -150,7 +150,7 @@ def user_from(record: typing.Any) -> User | None:
 
 
 class Users:
-    def __init__(self, db: Database, clock: Callable[[], float]):
+    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
         self.db = db
         self.clock = clock
 

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 class CsrfFailed(Exception):
     """A form came without the token of this session; nothing was done."""
 
-    def __init__(self, form: FormData):
+    def __init__(self, form: FormData) -> None:
         self.form = form
 
 

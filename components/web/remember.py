@@ -11,7 +11,7 @@ from components.storage.users import User
 
 
 class RememberedBrowsers:
-    def __init__(self, secret: str, days: int, *, production: bool, clock: Callable[[], float]):
+    def __init__(self, secret: str, days: int, *, production: bool, clock: Callable[[], float]) -> None:
         class OnTheAppsClock(TimestampSigner):
             def get_timestamp(self) -> int:
                 return int(clock())
