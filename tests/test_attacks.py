@@ -264,6 +264,17 @@ async def test_a_signup_code_the_other_request_just_used_answers_verified_not_re
 
 
 @pytest.mark.anyio
+async def test_a_resend_while_another_request_sends_shows_the_account_as_that_one_left_it(services, clock):
+    await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
+    clock.advance(30)
+    account = await services.users.get(1)
+    late, second = await _overtaken(services, "start", lambda racing: resend(racing, account, "sms", "10.0.0.1"))
+    assert isinstance(late, Success)
+    assert isinstance(second, Failure) and second.kind == "slow_down"
+    assert account.sending_until is None and second.user is not None and second.user.sending_until is not None
+
+
+@pytest.mark.anyio
 async def test_a_sign_in_code_the_other_request_just_used_asks_for_a_new_one(services, outbox):
     await sign_up(services, read_signup(JENNY, "US"), "10.0.0.1")
     await services.users.finish_challenge(1, "signup", verified_at=1.0)
