@@ -354,6 +354,16 @@ def test_a_provider_429_on_a_check_says_when_to_try_again(open_app, fake, delive
     assert f"Too many tries. Wait {said}, then try again." in words(page)
 
 
+@pytest.mark.parametrize("code", ["20404", "60200", "20001"], ids=["not found", "never started", "any other code"])
+def test_a_verify_check_that_finds_no_verification_reads_as_replaced_not_wrong(open_app, fake, delivered, code):
+    visitor = open_app("twilio-verify")
+    visitor.sign_up()
+    fake.fail(CHECK["twilio-verify"], Fault(status=404 if code != "60200" else 400, code=code))
+    page = visitor.enter_code(delivered.last_code())
+    assert "This code has expired or was replaced." in words(page)
+    assert "not right" not in words(page)
+
+
 @pytest.mark.parametrize(("status", "code"), [(401, "60019"), (404, "60026")], ids=["token reused", "user unknown"])
 def test_an_authy_token_it_no_longer_knows_reads_as_replaced_not_wrong(open_app, fake, delivered, status, code):
     visitor = open_app("authy")
