@@ -9,9 +9,10 @@ from dataclasses import replace
 import bcrypt
 import pytest
 from starlette.testclient import TestClient
-from support import JENNY, JENNY_E164, Visitor, browser, words
+from support import JENNY, JENNY_E164, SECRET, Visitor, browser, words
 
 from app import create_app
+from components.flows.password_checks import email_key
 
 WRONG_CODE = "0000000"  # seven digits: never a six-digit code
 
@@ -205,6 +206,11 @@ def test_an_unknown_email_is_throttled_exactly_like_a_real_one(verified, new_vis
         return [(page.status_code, page.headers.get("Retry-After"), page.context["notice"]) for page in pages]
 
     assert eleven_tries(JENNY["email"]) == eleven_tries("nobody@example.com")
+
+
+def test_wrong_passwords_count_against_one_email_in_any_case_and_only_against_that_email():
+    assert email_key(SECRET, " Jenny@Example.COM ") == email_key(SECRET, "jenny@example.com")
+    assert email_key(SECRET, "straße@example.com") != email_key(SECRET, "strasse@example.com")  # two addresses
 
 
 def test_wrong_passwords_from_one_address_are_throttled_across_emails(new_visitor):
