@@ -88,6 +88,8 @@ def call_text(app_name: str, code: str, language: str) -> str:
 
 
 class LocalVerifier:
+    channels: tuple[Channel, ...]  # declared here: mutmut's copies of __init__ would each declare it again
+
     def __init__(
         self,
         db: Database,
@@ -108,7 +110,7 @@ class LocalVerifier:
         self.ttl = ttl_seconds
         self.max_attempts = max_attempts
         self.clock = clock
-        self.channels: tuple[Channel, ...] = ("sms", "call") if sender.can_call else ("sms",)
+        self.channels = ("sms", "call") if sender.can_call else ("sms",)
 
     def _hash(self, user: User, code: str) -> str:
         message = f"{user.id}:{user.phone}:{code}".encode()
