@@ -62,6 +62,7 @@ def test_the_step_stops_asking_once_the_code_has_expired(htmx_visitor, carrier, 
 def test_an_undeliverable_text_says_so_with_the_call_button_next(visitor, outbox):
     outbox.console.undeliverable = frozenset({JENNY_E164})
     visitor.sign_up()
+    outbox.settle()  # the carrier reports after the answer
     page = visitor.open()
     shown = region(page)
     assert "Your carrier couldn't deliver the text. We can call you instead." in shown
