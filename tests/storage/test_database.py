@@ -213,3 +213,35 @@ async def test_a_statement_built_once_answers_each_call_with_that_calls_values(d
     )
     emails = [await db.fetch_val(bound(_email_of, user_id=user.id)) for user in (second, first)]
     assert emails == ["b@example.com", "a@example.com"]
+
+
+def _email_and_name_of(user_id):  # a statement of this test's own: no other test fills its layout first
+    return sa.select(users.c.email.label("layout_test_email"), users.c.name).where(users.c.id == user_id)
+
+
+async def test_a_prepared_statements_rows_are_mapped_by_one_layout_built_at_its_first_answer(tmp_path, monkeypatch):
+    """Building how rows map to columns was a fifth of a statement's time (bench/README.md)."""
+    if dialect() != "sqlite":
+        pytest.skip("the layout is the SQLite connection's own")
+    from components.storage import sqlite_pool
+
+    built = []
+    original = sqlite_pool.CursorResultMetaData
+    monkeypatch.setattr(sqlite_pool, "CursorResultMetaData", lambda *a, **k: built.append(1) or original(*a, **k))
+    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+        row = {"email": "a@example.com", "name": "A", "password_hash": "h", "country": "US", "phone": "+12015550100"}
+        await database.execute(users.insert().values(**row, created_at=1))
+        await database.execute(users.insert().values(**{**row, "email": "b@example.com", "name": "B"}, created_at=2))
+        built.clear()
+        answers = [await database.fetch_one(bound(_email_and_name_of, user_id=n)) for n in (99, 1, 2, 1)]
+        assert answers[0] is None
+        assert [(found["layout_test_email"], found["name"]) for found in answers[1:]] == [
+            ("a@example.com", "A"),
+            ("b@example.com", "B"),
+            ("a@example.com", "A"),
+        ]
+        assert len(built) == 1
+        listed = await database.fetch_all(sa.select(users.c.name).where(users.c.id.in_([1, 2])).order_by(users.c.id))
+        again = await database.fetch_all(sa.select(users.c.name).where(users.c.id.in_([1, 2])).order_by(users.c.id))
+        assert [found["name"] for found in listed + again] == ["A", "B", "A", "B"]
+        assert len(built) == 3  # a statement not prepared maps its rows afresh
