@@ -113,7 +113,7 @@ async def no_account_code(services: Services, reset: Pending, origin: str) -> Fa
 
 async def code_was_right(services: Services, user: User) -> Success | Failure:
     """The reset's code was right: this session (only) may now choose a new password."""
-    ready = await services.users.finish_challenge(user.id, "reset", challenge="password")
+    ready = await services.users.finish_challenge(user.id, "reset", then="password")
     if ready is None:
         return failure(CODE_REPLACED, field="code")
     log.info("password reset code right: user=%s", user.id)

@@ -11,6 +11,40 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import conversions, insert, send_pauses
+from components.storage.prepared import P, Statement, bound
+
+
+def _count(column: str, first: P, second: P, minute: P) -> Statement:
+    rows = "(:first, :minute, 1), (:second, :minute, 1)"
+    return sa.text(
+        f'INSERT INTO conversions ("key", minute, {column}) VALUES {rows} '
+        f'ON CONFLICT ("key", minute) DO UPDATE SET {column} = conversions.{column} + 1'
+    ).bindparams(first, second, minute)
+
+
+# A many-row upsert is written out (SQLAlchemy cannot build its shape), once per column.
+def _count_sent(first: P, second: P, minute: P) -> Statement:
+    return _count("sent", first, second, minute)
+
+
+def _count_verified(first: P, second: P, minute: P) -> Statement:
+    return _count("verified", first, second, minute)
+
+
+def _totals(first: P, second: P, since: P, until: P) -> Statement:
+    return (
+        sa.select(conversions.c.key, sa.func.sum(conversions.c.sent), sa.func.sum(conversions.c.verified))
+        .where(conversions.c.key.in_([first, second]), conversions.c.minute >= since, conversions.c.minute < until)
+        .group_by(conversions.c.key)
+    )
+
+
+def _paused(first: P, second: P, now: P) -> Statement:
+    return (
+        sa.select(send_pauses.c.key, send_pauses.c.until)
+        .where(send_pauses.c.key.in_([first, second]), send_pauses.c.until > now)
+        .order_by(send_pauses.c.until.desc())
+    )
 
 
 class Conversions:
@@ -18,38 +52,27 @@ class Conversions:
         self.db = db
         self.clock = clock
 
-    async def count(self, column: str, keys: tuple[str, ...]) -> None:
-        """One more `sent` or `verified` for each key, in this minute's row: one statement,
-        written out (SQLAlchemy cannot cache the shape of a many-row upsert)."""
-        assert column in ("sent", "verified")
-        rows = ", ".join(f"(:key{n}, :minute, 1)" for n in range(len(keys)))
-        statement = sa.text(
-            f'INSERT INTO conversions ("key", minute, {column}) VALUES {rows} '
-            f'ON CONFLICT ("key", minute) DO UPDATE SET {column} = conversions.{column} + 1'
-        ).bindparams(minute=self.clock() // 60 * 60, **{f"key{n}": key for n, key in enumerate(keys)})
-        await self.db.execute(statement)
+    async def count(self, column: str, keys: tuple[str, str]) -> None:
+        """One more `sent` or `verified` for both keys (a number's range and its country),
+        in this minute's rows: one statement."""
+        builder = {"sent": _count_sent, "verified": _count_verified}[column]
+        first, second = keys
+        await self.db.execute(bound(builder, first=first, second=second, minute=self.clock() // 60 * 60))
 
-    async def totals(self, keys: tuple[str, ...], since: float, until: float) -> dict[str, tuple[int, int]]:
+    async def totals(self, keys: tuple[str, str], since: float, until: float) -> dict[str, tuple[int, int]]:
         """(sent, verified) per key, over the minutes that start in [since, until)."""
-        query = (
-            sa.select(conversions.c.key, sa.func.sum(conversions.c.sent), sa.func.sum(conversions.c.verified))
-            .where(_one_of(conversions.c.key, keys), conversions.c.minute >= since, conversions.c.minute < until)
-            .group_by(conversions.c.key)
-        )
-        return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in await self.db.fetch_all(query)}
+        first, second = keys
+        rows = await self.db.fetch_all(bound(_totals, first=first, second=second, since=since, until=until))
+        return {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in rows}
 
     async def pause(self, key: str, until: float) -> None:
         statement = insert(self.db, send_pauses).values(key=key, until=until)
         await self.db.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"until": until}))
 
-    async def paused(self, keys: tuple[str, ...]) -> tuple[str, float] | None:
+    async def paused(self, keys: tuple[str, str]) -> tuple[str, float] | None:
         """The key paused longest, and until when; None when none is paused now."""
-        query = (
-            sa.select(send_pauses.c.key, send_pauses.c.until)
-            .where(_one_of(send_pauses.c.key, keys), send_pauses.c.until > self.clock())
-            .order_by(send_pauses.c.until.desc())
-        )
-        row = await self.db.fetch_one(query)
+        first, second = keys
+        row = await self.db.fetch_one(bound(_paused, first=first, second=second, now=self.clock()))
         return (row["key"], row["until"]) if row else None
 
     async def forget_old(self, before: float) -> int:
@@ -61,8 +84,3 @@ class Conversions:
             send_pauses.delete().where(send_pauses.c.until < self.clock()).returning(send_pauses.c.key)
         )
         return len(counts) + len(pauses)
-
-
-def _one_of(column: sa.ColumnElement[str], keys: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    """`column IN keys`, written so SQLAlchemy can cache the statement (an IN list it renders per call)."""
-    return sa.or_(*(column == key for key in keys))

@@ -113,6 +113,21 @@ def _uncount_check(user_id: P) -> Statement:
     )
 
 
+def _finish_challenge(user_id: P, purpose: P, then: P, verified_at: P, phone: P, country: P) -> Statement:
+    """Only while the account waits for `purpose`; a value left None keeps the column's own."""
+    return _changed(user_id, users.c.challenge == purpose).values(
+        challenge=then,
+        challenge_phone=None,
+        challenge_country=None,
+        code_sent_at=None,
+        code_failures=0,
+        failed_checks=0,
+        verified_at=sa.func.coalesce(verified_at, users.c.verified_at),
+        phone=sa.func.coalesce(phone, users.c.phone),
+        country=sa.func.coalesce(country, users.c.country),
+    )
+
+
 def _lock(user_id: P, until: P) -> Statement:
     return _changed(user_id, sa.or_(users.c.locked_until.is_(None), users.c.locked_until < until)).values(
         locked_until=until
@@ -272,26 +287,21 @@ class Users:
         )
         return user_from(await self.db.fetch_one(query))
 
-    async def finish_challenge(self, user_id: int, purpose: str, **changes: typing.Any) -> User | None:
-        """The code was right: nothing waits any more (unless `changes` say what comes next,
-        and whatever else they change, such as verifying the account or taking the new
-        number). The account, for the one request that finished it; None for any other."""
-        values = {
-            "challenge": None,
-            "challenge_phone": None,
-            "challenge_country": None,
-            "code_sent_at": None,
-            "code_failures": 0,
-            "failed_checks": 0,
-            **changes,
-        }
-        query = (
-            users.update()
-            .where(users.c.id == user_id, users.c.challenge == purpose)
-            .values(**values)
-            .returning(*users.c)
-        )
-        return user_from(await self.db.fetch_one(query))
+    async def finish_challenge(
+        self,
+        user_id: int,
+        purpose: str,
+        *,
+        then: str | None = None,
+        verified_at: float | None = None,
+        phone: str | None = None,
+        country: str | None = None,
+    ) -> User | None:
+        """The code was right: nothing waits any more, unless `then` says what comes next;
+        the account verified at `verified_at`, or with the new `phone` and `country`, when
+        given. The account, for the one request that finished it; None for any other."""
+        values = {"then": then, "verified_at": verified_at, "phone": phone, "country": country}
+        return user_from(await self.db.fetch_one(bound(_finish_challenge, user_id=user_id, purpose=purpose, **values)))
 
     async def set_password(self, user_id: int, password_hash: str, *, after: str | None = None) -> User | None:
         """A new password; pending sign-ins and remembered browsers stop working. `after`:
