@@ -7,10 +7,25 @@ password clears the count; at the cap, only a code to the account's phone can
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from databases import Database
 
-from components.storage.database import insert, password_failures
+from components.storage.database import password_failures
+from components.storage.prepared import P, Statement, bound, insert_for
+
+
+def _count(dialect: str, email_key: P, now: P, cap: P) -> Any:  # either dialect's Insert
+    statement = insert_for(dialect)(password_failures).values(email_key=email_key, failures=1, last_failed_at=now)
+    return statement.on_conflict_do_update(
+        index_elements=["email_key"],
+        set_={"failures": password_failures.c.failures + 1, "last_failed_at": now},
+        where=password_failures.c.failures < cap,
+    ).returning(password_failures.c.failures)
+
+
+def _clear(email_key: P) -> Statement:
+    return password_failures.delete().where(password_failures.c.email_key == email_key)
 
 
 class PasswordFailures:
@@ -21,17 +36,10 @@ class PasswordFailures:
     async def count(self, email_key: str, cap: int) -> bool:
         """Count one more before the check; False (and nothing counted) at the cap.
         One upsert, so racing checks cannot pass the cap together."""
-        now = self.clock()
-        statement = insert(self.db, password_failures).values(email_key=email_key, failures=1, last_failed_at=now)
-        statement = statement.on_conflict_do_update(
-            index_elements=["email_key"],
-            set_={"failures": password_failures.c.failures + 1, "last_failed_at": now},
-            where=password_failures.c.failures < cap,
-        ).returning(password_failures.c.failures)
-        return await self.db.fetch_one(statement) is not None
+        return await self.db.fetch_one(bound(_count, email_key=email_key, now=self.clock(), cap=cap)) is not None
 
     async def clear(self, email_key: str) -> None:
-        await self.db.execute(password_failures.delete().where(password_failures.c.email_key == email_key))
+        await self.db.execute(bound(_clear, email_key=email_key))
 
     async def forget_old(self, before: float, *, below: int) -> int:
         """Runs left alone since `before` and short of the cap: how many (a locked email stays locked)."""

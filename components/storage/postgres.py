@@ -4,11 +4,12 @@ SQLite install needs no asyncpg."""
 
 from typing import Any
 
+from databases.backends.common.records import Record, create_column_maps
 from databases.backends.postgres import PostgresBackend, PostgresConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.ddl import DDLElement
 
-from components.storage.compiled import compiled
+from components.storage.compiled import compiled, kept_for
 
 
 class CachedPostgresConnection(PostgresConnection):
@@ -21,6 +22,24 @@ class CachedPostgresConnection(PostgresConnection):
         sql = statement.string % {name: f"${number}" for number, name in enumerate(names, start=1)}
         args = [processors[name](params[name]) if name in processors else params[name] for name in names]
         return sql, args, statement._result_columns
+
+    # databases' own, with the column maps of a prepared statement kept (storage/compiled.py).
+    async def fetch_all(self, query: ClauseElement) -> list[Any]:
+        sql, args, result_columns = self._compile(query)
+        rows = await self._asyncpg.fetch(sql, *args)
+        maps = kept_for(query, sql, lambda: create_column_maps(result_columns))
+        return [Record(row, result_columns, self._dialect, maps) for row in rows]
+
+    async def fetch_one(self, query: ClauseElement) -> Any:
+        sql, args, result_columns = self._compile(query)
+        row = await self._asyncpg.fetchrow(sql, *args)
+        maps = kept_for(query, sql, lambda: create_column_maps(result_columns))
+        return None if row is None else Record(row, result_columns, self._dialect, maps)
+
+    @property
+    def _asyncpg(self) -> Any:
+        assert self._connection is not None, "Connection is not acquired"
+        return self._connection
 
 
 class CachedPostgresBackend(PostgresBackend):

@@ -36,8 +36,8 @@ from databases.backends.sqlite import SQLiteBackend, SQLitePool
 from databases.core import Connection
 from sqlalchemy.engine.cursor import CursorResultMetaData
 
-from components.storage.compiled import CachedSQLiteConnection
-from components.storage.prepared import Bound
+from components.storage.compiled import CachedSQLiteConnection, kept_for
+from components.storage.prepared import Bound, Statement, bound
 
 READERS = 4
 READER_CACHE_KIB = 1024
@@ -102,16 +102,21 @@ class OneTripConnection(CachedSQLiteConnection):
     """databases' SQLite connection, each statement in one trip to aiosqlite's thread
     (through its `_execute`, which queues a call for that thread). Results as databases gives them."""
 
-    async def _trip(self, query: typing.Any, rows: int | None) -> tuple[_Ran, str, typing.Any, typing.Any]:
+    async def _trip(self, query: typing.Any, rows: int | None) -> tuple[_Ran, typing.Any, str, typing.Any, typing.Any]:
         sql, args, result_columns, context = self._compile(query)
         connection = typing.cast(aiosqlite.Connection, self._connection)  # acquired by databases before any call
         ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
             _run_on_thread, connection._conn, sql, args, rows
         )
-        return ran, sql if isinstance(query, Bound) else "", result_columns, context
+        return ran, query, sql, result_columns, context
 
-    def _records(self, ran: _Ran, sql: str, result_columns: typing.Any, context: typing.Any) -> list[typing.Any]:
-        metadata, column_maps = _layouts.get(sql) or _layout(sql, ran, result_columns, context)
+    def _records(
+        self, ran: _Ran, query: typing.Any, sql: str, result_columns: typing.Any, context: typing.Any
+    ) -> list[typing.Any]:
+        def layout() -> tuple[CursorResultMetaData, typing.Any]:
+            return CursorResultMetaData(context, ran.description), create_column_maps(result_columns)
+
+        metadata, column_maps = kept_for(query, sql, layout)
         keymap: typing.Any = metadata._keymap  # databases' Row is typed for a narrower map than SQLAlchemy's
         return [
             Record(Row(metadata, metadata._processors, keymap, row), result_columns, self._dialect, column_maps)
@@ -130,22 +135,6 @@ class OneTripConnection(CachedSQLiteConnection):
         return ran.rowcount if ran.lastrowid == 0 else ran.lastrowid  # as databases answers
 
 
-# How a prepared statement's rows map to their columns, by its SQL: the same for every
-# call (SQLAlchemy keeps it with a cached statement too), and building it anew was a
-# fifth of a statement's time on the event loop. Other statements ("": IN lists, text)
-# build theirs each time, so this holds one entry per prepared statement at most.
-_layouts: dict[str, tuple[CursorResultMetaData, typing.Any]] = {}
-
-
-def _layout(
-    sql: str, ran: _Ran, result_columns: typing.Any, context: typing.Any
-) -> tuple[CursorResultMetaData, typing.Any]:
-    layout = (CursorResultMetaData(context, ran.description), create_column_maps(result_columns))
-    if sql and ran.description:  # a statement that returns no columns has nothing to map
-        _layouts[sql] = layout
-    return layout
-
-
 class ReusingSQLiteBackend(SQLiteBackend):
     def __init__(self, database_url: typing.Any, **options: typing.Any) -> None:
         super().__init__(database_url, **options)
@@ -157,6 +146,19 @@ class ReusingSQLiteBackend(SQLiteBackend):
     async def disconnect(self) -> None:
         await self._pool.close()  # type: ignore[attr-defined]
         await super().disconnect()
+
+
+# Built once, as every statement of a journey is (storage/prepared.py).
+def _begin_immediate() -> Statement:
+    return sa.text("BEGIN IMMEDIATE")
+
+
+def _commit() -> Statement:
+    return sa.text("COMMIT")
+
+
+def _rollback() -> Statement:
+    return sa.text("ROLLBACK")
 
 
 class SQLiteDatabase(Database):
@@ -182,13 +184,13 @@ class SQLiteDatabase(Database):
         async with self._turn:
             holding = _holding_writer.set(True)
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
+                await self._writer.execute(bound(_begin_immediate))
                 try:
                     yield
                 except BaseException:
-                    await self._writer.execute("ROLLBACK")
+                    await self._writer.execute(bound(_rollback))
                     raise
-                await self._writer.execute("COMMIT")
+                await self._writer.execute(bound(_commit))
             finally:
                 _holding_writer.reset(holding)
 

@@ -113,6 +113,20 @@ def _uncount_check(user_id: P) -> Statement:
     )
 
 
+def _start_challenge(user_id: P, challenge: P, fresh: P, phone: P, country: P) -> Statement:
+    """The cooldown and tries are kept for the same purpose to the same number (any number
+    when `phone` is None), unless `fresh`. Casts: PostgreSQL cannot tell a bare parameter's type."""
+    same_number = sa.or_(sa.cast(phone, sa.Text).is_(None), users.c.challenge_phone == phone)
+    keep = sa.and_(sa.not_(sa.cast(fresh, sa.Boolean)), users.c.challenge == challenge, same_number)
+    return _changed(user_id, users.c.verified_at.is_not(None)).values(
+        challenge=challenge,
+        challenge_phone=phone,
+        challenge_country=country,
+        code_sent_at=sa.case((keep, users.c.code_sent_at), else_=None),
+        code_failures=sa.case((keep, users.c.code_failures), else_=0),
+    )
+
+
 def _finish_challenge(user_id: P, purpose: P, then: P, verified_at: P, phone: P, country: P) -> Statement:
     """Only while the account waits for `purpose`; a value left None keeps the column's own."""
     return _changed(user_id, users.c.challenge == purpose).values(
@@ -271,20 +285,7 @@ class Users:
         """A code is now waiting for this purpose (a verified account's), to `phone` when it
         is a new number. The same purpose to the same number keeps its cooldown and tries,
         unless `fresh`; anything else starts afresh (and the old code is no longer asked for)."""
-        same = sa.and_(users.c.challenge == challenge, sa.true() if phone is None else users.c.challenge_phone == phone)
-        keep = sa.false() if fresh else same
-        query = (
-            users.update()
-            .where(users.c.id == user_id, users.c.verified_at.is_not(None))
-            .values(
-                challenge=challenge,
-                challenge_phone=phone,
-                challenge_country=country,
-                code_sent_at=sa.case((keep, users.c.code_sent_at), else_=None),
-                code_failures=sa.case((keep, users.c.code_failures), else_=0),
-            )
-            .returning(*users.c)
-        )
+        query = bound(_start_challenge, user_id=user_id, challenge=challenge, fresh=fresh, phone=phone, country=country)
         return user_from(await self.db.fetch_one(query))
 
     async def finish_challenge(

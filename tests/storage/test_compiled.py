@@ -52,4 +52,5 @@ def test_a_second_signup_and_sign_in_compile_nothing_and_build_no_statement(
         lambda self: keyed.append(str(original(self))[:80]) or original_key(self),
     )
     journey(2)
-    assert compiles == [] and keyed == []
+    assert compiles == [], compiles
+    assert keyed == [], keyed

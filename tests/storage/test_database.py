@@ -219,16 +219,15 @@ def _email_and_name_of(user_id):  # a statement of this test's own: no other tes
     return sa.select(users.c.email.label("layout_test_email"), users.c.name).where(users.c.id == user_id)
 
 
-async def test_a_prepared_statements_rows_are_mapped_by_one_layout_built_at_its_first_answer(tmp_path, monkeypatch):
+async def test_a_prepared_statements_rows_are_mapped_by_one_layout_built_at_its_first_answer(database_url, monkeypatch):
     """Building how rows map to columns was a fifth of a statement's time (bench/README.md)."""
-    if dialect() != "sqlite":
-        pytest.skip("the layout is the SQLite connection's own")
-    from components.storage import sqlite_pool
+    from components.storage import postgres, sqlite_pool
 
     built = []
-    original = sqlite_pool.CursorResultMetaData
-    monkeypatch.setattr(sqlite_pool, "CursorResultMetaData", lambda *a, **k: built.append(1) or original(*a, **k))
-    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+    for module in (sqlite_pool, postgres):
+        original = module.create_column_maps
+        monkeypatch.setattr(module, "create_column_maps", lambda *a, _made=original: built.append(1) or _made(*a))
+    async with connected(database_url) as database:
         row = {"email": "a@example.com", "name": "A", "password_hash": "h", "country": "US", "phone": "+12015550100"}
         await database.execute(users.insert().values(**row, created_at=1))
         await database.execute(users.insert().values(**{**row, "email": "b@example.com", "name": "B"}, created_at=2))
