@@ -39,7 +39,7 @@ from sqlalchemy.engine.cursor import CursorResultMetaData
 from components.storage.compiled import CachedSQLiteConnection, kept_for
 from components.storage.prepared import Bound, Statement, bound
 
-READERS = 4
+READERS = 2
 READER_CACHE_KIB = 1024
 # Set inside a task's write transaction: its statements (reads too) go to the writer it holds.
 _holding_writer = contextvars.ContextVar("holding_writer", default=False)
