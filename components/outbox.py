@@ -35,11 +35,13 @@ async def deliver_due(services: Services) -> int:
     # A lease outlasts one send's deadline, so a live sender never loses its texts to another.
     lease = settings.send_timeout_seconds * 2
     tried = 0
-    while claimed := await services.messages.claim(BATCH, lease):
+    while True:
+        claimed = await services.messages.claim(BATCH, lease)
         for queued in claimed:
             await _deliver(services, queued)
         tried += len(claimed)
-    return tried
+        if len(claimed) < BATCH:  # all that was due is claimed; a text written since kicks a sender of its own
+            return tried
 
 
 async def _deliver(services: Services, queued: Queued) -> None:
