@@ -20,8 +20,8 @@ from sqlalchemy.sql.ddl import DDLElement
 from components.storage.prepared import Bound
 
 _compiled: dict[tuple[str, tuple[typing.Any, ...]], Compiled] = {}
-# What each call of a prepared statement would build alike, by its SQL.
-_kept: dict[str, typing.Any] = {}
+# What each call of a prepared statement would build alike, by backend and SQL.
+_kept: dict[tuple[str, str], typing.Any] = {}
 T = typing.TypeVar("T")
 
 
@@ -42,16 +42,17 @@ def compiled(query: ClauseElement, dialect: Dialect) -> tuple[typing.Any, dict[s
     return found, dict(found.construct_params(extracted_parameters=key.bindparams) or {})
 
 
-def kept_for(query: ClauseElement, sql: str, build: typing.Callable[[], T]) -> T:
+def kept_for(backend: str, query: ClauseElement, sql: str, build: typing.Callable[[], T]) -> T:
     """How a prepared statement's rows map to their columns: the same for every call
     (SQLAlchemy keeps it with a cached statement too), so built at the first and kept;
     building it anew was a fifth of a statement's time on the event loop. Other
     statements build theirs each time, so this holds one entry per prepared statement."""
     if not isinstance(query, Bound):
         return build()
-    if sql not in _kept:
-        _kept[sql] = build()
-    return typing.cast(T, _kept[sql])
+    key = (backend, sql)  # a statement without values reads the same on both databases
+    if key not in _kept:
+        _kept[key] = build()
+    return typing.cast(T, _kept[key])
 
 
 class CachedSQLiteConnection(SQLiteConnection):

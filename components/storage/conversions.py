@@ -14,6 +14,7 @@ from components.storage.database import conversions, insert, send_pauses
 from components.storage.prepared import P, Statement, bound
 
 
+# One many-row upsert, written out (the same text on both databases), once per column.
 def _count(column: str, first: P, second: P, minute: P) -> Statement:
     rows = "(:first, :minute, 1), (:second, :minute, 1)"
     return sa.text(
@@ -22,7 +23,6 @@ def _count(column: str, first: P, second: P, minute: P) -> Statement:
     ).bindparams(first, second, minute)
 
 
-# A many-row upsert is written out (SQLAlchemy cannot build its shape), once per column.
 def _count_sent(first: P, second: P, minute: P) -> Statement:
     return _count("sent", first, second, minute)
 

@@ -27,19 +27,23 @@ class CachedPostgresConnection(PostgresConnection):
     async def fetch_all(self, query: ClauseElement) -> list[Any]:
         sql, args, result_columns = self._compile(query)
         rows = await self._asyncpg.fetch(sql, *args)
-        maps = kept_for(query, sql, lambda: create_column_maps(result_columns))
+        maps = _column_maps(query, sql, result_columns)
         return [Record(row, result_columns, self._dialect, maps) for row in rows]
 
     async def fetch_one(self, query: ClauseElement) -> Any:
         sql, args, result_columns = self._compile(query)
         row = await self._asyncpg.fetchrow(sql, *args)
-        maps = kept_for(query, sql, lambda: create_column_maps(result_columns))
+        maps = _column_maps(query, sql, result_columns)
         return None if row is None else Record(row, result_columns, self._dialect, maps)
 
     @property
     def _asyncpg(self) -> Any:
         assert self._connection is not None, "Connection is not acquired"
         return self._connection
+
+
+def _column_maps(query: ClauseElement, sql: str, result_columns: Any) -> Any:
+    return kept_for("postgresql", query, sql, lambda: create_column_maps(result_columns))
 
 
 class CachedPostgresBackend(PostgresBackend):

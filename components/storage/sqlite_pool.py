@@ -116,7 +116,7 @@ class OneTripConnection(CachedSQLiteConnection):
         def layout() -> tuple[CursorResultMetaData, typing.Any]:
             return CursorResultMetaData(context, ran.description), create_column_maps(result_columns)
 
-        metadata, column_maps = kept_for(query, sql, layout)
+        metadata, column_maps = kept_for("sqlite", query, sql, layout)
         keymap: typing.Any = metadata._keymap  # databases' Row is typed for a narrower map than SQLAlchemy's
         return [
             Record(Row(metadata, metadata._processors, keymap, row), result_columns, self._dialect, column_maps)

@@ -54,3 +54,20 @@ def test_a_second_signup_and_sign_in_compile_nothing_and_build_no_statement(
     journey(2)
     assert compiles == [], compiles
     assert keyed == [], keyed
+
+
+def test_what_is_kept_for_a_prepared_statement_is_kept_apart_per_backend():
+    """A statement without values reads the same on both databases; what each backend keeps
+    for it (SQLite: a result layout; PostgreSQL: column maps) differs."""
+    from components.storage.compiled import kept_for
+    from components.storage.prepared import bound
+
+    def _no_values():
+        return sa.select(users.c.id).where(users.c.id == 0)
+
+    query = bound(_no_values)
+    sql = "SELECT users.id FROM users WHERE users.id = 0 -- kept apart test"
+    assert kept_for("sqlite", query, sql, lambda: "layout") == "layout"
+    assert kept_for("postgresql", query, sql, lambda: "maps") == "maps"
+    assert kept_for("sqlite", query, sql, lambda: "built again") == "layout"
+    assert kept_for("sqlite", users.select(), sql, lambda: "not prepared") == "not prepared"
