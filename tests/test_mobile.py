@@ -25,6 +25,7 @@ def test_a_new_number_is_the_accounts_once_its_code_is_right(verified, outbox):
     page = verified.enter_code(outbox.last_code(NEW_E164))
     assert page.context["step"] == "account"
     assert "Your mobile number is now +44 •••• ••3456." in words(page)
+    assert page.context["user"].country == "GB"  # the per-country limits and the pumping guard count it there now
     assert outbox.messages(JENNY_E164)[-1]["body"] == (
         "The mobile number on your Account Verification account was changed to +44 **** **3456. "
         "If this wasn't you, contact Account Verification at once."
