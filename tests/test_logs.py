@@ -81,6 +81,9 @@ def test_each_request_is_logged_once_with_its_id_route_status_latency_and_client
 
 def test_no_secret_reaches_a_json_log(htmx_visitor, outbox, caplog, capsys):
     """The password, the code and the full number, through a whole signup, in JSON lines."""
+    # Put back as found: a handler set up again here would write, in later tests, to this
+    # test's captured stderr, closed by then.
+    handlers, level = logging.root.handlers[:], logging.root.level
     configure_logging("json")
     try:
         htmx_visitor.sign_up()
@@ -88,7 +91,7 @@ def test_no_secret_reaches_a_json_log(htmx_visitor, outbox, caplog, capsys):
         htmx_visitor.enter_code(code)
         written = capsys.readouterr().err
     finally:
-        configure_logging("text")
+        logging.root.handlers[:], logging.root.level = handlers, level
     lines = [json.loads(line) for line in written.splitlines() if line.startswith("{")]
     assert any(line["logger"] == "requests" and line["route"] == "/code" for line in lines)
     for secret in (JENNY["password"], code, JENNY_E164):
