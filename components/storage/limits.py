@@ -7,7 +7,10 @@ digits (whole seconds, rounded up, so nothing expires early). An event may
 happen when the oldest of them is a window's length ago; taking it drops the
 oldest and appends now. That is one conditional upsert, so of two requests
 racing for the last slot exactly one gets it: PostgreSQL re-checks the
-condition on the row it waited for, SQLite runs one writer at a time.
+condition on the row it waited for, SQLite runs one writer at a time. A
+take of several limits is one statement for all their rows (each row still
+takes its slot or not on its own), and one more gives back what the others
+took when one is full.
 """
 
 import math
@@ -51,21 +54,26 @@ def _oldest() -> sa.ColumnElement[int]:
 
 
 # The statements: storage/prepared.py builds and compiles each once per database.
-def _take_one(
-    dialect: str, key: P, first_times: P, stamp: P, expires_at: P, since: P
-) -> Any:  # either dialect's Insert
-    """The row with `stamp` appended and its oldest time dropped, if that is older than `since`."""
-    statement = insert_for(dialect)(rate_limits).values(key=key, times=first_times, expires_at=expires_at)
+def _take_each(dialect: str, rows: list[dict[str, P]], stamp: P, now: P) -> Any:  # either dialect's Insert
+    """Each row with `stamp` appended and its oldest time dropped, if that is a window old
+    (a row's window is its `expires_at` less now); the keys of the rows that took it."""
+    statement = insert_for(dialect)(rate_limits).values(rows)
+    now_ = sa.cast(now, sa.Float)
     return statement.on_conflict_do_update(
         index_elements=["key"],
-        set_={"times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp, "expires_at": expires_at},
-        where=_oldest() <= since,
+        set_={
+            "times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
+            "expires_at": statement.excluded.expires_at,
+        },
+        where=_oldest() + (statement.excluded.expires_at - now_) <= now_,
     ).returning(rate_limits.c.key)
 
 
-def _give_back(key: P, kept_width: P) -> Statement:
-    kept = sa.func.substr(rate_limits.c.times, 1, kept_width, type_=sa.Text)
-    return rate_limits.update().where(rate_limits.c.key == key).values(times=sa.literal(NEVER) + kept)
+def _give_back(rows: list[dict[str, P]]) -> Statement:
+    """Each row's newest time dropped and NEVER put first (its width stays)."""
+    kept = sa.func.substr(rate_limits.c.times, 1, sa.func.length(rate_limits.c.times) - WIDTH, type_=sa.Text)
+    keys = [row["key"] for row in rows]
+    return rate_limits.update().where(rate_limits.c.key.in_(keys)).values(times=sa.literal(NEVER) + kept)
 
 
 def _oldest_of(key: P) -> Statement:
@@ -84,36 +92,37 @@ class Limits:
     async def take(self, *limits: Limit) -> int | None:
         """One event in each limit; or, when one is full, the seconds until it
         frees up (and nothing is taken)."""
-        now = self.clock()
-        taken: list[Limit] = []
-        for limit in limits:
-            if limit.allowed <= 0:
-                continue
-            if not await self._take(limit, now):
-                metrics.REFUSALS.labels(limit.kind).inc()
-                await self.give_back(*taken)
-                return max(1, await self.wait(limit))
-            taken.append(limit)
-        return None
+        on = [limit for limit in limits if limit.allowed > 0]
+        if not on:
+            return None
+        taken = await self._take(on, self.clock())
+        refused = [limit for limit in on if limit.key not in taken]
+        if not refused:
+            return None
+        metrics.REFUSALS.labels(refused[0].kind).inc()
+        await self.give_back(*(limit for limit in on if limit.key in taken))
+        return max(1, await self.wait(refused[0]))
 
-    async def _take(self, limit: Limit, now: float) -> bool:
+    async def _take(self, limits: list[Limit], now: float) -> set[str]:
+        """One statement for all: each row takes its slot, or not, atomically (PostgreSQL
+        re-checks the condition on a row it waited for; SQLite runs one writer at a
+        time), so no slot is counted twice, and the rows that took one say so."""
         stamp = f"{math.ceil(now):0{WIDTH}d}"
-        statement = bound(
-            _take_one,
-            key=limit.key,
-            first_times=NEVER * (limit.allowed - 1) + stamp,
-            stamp=stamp,
-            expires_at=now + limit.window_seconds,
-            since=now - limit.window_seconds,
-        )
-        return await self.db.fetch_one(statement) is not None
+        rows = [
+            {
+                "key": limit.key,
+                "times": NEVER * (limit.allowed - 1) + stamp,
+                "expires_at": now + limit.window_seconds,
+            }
+            for limit in limits
+        ]
+        return {row[0] for row in await self.db.fetch_all(bound(_take_each, rows=rows, stamp=stamp, now=now))}
 
     async def give_back(self, *limits: Limit) -> None:
         """Undo one event of each (the newest: all of a moment's events are alike)."""
-        for limit in limits:
-            if limit.allowed <= 0:
-                continue
-            await self.db.execute(bound(_give_back, key=limit.key, kept_width=WIDTH * (limit.allowed - 1)))
+        rows = [{"key": limit.key} for limit in limits if limit.allowed > 0]
+        if rows:
+            await self.db.execute(bound(_give_back, rows=rows))
 
     async def wait(self, limit: Limit) -> int:
         """Seconds until `limit` has room (0: it has now), taking nothing."""

@@ -8,8 +8,11 @@ builds and compiles it at its first use on each database, with a named bind
 parameter for each argument (storage/compiled.py binds them), and gives what
 `db.fetch_one` and the rest accept like any statement. A builder whose first
 argument is `dialect` gets the database's kind instead (an upsert's INSERT,
-PostgreSQL's row locks). Builders stay plain functions, not decorated, so that
-mutation testing reaches the conditions inside them.
+PostgreSQL's row locks). A builder's `rows` argument takes a list of rows
+alike (dicts of values) and gets as many rows of bind parameters: a statement
+of many rows, prepared once for each number of them. Builders stay plain
+functions, not decorated, so that mutation testing reaches the conditions
+inside them.
 """
 
 import inspect
@@ -33,17 +36,20 @@ class Prepared:
     """A builder's statement, compiled once per database connected (not once per process:
     each test's app builds it again, so mutation testing sees every test that needs it)."""
 
-    def __init__(self, build: Builder):
+    def __init__(self, build: Builder, rows: int = 0, row_names: tuple[str, ...] = ()):
         self._build = build
         names = frozenset(inspect.signature(build).parameters)
         self._takes_dialect = "dialect" in names
+        self._rows = [{name: _row_value(row, name) for name in row_names} for row in range(rows)]
         self.value_names = names - {"dialect"}
         self._compiled: weakref.WeakKeyDictionary[Dialect, Compiled] = weakref.WeakKeyDictionary()
 
     def built(self, dialect_name: str) -> ClauseElement:
-        binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self.value_names}
+        binds: dict[str, typing.Any] = {name: sa.bindparam(name) for name in self.value_names - {"rows"}}
         if self._takes_dialect:
             binds["dialect"] = dialect_name
+        if "rows" in self.value_names:
+            binds["rows"] = [{name: sa.bindparam(value) for name, value in row.items()} for row in self._rows]
         return self._build(**binds)
 
     def compiled(self, dialect: Dialect) -> Compiled:
@@ -53,7 +59,11 @@ class Prepared:
         return found
 
 
-_prepared: dict[Builder, Prepared] = {}
+def _row_value(row: int, name: str) -> str:
+    return f"row{row}_{name}"
+
+
+_prepared: dict[tuple[Builder, int, tuple[str, ...]], Prepared] = {}
 
 
 class Bound(ClauseElement):
@@ -73,11 +83,19 @@ class Bound(ClauseElement):
 
 def bound(build: Builder, **values: typing.Any) -> Bound:
     """`build`'s statement with these values (each argument but `dialect` needs one)."""
-    prepared = _prepared.get(build)
+    rows: list[dict[str, typing.Any]] = values.get("rows", [])
+    row_names = tuple(rows[0]) if rows else ()
+    if any(tuple(row) != row_names for row in rows):
+        raise TypeError(f"{build.__name__} takes rows alike, not {rows}")
+    shape = (build, len(rows), row_names)
+    prepared = _prepared.get(shape)
     if prepared is None:
-        prepared = _prepared[build] = Prepared(build)
+        prepared = _prepared[shape] = Prepared(build, len(rows), row_names)
     if values.keys() != prepared.value_names:  # a stray name could fill a bind SQLAlchemy made for a literal
         raise TypeError(f"{build.__name__} takes {sorted(prepared.value_names)}, not {sorted(values)}")
+    if rows:
+        values = {name: value for name, value in values.items() if name != "rows"}
+        values.update((_row_value(n, name), value) for n, row in enumerate(rows) for name, value in row.items())
     return Bound(prepared, values)
 
 

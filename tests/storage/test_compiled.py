@@ -1,10 +1,12 @@
 """Statements compiled once per shape: each call still gets its own values."""
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from components.storage.compiled import compiled
 from components.storage.database import users
+from components.storage.prepared import P, Statement, bound
 
 
 def test_one_shape_compiles_once_and_each_call_keeps_its_values():
@@ -20,6 +22,24 @@ def test_a_list_of_another_length_is_compiled_again():
     two, _ = compiled(sa.select(users.c.id).where(users.c.email.in_(["a", "b"])), dialect)
     three, values = compiled(sa.select(users.c.id).where(users.c.email.in_(["a", "b", "c"])), dialect)
     assert three is not two and three.string.count("%(") == 3 and sorted(values.values()) == ["a", "b", "c"]
+
+
+def _ids_of(rows: list[dict[str, P]]) -> Statement:
+    return sa.select(users.c.id).where(users.c.email.in_([row["email"] for row in rows]))
+
+
+def test_a_statement_of_many_rows_is_prepared_once_for_each_number_of_rows():
+    two = bound(_ids_of, rows=[{"email": "a"}, {"email": "b"}])
+    two_more = bound(_ids_of, rows=[{"email": "c"}, {"email": "d"}])
+    three = bound(_ids_of, rows=[{"email": "a"}, {"email": "b"}, {"email": "c"}])
+    assert two_more.prepared is two.prepared and three.prepared is not two.prepared
+    assert compiled(two_more, sqlite.dialect())[1] == {"row0_email": "c", "row1_email": "d"}
+    assert list(compiled(three, sqlite.dialect())[1].values()) == ["a", "b", "c"]
+
+
+def test_rows_that_differ_in_their_names_are_refused():
+    with pytest.raises(TypeError):
+        bound(_ids_of, rows=[{"email": "a"}, {"mail": "b"}])
 
 
 def test_a_second_signup_and_sign_in_compile_nothing_and_build_no_statement(

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from components.storage.limits import HOUR, Limit, Limits
+from components.storage.limits import DAY, HOUR, Limit, Limits
 
 pytestmark = pytest.mark.anyio
 FIVE_AN_HOUR = Limit("send:number:+12018675309", 5, HOUR)
@@ -39,6 +39,29 @@ async def test_events_free_up_one_by_one_as_they_age(limits, clock):
 async def test_of_racing_requests_only_the_allowed_number_get_through(limits):
     results = await asyncio.gather(*(limits.take(FIVE_AN_HOUR) for _ in range(30)))
     assert results.count(None) == 5
+
+
+async def test_of_racing_requests_for_two_limits_only_the_allowed_number_get_through_and_the_rest_is_given_back(
+    limits,
+):
+    ten_a_day = Limit("send:number-day:+12018675309", 10, DAY)
+    results = await asyncio.gather(*(limits.take(FIVE_AN_HOUR, ten_a_day) for _ in range(30)))
+    assert results.count(None) == 5
+    assert [await limits.take(ten_a_day) for _ in range(6)].count(None) == 5  # ten in all
+
+
+async def test_a_take_of_several_limits_is_one_statement_and_a_refusal_three(limits, db, monkeypatch):
+    sent = []
+    for method in ("execute", "fetch_all", "fetch_one", "fetch_val"):
+        original = getattr(db, method)
+        monkeypatch.setattr(db, method, lambda *a, _original=original, **k: sent.append(a[0]) or _original(*a, **k))
+    full = Limit("send:address:10.0.0.1", 1, HOUR)
+    others = [Limit(f"send:{kind}:x", 2, HOUR) for kind in ("range", "country", "number-day")]
+    assert await limits.take(FIVE_AN_HOUR, full, *others) is None
+    assert len(sent) == 1
+    assert await limits.take(FIVE_AN_HOUR, full, *others) == HOUR
+    assert len(sent) == 1 + 3  # the take; the four others given back in one; the wait
+    assert [await limits.take(limit) for limit in others] == [None] * 3  # each held one event, not two
 
 
 async def test_a_full_limit_gives_back_what_the_others_took(limits):
