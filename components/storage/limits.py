@@ -58,14 +58,14 @@ def _take_each(dialect: str, rows: list[dict[str, P]], stamp: P, now: P) -> Any:
     """Each row with `stamp` appended and its oldest time dropped, if that is a window old
     (a row's window is its `expires_at` less now); the keys of the rows that took it."""
     statement = insert_for(dialect)(rate_limits).values(rows)
-    now_ = sa.cast(now, sa.Float)
+    moment = sa.cast(now, sa.Float)  # PostgreSQL cannot tell a bare parameter's type here
     return statement.on_conflict_do_update(
         index_elements=["key"],
         set_={
             "times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
             "expires_at": statement.excluded.expires_at,
         },
-        where=_oldest() + (statement.excluded.expires_at - now_) <= now_,
+        where=_oldest() + (statement.excluded.expires_at - moment) <= moment,
     ).returning(rate_limits.c.key)
 
 

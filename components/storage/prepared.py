@@ -36,11 +36,11 @@ class Prepared:
     """A builder's statement, compiled once per database connected (not once per process:
     each test's app builds it again, so mutation testing sees every test that needs it)."""
 
-    def __init__(self, build: Builder, rows: int = 0, row_names: tuple[str, ...] = ()):
+    def __init__(self, build: Builder, count: int = 0, row_names: tuple[str, ...] = ()):
         self._build = build
         names = frozenset(inspect.signature(build).parameters)
         self._takes_dialect = "dialect" in names
-        self._rows = [{name: _row_value(row, name) for name in row_names} for row in range(rows)]
+        self._rows = [{name: _row_bind(row, name) for name in row_names} for row in range(count)]
         self.value_names = names - {"dialect"}
         self._compiled: weakref.WeakKeyDictionary[Dialect, Compiled] = weakref.WeakKeyDictionary()
 
@@ -59,7 +59,7 @@ class Prepared:
         return found
 
 
-def _row_value(row: int, name: str) -> str:
+def _row_bind(row: int, name: str) -> str:
     return f"row{row}_{name}"
 
 
@@ -95,7 +95,7 @@ def bound(build: Builder, **values: typing.Any) -> Bound:
         raise TypeError(f"{build.__name__} takes {sorted(prepared.value_names)}, not {sorted(values)}")
     if rows:
         values = {name: value for name, value in values.items() if name != "rows"}
-        values.update((_row_value(n, name), value) for n, row in enumerate(rows) for name, value in row.items())
+        values.update((_row_bind(n, name), value) for n, row in enumerate(rows) for name, value in row.items())
     return Bound(prepared, values)
 
 
