@@ -86,7 +86,7 @@ def bound(build: Builder, **values: typing.Any) -> Bound:
     rows: list[dict[str, typing.Any]] = values.get("rows", [])
     row_names = tuple(rows[0]) if rows else ()
     if any(tuple(row) != row_names for row in rows):
-        raise TypeError(f"{build.__name__} takes rows alike, not {rows}")
+        raise TypeError(f"{build.__name__} takes rows alike, not rows of {sorted({tuple(row) for row in rows})}")
     shape = (build, len(rows), row_names)
     prepared = _prepared.get(shape)
     if prepared is None:
