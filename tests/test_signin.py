@@ -2,7 +2,6 @@
 then a code to the verified number unless this browser is remembered."""
 
 import logging
-import statistics
 import time
 from dataclasses import replace
 
@@ -286,7 +285,8 @@ def test_an_unknown_email_takes_as_long_as_a_wrong_password(settings, outbox, cl
                 started = time.perf_counter()
                 assert jenny.sign_in(email=email, password=f"guess {n}").status_code == 422
                 timings[kind].append(time.perf_counter() - started)
-    unknown, wrong = statistics.median(timings["unknown"]), statistics.median(timings["wrong"])
+    # The quickest of each: whatever else the machine runs (the suite's other workers) only adds time.
+    unknown, wrong = min(timings["unknown"]), min(timings["wrong"])
     assert abs(unknown - wrong) < 0.25 * max(unknown, wrong), timings
 
 
