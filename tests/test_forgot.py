@@ -2,7 +2,6 @@
 Every email gets the same next step, as fast, and only a verified account a text."""
 
 import logging
-import statistics
 import time
 from dataclasses import replace
 
@@ -152,7 +151,8 @@ def test_a_reset_answers_as_fast_for_an_email_without_an_account(settings, outbo
                 timings[kind].append(time.perf_counter() - started)
             clock.advance(31)
         running.portal.call(running.app.state.services.background.idle)
-    real, unknown = statistics.median(timings["real"]), statistics.median(timings["unknown"])
+    # The quickest of each: whatever else the machine runs (the suite's other workers) only adds time.
+    real, unknown = min(timings["real"]), min(timings["unknown"])
     assert real < 0.5 and abs(real - unknown) < 0.25 * max(real, unknown) + 0.01, timings
 
 
