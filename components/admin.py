@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from components.durations import DAY
 from components.flows.password_checks import clear_password_checks
 from components.housekeeping import tidy
 from components.phones import country_of
@@ -24,7 +25,6 @@ from components.settings import Settings, SettingsError, load_settings
 from components.storage.database import connected, messages, migrate, users
 from components.storage.users import User
 
-DAY = 24 * 3600
 Clock = Callable[[], float]
 USAGE = """usage: python app.py [command]
 

@@ -11,8 +11,9 @@ Every instance runs the loop; each round, the one that takes the round's slot
 import asyncio
 import logging
 
+from components.durations import DAY
 from components.services import Services
-from components.storage.limits import DAY, Limit
+from components.storage.limits import Limit
 
 log = logging.getLogger(__name__)
 FORGET_RUNS_AFTER = 30 * DAY

@@ -14,14 +14,13 @@ from pathlib import Path
 import phonenumbers
 from starlette.config import Config
 
+from components.durations import HOUR, MINUTE
 from components.private_files import private_folder
 
 ENVIRONMENTS = ("development", "production", "test")
 VERIFY_PROVIDERS = ("local", "authy", "twilio-verify")
 SMS_PROVIDERS = ("console", "twilio")
 SIGNIN_CODES = ("always", "new-browser", "off")
-MINUTE = 60
-HOUR = 3600
 
 
 class SettingsError(Exception):

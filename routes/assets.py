@@ -11,8 +11,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from components.durations import YEAR
+
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-YEAR = 365 * 24 * 3600
 
 
 @cache

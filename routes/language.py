@@ -9,10 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from components.durations import YEAR
 from components.language import COOKIE, LANGUAGES
 from routes.incoming import services, session_user
-
-YEAR = 365 * 24 * 3600
 
 
 async def choose_language(request: Request) -> Response:

@@ -4,9 +4,10 @@ counts (a locked email, a live session, a signup in time) stays."""
 import pytest
 import sqlalchemy as sa
 
+from components.durations import HOUR
 from components.housekeeping import tidy
 from components.storage.database import password_failures, rate_limits, sessions, users
-from components.storage.limits import HOUR, Limit
+from components.storage.limits import Limit
 
 pytestmark = pytest.mark.anyio
 

@@ -16,6 +16,7 @@ locked password sign-in, and texts a notice to the number.
 import logging
 
 from components.addresses import address_group
+from components.durations import DAY, HOUR
 from components.flows import notices
 from components.flows.password_checks import clear_password_checks, email_key
 from components.flows.results import (
@@ -30,7 +31,7 @@ from components.flows.results import (
 from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, attempts_left, cooling_down, send_later
 from components.providers.interface import Channel
 from components.services import Services
-from components.storage.limits import DAY, HOUR, Limit
+from components.storage.limits import Limit
 from components.storage.users import User
 from components.text import LeftToRight, _
 

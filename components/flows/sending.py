@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from components import metrics
 from components.addresses import address_group
+from components.durations import DAY, HOUR, MINUTE
 from components.flows.delivery import of_code, record_code
 from components.flows.pumping import count_sent, ranges, texts_paused
 from components.flows.results import (
@@ -29,7 +30,7 @@ from components.providers.interface import (
     Undeliverable,
 )
 from components.services import Services
-from components.storage.limits import DAY, HOUR, MINUTE, Limit
+from components.storage.limits import Limit
 from components.storage.users import User
 from components.text import Countries, LeftToRight, Text, _, _n, one_after_another
 

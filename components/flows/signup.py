@@ -4,6 +4,7 @@ import logging
 
 from components import metrics
 from components.addresses import address_group
+from components.durations import HOUR
 from components.flows import notices
 from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.results import (
@@ -18,7 +19,7 @@ from components.flows.sending import first_code
 from components.forms import SignupDetails
 from components.language import DEFAULT
 from components.services import Services
-from components.storage.limits import HOUR, Limit
+from components.storage.limits import Limit
 from components.storage.users import User
 from components.text import _
 

@@ -25,9 +25,6 @@ from components import metrics
 from components.storage.database import rate_limits
 from components.storage.prepared import P, Statement, bound, insert_for
 
-MINUTE = 60
-HOUR = 3600
-DAY = 24 * HOUR
 WIDTH = 10  # digits per time: UNIX seconds until the year 2286
 NEVER = "0" * WIDTH
 

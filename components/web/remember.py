@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
+from components.durations import DAY
 from components.storage.users import User
 
 
@@ -17,7 +18,7 @@ class RememberedBrowsers:
                 return int(clock())
 
         self.serializer = URLSafeTimedSerializer(secret, salt="remembered-browser", signer=OnTheAppsClock)
-        self.max_age = days * 24 * 3600
+        self.max_age = days * DAY
         # Over HTTPS: Secure, and __Host- so no subdomain can set or scope it.
         self.cookie = "__Host-remember" if production else "remember"
         self.secure = production

@@ -5,7 +5,8 @@ import asyncio
 
 import pytest
 
-from components.storage.limits import DAY, HOUR, Limit, Limits
+from components.durations import DAY, HOUR
+from components.storage.limits import Limit, Limits
 
 pytestmark = pytest.mark.anyio
 FIVE_AN_HOUR = Limit("send:number:+12018675309", 5, HOUR)
