@@ -77,7 +77,7 @@ def journeys(jenny: Visitor, outbox: Outbox, settle, advance):
         ),
     )
     yield "POST /signout/everywhere", lambda: jenny.post("/signout/everywhere")
-    yield "POST /password/forgot", jenny.forgot_password
+    yield "POST /password/forgot", jenny.request_reset
     settle()
     yield "POST /code (right: reset)", lambda: jenny.enter_code(outbox.last_code(NEW_NUMBER))
     yield "POST /password/new", lambda: jenny.post("/password/new", {"password": "a third passphrase now"})

@@ -5,19 +5,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from components.flows import account, signin
-from routes.incoming import account_of, checked_form, services, session_user, signed_in_visit
+from routes.incoming import account_of, checked_form, services_of, session_user, signed_in_visit
 from routes.render import respond
 
 
 async def sign_out(request: Request) -> Response:
     await checked_form(request)
-    return await respond(request, await signin.sign_out(services(request), await session_user(request)))
+    return await respond(request, await signin.sign_out(services_of(request), await session_user(request)))
 
 
 async def sign_out_everywhere(request: Request) -> Response:
     await checked_form(request)
     current = await signed_in_visit(request)
-    return await respond(request, await account.sign_out_everywhere(services(request), account_of(current)))
+    return await respond(request, await account.sign_out_everywhere(services_of(request), account_of(current)))
 
 
 routes = [

@@ -9,10 +9,10 @@ from components.flows import account
 from components.forms import Invalid, read_confirmation, read_password_again
 from routes.incoming import (
     account_of,
+    address_of,
     checked_form,
-    origin,
     password_needed,
-    services,
+    services_of,
     signed_in_visit,
 )
 from routes.render import invalid, page_of, respond
@@ -26,7 +26,7 @@ async def close_account(request: Request) -> Response:
     if isinstance(password, Invalid):
         return await invalid(request, password)
     result = await account.close_account(
-        services(request), account_of(current), password, read_confirmation(form), origin(request)
+        services_of(request), account_of(current), password, read_confirmation(form), address_of(request)
     )
     return await respond(request, result)
 

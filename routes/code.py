@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from components.flows import checking, delivery, recovery, sending
+from components.flows import checking, delivery, reset, sending
 from components.forms import Invalid, read_code
 from components.providers.interface import Channel
 from components.web.csrf import csrf_token
-from routes.incoming import account_of, checked_form, code_holder, is_htmx, language_of, origin, services, visit
+from routes.incoming import account_of, address_of, checked_form, code_holder, is_htmx, language_of, services_of, visit
 from routes.render import in_language, invalid, respond
 from routes.steps import CODE, current_step
 from routes.templates import templates
@@ -22,14 +22,14 @@ async def check_code(request: Request) -> Response:
     code = read_code(form)
     if isinstance(code, Invalid):
         return await invalid(request, code)
-    app = services(request)
+    services = services_of(request)
     if current.reset and current.account is None:  # a reset for an email without an account
-        return await respond(request, await recovery.no_account_code(app, current.reset, origin(request)))
+        return await respond(request, await reset.no_account_code(services, current.reset, address_of(request)))
     remember = form.get("remember") == "yes"
     return await respond(
         request,
         await checking.check_code(
-            app, account_of(current), code, origin(request), remember=remember, reset=current.reset
+            services, account_of(current), code, address_of(request), remember=remember, pending_reset=current.reset
         ),
     )
 
@@ -37,13 +37,13 @@ async def check_code(request: Request) -> Response:
 async def resend(request: Request) -> Response:
     form = await checked_form(request)
     current = await code_holder(request)
-    app = services(request)
-    channel: Channel = "call" if form.get("channel") == "call" and "call" in app.verifier.channels else "sms"
+    services = services_of(request)
+    channel: Channel = "call" if form.get("channel") == "call" and "call" in services.verifier.channels else "sms"
     if current.reset:
         return await respond(
-            request, await recovery.resend_reset(app, current.account, current.reset, channel, origin(request))
+            request, await reset.resend_reset(services, current.account, current.reset, channel, address_of(request))
         )
-    return await respond(request, await sending.resend(app, account_of(current), channel, origin(request)))
+    return await respond(request, await sending.resend(services, account_of(current), channel, address_of(request)))
 
 
 async def delivery_status(request: Request) -> Response:
@@ -54,15 +54,15 @@ async def delivery_status(request: Request) -> Response:
     current = await visit(request)
     if current_step(current) is not CODE or current.code_purpose == "reset":
         return HTMLResponse("", headers={"Cache-Control": "no-store"})
-    app = services(request)
+    services = services_of(request)
     wait = int(request.query_params.get("wait", "")) if request.query_params.get("wait", "").isdigit() else 0
-    now, next_wait = await delivery.poll(app, sending.recipient(account_of(current)), wait)
+    now, next_wait = await delivery.poll(services, sending.recipient(account_of(current)), wait)
     context = {
         **in_language(language_of(request)),
         "delivery": now,
         "wait": next_wait,
         "changed": now is not None and now.state != request.query_params.get("seen"),
-        "channels": app.verifier.channels,
+        "channels": services.verifier.channels,
         "csrf_token": csrf_token(request.session),
     }
     content = templates.get_template("partials/delivery.html").render(context)

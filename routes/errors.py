@@ -17,7 +17,7 @@ from components.language import say
 from components.logs import REQUEST_ID
 from components.text import _
 from components.web.csrf import CsrfFailed
-from routes.incoming import NoPendingCode, NotSignedIn, language_of, origin, services, visit
+from routes.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of, visit
 from routes.render import back_to_current, in_language, show
 from routes.steps import current_step
 from routes.templates import templates
@@ -29,10 +29,10 @@ async def csrf_failed(request: Request, error: CsrfFailed) -> Response:
     """Nothing was done; the step comes back with a fresh token, and with what was
     typed only when our own page sent it (a foreign site's post could plant a
     number or an email for the visitor to send on unawares)."""
-    log.warning("form refused: reason=csrf path=%s address=%s", request.url.path, origin(request))
+    log.warning("form refused: reason=csrf path=%s address=%s", request.url.path, address_of(request))
     notice = Notice(_("This form had expired, so nothing was sent. Check it and send it again."), error=True)
     ours = _from_our_page(request) and error.form.get("name")
-    values = kept_values(error.form, services(request).settings.default_country) if ours else None
+    values = kept_values(error.form, services_of(request).settings.default_country) if ours else None
     current = await visit(request)
     return await show(request, current_step(current), current, status=403, notice=notice, values=values)
 
@@ -46,13 +46,13 @@ def _from_our_page(request: Request) -> bool:
 
 
 async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
-    log.warning("form refused: reason=not-signed-in path=%s address=%s", request.url.path, origin(request))
+    log.warning("form refused: reason=not-signed-in path=%s address=%s", request.url.path, address_of(request))
     return await back_to_current(request, Notice(_("Sign in first to change your account.")))
 
 
 async def no_pending_code(request: Request, error: NoPendingCode) -> Response:
     """A stale tab or another visitor's form: show this session's own step instead."""
-    log.warning("form refused: reason=no-code-waiting path=%s address=%s", request.url.path, origin(request))
+    log.warning("form refused: reason=no-code-waiting path=%s address=%s", request.url.path, address_of(request))
     return await back_to_current(request, Notice(_("There is no signup waiting for a code.")))
 
 

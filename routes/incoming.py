@@ -24,7 +24,7 @@ MAX_FIELDS = 20
 MAX_PART_BYTES = 4096
 
 
-def services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services_: Services = request.app.state.services
     return services_
 
@@ -58,19 +58,19 @@ async def _load_visit(request: Request) -> Visit:
     session = request.session
     if "uid" not in session and "pending" not in session:
         return ANONYMOUS
-    app = services(request)
-    now = app.clock()
-    settings = app.settings
+    services = services_of(request)
+    now = services.clock()
+    settings = services.settings
     if session_lapsed(session, now, idle=settings.session_idle_seconds, lifetime=settings.session_max_age_seconds):
         return _ended(request, now)
     pending = pending_of(session)
     if pending is None:
-        account = await app.sessions.account(str(session.get("sid")), session["uid"])
+        account = await services.sessions.account(str(session.get("sid")), session["uid"])
     elif pending.purpose == "reset":  # the account, if the email has a verified one waiting for this reset
-        account = await app.users.by_email(pending.email)
+        account = await services.users.by_email(pending.email)
         account = account if account and account.verified and account.challenge == "reset" else None
     else:
-        account = await app.users.get(session["pending"]["uid"])
+        account = await services.users.get(session["pending"]["uid"])
         if account and account.session_version != session["pending"]["ver"]:
             account = None
     stage = stage_of(account, pending.purpose if pending else None)
@@ -91,11 +91,11 @@ def _ended(request: Request, now: float) -> Visit:
     return ANONYMOUS
 
 
-def origin(request: Request) -> str:
+def address_of(request: Request) -> str:
     """Who is asking, for per-address limits and the log."""
     peer = request.client.host if request.client else "unknown"
     forwarded = request.headers.get("X-Forwarded-For", "")
-    return client_address(peer, forwarded, services(request).settings.trusted_proxies)
+    return client_address(peer, forwarded, services_of(request).settings.trusted_proxies)
 
 
 class NoPendingCode(Exception):
@@ -132,8 +132,8 @@ def account_of(current: Visit) -> User:
 
 def password_needed(request: Request, current: Visit) -> bool:
     """Past REAUTH_SECONDS since this browser proved the password: sensitive changes ask again."""
-    app = services(request)
-    return app.clock() - current.auth_at > app.settings.reauth_seconds
+    services = services_of(request)
+    return services.clock() - current.auth_at > services.settings.reauth_seconds
 
 
 async def pending_signup(request: Request) -> User:

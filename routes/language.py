@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from components.durations import YEAR
 from components.language import COOKIE, LANGUAGES
-from routes.incoming import services, session_user
+from routes.incoming import services_of, session_user
 
 
 async def choose_language(request: Request) -> Response:
@@ -20,9 +20,9 @@ async def choose_language(request: Request) -> Response:
         return RedirectResponse("/", status_code=303)
     user = await session_user(request)
     if user and user.language != code:  # a preference: harmless to set twice
-        await services(request).users.set_language(user.id, code)
+        await services_of(request).users.set_language(user.id, code)
     response = RedirectResponse(_back(request), status_code=303)
-    secure = services(request).settings.production
+    secure = services_of(request).settings.production
     response.set_cookie(COOKIE, code, max_age=YEAR, path="/", secure=secure, httponly=True, samesite="lax")
     return response
 

@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, read_password_change
-from routes.incoming import account_of, checked_form, origin, services, signed_in_visit
+from routes.incoming import account_of, address_of, checked_form, services_of, signed_in_visit
 from routes.render import invalid, page_of, respond
 from routes.steps import PASSWORD
 
@@ -18,7 +18,7 @@ async def change_password(request: Request) -> Response:
     if isinstance(change, Invalid):
         return await invalid(request, change)
     result = await account.change_password(
-        services(request), account_of(current), change.current, change.new, origin(request)
+        services_of(request), account_of(current), change.current, change.new, address_of(request)
     )
     return await respond(request, result)
 

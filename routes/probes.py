@@ -18,7 +18,7 @@ from starlette.routing import Route
 from components.addresses import within
 from components.metrics import scrape
 from components.storage.database import schema_is_current
-from routes.incoming import services
+from routes.incoming import services_of
 
 READY_WITHIN_SECONDS = 1.0
 NO_STORE = {"Cache-Control": "no-store"}
@@ -31,7 +31,7 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     try:
         async with asyncio.timeout(READY_WITHIN_SECONDS):
-            current = await schema_is_current(services(request).db)
+            current = await schema_is_current(services_of(request).db)
     except Exception:  # noqa: BLE001 - whatever the database did, this instance is not ready
         current = False
     if not current:
@@ -48,7 +48,7 @@ async def metrics(request: Request) -> Response:
 
 
 def _may_scrape(request: Request) -> bool:
-    settings = services(request).settings
+    settings = services_of(request).settings
     given = request.headers.get("Authorization", "")
     token = settings.metrics_token
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from components.flows import delivery, recovery
+from components.flows import delivery, reset
 from components.flows.results import Failure, Notice, Success
 from components.flows.sending import recipient, resend_wait
 from components.forms import Invalid
@@ -33,7 +33,7 @@ from components.web.sessions import (
     stage_of,
     start_session,
 )
-from routes.incoming import account_of, is_htmx, language_of, services, visit
+from routes.incoming import account_of, is_htmx, language_of, services_of, visit
 from routes.steps import ACTIONS, STEP_KEY, Step, current_step, enter
 from routes.templates import rendered_once, templates
 
@@ -44,28 +44,28 @@ class UndeclaredTransition(Exception):
     """An action led to a step the step table does not list for it."""
 
 
-async def _countries(app: Services, visit: Visit) -> dict[str, Any]:
+async def _countries(services: Services, visit: Visit) -> dict[str, Any]:
     """Nothing to add: the list is rendered once (routes/templates.py). The need marks the
     steps that show it (the others' full pages carry it for fragments to come)."""
     return {}
 
 
-async def _number(app: Services, visit: Visit) -> dict[str, Any]:
+async def _number(services: Services, visit: Visit) -> dict[str, Any]:
     account = account_of(visit)
     return {"values": {"country": account.country, "phone": national_form(account.phone)}}
 
 
-async def _phone(app: Services, visit: Visit) -> dict[str, Any]:
+async def _phone(services: Services, visit: Visit) -> dict[str, Any]:
     return {"masked_phone": mask(account_of(visit).phone)}
 
 
-async def _code(app: Services, visit: Visit) -> dict[str, Any]:
+async def _code(services: Services, visit: Visit) -> dict[str, Any]:
     """The code step, for whatever the code is for. A reset's shows nothing of the
     account (it may have none), and the same waits for every email."""
-    purpose, settings = visit.code_purpose, app.settings
+    purpose, settings = visit.code_purpose, services.settings
     common = {
         "purpose": purpose,
-        "channels": app.verifier.channels,
+        "channels": services.verifier.channels,
         "code_minutes": settings.code_ttl_seconds // 60,
         "can_remember": purpose == "signin" and settings.signin_code == "new-browser",
         "remember_days": settings.remember_browser_days,
@@ -73,24 +73,24 @@ async def _code(app: Services, visit: Visit) -> dict[str, Any]:
     if (
         purpose == "reset" and visit.reset
     ):  # no delivery shown: a text sent or not would tell if the email has an account
-        wait = await recovery.resend_wait(app, visit.reset.email)
+        wait = await reset.email_cooldown(services, visit.reset.email)
         return {**common, "reset_email": visit.reset.email, "resend_wait": wait, "code_sent": True, "delivery": None}
     shown = recipient(account_of(visit))
     return {
         **common,
         "masked_phone": mask(shown.phone),
-        "resend_wait": resend_wait(app, shown),
+        "resend_wait": resend_wait(services, shown),
         "code_sent": shown.code_sent_at is not None,
-        "delivery": await delivery.of_code(app, shown),
+        "delivery": await delivery.of_code(services, shown),
         "delivery_wait": delivery.FIRST_POLL_SECONDS,
     }
 
 
-async def _reauth(app: Services, visit: Visit) -> dict[str, Any]:
+async def _reauth(services: Services, visit: Visit) -> dict[str, Any]:
     """Whether the password must be given again (the sign-in is not recent)."""
     return {
-        "reauth": app.clock() - visit.auth_at > app.settings.reauth_seconds,
-        "reauth_minutes": app.settings.reauth_seconds // 60,
+        "reauth": services.clock() - visit.auth_at > services.settings.reauth_seconds,
+        "reauth_minutes": services.settings.reauth_seconds // 60,
     }
 
 
@@ -116,7 +116,7 @@ async def show(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The step as a fragment (htmx) or inside the full page, for this visit, in its language."""
-    app = services(request)
+    services = services_of(request)
     language = language_of(request)
     context: dict[str, Any] = {
         **in_language(language),
@@ -127,16 +127,16 @@ async def show(
         "user": visit.account,
         "notice": notice and Notice(say(notice.text, language), notice.error),
         "errors": {field: say(text, language) for field, text in (errors or {}).items()},
-        "values": {"country": app.settings.default_country},
+        "values": {"country": services.settings.default_country},
         "csrf_token": csrf_token(request.session),
-        "app_name": app.settings.app_name,
-        "allowed_countries": app.settings.allowed_countries,
+        "app_name": services.settings.app_name,
+        "allowed_countries": services.settings.allowed_countries,
         "fragment": is_htmx(request),
         # A full page whose step has no country list carries one for the fragments to come.
         "list_countries": "countries" not in step.needs,
     }
     for need in step.needs:
-        context.update(await NEEDS[need](app, visit))
+        context.update(await NEEDS[need](services, visit))
     if values is not None:
         context["values"] = values
     name = "fragment.html" if context["fragment"] else "page.html"
@@ -285,8 +285,8 @@ class SessionMismatch(Exception):
 async def _take_over_session(request: Request, result: Success) -> None:
     """A new identity (or a privilege change) gets a new session, only when the flow
     asks for one; the old one is retired: its cookie stops working, copies included."""
-    app = services(request)
-    session, now = request.session, app.clock()
+    services = services_of(request)
+    session, now = request.session, services.clock()
     user_id = result.user.id if result.user else None
     if not result.fresh_session:
         if session.get("uid") != user_id:  # fail closed: no flow signs anyone in by accident
@@ -294,24 +294,26 @@ async def _take_over_session(request: Request, result: Success) -> None:
         if result.pending:
             keep_pending(session, result.pending)
         return
-    token = await _new_session_record(app, session.get("sid"), session.get("uid"), result.user)
+    token = await _new_session_record(services, session.get("sid"), session.get("uid"), result.user)
     start_session(session, result.user, token, now)
     if result.pending:
         hold_pending(session, result.pending, now)
 
 
-async def _new_session_record(app: Services, old: str | None, old_user: int | None, user: User | None) -> str | None:
+async def _new_session_record(
+    services: Services, old: str | None, old_user: int | None, user: User | None
+) -> str | None:
     """The session's record under a new token: the same record when the account stays
     (one statement), else the old one closed and a new one opened."""
-    if old and user and old_user == user.id and (token := await app.sessions.rotate(old)):
+    if old and user and old_user == user.id and (token := await services.sessions.rotate(old)):
         return token
     if old:
-        await app.sessions.close(old)
-    return await app.sessions.open(user.id) if user else None
+        await services.sessions.close(old)
+    return await services.sessions.open(user.id) if user else None
 
 
 def _remember_browser(request: Request, response: Response, user: User) -> None:
-    remembered = services(request).remembered
+    remembered = services_of(request).remembered
     response.set_cookie(
         remembered.cookie,
         remembered.token(user),

@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 from components.flows import signin
 from components.forms import Invalid, read_credentials
-from routes.incoming import checked_form, origin, services
+from routes.incoming import address_of, checked_form, services_of
 from routes.render import invalid, page_of, respond
 from routes.steps import SIGNIN
 
@@ -15,9 +15,9 @@ async def sign_in(request: Request) -> Response:
     credentials = read_credentials(await checked_form(request))
     if isinstance(credentials, Invalid):
         return await invalid(request, credentials)
-    app = services(request)
-    remembered = request.cookies.get(app.remembered.cookie)
-    result = await signin.sign_in(app, credentials, origin(request), remembered=remembered)
+    services = services_of(request)
+    remembered = request.cookies.get(services.remembered.cookie)
+    result = await signin.sign_in(services, credentials, address_of(request), remembered=remembered)
     return await respond(request, result, values={"email": credentials.email})
 
 

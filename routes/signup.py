@@ -1,4 +1,6 @@
-"""The signup step: the form that creates an account (or resumes one) and sends the first code."""
+"""The signup journey: the form that creates an account (or resumes one) and sends
+the first code; a different number while the code is awaited (the code step is
+routes/code.py)."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -6,23 +8,44 @@ from starlette.routing import Route
 
 from components.flows import signup
 from components.flows.results import Notice
-from components.forms import Invalid, kept_values, read_signup
+from components.forms import Invalid, kept_values, read_phone, read_signup
 from components.text import _
-from routes.incoming import checked_form, language_of, origin, services, session_user
+from routes.incoming import address_of, checked_form, language_of, pending_signup, services_of, session_user
 from routes.render import back_to_current, invalid, respond
 
 
 async def sign_up(request: Request) -> Response:
     form = await checked_form(request)
-    app = services(request)
+    services = services_of(request)
     user = await session_user(request)
     if user and user.verified:
         return await back_to_current(request, Notice(_("Your account is already verified.")))
-    details = read_signup(form, app.settings.default_country, app.settings.allowed_countries)
+    details = read_signup(form, services.settings.default_country, services.settings.allowed_countries)
     if isinstance(details, Invalid):
         return await invalid(request, details)
-    result = await signup.sign_up(app, details, origin(request), language_of(request))
-    return await respond(request, result, values=kept_values(form, app.settings.default_country))
+    result = await signup.sign_up(services, details, address_of(request), language_of(request))
+    return await respond(request, result, values=kept_values(form, services.settings.default_country))
 
 
-routes = [Route("/signup", sign_up, methods=["POST"])]
+async def different_number(request: Request) -> Response:
+    await checked_form(request)
+    user = await pending_signup(request)
+    return await respond(request, await signup.different_number(services_of(request), user))
+
+
+async def set_number(request: Request) -> Response:
+    form = await checked_form(request)
+    user = await pending_signup(request)
+    services = services_of(request)
+    phone = read_phone(form, services.settings.default_country, services.settings.allowed_countries)
+    if isinstance(phone, Invalid):
+        return await invalid(request, phone)
+    result = await signup.set_number(services, user, phone, address_of(request))
+    return await respond(request, result, values=kept_values(form, services.settings.default_country))
+
+
+routes = [
+    Route("/signup", sign_up, methods=["POST"]),
+    Route("/number/change", different_number, methods=["POST"]),
+    Route("/number", set_number, methods=["POST"]),
+]

@@ -51,12 +51,12 @@ class Action:
 
 # Signing up: the form, a code to the number (or a different number), the account.
 SIGNUP = Step("signup", _("Create your account"), shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
-NUMBER = Step(
-    "number",
+DIFFERENT_NUMBER = Step(
+    "different_number",
     _("Change your number"),
     needs=("countries", "number"),
     held_in_session=True,
-    shown=lambda visit: visit.stage == "signup" and visit.held_step == "number",
+    shown=lambda visit: visit.stage == "signup" and visit.held_step == "different_number",
 )
 # The code step serves every journey: what for is the visit's `code_purpose` (signup, signin, reset, number).
 CODE = Step("code", _("Check your phone"), shown=lambda visit: visit.code_purpose is not None, needs=("code",))
@@ -69,15 +69,17 @@ ACCOUNT = Step(
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
 SIGNIN = Step("signin", _("Sign in"), url="/signin")
-# A forgotten password: the email, the code step, a new password.
-FORGOT = Step("forgot", _("Reset your password"), url="/password/forgot")
+# A forgotten password (the reset): the email, the code step, a new password.
+RESET = Step("reset", _("Reset your password"), url="/password/forgot")
 NEW_PASSWORD = Step("new_password", _("Choose a new password"), shown=lambda visit: visit.stage == "new-password")
 # The account's settings, each at its own address, back to the account when done.
 PASSWORD = Step("password", _("Change your password"), url="/account/password")
-MOBILE = Step("mobile", _("Change your mobile number"), url="/account/mobile", needs=("countries", "phone", "reauth"))
+NEW_NUMBER = Step(
+    "new_number", _("Change your mobile number"), url="/account/mobile", needs=("countries", "phone", "reauth")
+)
 CLOSE = Step("close", _("Close your account"), url="/account/close", needs=("reauth",))
 
-STEPS = (SIGNUP, NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, FORGOT, PASSWORD, MOBILE, CLOSE)
+STEPS = (SIGNUP, DIFFERENT_NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, RESET, PASSWORD, NEW_NUMBER, CLOSE)
 
 ACTIONS = {
     action.path: action
@@ -86,13 +88,13 @@ ACTIONS = {
         # To the account; back to the form (a signup closed by wrong codes); or on to a new password.
         Action("/code", on=CODE, leads_to=(ACCOUNT, SIGNUP, NEW_PASSWORD)),
         Action("/code/resend", on=CODE, leads_to=(CODE,)),
-        Action("/number/change", on=CODE, leads_to=(NUMBER,)),
-        Action("/number", on=NUMBER, leads_to=(CODE,)),
+        Action("/number/change", on=CODE, leads_to=(DIFFERENT_NUMBER,)),
+        Action("/number", on=DIFFERENT_NUMBER, leads_to=(CODE,)),
         Action("/signin", on=SIGNIN, leads_to=(CODE, ACCOUNT)),
-        Action("/password/forgot", on=FORGOT, leads_to=(CODE,)),
+        Action("/password/forgot", on=RESET, leads_to=(CODE,)),
         Action("/password/new", on=NEW_PASSWORD, leads_to=(ACCOUNT,)),
         Action("/account/password", on=PASSWORD, leads_to=(ACCOUNT,)),
-        Action("/account/mobile", on=MOBILE, leads_to=(CODE,)),
+        Action("/account/mobile", on=NEW_NUMBER, leads_to=(CODE,)),
         Action("/account/mobile/keep", on=CODE, leads_to=(ACCOUNT,)),
         Action("/account/close", on=CLOSE, leads_to=(SIGNUP,)),
         Action("/signout", on=ACCOUNT, leads_to=(SIGNUP,)),

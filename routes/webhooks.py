@@ -12,17 +12,19 @@ from starlette.routing import Route
 
 from components.flows import delivery
 from components.web.twilio_webhooks import STATUS_PATH, signed_by_twilio
-from routes.incoming import services
+from routes.incoming import services_of
 
 
 async def twilio_status(request: Request) -> Response:
-    app = services(request)
+    services = services_of(request)
     form = await request.form(max_fields=40, max_part_size=2048)
     params = {name: value for name, value in form.multi_items() if isinstance(value, str)}
-    url = _public_url(request, app.settings.public_url)
-    if not signed_by_twilio(app.settings.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature", "")):
+    url = _public_url(request, services.settings.public_url)
+    if not signed_by_twilio(
+        services.settings.twilio_auth_token, url, params, request.headers.get("X-Twilio-Signature", "")
+    ):
         return PlainTextResponse("This request is not signed by Twilio.", status_code=403)
-    await delivery.status_reported(app, params)
+    await delivery.status_reported(services, params)
     return Response(status_code=204)
 
 

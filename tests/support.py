@@ -144,7 +144,7 @@ class Visitor:
     def resend(self, channel: str = "sms"):
         return self.post("/code/resend", {"channel": channel})
 
-    def change_number(self):
+    def different_number(self):
         return self.post("/number/change")
 
     def set_number(self, phone: str, country: str = "US"):
@@ -156,7 +156,7 @@ class Visitor:
     def sign_out(self):
         return self.post("/signout")
 
-    def forgot_password(self, email: str = JENNY["email"]):
+    def request_reset(self, email: str = JENNY["email"]):
         return self.post("/password/forgot", {"email": email})
 
     def speaks(self, accept_language: str) -> "Visitor":

@@ -64,7 +64,7 @@ def _every_htmx_answer(visitor, outbox, settle, clock):
     yield visitor.enter_code("0000000")
     clock.advance(30)
     yield visitor.resend()
-    yield visitor.change_number()
+    yield visitor.different_number()
     yield visitor.set_number("555")
     yield visitor.set_number("415 555 2671")
     yield visitor.enter_code(outbox.last_code("+14155552671"))
@@ -76,7 +76,7 @@ def _every_htmx_answer(visitor, outbox, settle, clock):
     yield visitor.open("/signin")
     yield visitor.sign_in()
     yield visitor.sign_out()
-    yield visitor.forgot_password()
+    yield visitor.request_reset()
 
 
 def test_every_htmx_answer_is_under_3_kb(htmx_visitor, outbox, settle, clock):

@@ -14,7 +14,7 @@ from support import JENNY, JENNY_E164, SECRET, Visitor, browser, words
 
 from app import create_app
 from components.flows.checking import check_code
-from components.flows.recovery import request_reset
+from components.flows.reset import request_reset
 from components.flows.results import Failure, Success
 from components.flows.sending import resend
 from components.flows.signin import sign_in
@@ -525,7 +525,7 @@ def test_two_hundred_wrong_reset_codes_reach_the_check_twenty_times(start, fake,
     owner.enter_code(delivered.last_code())
     checks = _local_checks(monkeypatch)
     attacker = start("local", "console", address="198.51.100.70", **UNLIMITED_SENDS)
-    attacker.forgot_password()
+    attacker.request_reset()
     for _ in range(GUESSES):
         _settle(attacker)  # the reset's code goes out after the answer
         page = attacker.enter_code(WRONG)
@@ -601,7 +601,7 @@ def test_a_reset_code_counts_against_the_address_that_asked_for_it(start, fake, 
     owner.enter_code(delivered.last_code())
     owner.sign_out()
     asker = start("local", "console", address="198.51.100.71", sends_per_address_hour=1)
-    asker.forgot_password()
+    asker.request_reset()
     _settle(asker)
     assert len(delivered.bodies()) == 3  # the signup's code, its confirmation, the reset's code
     refused = asker.sign_up(email="second@example.com", phone="+1 415 555 2671")

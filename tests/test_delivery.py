@@ -86,7 +86,7 @@ def test_no_status_ever_shows_the_code(visitor, outbox):
 def test_a_password_reset_shows_no_delivery(verified, new_visitor, outbox):
     """Whether a text went out would say whether the email has an account."""
     other = new_visitor()
-    page = other.forgot_password(JENNY["email"])
+    page = other.request_reset(JENNY["email"])
     assert page.context["step"] == "code"
     assert region(page) == "" and region(other.open()) == ""
     answer = other.client.get("/code/status?seen=sending&wait=2", headers=HTMX)

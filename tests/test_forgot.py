@@ -16,7 +16,7 @@ WRONG_CODE = "0000000"
 
 
 def _reset(visitor, outbox, settle, password: str = NEW_PASSWORD):
-    visitor.forgot_password()
+    visitor.request_reset()
     settle()
     visitor.enter_code(outbox.last_code())
     return visitor.post("/password/new", {"password": password})
@@ -27,8 +27,8 @@ def test_a_forgotten_password_is_reset_with_a_code_to_the_verified_number(verifi
     page = visitor.open("/signin")
     assert 'href="/password/forgot"' in page.text and "Forgot your password?" in words(page)
     page = visitor.open("/password/forgot")
-    assert page.context["step"] == "forgot"
-    page = visitor.forgot_password()
+    assert page.context["step"] == "reset"
+    page = visitor.request_reset()
     assert page.context["step"] == "code"
     assert (
         "If <strong><bdi>jenny@example.com</bdi></strong> has an account, we sent a code to its mobile number."
@@ -52,7 +52,7 @@ def test_a_forgotten_password_is_reset_with_a_code_to_the_verified_number(verifi
 
 def test_a_reset_code_can_come_by_call_instead(verified, visitor, outbox, settle, clock):
     visitor.sign_out()
-    visitor.forgot_password()
+    visitor.request_reset()
     settle()
     clock.advance(30)
     page = visitor.resend("call")
@@ -86,7 +86,7 @@ def test_an_email_without_a_verified_account_gets_the_same_next_step_and_no_text
     email = {"unknown": "nobody@example.com", "unverified": "pending@example.com"}[who]
     texts = len(outbox.messages())
     real, other = new_visitor(), new_visitor(address="198.51.100.7")
-    answers = [real.forgot_password(), other.forgot_password(email)]
+    answers = [real.request_reset(), other.request_reset(email)]
     settle()
     assert len(outbox.messages()) == texts + 1  # Jenny's code, and nothing else
     assert [answer.status_code for answer in answers] == [200, 200]
@@ -104,7 +104,7 @@ def test_wrong_codes_get_the_same_answers_whether_or_not_the_email_has_an_accoun
     clock,
 ):
     def answers(visitor, email):
-        visitor.forgot_password(email)
+        visitor.request_reset(email)
         settle()
         seen = [visitor.enter_code(WRONG_CODE) for _ in range(6)]
         clock.advance(30)
@@ -125,9 +125,9 @@ def test_wrong_codes_get_the_same_answers_whether_or_not_the_email_has_an_accoun
 def test_asking_again_too_soon_is_refused_alike_for_every_email(verified, new_visitor, clock):
     for email in (JENNY["email"], "nobody@example.com"):
         visitor = new_visitor()
-        visitor.forgot_password(email)
+        visitor.request_reset(email)
         clock.advance(10)
-        again = visitor.forgot_password(email)
+        again = visitor.request_reset(email)
         assert again.status_code == 429 and again.headers["Retry-After"] == "20"
         assert "You can ask for a new code in 20 seconds." in words(again)
 
@@ -147,7 +147,7 @@ def test_a_reset_answers_as_fast_for_an_email_without_an_account(settings, outbo
             for kind, email in (("real", JENNY["email"]), ("unknown", f"nobody{n}@example.com")):
                 visitor = Visitor(browser(running, f"198.51.100.{n}"), htmx=True)
                 started = time.perf_counter()
-                assert visitor.forgot_password(email).status_code == 200
+                assert visitor.request_reset(email).status_code == 200
                 timings[kind].append(time.perf_counter() - started)
             clock.advance(31)
         running.portal.call(running.app.state.services.background.idle)
@@ -183,12 +183,12 @@ def test_the_new_password_follows_the_same_rules(verified, visitor, outbox, sett
 
 def test_only_the_session_that_typed_the_code_may_choose_the_password(verified, new_visitor, outbox, settle, clock):
     rightful = new_visitor()
-    rightful.forgot_password()
+    rightful.request_reset()
     settle()
     assert rightful.enter_code(outbox.last_code()).context["step"] == "new_password"
     clock.advance(30)
     intruder = new_visitor(address="198.51.100.9")
-    intruder.forgot_password()
+    intruder.request_reset()
     page = intruder.post("/password/new", {"password": "an intruder's new password"})
     assert page.context["step"] == "code" and "There is no signup waiting for a code." in words(page)
     assert new_visitor().sign_in().context["step"] == "code"  # the password is still Jenny's

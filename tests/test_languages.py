@@ -179,13 +179,13 @@ GSM_7 = set(
 @pytest.mark.anyio
 @pytest.mark.parametrize("code", ["en", "fr"])
 async def test_english_and_french_texts_keep_to_the_cheaper_sms_alphabet(services, code):
-    from components.flows import notices
+    from components.flows import notifications
     from components.providers.local import code_text
 
     texts = [
-        notices.verified(services),
-        notices.password_changed(services),
-        notices.number_changed(services, JENNY_E164),
+        notifications.verified(services),
+        notifications.password_changed(services),
+        notifications.number_changed(services, JENNY_E164),
     ]
     bodies = [say(text, code) for text in texts] + [code_text("Account Verification", "example.com", "123456", code)]
     assert [set(body) - GSM_7 for body in bodies] == [set()] * len(bodies)

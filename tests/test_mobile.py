@@ -14,7 +14,7 @@ def _new_number(visitor, phone=NEW_NUMBER, **fields):
 
 def test_a_new_number_is_the_accounts_once_its_code_is_right(verified, outbox):
     page = verified.open("/account/mobile")
-    assert page.context["step"] == "mobile" and 'name="password"' not in page.text  # signed in just now
+    assert page.context["step"] == "new_number" and 'name="password"' not in page.text  # signed in just now
     page = _new_number(verified)
     assert page.context["step"] == "code"
     assert 'We sent a code to <strong class="nowrap" dir="ltr">+44 •••• ••3456</strong>, your new number.' in words(

@@ -6,12 +6,12 @@ from support import words
 def test_a_different_number_keeps_name_and_email_and_kills_the_old_code(visitor, outbox):
     visitor.sign_up()
     old = outbox.last_code()
-    page = visitor.change_number()
-    assert page.context["step"] == "number"
+    page = visitor.different_number()
+    assert page.context["step"] == "different_number"
     assert "Signing up as <strong>Jenny Tutone</strong> (<bdi>jenny@example.com</bdi>)" in words(page)
     assert 'name="password"' not in words(page)
     assert 'value="(201) 867-5309"' in words(page)
-    assert visitor.open().context["step"] == "number"  # a reload stays here
+    assert visitor.open().context["step"] == "different_number"  # a reload stays here
 
     page = visitor.set_number("+1 415 555 2671")
     assert page.context["step"] == "code"
@@ -22,10 +22,10 @@ def test_a_different_number_keeps_name_and_email_and_kills_the_old_code(visitor,
 
 def test_a_bad_new_number_is_refused_with_the_form_kept(htmx_visitor, outbox):
     htmx_visitor.sign_up()
-    htmx_visitor.change_number()
+    htmx_visitor.different_number()
     page = htmx_visitor.set_number("555")
     assert page.status_code == 422
-    assert page.context["step"] == "number"
+    assert page.context["step"] == "different_number"
     assert page.context["errors"]["phone"] == "This is not a valid number for the country chosen"
     assert 'value="555"' in words(page)
     assert "Signing up as <strong>Jenny Tutone</strong> (<bdi>jenny@example.com</bdi>)" in words(page)
@@ -34,7 +34,7 @@ def test_a_bad_new_number_is_refused_with_the_form_kept(htmx_visitor, outbox):
 
 def test_the_same_number_again_keeps_the_cooldown(htmx_visitor, outbox, clock):
     htmx_visitor.sign_up()
-    htmx_visitor.change_number()
+    htmx_visitor.different_number()
     clock.advance(10)
     page = htmx_visitor.set_number("201 867 5309")
     assert page.context["step"] == "code"

@@ -14,7 +14,7 @@ def _every_step(visitor, outbox):
     visitor.open()
     yield visitor.sign_up()
     yield visitor.enter_code("000001" if outbox.last_code() != "000001" else "000002")
-    yield visitor.change_number()
+    yield visitor.different_number()
     visitor.set_number("415 555 2671")
     yield visitor.enter_code(outbox.last_code("+14155552671"))
 
@@ -47,7 +47,7 @@ def test_the_code_field_suits_phones_and_autofill(htmx_visitor):
     field = re.search(r'<input id="code"[^>]*>', page.text).group(0)
     for attribute in ('inputmode="numeric"', 'autocomplete="one-time-code"', 'type="text"', "autofocus"):
         assert attribute in field
-    phone_field = re.search(r'<input id="phone"[^>]*>', htmx_visitor.change_number().text).group(0)
+    phone_field = re.search(r'<input id="phone"[^>]*>', htmx_visitor.different_number().text).group(0)
     assert 'type="tel"' in phone_field and "autofocus" in phone_field
     assert "Change your number" in words(htmx_visitor.open())
 

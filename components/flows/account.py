@@ -8,9 +8,9 @@ here is throttled as sign-in's is.
 
 import logging
 
-from components.flows import notices
+from components.flows import notifications
 from components.flows.password_checks import Refused, check_password, refusal
-from components.flows.recovery import new_password
+from components.flows.reset import replace_password
 from components.flows.results import Failure, Notice, Success, failure
 from components.flows.sending import CODE_REPLACED, first_code, recipient
 from components.phones import Phone, mask
@@ -22,11 +22,11 @@ log = logging.getLogger(__name__)
 WRONG_PASSWORD = _("Your password is not right.")
 
 
-async def change_password(services: Services, user: User, current: str, new: str, origin: str) -> Success | Failure:
-    checked = await check_password(services, user.email, current, origin, user)
+async def change_password(services: Services, user: User, current: str, new: str, address: str) -> Success | Failure:
+    checked = await check_password(services, user.email, current, address, user)
     if isinstance(checked, Refused):
         return refusal(checked, WRONG_PASSWORD, field="current_password")
-    changed = await new_password(services, user.id, await services.passwords.hash(new))
+    changed = await replace_password(services, user.id, await services.passwords.hash(new))
     if changed is None:
         return failure(_("This account is no longer here."))
     log.info("password changed: user=%s", user.id)
@@ -35,27 +35,27 @@ async def change_password(services: Services, user: User, current: str, new: str
     )
 
 
-async def _confirmed(services: Services, user: User, password: str | None, origin: str) -> Failure | None:
+async def _confirmed(services: Services, user: User, password: str | None, address: str) -> Failure | None:
     """The password again, when the sign-in is not recent (None: it was, or it is right)."""
     if password is None:
         return None
-    checked = await check_password(services, user.email, password, origin, user)
+    checked = await check_password(services, user.email, password, address, user)
     return refusal(checked, WRONG_PASSWORD, field="password") if isinstance(checked, Refused) else None
 
 
-async def change_number(
-    services: Services, user: User, phone: Phone, password: str | None, origin: str
+async def new_number(
+    services: Services, user: User, phone: Phone, password: str | None, address: str
 ) -> Success | Failure:
     """A code to the new number; the old one stays on the account until the code is right.
     A number may be on more than one account (accounts are found by email)."""
-    if refused := await _confirmed(services, user, password, origin):
+    if refused := await _confirmed(services, user, password, address):
         return refused
     if phone.e164 == user.phone:
         return failure(_("This is already your number. Enter a different one."), field="phone")
     waiting = await services.users.start_challenge(user.id, "number", phone=phone.e164, country=phone.country)
     if waiting is None:
         return failure(_("This account is no longer here."))
-    current, notice = await first_code(services, waiting, origin)
+    current, notice = await first_code(services, waiting, address)
     log.info("number change asked: user=%s", user.id)
     return Success(current, notice, fresh_session=password is not None)
 
@@ -78,10 +78,12 @@ async def number_code_was_right(services: Services, user: User) -> Success | Fai
             country=user.challenge_country,
         )
         if changed is not None:
-            await notices.write(services, changed, user.phone, notices.number_changed(services, changed.phone))
+            await notifications.write(
+                services, changed, user.phone, notifications.number_changed(services, changed.phone)
+            )
     if changed is None:
         return failure(CODE_REPLACED, field="code")
-    notices.send_soon(services)
+    notifications.send_soon(services)
     log.info("number changed: user=%s to=%s", user.id, mask(changed.phone))
     return Success(changed, Notice(_("Your mobile number is now %(phone)s.", phone=LeftToRight(mask(changed.phone)))))
 
@@ -95,12 +97,12 @@ async def sign_out_everywhere(services: Services, user: User) -> Success:
 
 
 async def close_account(
-    services: Services, user: User, password: str | None, confirmed: bool, origin: str
+    services: Services, user: User, password: str | None, confirmed: bool, address: str
 ) -> Success | Failure:
     """The account and what is kept for it are deleted (SECURITY.md says what stays)."""
     if not confirmed:
         return failure(_("Tick the box to confirm that you want to close your account"), field="confirm")
-    if refused := await _confirmed(services, user, password, origin):
+    if refused := await _confirmed(services, user, password, address):
         return refused
     if user.challenge:
         await services.verifier.cancel(recipient(user))

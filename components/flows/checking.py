@@ -6,8 +6,8 @@ import logging
 from dataclasses import replace
 
 from components import metrics
-from components.flows import account, recovery, signin, signup
-from components.flows.pumping import count_verified
+from components.flows import account, reset, signin, signup
+from components.flows.pumping_guard import count_verified
 from components.flows.results import (
     Failure,
     Notice,
@@ -44,26 +44,26 @@ async def check_code(
     services: Services,
     user: User,
     code: str,
-    origin: str,
+    address: str,
     *,
     remember: bool = False,
-    reset: Pending | None = None,
+    pending_reset: Pending | None = None,
 ) -> Success | Failure:
     """`remember`: at a sign-in, the visitor asked not to be asked again on this browser.
-    `reset`: a password reset's way, whose count of wrong codes follows the account's
-    (recovery.py keeps the same count for an email without one)."""
-    result = await _check(services, user, code, origin, remember=remember)
-    if reset and isinstance(result, Failure):
-        result = replace(result, pending=replace(reset, wrong=(result.user or user).code_failures))
+    `pending_reset`: a password reset's way, whose count of wrong codes follows the account's
+    (reset.py keeps the same count for an email without one)."""
+    result = await _check(services, user, code, address, remember=remember)
+    if pending_reset and isinstance(result, Failure):
+        result = replace(result, pending=replace(pending_reset, wrong=(result.user or user).code_failures))
     return result
 
 
-async def _check(services: Services, user: User, code: str, origin: str, *, remember: bool) -> Success | Failure:
+async def _check(services: Services, user: User, code: str, address: str, *, remember: bool) -> Success | Failure:
     settings = services.settings
     purpose = user.challenge
     if user.locked(services.clock()) or user.code_failures >= settings.code_max_attempts:
         reason = "locked" if user.locked(services.clock()) else "out-of-tries"
-        log.warning("code refused: user=%s address=%s purpose=%s reason=%s", user.id, origin, purpose, reason)
+        log.warning("code refused: user=%s address=%s purpose=%s reason=%s", user.id, address, purpose, reason)
         metrics.CHECKS.labels(reason).inc()
         return locked_notice(services, user) if reason == "locked" else failure(OUT_OF_TRIES, field="code")
     counted = await services.users.claim_check(user.id, purpose, settings.code_max_attempts)
@@ -82,7 +82,7 @@ async def _check(services: Services, user: User, code: str, origin: str, *, reme
         await count_verified(services, recipient(user))
         return await _finish(services, user, remember=remember)
     if isinstance(outcome, (WrongCode, TooManyAttempts)):
-        log.warning("code refused: user=%s address=%s purpose=%s reason=wrong", user.id, origin, purpose)
+        log.warning("code refused: user=%s address=%s purpose=%s reason=wrong", user.id, address, purpose)
         return await _wrong(services, counted, outcome)
     await services.users.uncount_check(user.id)
     if isinstance(outcome, Expired):
@@ -102,7 +102,7 @@ async def _finish(services: Services, user: User, *, remember: bool) -> Success 
     if user.challenge == "signin":
         return await signin.finish_sign_in(services, user, remember=remember)
     if user.challenge == "reset":
-        return await recovery.code_was_right(services, user)
+        return await reset.code_was_right(services, user)
     if user.challenge == "number":
         return await account.number_code_was_right(services, user)
     return await signup.verified(services, user)

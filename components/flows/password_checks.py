@@ -54,7 +54,7 @@ async def check_password(
     services: Services,
     email: str,
     password: str,
-    origin: str,
+    address: str,
     user: User | None,
 ) -> User | Refused:
     """`user`: the account with this email, if there is one (looked up by the caller either way)."""
@@ -63,24 +63,24 @@ async def check_password(
     limits = (
         _per_email(settings, key),
         Limit(
-            f"password:address:{address_group(origin, settings.ipv6_prefix)}",
+            f"password:address:{address_group(address, settings.ipv6_prefix)}",
             settings.password_failures_per_address,
             settings.password_window_seconds,
         ),
     )
     account = user.id if user else "unknown"
     if (wait := await services.limits.take(*limits)) is not None:
-        log.warning("password refused: account=%s address=%s reason=throttled retry_after=%s", account, origin, wait)
+        log.warning("password refused: account=%s address=%s reason=throttled retry_after=%s", account, address, wait)
         return Refused("throttled", wait)
     if not await services.password_failures.count(key, settings.password_failures_before_lock):
-        log.warning("password refused: account=%s address=%s reason=locked", account, origin)
+        log.warning("password refused: account=%s address=%s reason=locked", account, address)
         return Refused("locked")
     matched = await services.passwords.check(password, user.password_hash if user else None)
     if matched and user is not None:  # (no hash, no match: the same work was done)
         await services.password_failures.clear(key)
         await services.limits.give_back(*limits)
         return user
-    log.warning("password refused: account=%s address=%s reason=wrong", account, origin)
+    log.warning("password refused: account=%s address=%s reason=wrong", account, address)
     return Refused("wrong")
 
 

@@ -11,7 +11,7 @@ from components import metrics
 from components.addresses import address_group
 from components.durations import DAY, HOUR, MINUTE
 from components.flows.delivery import of_code, record_code
-from components.flows.pumping import count_sent, ranges, texts_paused
+from components.flows.pumping_guard import count_sent, ranges, texts_paused
 from components.flows.results import (
     Failure,
     Notice,
@@ -68,13 +68,13 @@ def locked_notice(services: Services, user: User) -> Failure:
     )
 
 
-def _limits(services: Services, user: User, origin: str) -> list[Limit]:
+def _limits(services: Services, user: User, address: str) -> list[Limit]:
     settings = services.settings
     number_range = ranges(settings, user)
     return [
         Limit(f"send:number:{user.phone}", settings.sends_per_number_hour, HOUR),
         Limit(f"send:number-day:{user.phone}", settings.sends_per_number_day, DAY),
-        Limit(f"send:address:{address_group(origin, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
+        Limit(f"send:address:{address_group(address, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
         Limit(f"send:{number_range.prefix}", settings.sends_per_prefix_hour, HOUR),
         Limit(f"send:{number_range.country}", settings.sends_per_country_hour, HOUR),
         Limit("send:all", settings.sends_per_minute, MINUTE),
@@ -90,24 +90,24 @@ async def within_deadline(services: Services, call: Awaitable[T]) -> T | Unavail
         return Unavailable()
 
 
-async def _send(services: Services, account: User, channel: Channel, origin: str) -> tuple[User, Failure | None]:
+async def _send(services: Services, account: User, channel: Channel, address: str) -> tuple[User, Failure | None]:
     """Send a code for what the account is waiting on (its `challenge`), if every limit
     allows: the account as the attempt left it, and a Failure (what the visitor can do,
     and when) if no code went out."""
     user = recipient(account)
     if user.locked(services.clock()):
-        log.warning("send refused: user=%s address=%s reason=locked", user.id, origin)
+        log.warning("send refused: user=%s address=%s reason=locked", user.id, address)
         _counted(user, channel, "refused", "code:locked")
         return account, locked_notice(services, user)
     cooldown = (
         0 if await _call_after_undelivered(services, user, channel) else services.settings.resend_cooldown_seconds
     )
     if cooldown and (wait := resend_wait(services, user)):
-        log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, origin, wait)
+        log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, address, wait)
         _counted(user, channel, "refused", "send:cooldown")
         return account, cooling_down(wait)
     if channel == "sms" and (paused := await texts_paused(services, user)):
-        log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, origin, paused[0])
+        log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, address, paused[0])
         _counted(user, channel, "refused", f"pumping:{paused[0]}")
         return account, _texts_paused(services, user, *paused)
     settings = services.settings
@@ -120,9 +120,9 @@ async def _send(services: Services, account: User, channel: Channel, origin: str
     if claimed is None:  # a request racing this one sent first, or is sending now
         current = await services.users.get(user.id) or account
         return current, cooling_down(resend_wait(services, current) or _sending_wait(services, current))
-    full = await services.limits.take(*_limits(services, user, origin))
+    full = await services.limits.take(*_limits(services, user, address))
     if full is not None:
-        log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, origin, full)
+        log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, address, full)
         _counted(user, channel, "refused")
         released = await services.users.release_send(user.id) or account
         return released, slow_down(_("Too many codes were requested. Try again in %(wait)s.", wait=minutes(full)), full)
@@ -226,21 +226,21 @@ def recipient(user: User) -> User:
     return user
 
 
-async def first_code(services: Services, user: User, origin: str) -> tuple[User, Notice]:
+async def first_code(services: Services, user: User, address: str) -> tuple[User, Notice]:
     """The code step comes next whether or not a code could be sent now: the account
     as the attempt left it, and what to tell the visitor."""
-    current, failed = await _send(services, user, "sms", origin)
+    current, failed = await _send(services, user, "sms", address)
     return current, failed.notice if failed else Notice(_("Check your messages for the code."))
 
 
-async def resend(services: Services, user: User, channel: Channel, origin: str) -> Success | Failure:
+async def resend(services: Services, user: User, channel: Channel, address: str) -> Success | Failure:
     """Not received a code: a new one, by text or by call."""
-    current, failed = await _send(services, user, channel, origin)
+    current, failed = await _send(services, user, channel, address)
     if failed:
         return replace(failed, user=current)
     return at_code_step(current, _sent_notice(recipient(current), channel))
 
 
-async def send_later(services: Services, user: User, channel: Channel, origin: str) -> None:
+async def send_later(services: Services, user: User, channel: Channel, address: str) -> None:
     """A code, sent after the answer has gone (a password reset's: its timing tells nothing)."""
-    services.background.spawn(_send(services, user, channel, origin), f"code for user={user.id}")
+    services.background.spawn(_send(services, user, channel, address), f"code for user={user.id}")

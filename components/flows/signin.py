@@ -20,14 +20,14 @@ WRONG = _("The email or password is not right.")
 async def sign_in(
     services: Services,
     credentials: Credentials,
-    origin: str,
+    address: str,
     *,
     remembered: str | None = None,
 ) -> Success | Failure:
     """`remembered`: this browser's remember-me token, if it has one. An unknown email,
     a wrong password and a throttled email get the same answers after the same work."""
     user = await services.users.by_email(credentials.email)
-    checked = await check_password(services, credentials.email, credentials.password, origin, user)
+    checked = await check_password(services, credentials.email, credentials.password, address, user)
     if isinstance(checked, Refused):
         metrics.SIGNINS.labels(f"refused-{checked.reason}").inc()
         return refusal(checked, WRONG)
@@ -44,7 +44,7 @@ async def sign_in(
     waiting = await services.users.start_challenge(checked.id, "signin")
     if waiting is None:  # the account went away in between
         return refusal(Refused("wrong"), WRONG)
-    user, notice = await first_code(services, waiting, origin)
+    user, notice = await first_code(services, waiting, address)
     log.info("sign-in code asked: user=%s", user.id)
     metrics.SIGNINS.labels("code-asked").inc()
     return at_code_step(user, notice, fresh_session=True)

@@ -1,11 +1,12 @@
-"""Signing up: a new unverified account, or the same signup resumed."""
+"""Signing up: a new unverified account, or the same signup resumed; a different
+number for a signup waiting for its code; the right code verifies it."""
 
 import logging
 
 from components import metrics
 from components.addresses import address_group
 from components.durations import HOUR
-from components.flows import notices
+from components.flows import notifications
 from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.results import (
     Failure,
@@ -18,6 +19,7 @@ from components.flows.results import (
 from components.flows.sending import first_code
 from components.forms import SignupDetails
 from components.language import DEFAULT
+from components.phones import Phone
 from components.services import Services
 from components.storage.limits import Limit
 from components.storage.users import User
@@ -28,14 +30,14 @@ ALREADY_REGISTERED = _("This email is already registered. Sign in instead.")
 
 
 async def sign_up(
-    services: Services, details: SignupDetails, origin: str, language: str = DEFAULT
+    services: Services, details: SignupDetails, address: str, language: str = DEFAULT
 ) -> Success | Failure:
     """A new account in `language` (its texts will be), or an unfinished signup resumed."""
     settings = services.settings
-    address = address_group(origin, settings.ipv6_prefix)
-    wait = await services.limits.take(Limit(f"signup:address:{address}", settings.signups_per_address_hour, HOUR))
+    network = address_group(address, settings.ipv6_prefix)
+    wait = await services.limits.take(Limit(f"signup:address:{network}", settings.signups_per_address_hour, HOUR))
     if wait is not None:
-        log.warning("signup refused by limits: address=%s retry_after=%s", origin, wait)
+        log.warning("signup refused by limits: address=%s retry_after=%s", address, wait)
         return slow_down(_("Too many signups from your network. Try again in %(wait)s.", wait=minutes(wait)), wait)
     existing = await services.users.by_email(details.email)
     if existing and not existing.verified and existing.created_at < services.clock() - settings.unverified_ttl_seconds:
@@ -54,18 +56,18 @@ async def sign_up(
         if user:
             log.info("signup created: user=%s", user.id)
             metrics.SIGNUPS.labels("new").inc()
-            return Success(*await first_code(services, user, origin), fresh_session=True)
+            return Success(*await first_code(services, user, address), fresh_session=True)
         existing = await services.users.by_email(details.email)  # created by a concurrent request
-    return await _resume(services, existing, details, origin, language)
+    return await _resume(services, existing, details, address, language)
 
 
 async def _resume(
-    services: Services, existing: User | None, details: SignupDetails, origin: str, language: str
+    services: Services, existing: User | None, details: SignupDetails, address: str, language: str
 ) -> Success | Failure:
     """The same email again: an unverified signup continues if the password matches."""
     if existing is None or existing.verified:
         return failure(ALREADY_REGISTERED, field="email")
-    checked = await check_password(services, details.email, details.password, origin, existing)
+    checked = await check_password(services, details.email, details.password, address, existing)
     if isinstance(checked, Refused):
         wrong = _("A signup with this email is waiting for its code. Enter the password you chose then to continue it.")
         return refusal(checked, wrong, field="password")
@@ -80,7 +82,21 @@ async def _resume(
         return failure(ALREADY_REGISTERED, field="email")
     log.info("signup resumed: user=%s", user.id)
     metrics.SIGNUPS.labels("resumed").inc()
-    return Success(*await first_code(services, user, origin), fresh_session=True)
+    return Success(*await first_code(services, user, address), fresh_session=True)
+
+
+async def different_number(services: Services, user: User) -> Success:
+    """The code sent to the signup's number stops working; the visitor gives another."""
+    await services.verifier.cancel(user)
+    return Success(user, Notice(_("Enter the mobile number to send a code to.")))
+
+
+async def set_number(services: Services, user: User, phone: Phone, address: str) -> Success | Failure:
+    """The signup's new number is kept and sent a code (the same number keeps its cooldown)."""
+    updated = await services.users.update_pending(user.id, phone=phone.e164, country=phone.country)
+    if updated is None:
+        return failure(_("This account is already verified."))
+    return Success(*await first_code(services, updated, address))
 
 
 async def verified(services: Services, user: User) -> Success:
@@ -88,10 +104,10 @@ async def verified(services: Services, user: User) -> Success:
     async with services.transaction():
         done = await services.users.finish_challenge(user.id, "signup", verified_at=services.clock())
         if done is not None:
-            await notices.write(services, done, done.phone, notices.verified(services))
+            await notifications.write(services, done, done.phone, notifications.verified(services))
     if done is None:  # another request with the same code got there first
         current = await services.users.get(user.id) or user
         return Success(current, Notice(_("Your number is verified.")), fresh_session=True)
-    notices.send_soon(services)
+    notifications.send_soon(services)
     log.info("verified: user=%s", user.id)
     return Success(done, Notice(_("Your number is verified. A text to confirm it is on its way.")), fresh_session=True)

@@ -28,14 +28,14 @@ def _steps(page, live, person):
     _submit(page, "/code")
     yield "wrong-code"
     _submit(page, "/number/change")
-    yield "number"
+    yield "different-number"
     _submit(page, "/number")
     page.fill("#code", live.code_for(person["e164"]))
     _submit(page, "/code")
     yield "account"
     for address, name in [
         ("/account/password", "password"),
-        ("/account/mobile", "mobile"),
+        ("/account/mobile", "new-number"),
         ("/account/close", "close"),
     ]:
         page.goto(address)
@@ -50,7 +50,7 @@ def _steps(page, live, person):
     yield "signin-code"
     _submit(page, "/signout")
     page.goto("/password/forgot")
-    yield "forgot"
+    yield "reset"
     page.fill("#email", person["email"])
     _submit(page, "/password/forgot")
     yield "reset-code"

@@ -70,7 +70,7 @@ def test_authy_registers_once_and_again_for_a_new_number(open_app, fake, deliver
     clock.advance(30)
     visitor.resend()
     assert fake.count("authy.users.new") == 1 and fake.count("authy.sms") == 2
-    visitor.change_number()
+    visitor.different_number()
     visitor.set_number(OTHER)
     assert fake.count("authy.users.new") == 2
     assert visitor.enter_code(delivered.last_code(OTHER)).context["step"] == "account"
@@ -103,7 +103,7 @@ def test_verify_change_of_number_cancels_the_pending_code(open_app, fake, delive
     visitor = open_app("twilio-verify")
     visitor.sign_up()
     code = delivered.last_code()
-    visitor.change_number()
+    visitor.different_number()
     assert fake.count("verify.update") == 1 and JENNY_E164 not in fake.verifications
     visitor.set_number(JENNY["phone"])
     assert visitor.enter_code(code).status_code == 422
@@ -180,7 +180,7 @@ def test_a_blocked_destination_asks_for_another_number(open_app, fake, delivered
     page = visitor.sign_up()
     assert "We can't text a code to +1 •••-•••-5309. Use a different number." in words(page)
     assert visitor.open().context["step"] == "code"
-    visitor.change_number()
+    visitor.different_number()
     visitor.set_number(OTHER)
     assert visitor.enter_code(delivered.last_code(OTHER)).context["step"] == "account"
 
@@ -324,7 +324,7 @@ def test_an_operator_sees_each_provider_call_by_provider_and_operation(open_app,
     before = provider_calls()
     with caplog.at_level(logging.INFO, logger="providers"):
         visitor.sign_up()
-        visitor.change_number()
+        visitor.different_number()
         clock.advance(30)
         visitor.set_number(JENNY["phone"])
         visitor.enter_code(delivered.last_code())

@@ -1,5 +1,6 @@
-"""The mobile step: a new number for the account (the password again, if the sign-in
-is not recent); the code step follows, and the old number stays until the code is right."""
+"""The number change journey: a new number for the account (the password again, if
+the sign-in is not recent); the code step follows, and the old number stays until
+the code is right, or until the change is called off."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -9,39 +10,39 @@ from components.flows import account
 from components.forms import Invalid, kept_values, read_password_again, read_phone
 from routes.incoming import (
     account_of,
+    address_of,
     checked_form,
-    origin,
     password_needed,
-    services,
+    services_of,
     signed_in_visit,
 )
 from routes.render import invalid, page_of, respond
-from routes.steps import MOBILE
+from routes.steps import NEW_NUMBER
 
 
-async def change_number(request: Request) -> Response:
+async def new_number(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
-    app = services(request)
-    settings = app.settings
+    services = services_of(request)
+    settings = services.settings
     phone = read_phone(form, settings.default_country, settings.allowed_countries)
     password = read_password_again(form, password_needed(request, current))
     if isinstance(phone, Invalid):
         return await invalid(request, phone)
     if isinstance(password, Invalid):
         return await invalid(request, password)
-    result = await account.change_number(app, account_of(current), phone, password, origin(request))
+    result = await account.new_number(services, account_of(current), phone, password, address_of(request))
     return await respond(request, result, values=kept_values(form, settings.default_country))
 
 
 async def keep_number(request: Request) -> Response:
     await checked_form(request)
     current = await signed_in_visit(request)
-    return await respond(request, await account.keep_number(services(request), account_of(current)))
+    return await respond(request, await account.keep_number(services_of(request), account_of(current)))
 
 
 routes = [
-    Route(MOBILE.url, page_of(MOBILE, signed_in=True), methods=["GET"]),
-    Route(MOBILE.url, change_number, methods=["POST"]),
+    Route(NEW_NUMBER.url, page_of(NEW_NUMBER, signed_in=True), methods=["GET"]),
+    Route(NEW_NUMBER.url, new_number, methods=["POST"]),
     Route("/account/mobile/keep", keep_number, methods=["POST"]),
 ]

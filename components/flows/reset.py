@@ -17,7 +17,7 @@ import logging
 
 from components.addresses import address_group
 from components.durations import DAY, HOUR
-from components.flows import notices
+from components.flows import notifications
 from components.flows.password_checks import clear_password_checks, email_key
 from components.flows.results import (
     Failure,
@@ -38,44 +38,45 @@ from components.text import LeftToRight, _
 log = logging.getLogger(__name__)
 
 
-def _limits(services: Services, email: str, origin: str) -> tuple[Limit, ...]:
+def _limits(services: Services, email: str, address: str) -> tuple[Limit, ...]:
     """Alike for every email: the cooldown, and as many codes as one number may get."""
     settings, key = services.settings, email_key(services.settings.app_secret, email)
     return (
         Limit(f"reset:cooldown:{key}", 1, settings.resend_cooldown_seconds),
         Limit(f"reset:hour:{key}", settings.sends_per_number_hour, HOUR),
         Limit(f"reset:day:{key}", settings.sends_per_number_day, DAY),
-        Limit(f"reset:address:{address_group(origin, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
+        Limit(f"reset:address:{address_group(address, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
     )
 
 
-async def resend_wait(services: Services, email: str) -> int:
+async def email_cooldown(services: Services, email: str) -> int:
+    """Seconds until this email may be sent another reset code (alike for every email)."""
     return await services.limits.wait(_limits(services, email, "")[0])
 
 
-async def request_reset(services: Services, email: str, origin: str) -> Success | Failure:
+async def request_reset(services: Services, email: str, address: str) -> Success | Failure:
     """A code to the account's number, if the email has a verified account; the same answer either way."""
-    if failed := await _may_send(services, email, origin):
+    if failed := await _may_send(services, email, address):
         return failed
     user = await services.users.by_email(email)
     if user and user.verified:
         waiting = await services.users.start_challenge(user.id, "reset", fresh=True)
         if waiting:
-            await send_later(services, waiting, "sms", origin)
-    log.info("password reset asked: account=%s address=%s", user.id if user and user.verified else "unknown", origin)
+            await send_later(services, waiting, "sms", address)
+    log.info("password reset asked: account=%s address=%s", user.id if user and user.verified else "unknown", address)
     notice = Notice(_("If %(email)s has an account, we sent a code to its mobile number.", email=LeftToRight(email)))
     return Success(None, notice, fresh_session=True, pending=Pending("reset", email=email))
 
 
 async def resend_reset(
-    services: Services, account: User | None, reset: Pending, channel: Channel, origin: str
+    services: Services, account: User | None, reset: Pending, channel: Channel, address: str
 ) -> Success | Failure:
-    if failed := await _may_send(services, reset.email, origin):
+    if failed := await _may_send(services, reset.email, address):
         return failed
     if account:  # a new code, with a new set of tries at once (as the session's count for any email)
         waiting = await services.users.start_challenge(account.id, "reset", fresh=True)
         if waiting:
-            await send_later(services, waiting, channel, origin)
+            await send_later(services, waiting, channel, address)
     if channel == "call":
         sent = _(
             "If %(email)s has an account, we're calling its mobile number with a new code.",
@@ -88,20 +89,20 @@ async def resend_reset(
     return Success(None, Notice(sent), pending=Pending("reset", email=reset.email))
 
 
-async def _may_send(services: Services, email: str, origin: str) -> Failure | None:
-    wait = await services.limits.take(*_limits(services, email, origin))
+async def _may_send(services: Services, email: str, address: str) -> Failure | None:
+    wait = await services.limits.take(*_limits(services, email, address))
     if wait is None:
         return None
-    log.info("password reset refused by limits: address=%s retry_after=%s", origin, wait)
+    log.info("password reset refused by limits: address=%s retry_after=%s", address, wait)
     if wait <= services.settings.resend_cooldown_seconds:
         return cooling_down(wait)
     return slow_down(_("Too many codes were requested. Try again in %(wait)s.", wait=minutes(wait)), wait)
 
 
-async def no_account_code(services: Services, reset: Pending, origin: str) -> Failure:
+async def no_account_code(services: Services, reset: Pending, address: str) -> Failure:
     """A code typed for an email with no verified account: wrong, counted as a real one
     is (checking.check_code checks the codes of an email that has one)."""
-    log.warning("code refused: account=unknown address=%s purpose=reset reason=wrong", origin)
+    log.warning("code refused: account=unknown address=%s purpose=reset reason=wrong", address)
     if reset.wrong >= services.settings.code_max_attempts:
         return failure(OUT_OF_TRIES, field="code")
     wrong = reset.wrong + 1
@@ -122,14 +123,14 @@ async def code_was_right(services: Services, user: User) -> Success | Failure:
 
 
 async def set_new_password(services: Services, user: User, password: str) -> Success | Failure:
-    changed = await new_password(services, user.id, await services.passwords.hash(password), after="password")
+    changed = await replace_password(services, user.id, await services.passwords.hash(password), after="password")
     if changed is None:
         return failure(_("This reset has expired. Ask for a new code."))
     log.info("password reset: user=%s", changed.id)
     return Success(changed, Notice(_("Your password is changed, and you are signed in.")), fresh_session=True)
 
 
-async def new_password(services: Services, user_id: int, hashed: str, *, after: str | None = None) -> User | None:
+async def replace_password(services: Services, user_id: int, hashed: str, *, after: str | None = None) -> User | None:
     """The new password, all at once or not at all: every session ends (the answer opens a
     new one for this browser), remembered browsers with them; a throttled or locked password
     sign-in is cleared; a notice text goes to the number. None: the account (or, `after` a
@@ -140,6 +141,6 @@ async def new_password(services: Services, user_id: int, hashed: str, *, after: 
             return None
         await services.sessions.close_all(changed.id)
         await clear_password_checks(services, changed.email)
-        await notices.write(services, changed, changed.phone, notices.password_changed(services))
-    notices.send_soon(services)
+        await notifications.write(services, changed, changed.phone, notifications.password_changed(services))
+    notifications.send_soon(services)
     return changed
