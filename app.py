@@ -110,6 +110,7 @@ def _run_workers(config: uvicorn.Config, handed: socket.socket | None = None) ->
 if __name__ == "__main__":
     if len(sys.argv) > 1:  # an operator's command (components/admin.py); the app itself loads nothing
         from components.admin import run
+        from routes.steps import LINKS
 
-        sys.exit(run(sys.argv[1:]))
+        sys.exit(run(sys.argv[1:], LINKS))
     main()

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,9 +21,9 @@ from components.flows.password_checks import clear_password_checks
 from components.housekeeping import tidy
 from components.phones import country_of
 from components.providers.factory import http_client
-from components.services import Services, build_services
+from components.services import Links, Services, build_services
 from components.settings import Settings, SettingsError, load_settings
-from components.storage.database import connected, messages, migrate, users
+from components.storage.database import connected, migrate
 from components.storage.users import User
 
 Clock = Callable[[], float]
@@ -37,27 +38,35 @@ With no command, runs the app. Commands:
   check-config     check every setting; name what is wrong"""
 
 
-@asynccontextmanager
-async def _services(settings: Settings, clock: Clock) -> AsyncIterator[Services]:
-    async with (
-        connected(settings.database_url, settings.database_timeout_seconds) as db,
-        http_client(settings) as client,
-    ):
-        yield build_services(settings, db, client, clock=clock)
+@dataclass(frozen=True)
+class CommandContext:
+    """What every command runs with: the app's settings, its links and a clock (a test's)."""
+
+    settings: Settings
+    links: Links
+    clock: Clock
+
+    @asynccontextmanager
+    async def services(self) -> AsyncIterator[Services]:
+        settings = self.settings
+        async with (
+            connected(settings.database_url, settings.database_timeout_seconds) as db,
+            http_client(settings) as client,
+        ):
+            yield build_services(settings, db, client, self.links, clock=self.clock)
 
 
-async def _migrate(settings: Settings, clock: Clock) -> int:
+async def _migrate(context: CommandContext) -> int:
+    settings = context.settings
     async with connected(settings.database_url, settings.database_timeout_seconds) as db:
         version = await migrate(db)
     print(f"The database's schema is at version {version}, the newest.")
     return 0
 
 
-async def _on_account(
-    settings: Settings, clock: Clock, email: str, act: Callable[[Services, User], Awaitable[str]]
-) -> int:
+async def _on_account(context: CommandContext, email: str, act: Callable[[Services, User], Awaitable[str]]) -> int:
     """What `act` does to the account with this email, said; or that there is none."""
-    async with _services(settings, clock) as services:
+    async with context.services() as services:
         user = await services.users.by_email(email)
         if user is None:
             print(f"No account has the email {email}.")
@@ -66,32 +75,32 @@ async def _on_account(
     return 0
 
 
-async def _unlock(settings: Settings, clock: Clock, email: str) -> int:
+async def _unlock(context: CommandContext, email: str) -> int:
     async def unlock(services: Services, user: User) -> str:
         await services.users.unlock(user.id)
         await clear_password_checks(services, user.email)
         return f"Unlocked account {user.id} ({email}): codes and passwords can be tried again."
 
-    return await _on_account(settings, clock, email, unlock)
+    return await _on_account(context, email, unlock)
 
 
-async def _delete(settings: Settings, clock: Clock, email: str) -> int:
+async def _delete(context: CommandContext, email: str) -> int:
     async def delete(services: Services, user: User) -> str:
         await services.users.delete(user.id)
         return f"Deleted account {user.id} ({email}) with its sessions, codes and texts."
 
-    return await _on_account(settings, clock, email, delete)
+    return await _on_account(context, email, delete)
 
 
-async def _purge(settings: Settings, clock: Clock) -> int:
-    async with _services(settings, clock) as services:
+async def _purge(context: CommandContext) -> int:
+    async with context.services() as services:
         done = await tidy(services)
     print("Cleared out: " + ", ".join(f"{count} {what}" for what, count in done.items()) + ".")
     return 0
 
 
-async def _stats(settings: Settings, clock: Clock) -> int:
-    async with _services(settings, clock) as services:
+async def _stats(context: CommandContext) -> int:
+    async with context.services() as services:
         rows = await _last_day(services)
     print("Last 24 hours, by country:")
     print(f"{'country':<8}{'signups':>9}{'codes sent':>12}{'verified':>10}{'conversion':>12}")
@@ -104,14 +113,10 @@ async def _stats(settings: Settings, clock: Clock) -> int:
 async def _last_day(services: Services) -> list[tuple[str, int, int, int]]:
     """(country, signups, codes sent, signups verified), the busiest first, and all of them last."""
     since = services.clock() - DAY
-    db = services.db
-    accounts = await db.fetch_all(sa.select(users.c.country, users.c.verified_at).where(users.c.created_at >= since))
-    codes = await db.fetch_all(
-        sa.select(messages.c.to_number).where(messages.c.kind == "code", messages.c.created_at >= since)
-    )
-    signups = Counter(row["country"] for row in accounts)
-    verified = Counter(row["country"] for row in accounts if row["verified_at"] is not None)
-    sent = Counter(country_of(row["to_number"]) for row in codes)
+    accounts = await services.users.signed_up_since(since)
+    signups = Counter(country for country, _ in accounts)
+    verified = Counter(country for country, was_verified in accounts if was_verified)
+    sent = Counter(country_of(number) for number in await services.messages.codes_sent_since(since))
     countries = sorted(set(signups) | set(sent), key=lambda code: (-signups[code], -sent[code], code))
     rows = [(code, signups[code], sent[code], verified[code]) for code in countries]
     return [*rows, ("all", sum(signups.values()), sum(sent.values()), sum(verified.values()))]
@@ -143,7 +148,7 @@ COMMANDS: dict[str, tuple[int, Callable[..., Coroutine[Any, Any, int]]]] = {
 }
 
 
-def run(arguments: list[str], *, clock: Callable[[], float] = time.time) -> int:
+def run(arguments: list[str], links: Links, *, clock: Clock = time.time) -> int:
     """The command named by `arguments`, run to the end; its exit status (`clock`: a test's)."""
     name, *rest = arguments
     if name in ("help", "--help", "-h"):
@@ -161,7 +166,7 @@ def run(arguments: list[str], *, clock: Callable[[], float] = time.time) -> int:
         return 1
     started = time.monotonic()
     try:
-        return asyncio.run(COMMANDS[name][1](settings, clock, *rest))
+        return asyncio.run(COMMANDS[name][1](CommandContext(settings, links, clock), *rest))
     except OSError as error:
         print(f"The database could not be reached ({type(error).__name__}) after {time.monotonic() - started:.0f} s.")
         return 1

@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Links:
+    """The app's own paths that leave it (the route table names them): where a text
+    tells its reader to go, where a provider reports back."""
+
+    reset: str  # the reset's page: "if this wasn't you, reset your password"
+    twilio_status: str  # Twilio's status callbacks
+
+
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     users: Users
@@ -48,6 +57,7 @@ class Services:
     background: Background
     clock: Callable[[], float]
     db: Database
+    links: Links
 
     def transaction(self) -> AbstractAsyncContextManager[object]:
         """Changes that stand or fall together (a change and the text it causes)."""
@@ -58,13 +68,14 @@ def build_services(
     settings: Settings,
     db: Database,
     client: "httpx.AsyncClient | None",
+    links: Links,
     *,
     sender: SmsSender | None = None,
     clock: Callable[[], float] = time.time,
     sleep: "Sleep" = asyncio.sleep,
 ) -> Services:
     """`sender`, `clock` and `sleep`: a test's own (sleep: what a provider's Retry-After waits with)."""
-    sender = sender or make_sender(settings, client, sleep)
+    sender = sender or make_sender(settings, client, links.twilio_status, sleep)
     return Services(
         settings=settings,
         users=Users(db, clock),
@@ -82,4 +93,5 @@ def build_services(
         background=Background(),
         clock=clock,
         db=db,
+        links=links,
     )

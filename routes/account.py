@@ -2,7 +2,6 @@
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from components.flows import account, signin
 from routes.incoming import account_of, checked_form, services_of, session_user, signed_in_visit
@@ -18,9 +17,3 @@ async def sign_out_everywhere(request: Request) -> Response:
     await checked_form(request)
     current = await signed_in_visit(request)
     return await respond(request, await account.sign_out_everywhere(services_of(request), account_of(current)))
-
-
-routes = [
-    Route("/signout", sign_out, methods=["POST"]),
-    Route("/signout/everywhere", sign_out_everywhere, methods=["POST"]),
-]

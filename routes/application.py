@@ -32,29 +32,11 @@ from components.web.middleware import (
     SecurityHeaders,
 )
 from components.web.request_context import RequestContext
-from routes import (
-    account,
-    assets,
-    close,
-    code,
-    language,
-    new_number,
-    page,
-    password,
-    probes,
-    reset,
-    signin,
-    signup,
-    webhooks,
-)
 from routes.errors import EXCEPTION_HANDLERS, error_page
-from routes.templates import reload_templates
+from routes.steps import LINKS, TABLE
+from routes.templates import name_routes, reload_templates
 
 IN_FLIGHT_POSTS = 8  # per worker: enough to keep bcrypt's threads and the database busy
-# The posts that check or hash a password; the others are quick and never wait on them.
-HASHING_POSTS = frozenset(
-    {"/signup", "/signin", "/password/new", "/account/password", "/account/mobile", "/account/close"}
-)
 
 
 def assemble(
@@ -67,6 +49,7 @@ def assemble(
     quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
     make_room()
     reload_templates(settings.app_env == "development")
+    name_routes(TABLE.path)
     load_all()  # the catalogs, compiled now: a broken one stops the start
 
     @asynccontextmanager
@@ -75,7 +58,7 @@ def assemble(
             connected(settings.database_url, settings.database_timeout_seconds) as db,
             http_client(settings) as client,
         ):
-            app.state.services = build_services(settings, db, client, sender=sender, clock=clock, sleep=sleep)
+            app.state.services = build_services(settings, db, client, LINKS, sender=sender, clock=clock, sleep=sleep)
             services = app.state.services
             loops = [asyncio.create_task(keep_tidy(services)), asyncio.create_task(keep_sending(services))]
             kick(services)  # what a stopped instance left in the outbox
@@ -88,7 +71,7 @@ def assemble(
         Middleware(RequestContext, trusted_proxies=settings.trusted_proxies),
         Middleware(SecurityHeaders, hsts=settings.production),
         Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
-        Middleware(InFlight, most=IN_FLIGHT_POSTS, paths=HASHING_POSTS),
+        Middleware(InFlight, most=IN_FLIGHT_POSTS, paths=TABLE.hashing_paths()),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(GzipReads),
         Middleware(
@@ -100,23 +83,11 @@ def assemble(
             https_only=settings.production,
         ),
     ]
-    return Starlette(
-        routes=[
-            *page.routes,
-            *signup.routes,
-            *code.routes,
-            *account.routes,
-            *signin.routes,
-            *reset.routes,
-            *password.routes,
-            *new_number.routes,
-            *close.routes,
-            *language.routes,
-            *assets.routes,
-            *webhooks.routes,
-            *probes.routes,
-        ],
+    app = Starlette(
+        routes=TABLE.routes(),
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.state.step_table = TABLE
+    return app

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -17,10 +16,10 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 @cache
-def static_url(name: str) -> str:
-    """`/static/app.css?v=<content hash>`: a new file is a new URL, so caches never serve stale code."""
-    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
-    return f"/static/{name}?v={digest}"
+def version(name: str) -> str:
+    """The file's content hash, for its URL (`app.css?v=<hash>`): a new file is a new URL,
+    so caches never serve stale code."""
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
 
 
 class VersionedStatic(StaticFiles):
@@ -36,9 +35,3 @@ class VersionedStatic(StaticFiles):
 async def service_worker(request: Request) -> Response:
     """Served from / so it may control the page; browsers re-check it on every visit."""
     return FileResponse(STATIC_DIR / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
-
-
-routes = [
-    Route("/sw.js", service_worker, methods=["GET"]),
-    Mount("/static", app=VersionedStatic(directory=STATIC_DIR), name="static"),
-]

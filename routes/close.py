@@ -3,7 +3,6 @@ not recent), then the account and its personal data are deleted."""
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, read_confirmation, read_password_again
@@ -15,8 +14,7 @@ from routes.incoming import (
     services_of,
     signed_in_visit,
 )
-from routes.render import invalid, page_of, respond
-from routes.steps import CLOSE
+from routes.render import invalid, respond
 
 
 async def close_account(request: Request) -> Response:
@@ -29,9 +27,3 @@ async def close_account(request: Request) -> Response:
         services_of(request), account_of(current), password, read_confirmation(form), address_of(request)
     )
     return await respond(request, result)
-
-
-routes = [
-    Route(CLOSE.url, page_of(CLOSE, signed_in=True), methods=["GET"]),
-    Route(CLOSE.url, close_account, methods=["POST"]),
-]

@@ -4,15 +4,14 @@ asked for again by the step while it waits."""
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
 
 from components.flows import checking, delivery, reset, sending
 from components.forms import Invalid, read_code
 from components.providers.interface import Channel
 from components.web.csrf import csrf_token
+from components.web.step_table import path_to, table_of
 from routes.incoming import account_of, address_of, checked_form, code_holder, is_htmx, language_of, services_of, visit
 from routes.render import in_language, invalid, respond
-from routes.steps import CODE, current_step
 from routes.templates import templates
 
 
@@ -34,7 +33,7 @@ async def check_code(request: Request) -> Response:
     )
 
 
-async def resend(request: Request) -> Response:
+async def resend_code(request: Request) -> Response:
     form = await checked_form(request)
     current = await code_holder(request)
     services = services_of(request)
@@ -46,13 +45,13 @@ async def resend(request: Request) -> Response:
     return await respond(request, await sending.resend(services, account_of(current), channel, address_of(request)))
 
 
-async def delivery_status(request: Request) -> Response:
+async def code_status(request: Request) -> Response:
     """For the step's poller: the region again if the state changed since `seen`, and
     the next poller unless it is time to stop (an empty answer removes it)."""
     if not is_htmx(request):
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(path_to(request, "home"), status_code=303)
     current = await visit(request)
-    if current_step(current) is not CODE or current.code_purpose == "reset":
+    if table_of(request).current(current).name != "code" or current.code_purpose == "reset":
         return HTMLResponse("", headers={"Cache-Control": "no-store"})
     services = services_of(request)
     wait = int(request.query_params.get("wait", "")) if request.query_params.get("wait", "").isdigit() else 0
@@ -67,10 +66,3 @@ async def delivery_status(request: Request) -> Response:
     }
     content = templates.get_template("partials/delivery.html").render(context)
     return HTMLResponse(content, headers={"Cache-Control": "no-store"})
-
-
-routes = [
-    Route("/code", check_code, methods=["POST"]),
-    Route("/code/resend", resend, methods=["POST"]),
-    Route("/code/status", delivery_status),
-]

@@ -17,9 +17,9 @@ from components.language import say
 from components.logs import REQUEST_ID
 from components.text import _
 from components.web.csrf import CsrfFailed
+from components.web.step_table import table_of
 from routes.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of, visit
 from routes.render import back_to_current, in_language, show
-from routes.steps import current_step
 from routes.templates import templates
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ async def csrf_failed(request: Request, error: CsrfFailed) -> Response:
     ours = _from_our_page(request) and error.form.get("name")
     values = kept_values(error.form, services_of(request).settings.default_country) if ours else None
     current = await visit(request)
-    return await show(request, current_step(current), current, status=403, notice=notice, values=values)
+    return await show(request, table_of(request).current(current), current, status=403, notice=notice, values=values)
 
 
 def _from_our_page(request: Request) -> bool:

@@ -12,6 +12,7 @@ from components.storage.users import User
 from components.web.csrf import check_csrf
 from components.web.sessions import (
     ANONYMOUS,
+    STEP_KEY,
     Visit,
     pending_of,
     session_lapsed,
@@ -80,7 +81,7 @@ async def _load_visit(request: Request) -> Visit:
     return Visit(
         account,
         stage,
-        held_step=session.get("step"),
+        held_step=session.get(STEP_KEY),
         reset=pending if stage == "reset-code" else None,
         auth_at=session.get("auth_at", 0.0),
     )

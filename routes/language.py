@@ -7,17 +7,17 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from components.durations import YEAR
 from components.language import COOKIE, LANGUAGES
+from components.web.step_table import path_to
 from routes.incoming import services_of, session_user
 
 
 async def choose_language(request: Request) -> Response:
     code = request.path_params["code"]
     if code not in LANGUAGES:
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(path_to(request, "home"), status_code=303)
     user = await session_user(request)
     if user and user.language != code:  # a preference: harmless to set twice
         await services_of(request).users.set_language(user.id, code)
@@ -28,10 +28,9 @@ async def choose_language(request: Request) -> Response:
 
 
 def _back(request: Request) -> str:
-    """The page the switcher was on, from Referer (sent for our own pages: Referrer-Policy same-origin)."""
+    """The page the switcher was on, from Referer (sent for our own pages: Referrer-Policy
+    same-origin); home instead of another of the switcher's own links."""
     referer = urlsplit(request.headers.get("Referer", ""))
     ours = referer.netloc == request.url.netloc and referer.path.startswith("/") and not referer.path.startswith("//")
-    return referer.path if ours and not referer.path.startswith("/language/") else "/"
-
-
-routes = [Route("/language/{code}", choose_language, methods=["GET"])]
+    switcher = request.url.path.rsplit("/", 1)[0] + "/"
+    return referer.path if ours and not referer.path.startswith(switcher) else path_to(request, "home")

@@ -4,7 +4,6 @@ the code is right, or until the change is called off."""
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, kept_values, read_password_again, read_phone
@@ -16,11 +15,10 @@ from routes.incoming import (
     services_of,
     signed_in_visit,
 )
-from routes.render import invalid, page_of, respond
-from routes.steps import NEW_NUMBER
+from routes.render import invalid, respond
 
 
-async def new_number(request: Request) -> Response:
+async def start_number_change(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
     services = services_of(request)
@@ -31,7 +29,7 @@ async def new_number(request: Request) -> Response:
         return await invalid(request, phone)
     if isinstance(password, Invalid):
         return await invalid(request, password)
-    result = await account.new_number(services, account_of(current), phone, password, address_of(request))
+    result = await account.start_number_change(services, account_of(current), phone, password, address_of(request))
     return await respond(request, result, values=kept_values(form, settings.default_country))
 
 
@@ -39,10 +37,3 @@ async def keep_number(request: Request) -> Response:
     await checked_form(request)
     current = await signed_in_visit(request)
     return await respond(request, await account.keep_number(services_of(request), account_of(current)))
-
-
-routes = [
-    Route(NEW_NUMBER.url, page_of(NEW_NUMBER, signed_in=True), methods=["GET"]),
-    Route(NEW_NUMBER.url, new_number, methods=["POST"]),
-    Route("/account/mobile/keep", keep_number, methods=["POST"]),
-]

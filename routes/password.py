@@ -2,13 +2,11 @@
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from components.flows import account
 from components.forms import Invalid, read_password_change
 from routes.incoming import account_of, address_of, checked_form, services_of, signed_in_visit
-from routes.render import invalid, page_of, respond
-from routes.steps import PASSWORD
+from routes.render import invalid, respond
 
 
 async def change_password(request: Request) -> Response:
@@ -21,9 +19,3 @@ async def change_password(request: Request) -> Response:
         services_of(request), account_of(current), change.current, change.new, address_of(request)
     )
     return await respond(request, result)
-
-
-routes = [
-    Route(PASSWORD.url, page_of(PASSWORD, signed_in=True), methods=["GET"]),
-    Route(PASSWORD.url, change_password, methods=["POST"]),
-]

@@ -13,7 +13,6 @@ import hmac
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from components.addresses import within
 from components.metrics import scrape
@@ -55,6 +54,3 @@ def _may_scrape(request: Request) -> bool:
         return True
     peer = request.client.host if request.client else ""
     return within(peer, settings.metrics_addresses)
-
-
-routes = [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]

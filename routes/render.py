@@ -27,14 +27,16 @@ from components.storage.users import User
 from components.text import Text, _
 from components.web.csrf import csrf_token
 from components.web.sessions import (
+    STEP_KEY,
     Visit,
     hold_pending,
+    hold_step,
     keep_pending,
     stage_of,
     start_session,
 )
+from components.web.step_table import Step, action_of, path_to, table_of
 from routes.incoming import account_of, is_htmx, language_of, services_of, visit
-from routes.steps import ACTIONS, STEP_KEY, Step, current_step, enter
 from routes.templates import rendered_once, templates
 
 FAILURE_STATUS = {"invalid": 422, "slow_down": 429, "unavailable": 503}
@@ -180,23 +182,31 @@ class StepResponse(HTMLResponse):
         await super().__call__(scope, receive, send)
 
 
-def page_of(step: Step, *, signed_in: bool) -> Callable[[Request], Awaitable[Response]]:
-    """GET of a step with its own address: an account setting for a signed-in browser
+def page(step: Step) -> Callable[[Request], Awaitable[Response]]:
+    """GET of a step with a page of its own: an account setting for a signed-in browser
     (anyone else is sent to sign in), or a page for everyone else (a signed-in
     browser goes home)."""
+    assert step.page is not None
+    signed_in = step.page.signed_in
 
-    async def page(request: Request) -> Response:
+    async def shown(request: Request) -> Response:
         current = await visit(request)
         if (current.stage == "signed-in") != signed_in:
-            return RedirectResponse("/signin" if signed_in else "/", status_code=303)
+            return RedirectResponse(path_to(request, "signin" if signed_in else "home"), status_code=303)
         return await show(request, step, current)
 
-    return page
+    return shown
+
+
+async def home(request: Request) -> Response:
+    """GET /: the step this visitor is at (the table says which)."""
+    flash = request.session.pop("flash", None)  # left by the last no-JS post
+    return await show_current(request, Notice(**flash) if flash else None)
 
 
 async def show_current(request: Request, notice: Notice | None = None) -> Response:
     current = await visit(request)
-    return await show(request, current_step(current), current, notice=notice)
+    return await show(request, table_of(request).current(current), current, notice=notice)
 
 
 async def invalid(request: Request, problem: Invalid) -> Response:
@@ -204,7 +214,7 @@ async def invalid(request: Request, problem: Invalid) -> Response:
     language = language_of(request)
     problems = " ".join(say(text, language) for text in problem.errors.values())
     notice = Notice(_("There is a problem: %(problems)s", problems=problems), error=True)
-    step = ACTIONS[request.url.path].on
+    step = action_of(request).on
     return await show(
         request,
         step,
@@ -218,7 +228,7 @@ async def invalid(request: Request, problem: Invalid) -> Response:
 
 async def respond(request: Request, result: Success | Failure, *, values: dict[str, str] | None = None) -> Response:
     """A Failure shows its step again (4xx/503); a Success moves on to where the table says."""
-    action = ACTIONS[request.url.path]
+    action = action_of(request)
     if isinstance(result, Failure):
         errors = {result.field: result.notice.text} if result.field else {}
         headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
@@ -237,8 +247,9 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
             headers=headers,
         )
     await _take_over_session(request, result)
-    enter(request.session, action)
-    step = current_step(_visit_after(request, result))
+    held = table_of(request).held_after(action)
+    hold_step(request.session, held.name if held else None)
+    step = table_of(request).current(_visit_after(request, result))
     if step not in action.leads_to:
         raise UndeclaredTransition(f"POST {action.path} led to {step.name}, not {[s.name for s in action.leads_to]}")
     return await moved_on(request, result, step)
@@ -260,9 +271,12 @@ async def back_to_current(request: Request, notice: Notice) -> Response:
 async def _go_to(request: Request, where: Visit, notice: Notice, step: Step | None = None) -> Response:
     """A fragment that also fixes the URL (htmx), or 303 to / with the notice kept."""
     if is_htmx(request):
-        return await show(request, step or current_step(where), where, notice=notice, headers={"HX-Replace-Url": "/"})
+        home = path_to(request, "home")
+        return await show(
+            request, step or table_of(request).current(where), where, notice=notice, headers={"HX-Replace-Url": home}
+        )
     request.session["flash"] = {"text": say(notice.text, language_of(request)), "error": notice.error}
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(path_to(request, "home"), status_code=303)
 
 
 def _visit_after(request: Request, result: Success) -> Visit:

@@ -3,13 +3,11 @@ then the code step, then the new password."""
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from components.flows import reset
 from components.forms import Invalid, read_email, read_new_password
 from routes.incoming import NoPendingCode, account_of, address_of, checked_form, services_of, visit
-from routes.render import invalid, page_of, respond
-from routes.steps import RESET
+from routes.render import invalid, respond
 
 
 async def request_reset(request: Request) -> Response:
@@ -30,10 +28,3 @@ async def set_new_password(request: Request) -> Response:
     if isinstance(password, Invalid):
         return await invalid(request, password)
     return await respond(request, await reset.set_new_password(services_of(request), account_of(current), password))
-
-
-routes = [
-    Route(RESET.url, page_of(RESET, signed_in=False), methods=["GET"]),
-    Route(RESET.url, request_reset, methods=["POST"]),
-    Route("/password/new", set_new_password, methods=["POST"]),
-]

@@ -2,13 +2,11 @@
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from components.flows import signin
 from components.forms import Invalid, read_credentials
 from routes.incoming import address_of, checked_form, services_of
-from routes.render import invalid, page_of, respond
-from routes.steps import SIGNIN
+from routes.render import invalid, respond
 
 
 async def sign_in(request: Request) -> Response:
@@ -19,9 +17,3 @@ async def sign_in(request: Request) -> Response:
     remembered = request.cookies.get(services.remembered.cookie)
     result = await signin.sign_in(services, credentials, address_of(request), remembered=remembered)
     return await respond(request, result, values={"email": credentials.email})
-
-
-routes = [
-    Route(SIGNIN.url, page_of(SIGNIN, signed_in=False), methods=["GET"]),
-    Route(SIGNIN.url, sign_in, methods=["POST"]),
-]

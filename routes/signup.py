@@ -4,7 +4,6 @@ routes/code.py)."""
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from components.flows import signup
 from components.flows.results import Notice
@@ -42,10 +41,3 @@ async def set_number(request: Request) -> Response:
         return await invalid(request, phone)
     result = await signup.set_number(services, user, phone, address_of(request))
     return await respond(request, result, values=kept_values(form, services.settings.default_country))
-
-
-routes = [
-    Route("/signup", sign_up, methods=["POST"]),
-    Route("/number/change", different_number, methods=["POST"]),
-    Route("/number", set_number, methods=["POST"]),
-]

@@ -1,53 +1,38 @@
-"""Every step a visitor can see, and where each action leads: the whole flow in one place.
+"""The route table: every journey, its steps, where each action leads, and every
+other address the app answers. Nothing else writes a path; templates and
+redirects name routes (`path("sign_in")`).
 
-A step is one template (`templates/steps/<name>.html`) and its title, which is
-also its heading unless it says otherwise. `GET /` shows the first step below
-whose `shown` test passes for this visit (components/web/sessions.py: the
-session's account and its stage: anonymous, signup, signin-code, signed-in),
-so a reload always shows the step a swap just did; a step with a `url` of its
-own is shown there instead. Each action is a form posted to `path` (its handler is in
-`routes/<step>.py`): a Failure shows the step it was posted from again, a
-Success goes on to one of `leads_to` (checked by the render seam).
+Home (GET /) shows the first step below whose `shown` test passes for the
+visit (its stage: anonymous, signup, signin-code, reset-code, new-password,
+signed-in; components/web/visits.py), so a reload always shows the step a swap
+just did. A step with a page is also shown at that address. An action's
+Failure shows the step it was posted from again; its Success goes on to one of
+`leads_to`. The types, and how they are read: components/web/step_table.py.
 
-Adding a step: one entry here, its template, and its handler.
+Adding a step: one entry here, its template `templates/steps/<name>.html`, and
+its handlers in the journey's module.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from starlette.routing import Mount, Route
 
-from components.storage.users import User
-from components.text import N_, Text, _
-from components.web.sessions import Visit
-
-STEP_KEY = "step"  # the session's own step, for steps the account alone does not show
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    title: Text
-    # At GET / (None: only at `url`). Tests run in order, so later ones know an account exists.
-    shown: Callable[[Visit], bool] | None = None
-    url: str = "/"
-    heading: str | None = None  # the <h1>, when not the title; %(name)s is the account's name
-    needs: tuple[str, ...] = ()  # what the template uses beyond the form basics (routes/render.py)
-    held_in_session: bool = False  # entered by an action, not by the account's state
-
-    @property
-    def template(self) -> str:
-        return f"steps/{self.name}.html"
-
-    def heading_for(self, user: User | None) -> Text:
-        return _(self.heading, name=user.name) if self.heading and user else self.title
-
-
-@dataclass(frozen=True)
-class Action:
-    path: str  # POST
-    on: Step  # the step whose form posts it
-    leads_to: tuple[Step, ...]
-
+from components.services import Links
+from components.text import N_, _
+from components.web.step_table import Action, Page, Step, StepTable
+from routes import (
+    account,
+    assets,
+    close,
+    code,
+    language,
+    new_number,
+    password,
+    probes,
+    render,
+    reset,
+    signin,
+    signup,
+    webhooks,
+)
 
 # Signing up: the form, a code to the number (or a different number), the account.
 SIGNUP = Step("signup", _("Create your account"), shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
@@ -58,7 +43,7 @@ DIFFERENT_NUMBER = Step(
     held_in_session=True,
     shown=lambda visit: visit.stage == "signup" and visit.held_step == "different_number",
 )
-# The code step serves every journey: what for is the visit's `code_purpose` (signup, signin, reset, number).
+# The code step serves every journey: what for is the visit's `code_purpose` (components/purposes.py).
 CODE = Step("code", _("Check your phone"), shown=lambda visit: visit.code_purpose is not None, needs=("code",))
 ACCOUNT = Step(
     "account",
@@ -68,51 +53,70 @@ ACCOUNT = Step(
     needs=("phone",),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
-SIGNIN = Step("signin", _("Sign in"), url="/signin")
+SIGNIN = Step("signin", _("Sign in"), page=Page("/signin", signed_in=False))
 # A forgotten password (the reset): the email, the code step, a new password.
-RESET = Step("reset", _("Reset your password"), url="/password/forgot")
+RESET = Step("reset", _("Reset your password"), page=Page("/password/forgot", signed_in=False))
 NEW_PASSWORD = Step("new_password", _("Choose a new password"), shown=lambda visit: visit.stage == "new-password")
 # The account's settings, each at its own address, back to the account when done.
-PASSWORD = Step("password", _("Change your password"), url="/account/password")
+PASSWORD = Step("password", _("Change your password"), page=Page("/account/password", signed_in=True))
 NEW_NUMBER = Step(
-    "new_number", _("Change your mobile number"), url="/account/mobile", needs=("countries", "phone", "reauth")
+    "new_number",
+    _("Change your mobile number"),
+    page=Page("/account/mobile", signed_in=True),
+    needs=("countries", "phone", "reauth"),
 )
-CLOSE = Step("close", _("Close your account"), url="/account/close", needs=("reauth",))
+CLOSE = Step("close", _("Close your account"), page=Page("/account/close", signed_in=True), needs=("reauth",))
 
 STEPS = (SIGNUP, DIFFERENT_NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, RESET, PASSWORD, NEW_NUMBER, CLOSE)
 
-ACTIONS = {
-    action.path: action
-    for action in (
-        Action("/signup", on=SIGNUP, leads_to=(CODE,)),
-        # To the account; back to the form (a signup closed by wrong codes); or on to a new password.
-        Action("/code", on=CODE, leads_to=(ACCOUNT, SIGNUP, NEW_PASSWORD)),
-        Action("/code/resend", on=CODE, leads_to=(CODE,)),
-        Action("/number/change", on=CODE, leads_to=(DIFFERENT_NUMBER,)),
-        Action("/number", on=DIFFERENT_NUMBER, leads_to=(CODE,)),
-        Action("/signin", on=SIGNIN, leads_to=(CODE, ACCOUNT)),
-        Action("/password/forgot", on=RESET, leads_to=(CODE,)),
-        Action("/password/new", on=NEW_PASSWORD, leads_to=(ACCOUNT,)),
-        Action("/account/password", on=PASSWORD, leads_to=(ACCOUNT,)),
-        Action("/account/mobile", on=NEW_NUMBER, leads_to=(CODE,)),
-        Action("/account/mobile/keep", on=CODE, leads_to=(ACCOUNT,)),
-        Action("/account/close", on=CLOSE, leads_to=(SIGNUP,)),
-        Action("/signout", on=ACCOUNT, leads_to=(SIGNUP,)),
-        Action("/signout/everywhere", on=ACCOUNT, leads_to=(SIGNUP,)),
-    )
-}
+ACTIONS = (
+    # Signing up (routes/signup.py).
+    Action("sign_up", "/signup", signup.sign_up, on=SIGNUP, leads_to=(CODE,), hashes=True),
+    Action("different_number", "/number/change", signup.different_number, on=CODE, leads_to=(DIFFERENT_NUMBER,)),
+    Action("set_number", "/number", signup.set_number, on=DIFFERENT_NUMBER, leads_to=(CODE,)),
+    # The code, for every journey (routes/code.py): to the account; back to the form (a signup
+    # closed by wrong codes); or on to a new password.
+    Action("check_code", "/code", code.check_code, on=CODE, leads_to=(ACCOUNT, SIGNUP, NEW_PASSWORD)),
+    Action("resend_code", "/code/resend", code.resend_code, on=CODE, leads_to=(CODE,)),
+    # Coming back, and leaving (routes/signin.py, routes/account.py).
+    Action("sign_in", "/signin", signin.sign_in, on=SIGNIN, leads_to=(CODE, ACCOUNT), hashes=True),
+    Action("sign_out", "/signout", account.sign_out, on=ACCOUNT, leads_to=(SIGNUP,)),
+    Action("sign_out_everywhere", "/signout/everywhere", account.sign_out_everywhere, on=ACCOUNT, leads_to=(SIGNUP,)),
+    # The reset (routes/reset.py).
+    Action("request_reset", "/password/forgot", reset.request_reset, on=RESET, leads_to=(CODE,)),
+    Action(
+        "set_new_password", "/password/new", reset.set_new_password, on=NEW_PASSWORD, leads_to=(ACCOUNT,), hashes=True
+    ),
+    # The account's settings (routes/password.py, routes/new_number.py, routes/close.py).
+    Action(
+        "change_password", "/account/password", password.change_password, on=PASSWORD, leads_to=(ACCOUNT,), hashes=True
+    ),
+    Action(
+        "start_number_change",
+        "/account/mobile",
+        new_number.start_number_change,
+        on=NEW_NUMBER,
+        leads_to=(CODE,),
+        hashes=True,
+    ),
+    Action("keep_number", "/account/mobile/keep", new_number.keep_number, on=CODE, leads_to=(ACCOUNT,)),
+    Action("close_account", "/account/close", close.close_account, on=CLOSE, leads_to=(SIGNUP,), hashes=True),
+)
 
+# Every other address: home, what a step asks by itself, the switcher, files, callers that are no browser.
+OTHERS = (
+    Route("/", render.home, name="home", methods=["GET"]),
+    Route("/code/status", code.code_status, name="code_status", methods=["GET"]),  # the code step's delivery poll
+    Route("/language/{code}", language.choose_language, name="choose_language", methods=["GET"]),
+    Route("/sw.js", assets.service_worker, name="service_worker", methods=["GET"]),
+    Mount("/static", app=assets.VersionedStatic(directory=assets.STATIC_DIR), name="static"),
+    Route("/webhooks/twilio/status", webhooks.twilio_status, name="twilio_status", methods=["POST"]),
+    Route("/healthz", probes.healthz, name="healthz", methods=["GET"]),
+    Route("/readyz", probes.readyz, name="readyz", methods=["GET"]),
+    Route("/metrics", probes.metrics, name="metrics", methods=["GET"]),
+)
 
-def current_step(visit: Visit) -> Step:
-    """The step this visitor is at: the first whose test passes."""
-    return next(step for step in STEPS if step.shown and step.shown(visit))
+TABLE = StepTable(STEPS, ACTIONS, OTHERS, page=render.page)
 
-
-def enter(session: dict[str, Any], action: Action) -> None:
-    """After a Success: remember the step it leads to when the session holds it;
-    any other step follows from the account."""
-    held = [step for step in action.leads_to if step.held_in_session]
-    if held:
-        session[STEP_KEY] = held[0].name
-    else:
-        session.pop(STEP_KEY, None)
+# The app's own addresses that leave it: named in texts to a phone, given to a provider.
+LINKS = Links(reset=TABLE.path("reset"), twilio_status=TABLE.path("twilio_status"))

@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 
 from components.language import LANGUAGES, country_names, sort_key, translations
 from components.phones import DIAL_CODES
-from routes.assets import static_url
+from routes.assets import version
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.undefined = StrictUndefined
@@ -33,7 +33,6 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
 
 
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-templates.env.globals["static"] = static_url
 # Times are UNIX seconds; pages show them in UTC (static/app.js turns them into the visitor's own).
 templates.env.filters["clock_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).strftime("%H:%M")
 templates.env.filters["iso_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
@@ -83,6 +82,13 @@ def rendered_once(key: tuple[str, ...], render: Callable[[], str]) -> str:
     if key not in _rendered:
         _rendered[key] = render()
     return _rendered[key]
+
+
+def name_routes(path: Callable[..., str]) -> None:
+    """Templates name the routes they link to (`path("sign_in")`, `static("app.css")`):
+    the step table writes each path once."""
+    templates.env.globals["path"] = path
+    templates.env.globals["static"] = lambda name: f"{path('static', path=name)}?v={version(name)}"
 
 
 def reload_templates(development: bool) -> None:

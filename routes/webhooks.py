@@ -8,10 +8,9 @@ proxy), not the one the app sees.
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from components.flows import delivery
-from components.web.twilio_webhooks import STATUS_PATH, signed_by_twilio
+from components.web.twilio_webhooks import signed_by_twilio
 from routes.incoming import services_of
 
 
@@ -33,6 +32,3 @@ def _public_url(request: Request, public_url: str) -> str:
         return str(request.url)
     query = f"?{request.url.query}" if request.url.query else ""
     return public_url.rstrip("/") + request.url.path + query
-
-
-routes = [Route(STATUS_PATH, twilio_status, methods=["POST"])]

@@ -30,6 +30,7 @@ from app import create_app
 from components.services import build_services
 from components.settings import Settings
 from components.storage.database import connected
+from routes.steps import LINKS
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ async def db(settings):
 async def services(settings, db, outbox, clock):
     """The app's services without HTTP, for tests of the flow's rules."""
     async with httpx.AsyncClient() as client:
-        yield build_services(settings, db, client, sender=outbox, clock=clock)
+        yield build_services(settings, db, client, LINKS, sender=outbox, clock=clock)
 
 
 @pytest.fixture

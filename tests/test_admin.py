@@ -11,6 +11,7 @@ from support import JENNY, SECRET
 
 from components.admin import run
 from components.storage.database import users
+from routes.steps import LINKS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +30,7 @@ def command(monkeypatch, tmp_path, settings, capsys, clock):
 
     def run_command(*arguments: str) -> tuple[int, str]:
         capsys.readouterr()  # what the app printed before (texts to the console)
-        status = run(list(arguments), clock=clock)
+        status = run(list(arguments), LINKS, clock=clock)
         return status, capsys.readouterr().out
 
     return run_command

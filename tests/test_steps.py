@@ -1,36 +1,87 @@
-"""The step table (routes/steps.py) is the flow: every route is declared there,
-every step has its template and handler, titles and headings come from it, and
-a Success that lands anywhere the table does not list is refused."""
+"""The step table (routes/steps.py) is the flow and the route list: every route
+comes from it, every step has its template, each action its handler in its
+journey's module, titles and headings come from it, a Success that lands
+anywhere the table does not list is refused, and no template or module writes
+a path the table names."""
 
+import ast
 import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from starlette.routing import Route
 from support import words
 
-from components.web.twilio_webhooks import STATUS_PATH
 from routes import steps
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _routes(app, method: str) -> set[str]:
-    return {route.path for route in app.routes if isinstance(route, Route) and method in route.methods}
+def test_every_route_of_the_app_comes_from_the_table(app):
+    assert [(route.path, route.name) for route in app.routes] == [
+        *((step.page.path, step.name) for step in steps.STEPS if step.page),
+        *((action.path, action.name) for action in steps.ACTIONS),
+        *((route.path, route.name) for route in steps.OTHERS),
+    ]
+    names = [route.name for route in app.routes]
+    assert len(names) == len(set(names)), "every route has a name of its own"
 
 
-def test_every_post_route_is_a_declared_action_and_every_action_a_route(app):
-    """Besides Twilio's webhook, which no browser posts (routes/webhooks.py)."""
-    assert _routes(app, "POST") == {*steps.ACTIONS, STATUS_PATH}
-
-
-def test_every_step_has_its_template_and_its_address(app):
+def test_every_step_has_its_template_and_every_action_its_handler_in_a_journeys_module():
     for step in steps.STEPS:
         assert (ROOT / "templates" / step.template).exists(), step.name
-        assert step.url in _routes(app, "GET"), step.name
-    for action in steps.ACTIONS.values():
-        assert action.on in steps.STEPS and set(action.leads_to) <= set(steps.STEPS), action.path
+    for action in steps.ACTIONS:
+        assert action.on in steps.STEPS and set(action.leads_to) <= set(steps.STEPS), action.name
+        assert action.handler.__module__.startswith("routes."), action.name
+        assert action.handler.__name__ == action.name, "a route is named after its handler"
+
+
+def test_the_posts_that_hash_a_password_are_the_ones_that_take_one(app):
+    hashing = {action.name for action in steps.ACTIONS if action.hashes}
+    assert hashing == {
+        "sign_up",
+        "sign_in",
+        "set_new_password",
+        "change_password",
+        "start_number_change",
+        "close_account",
+    }
+
+
+def _literal_paths() -> set[str]:
+    """The paths the table gives its routes (home's "/" is looked for in templates only)."""
+    paths = {route.path.split("{")[0].rstrip("/") for route in steps.TABLE.routes()}
+    return {path for path in paths if path}
+
+
+def test_no_template_writes_a_path():
+    for template in (ROOT / "templates").rglob("*.html"):
+        found = re.findall(
+            r"""(?:href|action|hx-get|hx-post|src)=["'](/[^"'{]*)|\(["'](/[^"']*)["']""", template.read_text()
+        )
+        assert not found, f"{template.relative_to(ROOT)} writes {found}: name the route instead (path(...))"
+
+
+# Fixed paths named once beside what serves them, until the request log reads them from the table.
+NAMED_ELSEWHERE = {"components/web/request_context.py": {"/healthz", "/readyz", "/metrics", "/static", "/static/"}}
+
+
+def _python_modules() -> list[Path]:
+    return [ROOT / "app.py", *(ROOT / "components").rglob("*.py"), *(ROOT / "routes").rglob("*.py")]
+
+
+@pytest.mark.parametrize("module", _python_modules(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_no_module_but_the_table_writes_a_path_the_table_names(module):
+    if module == ROOT / "routes" / "steps.py":
+        return
+    written = {
+        node.value
+        for node in ast.walk(ast.parse(module.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/")
+    }
+    named = {text for text in written for path in _literal_paths() if text == path or text.startswith(path + "/")}
+    named -= NAMED_ELSEWHERE.get(str(module.relative_to(ROOT)), set())
+    assert not named, f"{module.relative_to(ROOT)} writes {named}: name the route instead (path_to)"
 
 
 def _title_and_heading(page) -> tuple[str, str]:
@@ -70,8 +121,8 @@ def test_titles_and_headings_come_from_the_table(visitor, outbox, settle):
 def test_a_success_that_lands_on_an_undeclared_step_is_refused(htmx_visitor, clock, monkeypatch, caplog):
     htmx_visitor.sign_up()
     clock.advance(30)
-    resend = steps.ACTIONS["/code/resend"]
-    monkeypatch.setitem(steps.ACTIONS, "/code/resend", replace(resend, leads_to=(steps.ACCOUNT,)))
+    route = next(route for route in htmx_visitor.client.app.routes if route.name == "resend_code")
+    monkeypatch.setattr(route, "action", replace(route.action, leads_to=(steps.ACCOUNT,)))
     answer = htmx_visitor.resend()
     assert answer.status_code == 500
     assert "UndeclaredTransition: POST /code/resend led to code" in caplog.text

@@ -6,9 +6,8 @@ signed, and the tests deliver them, in order, out of order or twice."""
 import pytest
 from support import JENNY_E164, words
 
-from components.web.twilio_webhooks import STATUS_PATH
-
 PUBLIC_URL = "https://signup.example.com"
+STATUS_CALLBACK = "/webhooks/twilio/status"  # where the app asks Twilio to report
 
 
 @pytest.fixture
@@ -17,7 +16,7 @@ def twilio_app(open_app):
     return open_app("local", "twilio", public_url=PUBLIC_URL)
 
 
-def post(visitor, callback, *, signature=None, url=STATUS_PATH):
+def post(visitor, callback, *, signature=None, url=STATUS_CALLBACK):
     headers = {"X-Twilio-Signature": callback.signature if signature is None else signature}
     return visitor.client.post(url, data=callback.params, headers=headers)
 
@@ -32,7 +31,7 @@ def delivery_shown(visitor) -> str:
 def test_every_text_asks_for_callbacks_at_the_public_address(twilio_app, fake):
     twilio_app.sign_up()
     [sent, delivered] = fake.callbacks
-    assert sent.url == delivered.url == f"{PUBLIC_URL}{STATUS_PATH}"
+    assert sent.url == delivered.url == f"{PUBLIC_URL}{STATUS_CALLBACK}"
 
 
 def test_a_text_without_a_public_address_asks_for_no_callbacks_and_shows_no_status(open_app, fake):

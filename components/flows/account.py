@@ -43,7 +43,7 @@ async def _confirmed(services: Services, user: User, password: str | None, addre
     return refusal(checked, WRONG_PASSWORD, field="password") if isinstance(checked, Refused) else None
 
 
-async def new_number(
+async def start_number_change(
     services: Services, user: User, phone: Phone, password: str | None, address: str
 ) -> Success | Failure:
     """A code to the new number; the old one stays on the account until the code is right.

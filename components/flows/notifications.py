@@ -20,7 +20,7 @@ def password_changed(services: Services) -> Text:
     return _(
         "Your %(app)s password was just changed. If this wasn't you, reset it now at %(address)s",
         app=settings.app_name,
-        address=LeftToRight(f"{settings.public_host}/password/forgot"),
+        address=LeftToRight(settings.public_host + services.links.reset),
     )
 
 

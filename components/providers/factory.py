@@ -32,7 +32,10 @@ def _shared(client: httpx.AsyncClient | None) -> httpx.AsyncClient:
     return client
 
 
-def make_sender(settings: Settings, client: httpx.AsyncClient | None, sleep: Sleep = asyncio.sleep) -> SmsSender:
+def make_sender(
+    settings: Settings, client: httpx.AsyncClient | None, status_path: str, sleep: Sleep = asyncio.sleep
+) -> SmsSender:
+    """`status_path`: where the app takes a text's status reports (behind PUBLIC_URL)."""
     if settings.sms_provider == "twilio":
         from components.providers.twilio_sms import TwilioSender
 
@@ -43,7 +46,7 @@ def make_sender(settings: Settings, client: httpx.AsyncClient | None, sleep: Sle
             base_url=settings.twilio_api_url,
             from_number=settings.twilio_number,
             messaging_service_sid=settings.twilio_messaging_service_sid,
-            public_url=settings.public_url,
+            status_callback=settings.public_url.rstrip("/") + status_path if settings.public_url else "",
             sleep=sleep,
         )
     return ConsoleSender(

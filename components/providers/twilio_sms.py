@@ -7,7 +7,6 @@ import httpx
 
 from components.providers.http import ProviderHttp, Sleep, refusal
 from components.providers.interface import Message, Receipt, SendFailed
-from components.web.twilio_webhooks import STATUS_PATH
 
 
 class TwilioSender:
@@ -22,7 +21,7 @@ class TwilioSender:
         base_url: str,
         from_number: str = "",
         messaging_service_sid: str = "",
-        public_url: str = "",
+        status_callback: str = "",
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.http = ProviderHttp(client, "twilio-messages", sleep=sleep)
@@ -31,7 +30,7 @@ class TwilioSender:
         # A Messaging Service picks the sender itself; otherwise our own number sends.
         self.sender = {"MessagingServiceSid": messaging_service_sid} if messaging_service_sid else {"From": from_number}
         # Twilio cannot call an address it cannot reach: without PUBLIC_URL, no callbacks.
-        self.callback = {"StatusCallback": public_url.rstrip("/") + STATUS_PATH} if public_url else {}
+        self.callback = {"StatusCallback": status_callback} if status_callback else {}
 
     async def send(self, message: Message) -> Receipt:
         if message.channel != "sms":

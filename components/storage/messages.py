@@ -109,6 +109,10 @@ def _give_up(message_id: P, now: P) -> Statement:
     return _still_waiting(message_id).values(status="failed", rank=FINAL, body=None, claimed_until=None, updated_at=now)
 
 
+def _codes_sent_since(since: P) -> Statement:
+    return sa.select(messages.c.to_number).where(messages.c.kind == "code", messages.c.created_at >= since)
+
+
 def _forget_old(before: P) -> Statement:
     return (
         messages.delete().where(messages.c.updated_at < before, messages.c.status != "waiting").returning(messages.c.id)
@@ -187,6 +191,10 @@ class Messages:
 
     async def give_up(self, message_id: int) -> None:
         await self.db.execute(bound(_give_up, message_id=message_id, now=self.clock()))
+
+    async def codes_sent_since(self, since: float) -> list[str]:
+        """The number each code went to since then (for `stats`)."""
+        return [row["to_number"] for row in await self.db.fetch_all(bound(_codes_sent_since, since=since))]
 
     async def forget_old(self, before: float) -> int:
         """Texts long settled: their delivery no longer shows anywhere."""

@@ -158,6 +158,10 @@ def _purge_unverified(created_before: P) -> Statement:
     )
 
 
+def _signed_up_since(since: P) -> Statement:
+    return sa.select(users.c.country, users.c.verified_at).where(users.c.created_at >= since)
+
+
 def _end_sessions(user_id: P) -> Statement:
     return users.update().where(users.c.id == user_id).values(session_version=users.c.session_version + 1)
 
@@ -268,6 +272,11 @@ class Users:
     async def purge_unverified(self, created_before: float) -> int:
         """Signups never finished in time give their email back: how many."""
         return len(await self.db.fetch_all(bound(_purge_unverified, created_before=created_before)))
+
+    async def signed_up_since(self, since: float) -> list[tuple[str, bool]]:
+        """The country of every account created since then, and whether it is verified (for `stats`)."""
+        rows = await self.db.fetch_all(bound(_signed_up_since, since=since))
+        return [(row["country"], row["verified_at"] is not None) for row in rows]
 
     async def end_sessions(self, user_id: int) -> None:
         """Pending sign-ins and remembered browsers issued so far stop working."""

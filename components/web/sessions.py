@@ -20,6 +20,7 @@ from components.web.csrf import csrf_token
 
 Stage = Literal["anonymous", "signup", "signed-in", "signin-code", "reset-code", "new-password"]
 PENDING_STAGES: dict[str, Stage] = {"signin": "signin-code", "password": "new-password"}
+STEP_KEY = "step"  # the step a session holds itself, where the account alone does not say
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,14 @@ def pending_of(session: dict[str, Any]) -> Pending | None:
     if not held:
         return None
     return Pending(held["for"], email=held.get("email", ""), wrong=held.get("wrong", 0))
+
+
+def hold_step(session: dict[str, Any], name: str | None) -> None:
+    """The step the session is at from now on (None: whatever its account's state shows)."""
+    if name:
+        session[STEP_KEY] = name
+    else:
+        session.pop(STEP_KEY, None)
 
 
 def session_lapsed(session: dict[str, Any], now: float, *, idle: float, lifetime: float) -> bool:

@@ -1,7 +1,6 @@
-"""Twilio's webhooks: where it reports each text's status, and the
-`X-Twilio-Signature` that proves a call is Twilio's: HMAC-SHA1, keyed by the auth
-token, of the full URL it called followed by each POST parameter's name and
-value, sorted by name; Base64.
+"""The `X-Twilio-Signature` that proves a webhook's call is Twilio's: HMAC-SHA1,
+keyed by the auth token, of the full URL it called followed by each POST
+parameter's name and value, sorted by name; Base64.
 
 Written here rather than taken from the `twilio` package: that package brings
 requests, aiohttp and PyJWT into every worker for these few lines. Like its
@@ -16,7 +15,6 @@ import hmac
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
-STATUS_PATH = "/webhooks/twilio/status"
 
 
 def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:

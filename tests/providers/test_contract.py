@@ -2,11 +2,13 @@
 our parsing of the specs' own example responses."""
 
 import json
+from dataclasses import replace
 
 import httpx
 import pytest
 from providers import contract
 
+from components.providers.factory import make_sender
 from components.providers.http import ProviderHttp
 from components.providers.interface import (
     Approved,
@@ -23,6 +25,7 @@ from components.providers.interface import (
 from components.providers.twilio_sms import TwilioSender
 from components.providers.twilio_verify import TwilioVerifyVerifier
 from components.storage.users import User
+from routes.steps import LINKS
 
 pytestmark = pytest.mark.anyio
 ACCOUNT = "AC" + "a" * 32
@@ -149,7 +152,7 @@ async def test_messages_go_from_the_service_or_the_number_with_one_status_callba
                 account_sid=ACCOUNT,
                 auth_token="token",
                 base_url="https://api.test",
-                public_url="https://app.example/",
+                status_callback="https://app.example/webhooks/twilio/status",
                 **chosen,
             )
             await sender.send(Message("+15017122661", "hello"))
@@ -157,6 +160,16 @@ async def test_messages_go_from_the_service_or_the_number_with_one_status_callba
     assert service["MessagingServiceSid"] == "MG" + "b" * 32 and "From" not in service
     assert number["From"] == "+15005550006" and "MessagingServiceSid" not in number
     assert service["StatusCallback"] == "https://app.example/webhooks/twilio/status"
+
+
+@pytest.mark.parametrize("public_url", ["https://app.example", "https://app.example/"])
+async def test_the_status_callback_is_the_public_url_and_the_route_tables_path_with_one_slash(settings, public_url):
+    chosen = replace(settings, sms_provider="twilio", twilio_account_sid=ACCOUNT, public_url=public_url)
+    async with httpx.AsyncClient() as client:
+        sender = make_sender(chosen, client, LINKS.twilio_status)
+        unreachable = make_sender(replace(chosen, public_url=""), client, LINKS.twilio_status)
+    assert sender.callback == {"StatusCallback": "https://app.example/webhooks/twilio/status"}
+    assert unreachable.callback == {}
 
 
 async def test_messages_refuses_a_call_for_good_without_asking_twilio():
@@ -183,21 +196,23 @@ async def test_messages_error_envelope_becomes_send_failed():
     assert "21211" in str(failed.value) and json.dumps(envelope) not in str(failed.value)
 
 
-def _messages(client: httpx.AsyncClient, public_url: str = "") -> TwilioSender:
+def _messages(client: httpx.AsyncClient, status_callback: str = "") -> TwilioSender:
     return TwilioSender(
         client,
         account_sid=ACCOUNT,
         auth_token="token",
         base_url="https://api.test",
         from_number="+15005550006",
-        public_url=public_url,
+        status_callback=status_callback,
     )
 
 
 async def test_messages_receipt_is_twilios_sid_and_status_and_says_whether_callbacks_follow():
     answer = {"sid": "SM" + "c" * 32, "status": "accepted"}  # a Messaging Service's first status
     async with _answering(201, answer) as client:
-        followed = await _messages(client, public_url="https://app.example").send(Message("+15017122661", "hi"))
+        followed = await _messages(client, status_callback="https://app.example/webhooks/twilio/status").send(
+            Message("+15017122661", "hi")
+        )
         unfollowed = await _messages(client).send(Message("+15017122661", "hi"))
     assert followed == Receipt("SM" + "c" * 32, "accepted", followed=True)
     assert unfollowed == Receipt("SM" + "c" * 32, "accepted", followed=False)
