@@ -4,8 +4,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from components.flows import account, signin
-from routes.incoming import account_of, checked_form, services_of, session_user, signed_in_visit
-from routes.render import respond
+from components.web.incoming import account_of, checked_form, services_of, session_user, signed_in_visit
+from components.web.render import respond
 
 
 async def sign_out(request: Request) -> Response:

@@ -24,6 +24,7 @@ from components.providers.interface import SmsSender
 from components.services import build_services
 from components.settings import Settings
 from components.storage.database import connected
+from components.web.errors import EXCEPTION_HANDLERS, error_page
 from components.web.middleware import (
     BodyLimit,
     ErrorPages,
@@ -32,9 +33,8 @@ from components.web.middleware import (
     SecurityHeaders,
 )
 from components.web.request_context import RequestContext
-from routes.errors import EXCEPTION_HANDLERS, error_page
+from components.web.templates import name_routes, reload_templates
 from routes.steps import LINKS, TABLE
-from routes.templates import name_routes, reload_templates
 
 IN_FLIGHT_POSTS = 8  # per worker: enough to keep bcrypt's threads and the database busy
 

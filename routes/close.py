@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from components.flows import account
 from components.forms import Invalid, read_confirmation, read_password_again
-from routes.incoming import (
+from components.web.incoming import (
     account_of,
     address_of,
     checked_form,
@@ -14,7 +14,7 @@ from routes.incoming import (
     services_of,
     signed_in_visit,
 )
-from routes.render import invalid, respond
+from components.web.render import invalid, respond
 
 
 async def close_account(request: Request) -> Response:

@@ -9,10 +9,19 @@ from components.flows import checking, delivery, reset, sending
 from components.forms import Invalid, read_code
 from components.providers.interface import Channel
 from components.web.csrf import csrf_token
+from components.web.incoming import (
+    account_of,
+    address_of,
+    checked_form,
+    code_holder,
+    is_htmx,
+    language_of,
+    services_of,
+    visit,
+)
+from components.web.render import in_language, invalid, respond
 from components.web.step_table import path_to, table_of
-from routes.incoming import account_of, address_of, checked_form, code_holder, is_htmx, language_of, services_of, visit
-from routes.render import in_language, invalid, respond
-from routes.templates import templates
+from components.web.templates import templates
 
 
 async def check_code(request: Request) -> Response:

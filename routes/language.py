@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from components.durations import YEAR
 from components.language import COOKIE, LANGUAGES
+from components.web.incoming import services_of, session_user
 from components.web.step_table import path_to
-from routes.incoming import services_of, session_user
 
 
 async def choose_language(request: Request) -> Response:

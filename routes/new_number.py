@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from components.flows import account
 from components.forms import Invalid, kept_values, read_password_again, read_phone
-from routes.incoming import (
+from components.web.incoming import (
     account_of,
     address_of,
     checked_form,
@@ -15,7 +15,7 @@ from routes.incoming import (
     services_of,
     signed_in_visit,
 )
-from routes.render import invalid, respond
+from components.web.render import invalid, respond
 
 
 async def start_number_change(request: Request) -> Response:

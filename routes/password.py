@@ -5,8 +5,8 @@ from starlette.responses import Response
 
 from components.flows import account
 from components.forms import Invalid, read_password_change
-from routes.incoming import account_of, address_of, checked_form, services_of, signed_in_visit
-from routes.render import invalid, respond
+from components.web.incoming import account_of, address_of, checked_form, services_of, signed_in_visit
+from components.web.render import invalid, respond
 
 
 async def change_password(request: Request) -> Response:

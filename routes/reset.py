@@ -6,8 +6,8 @@ from starlette.responses import Response
 
 from components.flows import reset
 from components.forms import Invalid, read_email, read_new_password
-from routes.incoming import NoPendingCode, account_of, address_of, checked_form, services_of, visit
-from routes.render import invalid, respond
+from components.web.incoming import NoPendingCode, account_of, address_of, checked_form, services_of, visit
+from components.web.render import invalid, respond
 
 
 async def request_reset(request: Request) -> Response:

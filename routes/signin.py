@@ -5,8 +5,8 @@ from starlette.responses import Response
 
 from components.flows import signin
 from components.forms import Invalid, read_credentials
-from routes.incoming import address_of, checked_form, services_of
-from routes.render import invalid, respond
+from components.web.incoming import address_of, checked_form, services_of
+from components.web.render import invalid, respond
 
 
 async def sign_in(request: Request) -> Response:

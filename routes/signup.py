@@ -9,8 +9,8 @@ from components.flows import signup
 from components.flows.results import Notice
 from components.forms import Invalid, kept_values, read_phone, read_signup
 from components.text import _
-from routes.incoming import address_of, checked_form, language_of, pending_signup, services_of, session_user
-from routes.render import back_to_current, invalid, respond
+from components.web.incoming import address_of, checked_form, language_of, pending_signup, services_of, session_user
+from components.web.render import back_to_current, invalid, respond
 
 
 async def sign_up(request: Request) -> Response:

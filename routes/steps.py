@@ -17,22 +17,9 @@ from starlette.routing import Mount, Route
 
 from components.services import Links
 from components.text import N_, _
+from components.web import assets, probes, render
 from components.web.step_table import Action, Page, Step, StepTable
-from routes import (
-    account,
-    assets,
-    close,
-    code,
-    language,
-    new_number,
-    password,
-    probes,
-    render,
-    reset,
-    signin,
-    signup,
-    webhooks,
-)
+from routes import account, close, code, language, new_number, password, reset, signin, signup, webhooks
 
 # Signing up: the form, a code to the number (or a different number), the account.
 SIGNUP = Step("signup", _("Create your account"), shown=lambda visit: visit.stage == "anonymous", needs=("countries",))

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from components.flows import delivery
+from components.web.incoming import services_of
 from components.web.twilio_webhooks import signed_by_twilio
-from routes.incoming import services_of
 
 
 async def twilio_status(request: Request) -> Response:

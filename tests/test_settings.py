@@ -99,7 +99,6 @@ def test_the_server_stops_with_the_variables_name(tmp_path):
 
 def test_uvicorn_can_load_app_colon_app(environment):
     import app as module
-
     from routes.steps import TABLE
 
     application = module.app

@@ -157,7 +157,7 @@ def pseudo(tmp_path, monkeypatch):
         write_po(po, catalog)
     monkeypatch.setattr(language, "CATALOGS", tmp_path)
     monkeypatch.setitem(language.LANGUAGES, PSEUDO, Language(PSEUDO, "Pseudo"))
-    monkeypatch.setattr("routes.templates.country_names", lambda code: language.country_names(DEFAULT))
+    monkeypatch.setattr("components.web.templates.country_names", lambda code: language.country_names(DEFAULT))
     yield PSEUDO
     language.translations.cache_clear()
 

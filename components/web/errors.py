@@ -17,10 +17,10 @@ from components.language import say
 from components.logs import REQUEST_ID
 from components.text import _
 from components.web.csrf import CsrfFailed
+from components.web.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of, visit
+from components.web.render import back_to_current, in_language, show
 from components.web.step_table import table_of
-from routes.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of, visit
-from routes.render import back_to_current, in_language, show
-from routes.templates import templates
+from components.web.templates import templates
 
 log = logging.getLogger(__name__)
 

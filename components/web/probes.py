@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from components.addresses import within
 from components.metrics import scrape
 from components.storage.database import schema_is_current
-from routes.incoming import services_of
+from components.web.incoming import services_of
 
 READY_WITHIN_SECONDS = 1.0
 NO_STORE = {"Cache-Control": "no-store"}

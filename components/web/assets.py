@@ -12,7 +12,7 @@ from starlette.types import Scope
 
 from components.durations import YEAR
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 
 @cache

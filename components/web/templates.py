@@ -15,9 +15,9 @@ from starlette.templating import Jinja2Templates
 
 from components.language import LANGUAGES, country_names, sort_key, translations
 from components.phones import DIAL_CODES
-from routes.assets import version
+from components.web.assets import version
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 templates.env.undefined = StrictUndefined
 templates.env.add_extension("jinja2.ext.i18n")
 

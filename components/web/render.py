@@ -26,6 +26,7 @@ from components.services import Services
 from components.storage.users import User
 from components.text import Text, _
 from components.web.csrf import csrf_token
+from components.web.incoming import account_of, is_htmx, language_of, services_of, visit
 from components.web.sessions import (
     STEP_KEY,
     Visit,
@@ -36,8 +37,7 @@ from components.web.sessions import (
     start_session,
 )
 from components.web.step_table import Step, action_of, path_to, table_of
-from routes.incoming import account_of, is_htmx, language_of, services_of, visit
-from routes.templates import rendered_once, templates
+from components.web.templates import rendered_once, templates
 
 FAILURE_STATUS = {"invalid": 422, "slow_down": 429, "unavailable": 503}
 
@@ -47,7 +47,7 @@ class UndeclaredTransition(Exception):
 
 
 async def _countries(services: Services, visit: Visit) -> dict[str, Any]:
-    """Nothing to add: the list is rendered once (routes/templates.py). The need marks the
+    """Nothing to add: the list is rendered once (components/web/templates.py). The need marks the
     steps that show it (the others' full pages carry it for fragments to come)."""
     return {}
 
