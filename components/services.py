@@ -16,6 +16,7 @@ from components.background import Background
 from components.passwords import Passwords
 from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
+from components.remembered_browsers import RememberedBrowsers
 from components.settings import Settings
 from components.storage.conversions import Conversions
 from components.storage.database import transaction
@@ -24,7 +25,6 @@ from components.storage.messages import Messages
 from components.storage.password_failures import PasswordFailures
 from components.storage.session_records import SessionRecords
 from components.storage.users import Users
-from components.web.remember import RememberedBrowsers
 
 if TYPE_CHECKING:
     import httpx

@@ -14,11 +14,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from components.flows.outbox import keep_sending, kick
 from components.housekeeping import keep_tidy
 from components.language import load_all
 from components.logs import quiet_secret_bearing_loggers
 from components.metrics import make_room
-from components.outbox import keep_sending, kick
 from components.providers.factory import http_client
 from components.providers.interface import SmsSender
 from components.services import build_services

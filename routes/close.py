@@ -10,17 +10,17 @@ from components.web.incoming import (
     account_of,
     address_of,
     checked_form,
-    password_needed,
     services_of,
     signed_in_visit,
 )
 from components.web.render import invalid, respond
+from components.web.visits import password_needed
 
 
 async def close_account(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
-    password = read_password_again(form, password_needed(request, current))
+    password = read_password_again(form, password_needed(services_of(request), current))
     if isinstance(password, Invalid):
         return await invalid(request, password)
     result = await account.close_account(

@@ -17,11 +17,11 @@ from components.web.incoming import (
     is_htmx,
     language_of,
     services_of,
-    visit,
 )
 from components.web.render import in_language, invalid, respond
 from components.web.step_table import path_to, table_of
 from components.web.templates import templates
+from components.web.visits import visit
 
 
 async def check_code(request: Request) -> Response:

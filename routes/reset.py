@@ -6,8 +6,9 @@ from starlette.responses import Response
 
 from components.flows import reset
 from components.forms import Invalid, read_email, read_new_password
-from components.web.incoming import NoPendingCode, account_of, address_of, checked_form, services_of, visit
+from components.web.incoming import NoPendingCode, account_of, address_of, checked_form, services_of
 from components.web.render import invalid, respond
+from components.web.visits import visit
 
 
 async def request_reset(request: Request) -> Response:

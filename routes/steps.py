@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 
 from components.services import Links
 from components.text import N_, _
-from components.web import assets, probes, render
+from components.web import assets, pages, probes
 from components.web.step_table import Action, Page, Step, StepTable
 from routes import account, close, code, language, new_number, password, reset, signin, signup, webhooks
 
@@ -26,7 +26,7 @@ SIGNUP = Step("signup", _("Create your account"), shown=lambda visit: visit.stag
 DIFFERENT_NUMBER = Step(
     "different_number",
     _("Change your number"),
-    needs=("countries", "number"),
+    needs=("countries", "current_number"),
     held_in_session=True,
     shown=lambda visit: visit.stage == "signup" and visit.held_step == "different_number",
 )
@@ -37,7 +37,7 @@ ACCOUNT = Step(
     _("Your account"),
     heading=N_("Hi there %(name)s!"),
     shown=lambda visit: visit.stage == "signed-in",
-    needs=("phone",),
+    needs=("masked_phone",),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
 SIGNIN = Step("signin", _("Sign in"), page=Page("/signin", signed_in=False))
@@ -50,7 +50,7 @@ NEW_NUMBER = Step(
     "new_number",
     _("Change your mobile number"),
     page=Page("/account/mobile", signed_in=True),
-    needs=("countries", "phone", "reauth"),
+    needs=("countries", "masked_phone", "reauth"),
 )
 CLOSE = Step("close", _("Close your account"), page=Page("/account/close", signed_in=True), needs=("reauth",))
 
@@ -92,7 +92,7 @@ ACTIONS = (
 
 # Every other address: home, what a step asks by itself, the switcher, files, callers that are no browser.
 OTHERS = (
-    Route("/", render.home, name="home", methods=["GET"]),
+    Route("/", pages.home, name="home", methods=["GET"]),
     Route("/code/status", code.code_status, name="code_status", methods=["GET"]),  # the code step's delivery poll
     Route("/language/{code}", language.choose_language, name="choose_language", methods=["GET"]),
     Route("/sw.js", assets.service_worker, name="service_worker", methods=["GET"]),
@@ -103,7 +103,7 @@ OTHERS = (
     Route("/metrics", probes.metrics, name="metrics", methods=["GET"]),
 )
 
-TABLE = StepTable(STEPS, ACTIONS, OTHERS, page=render.page)
+TABLE = StepTable(STEPS, ACTIONS, OTHERS, page=pages.page)
 
 # The app's own addresses that leave it: named in texts to a phone, given to a provider.
 LINKS = Links(reset=TABLE.path("reset"), twilio_status=TABLE.path("twilio_status"))

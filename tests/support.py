@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 from starlette.testclient import TestClient
 
-from components.outbox import deliver_due
+from components.flows.outbox import deliver_due
 from components.providers.console import ConsoleSender
 from components.providers.interface import Message, Receipt, SendFailed
 

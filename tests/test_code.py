@@ -3,6 +3,9 @@
 import pytest
 from support import JENNY_E164, words
 
+from components.flows.checking import RIGHT_CODE
+from components.purposes import PURPOSES
+
 
 def test_the_right_code_verifies_and_sends_a_confirmation(visitor, outbox):
     visitor.sign_up()
@@ -153,3 +156,7 @@ def test_asking_for_another_code_keeps_the_session_so_forms_in_other_tabs_still_
     form = {"csrf_token": token, "code": outbox.last_code()}
     other_tab = htmx_visitor.client.post("/code", data=form, headers=htmx_visitor.headers)
     assert other_tab.status_code == 200 and "Hi there Jenny" in words(other_tab)
+
+
+def test_every_purpose_a_code_can_have_says_what_a_right_code_does():
+    assert set(RIGHT_CODE) == set(PURPOSES) == {"signup", "signin", "reset", "number"}

@@ -3,9 +3,9 @@
 import pytest
 from support import JENNY, JENNY_E164
 
+from components.flows.outbox import BATCH, deliver_due
 from components.flows.signup import sign_up
 from components.forms import read_signup
-from components.outbox import BATCH, deliver_due
 
 
 @pytest.mark.anyio

@@ -1,8 +1,9 @@
 """Checking a code: every try is counted before it runs, whatever the provider;
-a right code finishes what the account was waiting for (its signup, a sign-in,
-a password reset, a new number)."""
+a right code finishes what the account was waiting for (RIGHT_CODE: its signup,
+a sign-in, a password reset, a new number)."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from components import metrics
@@ -33,11 +34,22 @@ from components.providers.interface import (
     Unavailable,
     WrongCode,
 )
+from components.purposes import Purpose
 from components.services import Services
 from components.storage.users import CODES_STOPPED, User
 from components.text import _
 
 log = logging.getLogger(__name__)
+RightCode = Callable[[Services, User, bool], Awaitable[Success | Failure]]
+
+# What a right code does, for each purpose a code can have (components/purposes.py).
+# `remember`: at a sign-in, the visitor asked not to be asked again on this browser.
+RIGHT_CODE: dict[Purpose, RightCode] = {
+    "signup": lambda services, user, remember: signup.verified(services, user),
+    "signin": lambda services, user, remember: signin.finish_sign_in(services, user, remember=remember),
+    "reset": lambda services, user, remember: reset.code_was_right(services, user),
+    "number": lambda services, user, remember: account.number_code_was_right(services, user),
+}
 
 
 async def check_code(
@@ -61,6 +73,8 @@ async def check_code(
 async def _check(services: Services, user: User, code: str, address: str, *, remember: bool) -> Success | Failure:
     settings = services.settings
     purpose = user.challenge
+    if purpose is None or purpose == "password":  # no code is waiting (a stale tab)
+        return failure(CODE_REPLACED, field="code")
     if user.locked(services.clock()) or user.code_failures >= settings.code_max_attempts:
         reason = "locked" if user.locked(services.clock()) else "out-of-tries"
         log.warning("code refused: user=%s address=%s purpose=%s reason=%s", user.id, address, purpose, reason)
@@ -80,7 +94,7 @@ async def _check(services: Services, user: User, code: str, address: str, *, rem
     if isinstance(outcome, Approved):
         metrics.VERIFIED.labels(purpose, recipient(user).country).inc()
         await count_verified(services, recipient(user))
-        return await _finish(services, user, remember=remember)
+        return await RIGHT_CODE[purpose](services, user, remember)
     if isinstance(outcome, (WrongCode, TooManyAttempts)):
         log.warning("code refused: user=%s address=%s purpose=%s reason=wrong", user.id, address, purpose)
         return await _wrong(services, counted, outcome)
@@ -95,17 +109,6 @@ async def _check(services: Services, user: User, code: str, address: str, *, rem
     return failure(
         _("We couldn't check the code just now. Your details are saved: try again in a moment."), kind="unavailable"
     )
-
-
-async def _finish(services: Services, user: User, *, remember: bool) -> Success | Failure:
-    """What the right code was for."""
-    if user.challenge == "signin":
-        return await signin.finish_sign_in(services, user, remember=remember)
-    if user.challenge == "reset":
-        return await reset.code_was_right(services, user)
-    if user.challenge == "number":
-        return await account.number_code_was_right(services, user)
-    return await signup.verified(services, user)
 
 
 async def _wrong(services: Services, counted: User, outcome: WrongCode | TooManyAttempts) -> Success | Failure:

@@ -1,10 +1,10 @@
 """The texts that tell an account holder what changed, in the account's
 language: a confirmation, and notices of a new password or number. Each is
-written to the outbox in the same transaction as its change (components/outbox.py
+written to the outbox in the same transaction as its change (components/flows/outbox.py
 sends it), so a change never happens without its text, nor a text without its change."""
 
+from components.flows.outbox import kick
 from components.language import say
-from components.outbox import kick
 from components.phones import mask
 from components.services import Services
 from components.storage.users import User

@@ -30,6 +30,7 @@ from components.flows.results import (
 )
 from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, attempts_left, cooling_down, send_later
 from components.providers.interface import Channel
+from components.purposes import Challenge
 from components.services import Services
 from components.storage.limits import Limit
 from components.storage.users import User
@@ -130,7 +131,9 @@ async def set_new_password(services: Services, user: User, password: str) -> Suc
     return Success(changed, Notice(_("Your password is changed, and you are signed in.")), fresh_session=True)
 
 
-async def replace_password(services: Services, user_id: int, hashed: str, *, after: str | None = None) -> User | None:
+async def replace_password(
+    services: Services, user_id: int, hashed: str, *, after: Challenge | None = None
+) -> User | None:
     """The new password, all at once or not at all: every session ends (the answer opens a
     new one for this browser), remembered browsers with them; a throttled or locked password
     sign-in is cleared; a notice text goes to the number. None: the account (or, `after` a

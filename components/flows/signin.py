@@ -54,7 +54,7 @@ def _code_needed(services: Services, user: User, remembered: str | None) -> bool
     policy = services.settings.signin_code
     if policy == "off":
         return False
-    return policy == "always" or not services.remembered.remembered(remembered, user)
+    return policy == "always" or not services.remembered.remembered(remembered, user.id, user.session_version)
 
 
 async def finish_sign_in(services: Services, user: User, *, remember: bool) -> Success | Failure:

@@ -148,7 +148,7 @@ send_pauses = sa.Table(
 # Every text the app sends or has sent, while it matters. Texts that are no code
 # (a confirmation, a notice) are written here with their body in the same
 # transaction as the change that causes them, and sent by the outbox
-# (components/outbox.py): 'waiting' until a provider takes them. A code's text is
+# (components/flows/outbox.py): 'waiting' until a provider takes them. A code's text is
 # recorded once sent, without its body, to show its delivery on the code step.
 # `rank` orders statuses so a late callback never overwrites a later one.
 messages = sa.Table(

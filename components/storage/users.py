@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
+from components.purposes import Challenge, Purpose
 from components.storage.database import users
 from components.storage.prepared import P, Statement, bound, insert_for
 
@@ -34,7 +35,7 @@ class User:
     failed_checks: int = 0
     locked_until: float | None = None
     session_version: int = 0
-    challenge: str | None = None  # what the live code is for ('signup', 'signin', 'reset', 'number'); None: none
+    challenge: Challenge | None = None  # what the account waits for (components/purposes.py); None: nothing
     sending_until: float | None = None
     challenge_phone: str | None = None  # a new number being verified
     challenge_country: str | None = None
@@ -230,7 +231,9 @@ class Users:
         )
         return user_from(await self.db.fetch_one(query))
 
-    async def claim_send(self, user_id: int, challenge: str | None, *, cooldown: float, deadline: float) -> User | None:
+    async def claim_send(
+        self, user_id: int, challenge: Challenge | None, *, cooldown: float, deadline: float
+    ) -> User | None:
         """Take the right to send a code now, for `deadline` seconds (the account as it is
         then); None while the last sent code is too recent, or another send is under way.
         One conditional UPDATE: of racing requests, one sends."""
@@ -249,7 +252,7 @@ class Users:
         """No code went out: another send may start at once (a code sent earlier still counts)."""
         return user_from(await self.db.fetch_one(bound(_release_send, user_id=user_id)))
 
-    async def claim_check(self, user_id: int, challenge: str | None, max_failures: int) -> User | None:
+    async def claim_check(self, user_id: int, challenge: Challenge | None, max_failures: int) -> User | None:
         """Count a check as failed before it runs, so racing guesses cannot pass the limits
         (the account with the try counted); None when this code is out of tries or the
         account is locked."""
@@ -285,7 +288,7 @@ class Users:
     async def start_challenge(
         self,
         user_id: int,
-        challenge: str,
+        challenge: Purpose,
         *,
         fresh: bool = False,
         phone: str | None = None,
@@ -300,9 +303,9 @@ class Users:
     async def finish_challenge(
         self,
         user_id: int,
-        purpose: str,
+        purpose: Challenge,
         *,
-        then: str | None = None,
+        then: Challenge | None = None,
         verified_at: float | None = None,
         phone: str | None = None,
         country: str | None = None,
@@ -313,7 +316,7 @@ class Users:
         values = {"then": then, "verified_at": verified_at, "phone": phone, "country": country}
         return user_from(await self.db.fetch_one(bound(_finish_challenge, user_id=user_id, purpose=purpose, **values)))
 
-    async def set_password(self, user_id: int, password_hash: str, *, after: str | None = None) -> User | None:
+    async def set_password(self, user_id: int, password_hash: str, *, after: Challenge | None = None) -> User | None:
         """A new password; pending sign-ins and remembered browsers stop working. `after`:
         only while the account waits for exactly that (the reset's new password)."""
         query = users.update().where(users.c.id == user_id)

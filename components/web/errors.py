@@ -17,10 +17,11 @@ from components.language import say
 from components.logs import REQUEST_ID
 from components.text import _
 from components.web.csrf import CsrfFailed
-from components.web.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of, visit
+from components.web.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of
 from components.web.render import back_to_current, in_language, show
 from components.web.step_table import table_of
 from components.web.templates import templates
+from components.web.visits import visit
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What every handler reads from a request: the services, the visit (who this
-session is and how far it is, loaded once per request), the CSRF-checked form,
-and the client's address."""
+session is and how far it is: web/visits.py) where a step needs one, the
+CSRF-checked form, and the client's address."""
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -10,15 +10,7 @@ from components.language import COOKIE, chosen
 from components.services import Services
 from components.storage.users import User
 from components.web.csrf import check_csrf
-from components.web.sessions import (
-    ANONYMOUS,
-    STEP_KEY,
-    Visit,
-    pending_of,
-    session_lapsed,
-    stage_of,
-    start_session,
-)
+from components.web.visits import Visit, visit
 
 # The forms here have a handful of short fields; anything bigger is not ours.
 MAX_FIELDS = 20
@@ -40,56 +32,11 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
 
 
-async def visit(request: Request) -> Visit:
-    """Who this session is, read once per request: the handler and the render seam share it."""
-    if not hasattr(request.state, "visit"):
-        request.state.visit = await _load_visit(request)
-    current: Visit = request.state.visit
-    return current
-
-
 async def session_user(request: Request) -> User | None:
     """The account this session belongs to (signed in, or its own signup); None for
     anyone else, a sign-in waiting for its code included."""
     current = await visit(request)
     return current.account if current.stage in ("signup", "signed-in") else None
-
-
-async def _load_visit(request: Request) -> Visit:
-    session = request.session
-    if "uid" not in session and "pending" not in session:
-        return ANONYMOUS
-    services = services_of(request)
-    now = services.clock()
-    settings = services.settings
-    if session_lapsed(session, now, idle=settings.session_idle_seconds, lifetime=settings.session_max_age_seconds):
-        return _ended(request, now)
-    pending = pending_of(session)
-    if pending is None:
-        account = await services.sessions.account(str(session.get("sid")), session["uid"])
-    elif pending.purpose == "reset":  # the account, if the email has a verified one waiting for this reset
-        account = await services.users.by_email(pending.email)
-        account = account if account and account.verified and account.challenge == "reset" else None
-    else:
-        account = await services.users.get(session["pending"]["uid"])
-        if account and account.session_version != session["pending"]["ver"]:
-            account = None
-    stage = stage_of(account, pending.purpose if pending else None)
-    if stage == "anonymous":
-        return _ended(request, now)
-    session["seen"] = now
-    return Visit(
-        account,
-        stage,
-        held_step=session.get(STEP_KEY),
-        reset=pending if stage == "reset-code" else None,
-        auth_at=session.get("auth_at", 0.0),
-    )
-
-
-def _ended(request: Request, now: float) -> Visit:
-    start_session(request.session, None, None, now)
-    return ANONYMOUS
 
 
 def address_of(request: Request) -> str:
@@ -129,12 +76,6 @@ def account_of(current: Visit) -> User:
     if current.account is None:
         raise NotSignedIn()
     return current.account
-
-
-def password_needed(request: Request, current: Visit) -> bool:
-    """Past REAUTH_SECONDS since this browser proved the password: sensitive changes ask again."""
-    services = services_of(request)
-    return services.clock() - current.auth_at > services.settings.reauth_seconds
 
 
 async def pending_signup(request: Request) -> User:

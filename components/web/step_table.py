@@ -12,7 +12,7 @@ every answer to the table, so a Success that lands anywhere else raises.
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,9 +21,11 @@ from starlette.types import Scope
 
 from components.storage.users import User
 from components.text import Text, _
-from components.web.sessions import Visit
+from components.web.visits import Visit
 
 Handler = Callable[[Request], Awaitable[Response]]
+# What a step's template uses beyond the form basics (web/step_context.py builds each).
+Need = Literal["countries", "current_number", "masked_phone", "code", "reauth"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Step:
     shown: Callable[[Visit], bool] | None = None
     page: Page | None = None
     heading: str | None = None  # the <h1>, when not the title; %(name)s is the account's name
-    needs: tuple[str, ...] = ()  # what the template uses beyond the form basics (the render seam's NEEDS)
+    needs: tuple[Need, ...] = ()
     held_in_session: bool = False  # entered by an action, not by the account's state
 
     @property

@@ -1,14 +1,14 @@
-"""The "don't ask for a code on this browser" cookie: signed, bound to one
-account and to its session version, so "sign out everywhere" and a password
-change revoke every remembered browser at once. Its age is read off the app's
-clock (itsdangerous would read the system's), so it ends when the app says."""
+"""The "don't ask for a code on this browser" token (its cookie's name beside it):
+signed, bound to one account and to its session version, so "sign out
+everywhere" and a password change revoke every remembered browser at once. Its
+age is read off the app's clock (itsdangerous would read the system's), so it
+ends when the app says."""
 
 from collections.abc import Callable
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from components.durations import DAY
-from components.storage.users import User
 
 
 class RememberedBrowsers:
@@ -23,15 +23,15 @@ class RememberedBrowsers:
         self.cookie = "__Host-remember" if production else "remember"
         self.secure = production
 
-    def token(self, user: User) -> str:
-        return self.serializer.dumps([user.id, user.session_version])
+    def token(self, user_id: int, session_version: int) -> str:
+        return self.serializer.dumps([user_id, session_version])
 
-    def remembered(self, token: str | None, user: User) -> bool:
+    def remembered(self, token: str | None, user_id: int, session_version: int) -> bool:
         """True when this browser was remembered for this account, and still is."""
         if not token:
             return False
         try:
-            user_id, version = self.serializer.loads(token, max_age=self.max_age)
+            remembered_id, version = self.serializer.loads(token, max_age=self.max_age)
         except (BadSignature, ValueError, TypeError):
             return False
-        return (user_id, version) == (user.id, user.session_version)
+        return (remembered_id, version) == (user_id, session_version)

@@ -1,0 +1,147 @@
+"""Who a request's visitor is and how far they are: the session's account and its
+stage (anonymous, signup, signin-code, reset-code, new-password, signed-in).
+
+One function builds a visit, from what the session holds and the account it
+names: at the start of a request (read once, shared by the handler and the
+render seam), and after a Success, from what the flow left, to find the step it
+leads to. A session on its way (`pending`: a sign-in waiting for its code, a
+reset, a new password to choose) belongs to nobody yet; it counts while the
+account's session version is the one it was given and the account still waits
+for it.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from starlette.requests import Request
+
+from components.flows.results import Pending, Success
+from components.purposes import Challenge, Purpose
+from components.services import Services
+from components.storage.users import User
+from components.web.sessions import STEP_KEY, session_lapsed, start_session
+
+Stage = Literal["anonymous", "signup", "signed-in", "signin-code", "reset-code", "new-password"]
+PENDING_STAGES: dict[Challenge, Stage] = {"signin": "signin-code", "password": "new-password"}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """This request's visitor: the account the session is about, and how far it is."""
+
+    account: User | None
+    stage: Stage
+    held_step: str | None = None  # a step the session holds (routes/steps.py)
+    reset: Pending | None = None  # a password reset under way (the same for every email)
+    auth_at: float = 0.0  # when this browser last proved the password
+
+    @property
+    def code_purpose(self) -> Purpose | None:
+        """What a code typed now would be for, when the visitor is at a code."""
+        if self.stage == "reset-code":
+            return "reset"
+        challenge = self.account.challenge if self.account else None
+        if self.stage == "signup" and challenge == "signup":
+            return "signup"
+        if self.stage == "signin-code" and challenge == "signin":
+            return "signin"
+        if self.stage == "signed-in" and challenge == "number":
+            return "number"
+        return None
+
+
+ANONYMOUS = Visit(None, "anonymous")
+
+
+def stage_of(account: User | None, pending: Challenge | None = None) -> Stage:
+    if pending == "reset":
+        return "reset-code"  # whether or not the email has an account
+    if account is None:
+        return "anonymous"
+    if pending:
+        return PENDING_STAGES[pending] if account.challenge == pending else "anonymous"
+    return "signed-in" if account.verified else "signup"
+
+
+def _visit(session: dict[str, Any], account: User | None, pending: Pending | None) -> Visit:
+    """The one way a visit is made: the account (or a session on its way) and the session's own state."""
+    stage = stage_of(account, pending.purpose if pending else None)
+    return Visit(
+        account,
+        stage,
+        held_step=session.get(STEP_KEY),
+        reset=pending if stage == "reset-code" else None,
+        auth_at=session.get("auth_at", 0.0),
+    )
+
+
+async def visit(request: Request) -> Visit:
+    """Who this session is, read once per request: the handler and the render seam share it."""
+    if not hasattr(request.state, "visit"):
+        request.state.visit = await _load(request.session, request.app.state.services)
+    current: Visit = request.state.visit
+    return current
+
+
+def visit_after(session: dict[str, Any], result: Success) -> Visit:
+    """The visit as a Success left it (the session already made over for it)."""
+    pending = result.pending
+    return _visit(session, pending.user if pending else result.user, pending)
+
+
+async def _load(session: dict[str, Any], services: Services) -> Visit:
+    if "uid" not in session and "pending" not in session:
+        return ANONYMOUS
+    now, settings = services.clock(), services.settings
+    if session_lapsed(session, now, idle=settings.session_idle_seconds, lifetime=settings.session_max_age_seconds):
+        return _ended(session, now)
+    pending = pending_of(session)
+    if pending is None:
+        account = await services.sessions.account(str(session.get("sid")), session["uid"])
+    elif pending.purpose == "reset":  # the account, if the email has a verified one waiting for this reset
+        account = await services.users.by_email(pending.email)
+        account = account if account and account.verified and account.challenge == "reset" else None
+    else:
+        account = await services.users.get(session["pending"]["uid"])
+        if account and account.session_version != session["pending"]["ver"]:
+            account = None
+    current = _visit(session, account, pending)
+    if current.stage == "anonymous":
+        return _ended(session, now)
+    session["seen"] = now
+    return current
+
+
+def _ended(session: dict[str, Any], now: float) -> Visit:
+    start_session(session, None, None, now)
+    return ANONYMOUS
+
+
+def password_needed(services: Services, current: Visit) -> bool:
+    """Past REAUTH_SECONDS since this browser proved the password: sensitive changes ask again."""
+    return services.clock() - current.auth_at > services.settings.reauth_seconds
+
+
+def hold_pending(session: dict[str, Any], pending: Pending, now: float) -> None:
+    """On its way, not signed in. One shape for every purpose and every email."""
+    session.update(iat=now, seen=now)
+    keep_pending(session, pending)
+
+
+def keep_pending(session: dict[str, Any], pending: Pending) -> None:
+    user = pending.user
+    session["pending"] = {
+        "for": pending.purpose,
+        "uid": user.id if user else None,
+        "ver": user.session_version if user else None,
+        "email": pending.email,
+        "wrong": pending.wrong,
+    }
+
+
+def pending_of(session: dict[str, Any]) -> Pending | None:
+    """The way the session is on, without its account (loaded by the caller)."""
+    held = session.get("pending")
+    if not held:
+        return None
+    return Pending(held["for"], email=held.get("email", ""), wrong=held.get("wrong", 0))
