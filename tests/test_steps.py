@@ -62,10 +62,6 @@ def test_no_template_writes_a_path():
         assert not found, f"{template.relative_to(ROOT)} writes {found}: name the route instead (path(...))"
 
 
-# Fixed paths named once beside what serves them, until the request log reads them from the table.
-NAMED_ELSEWHERE = {"components/web/request_context.py": {"/healthz", "/readyz", "/metrics", "/static", "/static/"}}
-
-
 def _python_modules() -> list[Path]:
     return [ROOT / "app.py", *(ROOT / "components").rglob("*.py"), *(ROOT / "routes").rglob("*.py")]
 
@@ -80,7 +76,6 @@ def test_no_module_but_the_table_writes_a_path_the_table_names(module):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/")
     }
     named = {text for text in written for path in _literal_paths() if text == path or text.startswith(path + "/")}
-    named -= NAMED_ELSEWHERE.get(str(module.relative_to(ROOT)), set())
     assert not named, f"{module.relative_to(ROOT)} writes {named}: name the route instead (path_to)"
 
 

@@ -13,14 +13,16 @@ import time
 import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from components.addresses import client_address, within
 from components.logs import REQUEST_ID
 from components.metrics import HTTP_SECONDS
+from components.web import probes
 
 log = logging.getLogger("requests")
-NOT_LOGGED = {"/healthz", "/readyz", "/metrics"}
+NOT_LOGGED = {probes.healthz, probes.readyz, probes.metrics}  # a balancer asks every few seconds
 ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
@@ -52,7 +54,7 @@ class RequestContext:
             seconds = time.perf_counter() - started
             route = _route(scope)
             HTTP_SECONDS.labels(route, scope["method"], str(status)).observe(seconds)
-            if scope["path"] not in NOT_LOGGED:
+            if scope.get("endpoint") not in NOT_LOGGED:
                 address = client_address(peer, headers.get("x-forwarded-for", ""), self.trusted)
                 log.info(
                     "request: method=%s route=%s status=%s latency_ms=%d client=%s",
@@ -71,7 +73,7 @@ class RequestContext:
 
 
 def _route(scope: Scope) -> str:
-    """The route's path, never the raw one (which anyone can vary without end)."""
+    """The route's path; for static files, where they are mounted."""
     if "endpoint" not in scope:
         return "unmatched"
-    return "/static" if scope["path"].startswith("/static/") else scope["path"]
+    return str(scope["root_path"]) if isinstance(scope["endpoint"], StaticFiles) else str(scope["path"])

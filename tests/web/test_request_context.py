@@ -1,6 +1,7 @@
 """Request ids: made here, or taken from X-Request-ID only through a trusted
 proxy; returned on every answer and printed on error pages."""
 
+import logging
 import re
 from dataclasses import replace
 
@@ -36,3 +37,11 @@ def test_an_error_page_gives_its_reference(server):
     assert answer.status_code == 404
     reference = answer.headers["X-Request-ID"]
     assert f'give this reference: <code class="reference">{reference}</code>' in words(answer)
+
+
+def test_static_files_are_logged_and_counted_under_where_they_are_mounted(server, caplog):
+    with caplog.at_level(logging.INFO, logger="requests"):
+        for name in ("app.css", "app.js", "icon.svg"):
+            assert server.get(f"/static/{name}").status_code == 200
+    routes = {re.search(r"route=(\S+)", record.getMessage()).group(1) for record in caplog.records}
+    assert routes == {"/static"}
