@@ -18,7 +18,7 @@ CODE_SEPARATORS = re.compile(r"[\s\-]+")
 # Invisible, never meant, and NUL is refused by PostgreSQL: dropped from what is typed.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # The 30,000 passwords most often found in breaches: zxcvbn's list, copied out of it
-# (importing zxcvbn's lists costs every worker 12 MB; tests/test_passwords.py keeps the copy
+# (importing zxcvbn's lists costs every worker 12 MB; tests/plain/test_passwords.py keeps the copy
 # true). Kept as one text, a line each (240 KB; a set of them would take 2.6 MB).
 COMMON_PASSWORDS = "\n" + (Path(__file__).parent / "common_passwords.txt").read_text()
 

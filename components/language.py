@@ -144,7 +144,7 @@ COUNTRY_NAMES = CATALOGS / "countries.json"
 def country_names(code: str) -> dict[str, str]:
     """Every country's name in language `code`, as CLDR has it: copied out of Babel's data
     by `python -m components.extract_messages` (loading that data costs each worker 8 MB;
-    tests/test_languages.py keeps the copy true)."""
+    tests/plain/test_phones.py keeps the copy true)."""
     names: dict[str, str] = json.loads(COUNTRY_NAMES.read_text(encoding="utf-8"))[code]
     return names
 

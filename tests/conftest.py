@@ -183,22 +183,23 @@ def waited() -> list[float]:
 
 @pytest.fixture
 def open_app(provider_settings, clock, delivered, waited):
-    """Start the app with some providers; each visitor gets its own browser."""
-    clients = []
+    """An app with these providers and settings (one for each set of them asked for);
+    each call opens another browser on it, from `address`."""
+    running = {}
 
     async def sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    def start(verify: str, sms: str = "twilio", **changes) -> Visitor:
-        settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
-        client = TestClient(create_app(settings, clock=clock, sleep=sleep))
-        client.__enter__()
-        clients.append(client)
-        delivered.follow(client)
-        return Visitor(client, htmx=True)
+    def visit(verify: str = "twilio-verify", sms: str = "twilio", address: str = "198.51.100.7", **changes) -> Visitor:
+        key = (verify, sms, tuple(sorted(changes.items())))
+        if key not in running:
+            settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
+            running[key] = TestClient(create_app(settings, clock=clock, sleep=sleep)).__enter__()
+            delivered.follow(running[key])
+        return Visitor(browser(running[key], address), htmx=True)
 
-    yield start
-    for client in clients:
+    yield visit
+    for client in running.values():
         client.__exit__(None, None, None)
 
 

@@ -43,5 +43,6 @@ def test_static_files_are_logged_and_counted_under_where_they_are_mounted(server
     with caplog.at_level(logging.INFO, logger="requests"):
         for name in ("app.css", "app.js", "icon.svg"):
             assert server.get(f"/static/{name}").status_code == 200
-    routes = {re.search(r"route=(\S+)", record.getMessage()).group(1) for record in caplog.records}
+    logged = [record.getMessage() for record in caplog.records if record.name == "requests"]
+    routes = {re.search(r"route=(\S+)", line).group(1) for line in logged}
     assert routes == {"/static"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from components.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOWN_AS = {(): {"any", "none"}}
 
 

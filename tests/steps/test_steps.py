@@ -14,7 +14,7 @@ from support import words
 
 from routes import steps
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_route_of_the_app_comes_from_the_table(app):

@@ -13,7 +13,7 @@ from components.admin import run
 from components.storage.database import users
 from routes.steps import LINKS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
