@@ -2,8 +2,8 @@
 pyproject.toml lists them). mutmut changes one thing at a time inside a function
 (a `<` for a `<=`, `True` for `False`, a number plus one, a call's argument dropped)
 and runs the tests that reach that function; a mutant no test notices is a gap in
-the tests, or a change that cannot be told apart (README "Mutation testing" gives
-each survivor its reason). Not part of the test run.
+the tests, or a change that cannot be told apart (bench/mutation-results.md gives
+each survivor its reason; docs/testing.md the method). Not part of the test run.
 
     .venv/bin/pip install mutmut && .venv/bin/python bench/mutation.py
 

@@ -1,4 +1,4 @@
-"""The operator's commands: `python app.py <command>` (README: "Operating it").
+"""The operator's commands: `python app.py <command>` (docs/operating.md: "Commands").
 
 Each prints what it did, in a sentence, and returns an exit status: 0 when it
 did it, 1 when it could not (an unknown email, a bad setting, no database).

@@ -9,7 +9,7 @@ the writer from `BEGIN IMMEDIATE` to `COMMIT`, and other writes of the process
 wait their turn. The writer runs with WAL and `synchronous=NORMAL`: a
 commit is not flushed to disk until the next checkpoint, so a power cut (not
 a crash of the app) can lose the last moments of writes, never corrupt the
-file (README: "Several workers and instances").
+file (docs/operating.md: "Several workers and instances").
 
 Each statement is one trip to its connection's thread (execute, fetch and close
 together): `databases` makes three, and every trip wakes that thread and then
