@@ -20,10 +20,11 @@ from components.web.visits import password_needed
 async def close_account(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
-    password = read_password_again(form, password_needed(services_of(request), current))
+    services = services_of(request)
+    password = read_password_again(form, password_needed(services, current))
     if isinstance(password, Invalid):
         return await invalid(request, password)
     result = await account.close_account(
-        services_of(request), account_of(current), password, read_confirmation(form), address_of(request)
+        services, account_of(current), password, read_confirmation(form), address_of(request)
     )
     return await respond(request, result)

@@ -24,7 +24,7 @@ async def start_number_change(request: Request) -> Response:
     services = services_of(request)
     settings = services.settings
     phone = read_phone(form, settings.default_country, settings.allowed_countries)
-    password = read_password_again(form, password_needed(services_of(request), current))
+    password = read_password_again(form, password_needed(services, current))
     if isinstance(phone, Invalid):
         return await invalid(request, phone)
     if isinstance(password, Invalid):

@@ -18,8 +18,8 @@ MAX_PART_BYTES = 4096
 
 
 def services_of(request: Request) -> Services:
-    services_: Services = request.app.state.services
-    return services_
+    services: Services = request.app.state.services
+    return services
 
 
 def language_of(request: Request) -> str:
