@@ -1,7 +1,7 @@
 """Reading what a visitor typed: normalised values, or per-field messages."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,30 @@ def is_common(password: str) -> bool:
 
 
 CODE_SHAPE = re.compile(r"[0-9]{4,12}")  # Verify: 4-10 digits, Authy: up to 12
+# A count as text: ASCII digits only (str.isdigit() takes "²" and "٣", which int() refuses or reads).
+COUNT_SHAPE = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: object, *, most: int) -> int | None:
+    """A count given as text (a query, a header), at most `most`; None for anything
+    else: "²", "-1", " 3", "3.5", or thousands of digits."""
+    if not isinstance(text, str) or not COUNT_SHAPE.fullmatch(text):
+        return None
+    return min(int(text), most)
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What the code step's delivery poller sends: how long it waited before asking
+    (0: the first time) and the state it showed then."""
+
+    wait: int
+    seen: str | None
+
+
+def read_poll(query: Mapping[str, Any], states: Collection[str], most: int) -> Poll:
+    seen = query.get("seen")
+    return Poll(whole_number(query.get("wait"), most=most) or 0, seen if seen in states else None)
 
 
 @dataclass(frozen=True)

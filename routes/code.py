@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from components.flows import checking, delivery, reset, sending
-from components.forms import Invalid, read_code
+from components.forms import Invalid, read_code, read_poll
 from components.providers.interface import Channel
 from components.web.csrf import csrf_token
 from components.web.incoming import (
@@ -63,13 +63,13 @@ async def code_status(request: Request) -> Response:
     if table_of(request).current(current).name != "code" or current.code_purpose == "reset":
         return HTMLResponse("", headers={"Cache-Control": "no-store"})
     services = services_of(request)
-    wait = int(request.query_params.get("wait", "")) if request.query_params.get("wait", "").isdigit() else 0
-    now, next_wait = await delivery.poll(services, sending.recipient(account_of(current)), wait)
+    asked = read_poll(request.query_params, delivery.STATES, most=delivery.LAST_POLL_SECONDS)
+    now, next_wait = await delivery.poll(services, sending.recipient(account_of(current)), asked.wait)
     context = {
         **in_language(language_of(request)),
         "delivery": now,
         "wait": next_wait,
-        "changed": now is not None and now.state != request.query_params.get("seen"),
+        "changed": now is not None and now.state != asked.seen,
         "channels": services.verifier.channels,
         "csrf_token": csrf_token(request.session),
     }

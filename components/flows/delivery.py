@@ -10,7 +10,7 @@ delivery status, and its step reads as it did before.
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from components.providers.interface import Receipt
 from components.services import Services
@@ -23,9 +23,13 @@ FAILED = {"undelivered", "failed", "canceled"}
 DELIVERED = {"delivered", "read"}
 
 
+State = Literal["sending", "delivered", "failed"]
+STATES: tuple[State, ...] = get_args(State)
+
+
 @dataclass(frozen=True)
 class CodeDelivery:
-    state: Literal["sending", "delivered", "failed"]
+    state: State
     at: float  # when the provider last said something
     final: bool
 
@@ -59,9 +63,7 @@ async def of_code(services: Services, user: User) -> CodeDelivery | None:
     found = await services.messages.latest_code(user.id, user.phone)
     if found is None or found.status == "untracked":
         return None
-    state: Literal["sending", "delivered", "failed"] = (
-        "failed" if found.status in FAILED else "delivered" if found.status in DELIVERED else "sending"
-    )
+    state: State = "failed" if found.status in FAILED else "delivered" if found.status in DELIVERED else "sending"
     return CodeDelivery(state, found.updated_at, found.final)
 
 

@@ -11,6 +11,8 @@ from typing import Any, Literal
 import httpx
 
 from components import metrics
+from components.durations import DAY
+from components.forms import whole_number
 from components.providers.interface import RateLimited, Unavailable, Undeliverable
 
 log = logging.getLogger("providers")
@@ -64,8 +66,8 @@ def _reply(response: httpx.Response) -> Reply:
     if not isinstance(body, dict):
         body = {}
     code = body.get("code") or body.get("error_code") or ""
-    retry_after = response.headers.get("Retry-After", "")
-    return Reply(response.status_code, body, str(code), int(retry_after) if retry_after.isdigit() else None)
+    retry_after = whole_number(response.headers.get("Retry-After"), most=DAY)
+    return Reply(response.status_code, body, str(code), retry_after)
 
 
 class ProviderHttp:

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from providers import contract
 
 from components.providers.factory import make_sender
 from components.providers.http import ProviderHttp
@@ -25,6 +24,7 @@ from components.providers.interface import (
 from components.providers.twilio_sms import TwilioSender
 from components.providers.twilio_verify import TwilioVerifyVerifier
 from components.storage.users import User
+from providers import contract
 from routes.steps import LINKS
 
 pytestmark = pytest.mark.anyio
@@ -88,6 +88,13 @@ async def test_verify_rate_limit_example_becomes_a_wait():
     example = _example("POST", VERIFICATIONS, "429")
     async with _answering(429, example, {"Retry-After": "120"}) as client:
         assert await _verify(client).start(USER, "sms") == RateLimited(120)
+
+
+@pytest.mark.parametrize("retry_after", ["²", "9" * 5000, "-5", "soon"])
+async def test_a_retry_after_that_is_no_plain_number_is_a_wait_of_a_minute(retry_after):
+    example = _example("POST", VERIFICATIONS, "429")
+    async with _answering(429, example, {"Retry-After": retry_after.encode("latin-1")}) as client:
+        assert await _verify(client).start(USER, "sms") == RateLimited(60)
 
 
 @pytest.mark.parametrize("status", ["201", "200"])

@@ -119,3 +119,11 @@ def test_after_an_undelivered_text_only_another_text_waits_for_the_cooldown(htmx
     assert "You can ask for a new text in" in words(page)
     assert 'value="sms" class="button button--secondary" aria-describedby="resend-wait"' in page.text
     assert 'value="call" class="button button--secondary">Call me with a code' in page.text
+
+
+@pytest.mark.parametrize("wait", ["²", "٣", "9" * 5000, "-1", " 3", "3.5", "0x10", ""])
+def test_a_poll_whose_wait_is_no_plain_number_is_answered_from_the_start(htmx_visitor, carrier, wait):
+    htmx_visitor.sign_up()
+    answer = htmx_visitor.client.get("/code/status", params={"seen": "sending", "wait": wait}, headers=HTMX)
+    assert answer.status_code == 200
+    assert 'hx-trigger="load delay:2s"' in answer.text  # as if it were the first poll

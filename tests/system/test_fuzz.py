@@ -32,7 +32,8 @@ text = st.one_of(
     st.sampled_from(["", " ", "+", "+44", "0" * 300, "\x00", "é" * 60, "<script>", "US", "ZZ", "call", "123456"]),
 )
 field_names = st.one_of(
-    st.sampled_from(["name", "email", "password", "country", "phone", "code", "channel"]), st.text(max_size=20)
+    st.sampled_from(["name", "email", "password", "country", "phone", "code", "channel", "wait", "seen"]),
+    st.text(max_size=20),
 )
 fields = st.lists(st.tuples(field_names, text), max_size=12)
 
@@ -86,3 +87,28 @@ def test_any_body_gets_an_answer_not_an_error(new_visitor, body, content_type):
     answer = visitor.client.post("/signup", content=body, headers={"Content-Type": content_type})
     assert answer.status_code < 500
     assert visitor.open().status_code == 200
+
+
+# What the pages read from a query, and values that look like numbers to some parsers and not others.
+TRICKY = st.sampled_from(["²", "٣", "9" * 5000, "-1", "1e9", " 3", "\n", "sending", "delivered", "failed"])
+QUERIED = st.sampled_from(["wait", "seen"])
+queries = st.lists(st.tuples(st.one_of(QUERIED, QUERIED, field_names), st.one_of(TRICKY, TRICKY, text)), max_size=6)
+PAGES = ["/", "/signin", "/password/forgot", "/account/password", "/account/mobile", "/account/close", "/code/status"]
+PAGES += ["/language/es", "/nowhere"]
+
+
+def test_every_page_is_fuzzed(app):
+    gets = {route.path for route in app.routes if "GET" in getattr(route, "methods", ())}
+    named = {page.replace("/es", "/{code}") for page in PAGES} - {"/nowhere"}
+    assert gets - {"/healthz", "/readyz", "/metrics", "/sw.js"} <= named
+
+
+@pytest.mark.parametrize("page", PAGES)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries, start_pending=st.booleans(), htmx=st.booleans(), address=st.ip_addresses(v=4))
+def test_any_query_string_gets_an_answer_not_an_error(new_visitor, page, query, start_pending, htmx, address):
+    visitor = new_visitor(htmx=htmx, address=str(address))
+    if start_pending:
+        visitor.sign_up(email=f"fuzz{abs(hash(str(query))) % 10**9}@example.com")
+    answer = visitor.client.get(f"{page}?{urlencode(query)}", headers=visitor.headers, follow_redirects=False)
+    assert answer.status_code < 500, answer.text[:500]
