@@ -95,6 +95,7 @@ OTHERS = (
     Route("/", pages.home, name="home", methods=["GET"]),
     Route("/code/status", code.code_status, name="code_status", methods=["GET"]),  # the code step's delivery poll
     Route("/language/{code}", language.choose_language, name="choose_language", methods=["GET"]),
+    Route("/language", language.set_account_language, name="set_account_language", methods=["POST"]),
     Route("/sw.js", assets.service_worker, name="service_worker", methods=["GET"]),
     Mount("/static", app=assets.VersionedStatic(directory=assets.STATIC_DIR), name="static"),
     Route("/webhooks/twilio/status", webhooks.twilio_status, name="twilio_status", methods=["POST"]),

@@ -170,6 +170,15 @@ class Visitor:
             f"/language/{code}", headers={"Referer": f"http://testserver{on}"}, follow_redirects=False
         )
 
+    def choose_account_language(self, code: str, on: str = "/"):
+        """A click on the switcher of a page with an account: a form posted with its token."""
+        return self.client.post(
+            "/language",
+            data={"csrf_token": self.token, "language": code},
+            headers={"Referer": f"http://testserver{on}"},
+            follow_redirects=False,
+        )
+
     def session(self) -> str:
         return self.client.cookies.get("session", "")
 

@@ -65,6 +65,7 @@ async def show(
         "fragment": is_htmx(request),
         # A full page whose step has no country list carries one for the fragments to come.
         "list_countries": "countries" not in step.needs,
+        "account_switcher": visit.stage in ("signup", "signed-in"),  # the switcher posts (routes/language.py)
     }
     for need in step.needs:
         context.update(await NEEDS[need](services, visit))

@@ -80,12 +80,12 @@ def test_every_step_fits_a_phone_and_reads_in_its_direction(open_page, live, per
     assert problems == {}
 
 
-# Right to left: the brand on the right, the switcher from the right (English first), each label
+# Right to left: the brand on the right, the switcher (links or buttons) from the right (English first), each label
 # at the right of its field.
 _MIRRORED = """() => {
   const box = (el) => el.getBoundingClientRect();
   const brand = box(document.querySelector('.brand'));
-  const links = [...document.querySelectorAll('.languages a')].map(box);
+  const links = [...document.querySelectorAll('.languages a, .languages button')].map(box);
   const labels = [...document.querySelectorAll('.field > label')].filter((l) => l.offsetParent);
   const fields = labels.map((l) => [box(l), box(document.getElementById(l.htmlFor))]);
   return brand.right > window.innerWidth / 2 && links[0].left > links[links.length - 1].left

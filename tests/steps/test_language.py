@@ -149,7 +149,7 @@ def test_the_accounts_texts_follow_the_language_it_last_chose(new_visitor, outbo
     visitor = new_visitor().speaks("es")
     visitor.sign_up()
     visitor.enter_code(outbox.last_code())
-    visitor.choose_language("fr")  # signed in: the account's texts follow
+    assert visitor.choose_account_language("fr").status_code == 303  # signed in: the account's texts follow
     visitor.client.headers["Accept-Language"] = "es"
     visitor.client.cookies.delete(LANGUAGE_COOKIE)  # this browser's choice is not what the text follows
     visitor.post("/account/password", {"current_password": JENNY["password"], "new_password": "a new long passphrase"})
@@ -165,6 +165,39 @@ def test_a_visitor_who_only_switches_language_changes_no_account(new_visitor, ou
     owner.enter_code(outbox.last_code())
     stranger = new_visitor(address="198.51.100.7")
     stranger.choose_language("ar")
+    owner.post("/account/password", {"current_password": JENNY["password"], "new_password": "a new long passphrase"})
+    assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Se acaba de cambiar la contraseña")
+
+
+def test_a_link_to_the_switcher_changes_the_page_and_never_the_accounts_texts(new_visitor, outbox):
+    """A link from another site (sent with the session cookie) is a GET: it may change
+    what this browser reads, not what the account's phone is sent."""
+    owner = new_visitor().speaks("es")
+    owner.sign_up()
+    owner.enter_code(outbox.last_code())
+    lured = owner.client.get("/language/ar", headers={"Referer": "https://evil.example/"}, follow_redirects=False)
+    assert lured.status_code == 303 and "lang=ar" in lured.headers["set-cookie"]
+    owner.post("/account/password", {"current_password": JENNY["password"], "new_password": "a new long passphrase"})
+    assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Se acaba de cambiar la contraseña")
+
+
+def test_a_signed_in_switcher_posts_a_form_with_the_token_and_an_anonymous_one_links(new_visitor, outbox):
+    visitor = new_visitor(htmx=False)
+    assert 'href="/language/fr"' in visitor.open().text and 'action="/language"' not in visitor.open().text
+    visitor.sign_up()
+    page = visitor.enter_code(outbox.last_code())
+    switcher = re.search(r'<nav class="languages-nav".*?</nav>', page.text, flags=re.S).group(0)
+    assert switcher.count('<form method="post" action="/language"') == 4
+    assert switcher.count('name="csrf_token"') == 4 and "href=" not in switcher
+    assert '<button type="submit" name="language" value="ar" lang="ar"' in switcher
+
+
+def test_a_switch_without_the_forms_token_changes_no_account(new_visitor, outbox):
+    owner = new_visitor().speaks("es")
+    owner.sign_up()
+    owner.enter_code(outbox.last_code())
+    forged = owner.client.post("/language", data={"language": "ar"}, follow_redirects=False)
+    assert forged.status_code == 403 and "lang=" not in forged.headers.get("set-cookie", "")
     owner.post("/account/password", {"current_password": JENNY["password"], "new_password": "a new long passphrase"})
     assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Se acaba de cambiar la contraseña")
 
