@@ -22,7 +22,7 @@ from components.housekeeping import tidy
 from components.phones import country_of
 from components.providers.factory import http_client
 from components.services import Links, Services, build_services
-from components.settings import Settings, SettingsError, load_settings
+from components.settings import Settings, SettingsError, load_settings, warnings
 from components.storage.database import connected, migrate
 from components.storage.users import User
 
@@ -132,6 +132,8 @@ def _check_config() -> int:
         f"The configuration is valid: APP_ENV={settings.app_env}, VERIFY_PROVIDER={settings.verify_provider}, "
         f"SMS_PROVIDER={settings.sms_provider}, DATABASE_URL={_without_password(settings.database_url)}."
     )
+    for warning in warnings(settings):
+        print(f"Warning: {warning}")
     return 0
 
 

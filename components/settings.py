@@ -203,6 +203,24 @@ class Settings:
                 raise SettingsError(f"{setting}={value} needs {', '.join(missing)}")
 
 
+def warnings(settings: Settings) -> list[str]:
+    """What may be meant but is worth a second look: said by `check-config` and at start-up."""
+    found = []
+    for allowed in settings.metrics_addresses:
+        for proxy in settings.trusted_proxies:
+            if _overlap(allowed, proxy):
+                found.append(
+                    f"METRICS_ADDRESSES {allowed} is among TRUSTED_PROXIES {proxy}: only a scrape the proxy "
+                    "forwards for an allowed address is answered, so let Prometheus reach the app directly."
+                )
+    return found
+
+
+def _overlap(one: str, other: str) -> bool:
+    first, second = ipaddress.ip_network(one, strict=False), ipaddress.ip_network(other, strict=False)
+    return first.version == second.version and first.overlaps(second)
+
+
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")

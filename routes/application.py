@@ -6,6 +6,7 @@ never loads the app itself.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from components.metrics import make_room
 from components.providers.factory import http_client
 from components.providers.interface import SmsSender
 from components.services import build_services
-from components.settings import Settings
+from components.settings import Settings, warnings
 from components.storage.database import connected
 from components.web.errors import EXCEPTION_HANDLERS, error_page
 from components.web.middleware import (
@@ -36,6 +37,7 @@ from components.web.request_context import RequestContext
 from components.web.templates import name_routes, reload_templates
 from routes.steps import LINKS, TABLE
 
+log = logging.getLogger(__name__)
 IN_FLIGHT_POSTS = 8  # per worker: enough to keep bcrypt's threads and the database busy
 
 
@@ -47,6 +49,8 @@ def assemble(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Starlette:
     quiet_secret_bearing_loggers()  # however the app is run (uvicorn app:app included)
+    for warning in warnings(settings):
+        log.warning("setting: %s", warning)
     make_room()
     reload_templates(settings.app_env == "development")
     name_routes(TABLE.path)

@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from components.addresses import within
 from components.metrics import scrape
 from components.storage.database import schema_is_current
-from components.web.incoming import services_of
+from components.web.incoming import address_of, services_of
 
 READY_WITHIN_SECONDS = 1.0
 NO_STORE = {"Cache-Control": "no-store"}
@@ -43,7 +43,9 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     if not _may_scrape(request):
         return PlainTextResponse("Not Found", status_code=404, headers=NO_STORE)
-    return Response(scrape(), media_type="text/plain; version=0.0.4; charset=utf-8", headers=NO_STORE)
+    # Summing every process's samples reads their files: off the event loop.
+    content = await asyncio.to_thread(scrape)
+    return Response(content, media_type="text/plain; version=0.0.4; charset=utf-8", headers=NO_STORE)
 
 
 def _may_scrape(request: Request) -> bool:
@@ -52,5 +54,5 @@ def _may_scrape(request: Request) -> bool:
     token = settings.metrics_token
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
-    peer = request.client.host if request.client else ""
-    return within(peer, settings.metrics_addresses)
+    # The client, not the peer: behind a trusted proxy, whoever it forwards.
+    return within(address_of(request), settings.metrics_addresses)

@@ -13,7 +13,7 @@ import time
 import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from components.addresses import client_address, within
@@ -30,6 +30,7 @@ class RequestContext:
     def __init__(self, app: ASGIApp, *, trusted_proxies: tuple[str, ...]):
         self.app = app
         self.trusted = trusted_proxies
+        self.templates: dict[object, str] | None = None  # read from the app's routes at its first request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +53,7 @@ class RequestContext:
             await self.app(scope, receive, answering)
         finally:
             seconds = time.perf_counter() - started
-            route = _route(scope)
+            route = self._route(scope)
             HTTP_SECONDS.labels(route, scope["method"], str(status)).observe(seconds)
             if scope.get("endpoint") not in NOT_LOGGED:
                 address = client_address(peer, headers.get("x-forwarded-for", ""), self.trusted)
@@ -66,14 +67,22 @@ class RequestContext:
                 )
             REQUEST_ID.reset(context)
 
+    def _route(self, scope: Scope) -> str:
+        """The route's path template, never the path (which anyone can vary without end)."""
+        if self.templates is None:
+            self.templates = _route_templates(scope.get("app"))
+        return self.templates.get(scope.get("endpoint"), "unmatched")
+
     def _id(self, given: str, peer: str) -> str:
         if given and ACCEPTED_ID.fullmatch(given) and within(peer, self.trusted):
             return given
         return uuid.uuid4().hex
 
 
-def _route(scope: Scope) -> str:
-    """The route's path; for static files, where they are mounted."""
-    if "endpoint" not in scope:
-        return "unmatched"
-    return str(scope["root_path"]) if isinstance(scope["endpoint"], StaticFiles) else str(scope["path"])
+def _route_templates(app: object) -> dict[object, str]:
+    """Each route's path template, by the endpoint that answers it (a mount's by its app)."""
+    templates: dict[object, str] = {}
+    for route in getattr(app, "routes", ()):
+        endpoint = route.app if isinstance(route, Mount) else getattr(route, "endpoint", None)
+        templates[endpoint] = route.path
+    return templates

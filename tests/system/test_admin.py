@@ -113,3 +113,14 @@ def test_the_commands_run_from_the_command_line(tmp_path, settings):
         check=False,
     )
     assert done.returncode == 0 and "Last 24 hours, by country:" in done.stdout
+
+
+def test_check_config_warns_when_the_proxies_it_trusts_may_also_scrape(command, monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8")
+    monkeypatch.setenv("METRICS_ADDRESSES", "10.20.0.0/16,192.0.2.7")
+    status, said = command("check-config")
+    assert status == 0
+    assert "Warning: METRICS_ADDRESSES 10.20.0.0/16 is among TRUSTED_PROXIES 10.0.0.0/8" in said
+    assert "192.0.2.7" not in said.split("Warning:", 1)[1]
+    monkeypatch.setenv("METRICS_ADDRESSES", "192.0.2.7")
+    assert "Warning" not in command("check-config")[1]
