@@ -14,7 +14,8 @@ def client_address(peer: str, forwarded_for: str, trusted_proxies: tuple[str, ..
     if not within(peer, trusted_proxies):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-    return next((hop for hop in reversed(hops) if not within(hop, trusted_proxies)), peer)
+    client = next((hop for hop in reversed(hops) if not within(hop, trusted_proxies)), peer)
+    return client if _is_address(client) else peer  # garbage is no client, nor a way into a log line
 
 
 def within(address: str, networks: tuple[str, ...]) -> bool:
@@ -37,6 +38,14 @@ def address_group(address: str, ipv6_prefix: int) -> str:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/{ipv6_prefix}", strict=False))
     return str(parsed)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 @cache

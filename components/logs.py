@@ -4,9 +4,12 @@ and the id of the request each line was written for.
 
 LOG_FORMAT=text (the default outside production) writes readable lines;
 LOG_FORMAT=json (the default in production) one JSON object a line, whose
-`key=value` pairs in the message (the app writes its lines that way: provider
-calls, refusals, each request's method, route, status, latency and client)
-also come as fields of their own.
+`key=%s` pairs in the line's format (the app writes its lines that way:
+provider calls, refusals, each request's method, route, status, latency and
+client) also come as fields of their own, each with its own value: what a
+value holds (a path someone typed) can never set another field. No message
+holds a control character (a newline in a path would write a line of its
+own), and values from a request are shown percent-encoded (`shown`).
 """
 
 import contextvars
@@ -15,13 +18,40 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import quote
 
 # Their INFO/DEBUG lines carry URLs and query arguments: an Authy check URL holds
 # the code, a Verify cancel URL the full number, SQL arguments numbers and hashes.
 SECRET_BEARING = ("httpx", "httpcore", "databases", "aiosqlite")
-PAIRS = re.compile(r"(\w+)=(\S+)")
+# Each of a line's format's directives (%s, %d, %.1f …), and the `key=` before it, if any.
+DIRECTIVES = re.compile(r"(?:(\w+)=)?%[-#0 +]*\d*(?:\.\d+)?[sdrifx%]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Set for each request by components/web/request_context.py.
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def shown(value: str) -> str:
+    """A value from a request (a path, a header), fit for a log line: percent-encoded
+    where it is not plain visible ASCII, spaces and '=' included."""
+    return quote(value, safe="/:@!$&'()*+,;-._~")
+
+
+def _escaped(message: str) -> str:
+    return CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", message)
+
+
+def _fields(record: logging.LogRecord) -> dict[str, str]:
+    """The line's own fields: the format's keys, each with its own argument."""
+    if not isinstance(record.msg, str) or not isinstance(record.args, tuple):
+        return {}
+    directives = [found for found in DIRECTIVES.finditer(record.msg) if not found.group().endswith("%%")]
+    if len(directives) != len(record.args):
+        return {}
+    return {
+        found.group(1): _escaped(str(value))
+        for found, value in zip(directives, record.args, strict=True)
+        if found.group(1)
+    }
 
 
 def _iso(record: logging.LogRecord) -> str:
@@ -54,18 +84,21 @@ class IsoTimeFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
         return _iso(record)
 
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = _escaped(record.message)
+        return super().formatMessage(record)
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
         line = {
             "time": _iso(record),
             "level": record.levelname,
             "logger": record.name,
-            "message": message,
+            "message": _escaped(record.getMessage()),
             "request_id": getattr(record, "request_id", "-"),
         }
-        line.update((key, value) for key, value in PAIRS.findall(message) if key not in line)
+        line.update((key, value) for key, value in _fields(record).items() if key not in line)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

@@ -14,7 +14,7 @@ from starlette.types import Scope
 from components.flows.results import Notice
 from components.forms import kept_values
 from components.language import say
-from components.logs import REQUEST_ID
+from components.logs import REQUEST_ID, shown
 from components.text import _
 from components.web.csrf import CsrfFailed
 from components.web.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of
@@ -30,7 +30,7 @@ async def csrf_failed(request: Request, error: CsrfFailed) -> Response:
     """Nothing was done; the step comes back with a fresh token, and with what was
     typed only when our own page sent it (a foreign site's post could plant a
     number or an email for the visitor to send on unawares)."""
-    log.warning("form refused: reason=csrf path=%s address=%s", request.url.path, address_of(request))
+    log.warning("form refused: reason=csrf path=%s address=%s", shown(request.url.path), address_of(request))
     notice = Notice(_("This form had expired, so nothing was sent. Check it and send it again."), error=True)
     ours = _from_our_page(request) and error.form.get("name")
     values = kept_values(error.form, services_of(request).settings.default_country) if ours else None
@@ -47,13 +47,13 @@ def _from_our_page(request: Request) -> bool:
 
 
 async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
-    log.warning("form refused: reason=not-signed-in path=%s address=%s", request.url.path, address_of(request))
+    log.warning("form refused: reason=not-signed-in path=%s address=%s", shown(request.url.path), address_of(request))
     return await back_to_current(request, Notice(_("Sign in first to change your account.")))
 
 
 async def no_pending_code(request: Request, error: NoPendingCode) -> Response:
     """A stale tab or another visitor's form: show this session's own step instead."""
-    log.warning("form refused: reason=no-code-waiting path=%s address=%s", request.url.path, address_of(request))
+    log.warning("form refused: reason=no-code-waiting path=%s address=%s", shown(request.url.path), address_of(request))
     return await back_to_current(request, Notice(_("There is no signup waiting for a code.")))
 
 

@@ -10,6 +10,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from components.logs import shown
 from components.storage.database import is_database_fault
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class ErrorPages:
 
 
 def _status_for(error: Exception, scope: Scope) -> int:
-    where = f"{scope.get('method')} {scope.get('path')}"
+    where = f"{shown(str(scope.get('method')))} {shown(str(scope.get('path')))}"
     if isinstance(error, BodyTooLarge):
         peer = (scope.get("client") or ("unknown",))[0]
         log.warning("refused: %s: body over the cap: peer=%s", where, peer)

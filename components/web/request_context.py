@@ -23,6 +23,7 @@ from components.web import probes
 
 log = logging.getLogger("requests")
 NOT_LOGGED = {probes.healthz, probes.readyz, probes.metrics}  # a balancer asks every few seconds
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # any other is "other": a bounded label
 ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
@@ -54,12 +55,13 @@ class RequestContext:
         finally:
             seconds = time.perf_counter() - started
             route = self._route(scope)
-            HTTP_SECONDS.labels(route, scope["method"], str(status)).observe(seconds)
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            HTTP_SECONDS.labels(route, method, str(status)).observe(seconds)
             if scope.get("endpoint") not in NOT_LOGGED:
                 address = client_address(peer, headers.get("x-forwarded-for", ""), self.trusted)
                 log.info(
                     "request: method=%s route=%s status=%s latency_ms=%d client=%s",
-                    scope["method"],
+                    method,
                     route,
                     status,
                     seconds * 1000,

@@ -13,7 +13,9 @@ from components.addresses import address_group, client_address
         ("10.0.0.2", "1.2.3.4", ("10.0.0.0/8",), "1.2.3.4"),
         ("10.0.0.2", "6.6.6.6, 1.2.3.4, 10.0.0.9", ("10.0.0.0/8",), "1.2.3.4"),  # the forged left part is skipped
         ("10.0.0.2", "", ("10.0.0.0/8",), "10.0.0.2"),
-        ("10.0.0.2", "garbage", ("10.0.0.0/8",), "garbage"),
+        # A hop that is no address is no client (nor a way into a log line): the proxy counts.
+        ("10.0.0.2", "garbage", ("10.0.0.0/8",), "10.0.0.2"),
+        ("10.0.0.2", "1.2.3.4 status=500\nforged", ("10.0.0.0/8",), "10.0.0.2"),
     ],
 )
 def test_the_client_address_trusts_only_configured_proxies(peer, forwarded, trusted, expected):

@@ -5,6 +5,7 @@ import json
 import logging
 import re
 
+import pytest
 from support import JENNY, JENNY_E164
 
 from components.logs import IsoTimeFormatter, JsonFormatter, configure_logging
@@ -96,3 +97,57 @@ def test_no_secret_reaches_a_json_log(htmx_visitor, outbox, caplog, capsys):
     assert any(line["logger"] == "requests" and line["route"] == "/code" for line in lines)
     for secret in (JENNY["password"], code, JENNY_E164):
         assert secret not in written
+
+
+def _lines_written(log_format: str, act, capsys) -> list[str]:
+    """What the app's own handler writes while `act` runs (put back as found afterwards)."""
+    handlers, level = logging.root.handlers[:], logging.root.level
+    configure_logging(log_format)
+    try:
+        act()
+        written = capsys.readouterr().err
+    finally:
+        logging.root.handlers[:], logging.root.level = handlers, level
+    return written.splitlines()
+
+
+TOO_BIG = b"x" * 20_000  # refused at the door, with a log line naming the request's path
+
+
+def test_a_path_cannot_write_a_line_of_its_own_into_the_text_log(htmx_visitor, capsys):
+    forged = "/signup%0A2026-01-01T00:00:00.000+00:00 WARNING security [-] forged: admin signed in"
+    lines = _lines_written("text", lambda: htmx_visitor.client.post(forged, content=TOO_BIG), capsys)
+    assert [line for line in lines if "body over the cap" in line]
+    assert not [line for line in lines if line.startswith("2026-01-01")]
+
+
+def test_a_path_cannot_set_a_json_lines_fields(htmx_visitor, capsys):
+    path = "/nowhere peer=6.6.6.6 status=200 route=/admin"
+    written = _lines_written("json", lambda: htmx_visitor.client.post(path, content=TOO_BIG), capsys)
+    lines = [json.loads(line) for line in written]
+    [refused] = [line for line in lines if "body over the cap" in line["message"]]
+    assert refused["peer"] == "203.0.113.10" and "status" not in refused and "route" not in refused
+    [request] = [line for line in lines if line["logger"] == "requests"]
+    assert (request["client"], request["status"], request["route"]) == ("203.0.113.10", "413", "unmatched")
+
+
+def test_json_fields_come_from_the_lines_own_values_not_from_what_a_value_holds():
+    record = logging.LogRecord(
+        "components.web.errors",
+        logging.WARNING,
+        __file__,
+        1,
+        "form refused: reason=%s path=%s address=%s",
+        ("csrf", "/x address=6.6.6.6 reason=none", "203.0.113.10"),
+        None,
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["reason"], line["path"], line["address"]) == ("csrf", "/x address=6.6.6.6 reason=none", "203.0.113.10")
+
+
+@pytest.mark.parametrize("formatter", [IsoTimeFormatter("%(levelname)s %(message)s"), JsonFormatter()])
+def test_a_value_with_a_newline_or_an_escape_stays_on_its_line(formatter):
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "value=%s", ("a\nWARNING b\r\x1b[31m",), None)
+    line = formatter.format(record)
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line
+    assert "x0aWARNING b" in line  # shown as \\x0a

@@ -124,9 +124,12 @@ def test_request_metrics_are_labelled_by_route_template_whatever_the_path(scrape
         visitor.get(f"/language/x{n}", follow_redirects=False)
         visitor.get(f"/nowhere/{n}")
         visitor.get(f"/static/missing-{n}.css")
+        visitor.request(f"M{n}", "/")
     labelled = _routes_labelled(scraper)
     assert {"/language/{code}", "unmatched", "/static"} <= labelled
     assert not [route for route in labelled if "x1" in route or "nowhere" in route or "missing" in route]
+    text = scraper.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
+    assert 'method="other"' in text and 'method="M1"' not in text
 
 
 def test_a_slow_scrape_never_holds_up_a_request(scraper, monkeypatch):
