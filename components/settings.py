@@ -85,6 +85,7 @@ class Settings:
     session_idle_seconds: int = HOUR
     session_max_age_seconds: int = 12 * HOUR
     max_body_bytes: int = 8192
+    body_timeout_seconds: float = 10.0  # a request's whole body, from its first byte: else 408
     database_timeout_seconds: float = 5.0  # connecting, each statement, a write lock
     request_timeout_seconds: float = 60.0  # a backstop for anything that hangs (databases and providers have theirs)
     # Operating it

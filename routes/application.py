@@ -27,11 +27,11 @@ from components.settings import Settings, warnings
 from components.storage.database import connected
 from components.web.errors import EXCEPTION_HANDLERS, error_page
 from components.web.middleware import (
-    BodyLimit,
     ErrorPages,
     GzipReads,
     InFlight,
     SecurityHeaders,
+    WholeBody,
 )
 from components.web.request_context import RequestContext
 from components.web.templates import name_routes, reload_templates
@@ -75,8 +75,8 @@ def assemble(
         Middleware(RequestContext, trusted_proxies=settings.trusted_proxies),
         Middleware(SecurityHeaders, hsts=settings.production),
         Middleware(ErrorPages, page=error_page, deadline_seconds=settings.request_timeout_seconds),
+        Middleware(WholeBody, max_bytes=settings.max_body_bytes, seconds=settings.body_timeout_seconds),
         Middleware(InFlight, most=IN_FLIGHT_POSTS, paths=TABLE.hashing_paths()),
-        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(GzipReads),
         Middleware(
             SessionMiddleware,

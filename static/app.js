@@ -28,7 +28,9 @@
     var status = event.detail.xhr.status;
     var box = pageError();
     if (!box) { return; }
-    show(status === 413 ? box.dataset.tooMuch : box.dataset.failed.replace("{status}", status));
+    // 408: what was sent did not all arrive in time, which is the network's doing.
+    show(status === 413 ? box.dataset.tooMuch : status === 408 ? box.dataset.offline :
+      box.dataset.failed.replace("{status}", status));
   });
   document.addEventListener("htmx:sendError", function (event) {
     if (asking(event)) { return; }

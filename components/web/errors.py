@@ -64,6 +64,10 @@ ERRORS = {
     ),
     404: (_("Page not found"), _("There is nothing at this address.")),
     405: (_("Page not found"), _("There is nothing to send to this address.")),
+    408: (
+        _("Sorry, that took too long to arrive"),
+        _("What you sent did not all reach us in time, so nothing was done. Check your connection and send it again."),
+    ),
     413: (
         _("Too much to send"),
         _("That was more text than this form takes. Go back, shorten it and send it again."),

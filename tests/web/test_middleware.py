@@ -2,10 +2,12 @@
 
 import asyncio
 import re
+import time
 from dataclasses import replace
 
 import pytest
 from starlette.testclient import TestClient
+from support import Visitor, browser
 
 from app import create_app
 from components.web.middleware import InFlight
@@ -95,3 +97,80 @@ def test_an_oversized_body_without_a_length_is_refused_with_413(server):
 
     answer = server.post("/signup", content=chunks(), headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 413 and answer.headers["X-Error-Page"] == "413"
+
+
+def _posting(path: str, receive):
+    """A raw POST to `path` whose body arrives as `receive` gives it: what the app answered."""
+    answered = {}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answered["status"] = message["status"]
+            answered["headers"] = {key.decode(): value.decode() for key, value in message["headers"]}
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "server": ("testserver", 80),
+        "client": ("198.51.100.9", 50000),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"8000"),
+        ],
+    }
+    return scope, send, answered
+
+
+def _trickle(release: asyncio.Event):
+    """A body that sends a few bytes, then nothing until released (or ever)."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"email=a", "more_body": True}
+        await release.wait()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_408_on_the_apps_own_page(settings, outbox, clock):
+    app = create_app(replace(settings, body_timeout_seconds=0.5), sender=outbox, clock=clock)
+    with TestClient(app) as running:
+        scope, send, answered = _posting("/signin", _trickle(asyncio.Event()))
+        started = time.monotonic()
+        running.portal.call(app, scope, _trickle(asyncio.Event()), send)
+        assert time.monotonic() - started < 3
+    assert answered["status"] == 408 and answered["headers"]["x-error-page"] == "408"
+    assert answered["headers"]["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_trickled_bodies_hold_no_password_slot(settings, outbox, clock):
+    """Eight sockets trickling a sign-in's body once kept a real sign-in waiting a minute."""
+    app = create_app(replace(settings, body_timeout_seconds=30), sender=outbox, clock=clock)
+    with TestClient(app) as running:
+        release = running.portal.call(asyncio.Event)
+        trickling = [
+            running.portal.start_task_soon(
+                app, *_posting("/signin", None)[:1], _trickle(release), _posting("/signin", None)[1]
+            )
+            for _ in range(12)
+        ]
+        time.sleep(0.3)  # every trickle is in, waiting on its body
+        started = time.monotonic()
+        page = Visitor(browser(running), htmx=True).sign_in()
+        waited = time.monotonic() - started
+        running.portal.call(release.set)
+        for task in trickling:
+            task.result(timeout=10)
+    assert page.status_code == 422 and waited < 2
