@@ -100,10 +100,13 @@ async def set_number(services: Services, user: User, phone: Phone, address: str)
 
 
 async def verified(services: Services, user: User) -> Success:
-    """The signup's code was right: the account is verified, and a text confirms it."""
+    """The signup's code was right: the account is verified, and a text confirms it.
+    Only this browser is signed in: any other that resumed the signup (with its
+    password alone) is signed out, as it never typed the code."""
     async with services.transaction():
         done = await services.users.finish_challenge(user.id, "signup", verified_at=services.clock())
         if done is not None:
+            await services.sessions.close_all(done.id)  # this browser's opens afresh with the answer
             await notifications.write(services, done, done.phone, notifications.verified(services))
     if done is None:  # another request with the same code got there first
         current = await services.users.get(user.id) or user

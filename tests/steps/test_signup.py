@@ -182,3 +182,13 @@ def test_the_same_number_again_keeps_the_cooldown(htmx_visitor, outbox, clock):
     clock.advance(20)
     htmx_visitor.resend()
     assert htmx_visitor.enter_code(outbox.last_code()).context["step"] == "account"
+
+
+def test_verifying_a_signup_signs_in_only_the_browser_that_typed_the_code(new_visitor, outbox):
+    """Another browser that resumed the signup with its password alone stays out."""
+    owner, other = new_visitor(), new_visitor(address="198.51.100.23")
+    owner.sign_up()
+    assert other.sign_up().context["step"] == "code"  # the same email and password, elsewhere
+    assert owner.enter_code(outbox.last_code()).context["step"] == "account"
+    assert other.open().context["step"] == "signup"
+    assert owner.open().context["step"] == "account"
