@@ -85,6 +85,13 @@ def _password(form: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def mailbox(email: str) -> str:
+    """What makes two emails one mailbox here, whatever their case: Python's lower(),
+    in this one place (SQLite's lower() folds ASCII letters only, so É and é stayed
+    two mailboxes there). Stored beside each account's email, unique."""
+    return email.strip().lower()
+
+
 def normalise_email(raw: str) -> str:
     """Trimmed, domain lower-cased; the local part is the mailbox owner's business."""
     local, _, domain = raw.strip().rpartition("@")

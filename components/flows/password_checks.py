@@ -19,6 +19,7 @@ from typing import Literal
 
 from components.addresses import address_group
 from components.flows.results import Failure, failure, minutes, slow_down
+from components.forms import mailbox
 from components.services import Services
 from components.settings import Settings
 from components.storage.limits import Limit
@@ -36,7 +37,7 @@ class Refused:
 
 def email_key(secret: str, email: str) -> str:
     key = hashlib.sha256(b"password-checks:" + secret.encode()).digest()
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, mailbox(email).encode(), hashlib.sha256).hexdigest()
 
 
 def _per_email(settings: Settings, key: str) -> Limit:

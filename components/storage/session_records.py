@@ -40,6 +40,10 @@ def _close(token_hash: P) -> Statement:
     return sessions.delete().where(sessions.c.token_hash == token_hash)
 
 
+def _close_all(user_id: P) -> Statement:
+    return sessions.delete().where(sessions.c.user_id == user_id)
+
+
 def _forget_old(created_before: P) -> Statement:
     return sessions.delete().where(sessions.c.created_at < created_before).returning(sessions.c.token_hash)
 
@@ -72,12 +76,9 @@ class SessionRecords:
     async def close(self, token: str) -> None:
         await self.db.execute(bound(_close, token_hash=_hash(token)))
 
-    async def close_all(self, user_id: int, *, keep: str | None = None) -> None:
-        """Every session of the account ends (but `keep`'s, when given)."""
-        query = sessions.delete().where(sessions.c.user_id == user_id)
-        if keep:
-            query = query.where(sessions.c.token_hash != _hash(keep))
-        await self.db.execute(query)
+    async def close_all(self, user_id: int) -> None:
+        """Every session of the account ends."""
+        await self.db.execute(bound(_close_all, user_id=user_id))
 
     async def forget_old(self, created_before: float) -> int:
         """Sessions past their lifetime are refused anyway; their rows can go: how many."""

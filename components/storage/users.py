@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
+from components.forms import mailbox
 from components.purposes import Challenge, Purpose
 from components.storage.database import users
 from components.storage.prepared import P, Statement, bound, insert_for
@@ -59,8 +60,8 @@ def _by_id(user_id: P) -> Statement:
     return users.select().where(users.c.id == user_id)
 
 
-def _by_email(email: P) -> Statement:
-    return users.select().where(sa.func.lower(users.c.email) == email)
+def _by_email(folded: P) -> Statement:
+    return users.select().where(users.c.email_folded == folded)
 
 
 def _changed(user_id: P, *conditions: sa.ColumnElement[bool]) -> sa.Update:
@@ -69,13 +70,13 @@ def _changed(user_id: P, *conditions: sa.ColumnElement[bool]) -> sa.Update:
 
 
 def _create(
-    dialect: str, email: P, name: P, password_hash: P, phone: P, country: P, language: P, created_at: P
+    dialect: str, email: P, folded: P, name: P, password_hash: P, phone: P, country: P, language: P, created_at: P
 ) -> Any:  # either dialect's Insert
     fields = {"email": email, "name": name, "password_hash": password_hash, "phone": phone, "country": country}
     return (
         insert_for(dialect)(users)
-        .values(**fields, language=language, created_at=created_at, challenge="signup")
-        .on_conflict_do_nothing()  # the email, in any case, is taken
+        .values(**fields, email_folded=folded, language=language, created_at=created_at, challenge="signup")
+        .on_conflict_do_nothing()  # the mailbox is taken, whatever the case it was typed in
         .returning(*users.c)
     )
 
@@ -193,7 +194,7 @@ class Users:
 
     async def by_email(self, email: str) -> User | None:
         """Whatever the case it is typed in."""
-        return user_from(await self.db.fetch_one(bound(_by_email, email=email.lower())))
+        return user_from(await self.db.fetch_one(bound(_by_email, folded=mailbox(email))))
 
     async def create(
         self, *, email: str, name: str, password_hash: str, phone: str, country: str, language: str = "en"
@@ -202,6 +203,7 @@ class Users:
         query = bound(
             _create,
             email=email,
+            folded=mailbox(email),
             name=name,
             password_hash=password_hash,
             phone=phone,

@@ -297,3 +297,15 @@ def test_the_password_at_sign_in_starts_a_new_session_whose_forms_need_its_new_t
     assert returning.token != before
     stale = returning.client.post("/code", data={"csrf_token": before, "code": "000000"}, headers=returning.headers)
     assert stale.status_code == 403
+
+
+@pytest.mark.parametrize("typed", ["émile.zola@example.com", "ÉMILE.ZOLA@EXAMPLE.COM", "Émile.Zola@example.com"])
+def test_an_email_with_a_capital_beyond_ascii_is_one_mailbox_in_any_case(new_visitor, outbox, typed):
+    """SQLite's own lower() folds ASCII only: "Émile" once verified and never signed in."""
+    owner = new_visitor()
+    owner.sign_up(email="Émile.Zola@example.com")
+    owner.enter_code(outbox.last_code())
+    owner.sign_out()
+    assert owner.sign_in(email=typed).context["step"] == "code"
+    again = new_visitor(address="198.51.100.31").sign_up(email=typed)
+    assert again.status_code == 422 and "This email is already registered." in words(again)

@@ -15,6 +15,7 @@ from databases import DatabaseURL
 from fresh_db import dialect
 from sqlalchemy.schema import CreateTable
 
+from components.forms import mailbox
 from components.storage.database import (
     MIGRATIONS,
     connected,
@@ -85,7 +86,9 @@ async def test_each_sqlite_statement_is_one_trip_to_its_thread_with_the_answers_
         trips.clear()
         row = {"email": "a@example.com", "name": "A", "password_hash": "h", "country": "US", "phone": "+12015550100"}
         first = await database.execute(users.insert().values(**row, created_at=1))
-        second = await database.execute(users.insert().values(**{**row, "email": "b@example.com"}, created_at=2))
+        second = await database.execute(
+            users.insert().values(**{**row, "email": "b@example.com", "email_folded": "b@example.com"}, created_at=2)
+        )
         found = await database.fetch_one(users.select().where(users.c.id == second))
         both = await database.fetch_all(sa.select(users.c.email).order_by(users.c.id))
         nobody = await database.fetch_one(users.select().where(users.c.id == 99))
@@ -141,7 +144,7 @@ async def test_a_version_1_database_is_brought_up_to_date(database_url):
 
 async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(database_url):
     async with connected(database_url) as db:
-        await db.execute("DROP INDEX ix_users_email_folded")
+        await db.execute("DROP INDEX ix_users_mailbox")
         await db.execute(schema_version.update().values(version=2))
         for email, verified_at in (("XSS@example.com", None), ("xss@example.com", 1.0), ("Xss@Example.com", None)):
             await db.execute(
@@ -161,6 +164,7 @@ async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(dat
             await db.execute(
                 users.insert().values(
                     email="XsS@example.com",
+                    email_folded=mailbox("XsS@example.com"),
                     name="B",
                     password_hash="x",
                     phone="+1",
@@ -168,6 +172,31 @@ async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(dat
                     created_at=0.0,
                 )
             )
+
+
+async def test_emails_sqlite_could_not_fold_become_one_mailbox_on_upgrade(database_url):
+    """Before version 9, SQLite's lower() left "Émile" and "émile" two accounts."""
+    async with connected(database_url) as db:
+        await db.execute("DROP INDEX ix_users_mailbox")
+        await db.execute(schema_version.update().values(version=8))
+        for email, verified_at in (("Émile@example.com", 1.0), ("émile@example.com", None), ("ÉMILE@example.com", 2.0)):
+            await db.execute(
+                users.insert().values(
+                    email=email,
+                    name="A",
+                    password_hash="x",
+                    phone="+12018675309",
+                    country="US",
+                    created_at=0.0,
+                    verified_at=verified_at,
+                )
+            )
+    async with connected(database_url) as db:
+        rows = await db.fetch_all(sa.select(users.c.email, users.c.email_folded).order_by(users.c.id))
+        assert [(row["email"], row["email_folded"]) for row in rows] == [
+            ("Émile@example.com", "émile@example.com"),  # the first verified one keeps the mailbox
+            ("ÉMILE@example.com", "émile@example.com #3"),  # could not sign in before, and cannot now
+        ]
 
 
 async def test_deleting_an_account_deletes_what_is_kept_for_it(services, db, outbox):
@@ -230,7 +259,8 @@ async def test_a_prepared_statements_rows_are_mapped_by_one_layout_built_at_its_
     async with connected(database_url) as database:
         row = {"email": "a@example.com", "name": "A", "password_hash": "h", "country": "US", "phone": "+12015550100"}
         await database.execute(users.insert().values(**row, created_at=1))
-        await database.execute(users.insert().values(**{**row, "email": "b@example.com", "name": "B"}, created_at=2))
+        b = {"email": "b@example.com", "email_folded": "b@example.com", "name": "B"}
+        await database.execute(users.insert().values(**{**row, **b}, created_at=2))
         built.clear()
         answers = [await database.fetch_one(bound(_email_and_name_of, user_id=n)) for n in (99, 1, 2, 1)]
         assert answers[0] is None
