@@ -28,10 +28,11 @@ from components.providers.interface import (
     TooManyAttempts,
     WrongCode,
 )
+from components.purposes import Purpose
 from components.storage.database import pending_codes
 from components.storage.prepared import P, Statement, bound, insert_for
 from components.storage.users import User
-from components.text import _
+from components.text import N_, _
 
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6
@@ -75,16 +76,37 @@ def _count_wrong(user_id: P, code_hash: P, most: P) -> Statement:
     )
 
 
-def code_text(app_name: str, host: str, code: str, language: str) -> str:
-    """Sentence first, in the account's language; the last line lets browsers offer
-    the code only on our site (its format is fixed, whatever the language)."""
-    sentence = say(_("Your %(app)s verification code is %(code)s.", app=app_name, code=code), language)
+# What each code's text says it is for (NIST SP 800-63B-4: a code names its purpose).
+TEXTS: dict[Purpose, str] = {
+    "signup": N_("Your %(app)s verification code is %(code)s."),
+    "signin": N_("Your %(app)s sign-in code is %(code)s."),
+    "reset": N_("Your %(app)s password reset code is %(code)s."),
+    "number": N_("Your code to change your %(app)s number is %(code)s."),
+}
+CALLS: dict[Purpose, str] = {
+    "signup": N_("Your %(app)s verification code is %(code)s. Again: %(code)s."),
+    "signin": N_("Your %(app)s sign-in code is %(code)s. Again: %(code)s."),
+    "reset": N_("Your %(app)s password reset code is %(code)s. Again: %(code)s."),
+    "number": N_("Your code to change your %(app)s number is %(code)s. Again: %(code)s."),
+}
+
+
+def code_text(app_name: str, host: str, code: str, language: str, purpose: Purpose = "signup") -> str:
+    """Sentence first, in the account's language, saying what the code is for; the last
+    line lets browsers offer the code only on our site (its format is fixed, whatever the language)."""
+    sentence = say(_(TEXTS[purpose], app=app_name, code=code), language)
     return f"{sentence}\n\n@{host} #{code}"
 
 
-def call_text(app_name: str, code: str, language: str) -> str:
+def call_text(app_name: str, code: str, language: str, purpose: Purpose = "signup") -> str:
     spoken = ", ".join(code)
-    return say(_("Your %(app)s verification code is %(code)s. Again: %(code)s.", app=app_name, code=spoken), language)
+    return say(_(CALLS[purpose], app=app_name, code=spoken), language)
+
+
+def _purpose(user: User) -> Purpose:
+    """What the account's live code is for (a signup's, when nothing else)."""
+    challenge = user.challenge
+    return "signup" if challenge is None or challenge == "password" else challenge
 
 
 class LocalVerifier:
@@ -119,10 +141,11 @@ class LocalVerifier:
     async def start(self, user: User, channel: Channel) -> StartOutcome:
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         await self._store(user, code)
+        purpose = _purpose(user)
         if channel == "call":
-            message = Message(user.phone, call_text(self.app_name, code, user.language), "call")
+            message = Message(user.phone, call_text(self.app_name, code, user.language, purpose), "call")
         else:
-            message = Message(user.phone, code_text(self.app_name, self.host, code, user.language))
+            message = Message(user.phone, code_text(self.app_name, self.host, code, user.language, purpose))
         try:
             receipt = await self.sender.send(message)
         except SendFailed as error:

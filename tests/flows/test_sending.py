@@ -109,3 +109,20 @@ async def test_a_resend_while_another_request_sends_shows_the_account_as_that_on
     assert isinstance(late, Success)
     assert isinstance(second, Failure) and second.kind == "slow_down"
     assert account.sending_until is None and second.user is not None and second.user.sending_until is not None
+
+
+def test_each_code_text_says_what_the_code_is_for(open_app, delivered, clock):
+    visitor = open_app("local", "console")
+    visitor.sign_up()
+    assert delivered.bodies()[-1].startswith("Your Account Verification verification code is ")
+    visitor.enter_code(delivered.last_code())
+    visitor.post("/account/mobile", {"country": "US", "phone": "+1 415 555 2671"})
+    assert delivered.bodies("+14155552671")[-1].startswith("Your code to change your Account Verification number is ")
+    visitor.post("/account/mobile/keep")
+    visitor.sign_out()
+    visitor.sign_in()
+    assert delivered.bodies()[-1].startswith("Your Account Verification sign-in code is ")
+    visitor.sign_out()
+    clock.advance(60)
+    visitor.request_reset()
+    assert delivered.bodies()[-1].startswith("Your Account Verification password reset code is ")

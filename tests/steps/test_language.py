@@ -9,6 +9,7 @@ from support import JENNY, JENNY_E164, words
 
 from components.language import COOKIE as LANGUAGE_COOKIE
 from components.language import from_accept_language, say
+from components.purposes import PURPOSES
 
 
 @pytest.mark.parametrize(
@@ -220,5 +221,6 @@ async def test_english_and_french_texts_keep_to_the_cheaper_sms_alphabet(service
         notifications.password_changed(services),
         notifications.number_changed(services, JENNY_E164),
     ]
-    bodies = [say(text, code) for text in texts] + [code_text("Account Verification", "example.com", "123456", code)]
+    codes = [code_text("Account Verification", "example.com", "123456", code, purpose) for purpose in PURPOSES]
+    bodies = [say(text, code) for text in texts] + codes
     assert [set(body) - GSM_7 for body in bodies] == [set()] * len(bodies)

@@ -37,7 +37,7 @@ def test_the_old_number_stays_until_the_new_one_is_verified(verified, new_visito
     _new_number(verified)
     other = new_visitor()
     other.sign_in()
-    assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Your Account Verification verification code")
+    assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Your Account Verification sign-in code")
 
 
 def test_keeping_the_number_calls_the_change_off(verified, outbox):
