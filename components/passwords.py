@@ -1,7 +1,10 @@
 """Password hashing with bcrypt, off the event loop and behind it.
 
 bcrypt reads only the first 72 bytes, so the password is pre-hashed with
-SHA-256 (base64, 44 bytes, no NUL) and every character counts.
+SHA-256 (base64, 44 bytes, no NUL) and every character counts. Before that it
+is normalised (NFKC, as NIST SP 800-63B-4 asks): "é" typed as one code point or
+two, or "ﬁ" as a ligature, is the same password on every keyboard. A hash made
+before passwords were normalised is still accepted.
 
 Hashes run in one process-wide pool of a thread per core: more threads would
 not hash faster, but would take CPU time from the event loop. On Linux those
@@ -16,6 +19,7 @@ import hashlib
 import os
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -24,6 +28,10 @@ from typing import TypeVar
 import bcrypt
 
 NICENESS = 10
+
+
+def _normal(password: str) -> str:
+    return unicodedata.normalize("NFKC", password)
 
 
 def _prehash(password: str) -> bytes:
@@ -53,12 +61,15 @@ class Passwords:
         self._unknown_user_hash: str | None = None
 
     async def hash(self, password: str) -> str:
-        return (await _run(bcrypt.hashpw, _prehash(password), bcrypt.gensalt(self.rounds))).decode()
+        return (await _run(bcrypt.hashpw, _prehash(_normal(password)), bcrypt.gensalt(self.rounds))).decode()
 
     async def check(self, password: str, password_hash: str | None) -> bool:
         """With no hash (unknown account) the same work is done, so timing tells nothing."""
         if password_hash is None:
             self._unknown_user_hash = self._unknown_user_hash or await self.hash("no such account")
         target = (password_hash or self._unknown_user_hash or "").encode()
-        matches = await _run(bcrypt.checkpw, _prehash(password), target)
+        normal = _normal(password)
+        matches = await _run(bcrypt.checkpw, _prehash(normal), target)
+        if not matches and normal != password:  # a hash from before passwords were normalised
+            matches = await _run(bcrypt.checkpw, _prehash(password), target)
         return bool(matches) and password_hash is not None

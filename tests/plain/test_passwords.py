@@ -1,6 +1,8 @@
 """Passwords: the rules a new one must meet, and bcrypt kept off the event loop."""
 
 import asyncio
+import base64
+import hashlib
 import os
 import sys
 import threading
@@ -94,3 +96,22 @@ async def test_bcrypt_runs_behind_the_event_loop(monkeypatch):
     )
     await Passwords(4).hash("a long enough password")
     assert seen == [os.getpriority(os.PRIO_PROCESS, 0) + 10]
+
+
+COMPOSED, DECOMPOSED = "ﬁne café Ⅻ", "fine cafe\u0301 XII"  # ligature, é in one point or two, a numeral
+
+
+@pytest.mark.anyio
+async def test_a_password_is_the_same_however_its_characters_are_composed():
+    passwords = Passwords(4)
+    hashed = await passwords.hash(COMPOSED)
+    assert await passwords.check(DECOMPOSED, hashed)
+    assert not await passwords.check("fine cafe XII", hashed)
+
+
+@pytest.mark.anyio
+async def test_a_hash_made_before_passwords_were_normalised_still_matches():
+    old_hash = bcrypt.hashpw(base64.b64encode(hashlib.sha256(COMPOSED.encode()).digest()), bcrypt.gensalt(4)).decode()
+    passwords = Passwords(4)
+    assert await passwords.check(COMPOSED, old_hash)
+    assert not await passwords.check("something else entirely", old_hash)
