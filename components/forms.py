@@ -125,12 +125,13 @@ def read_phone(form: Mapping[str, Any], default_country: str, allowed: tuple[str
     return phone
 
 
-def password_problem(password: str) -> Text | None:
-    if len(password) < PASSWORD_MIN:
+def password_problem(password: str, least: int = PASSWORD_MIN) -> Text | None:
+    """`least`: the settings' password_min_length (15 where the password is the only factor)."""
+    if len(password) < least:
         return _n(
             "Choose a password of at least %(num)d character",
             "Choose a password of at least %(num)d characters",
-            PASSWORD_MIN,
+            least,
         )
     if len(password) > PASSWORD_MAX:
         return _n(
@@ -144,7 +145,7 @@ def password_problem(password: str) -> Text | None:
 
 
 def read_signup(
-    form: Mapping[str, Any], default_country: str, allowed: tuple[str, ...] = ()
+    form: Mapping[str, Any], default_country: str, allowed: tuple[str, ...] = (), least: int = PASSWORD_MIN
 ) -> SignupDetails | Invalid:
     values = kept_values(form, default_country)
     password = _password(form, "password")
@@ -160,7 +161,7 @@ def read_signup(
         errors["email"] = _("Enter your email address")
     elif len(email) > EMAIL_MAX or not EMAIL_SHAPE.fullmatch(email):
         errors["email"] = _("Enter an email address like name@example.com")
-    if problem := password_problem(password):
+    if problem := password_problem(password, least):
         errors["password"] = problem
     phone = read_phone(form, default_country, allowed)
     if isinstance(phone, Invalid):
@@ -197,9 +198,9 @@ def read_email(form: Mapping[str, Any]) -> str | Invalid:
     return email
 
 
-def read_new_password(form: Mapping[str, Any], name: str = "password") -> str | Invalid:
+def read_new_password(form: Mapping[str, Any], name: str = "password", least: int = PASSWORD_MIN) -> str | Invalid:
     password = _password(form, name)
-    problem = password_problem(password)
+    problem = password_problem(password, least)
     return Invalid({name: problem}) if problem else password
 
 
@@ -209,12 +210,12 @@ class PasswordChange:
     new: str
 
 
-def read_password_change(form: Mapping[str, Any]) -> PasswordChange | Invalid:
+def read_password_change(form: Mapping[str, Any], least: int = PASSWORD_MIN) -> PasswordChange | Invalid:
     errors: dict[str, Text] = {}
     current = _password(form, "current_password")
     if not current:
         errors["current_password"] = _("Enter your current password")
-    new = read_new_password(form, "new_password")
+    new = read_new_password(form, "new_password", least)
     if isinstance(new, Invalid):
         errors.update(new.errors)
     return Invalid(errors) if errors or isinstance(new, Invalid) else PasswordChange(current, new)

@@ -110,6 +110,11 @@ class Settings:
     twilio_verify_api_url: str = "https://verify.twilio.com"
 
     @property
+    def password_min_length(self) -> int:
+        """NIST SP 800-63B-4: 15 characters where the password is the only factor, else 8."""
+        return 15 if self.signin_code == "off" else 8
+
+    @property
     def production(self) -> bool:
         return self.app_env == "production"
 
@@ -214,6 +219,11 @@ def warnings(settings: Settings) -> list[str]:
                     f"METRICS_ADDRESSES {allowed} is among TRUSTED_PROXIES {proxy}: only a scrape the proxy "
                     "forwards for an allowed address is answered, so let Prometheus reach the app directly."
                 )
+    if settings.signin_code == "off":
+        found.append(
+            f"SIGNIN_CODE=off: the password is the only factor, so new passwords need "
+            f"{settings.password_min_length} characters (NIST SP 800-63B-4)."
+        )
     return found
 
 

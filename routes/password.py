@@ -12,7 +12,7 @@ from components.web.render import invalid, respond
 async def change_password(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
-    change = read_password_change(form)
+    change = read_password_change(form, services_of(request).settings.password_min_length)
     if isinstance(change, Invalid):
         return await invalid(request, change)
     result = await account.change_password(

@@ -25,7 +25,7 @@ async def set_new_password(request: Request) -> Response:
     current = await visit(request)
     if current.stage != "new-password":
         raise NoPendingCode()
-    password = read_new_password(form)
+    password = read_new_password(form, least=services_of(request).settings.password_min_length)
     if isinstance(password, Invalid):
         return await invalid(request, password)
     return await respond(request, await reset.set_new_password(services_of(request), account_of(current), password))

@@ -19,7 +19,8 @@ async def sign_up(request: Request) -> Response:
     user = await session_user(request)
     if user and user.verified:
         return await back_to_current(request, Notice(_("Your account is already verified.")))
-    details = read_signup(form, services.settings.default_country, services.settings.allowed_countries)
+    settings = services.settings
+    details = read_signup(form, settings.default_country, settings.allowed_countries, settings.password_min_length)
     if isinstance(details, Invalid):
         return await invalid(request, details)
     result = await signup.sign_up(services, details, address_of(request), language_of(request))

@@ -62,6 +62,7 @@ async def show(
         "csrf_token": csrf_token(request.session),
         "app_name": services.settings.app_name,
         "allowed_countries": services.settings.allowed_countries,
+        "password_min": services.settings.password_min_length,
         "fragment": is_htmx(request),
         # A full page whose step has no country list carries one for the fragments to come.
         "list_countries": "countries" not in step.needs,

@@ -192,3 +192,12 @@ def test_verifying_a_signup_signs_in_only_the_browser_that_typed_the_code(new_vi
     assert owner.enter_code(outbox.last_code()).context["step"] == "account"
     assert other.open().context["step"] == "signup"
     assert owner.open().context["step"] == "account"
+
+
+def test_where_the_password_is_the_only_factor_it_needs_fifteen_characters(open_app):
+    visitor = open_app("local", "console", signin_code="off")
+    assert "At least 15 characters." in words(visitor.open())
+    page = visitor.sign_up(password="eleven char")
+    assert page.status_code == 422
+    assert page.context["errors"]["password"] == "Choose a password of at least 15 characters"
+    assert visitor.sign_up(password="fifteen chars ok").context["step"] == "code"

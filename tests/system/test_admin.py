@@ -124,3 +124,9 @@ def test_check_config_warns_when_the_proxies_it_trusts_may_also_scrape(command, 
     assert "192.0.2.7" not in said.split("Warning:", 1)[1]
     monkeypatch.setenv("METRICS_ADDRESSES", "192.0.2.7")
     assert "Warning" not in command("check-config")[1]
+
+
+def test_check_config_says_a_lone_password_needs_fifteen_characters(command, monkeypatch):
+    monkeypatch.setenv("SIGNIN_CODE", "off")
+    status, said = command("check-config")
+    assert status == 0 and "SIGNIN_CODE=off: the password is the only factor" in said and "15 characters" in said
