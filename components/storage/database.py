@@ -148,6 +148,8 @@ send_pauses = sa.Table(
     sa.Column("until", sa.Float, nullable=False),
 )
 
+ERROR_CODE_LENGTH = 10  # Twilio's are five digits
+
 # Every text the app sends or has sent, while it matters. Texts that are no code
 # (a confirmation, a notice) are written here with their body in the same
 # transaction as the change that causes them, and sent by the outbox
@@ -165,7 +167,7 @@ messages = sa.Table(
     sa.Column("status", sa.String(12), nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),
     sa.Column("provider_sid", sa.String(64), unique=True),
-    sa.Column("error_code", sa.String(10)),
+    sa.Column("error_code", sa.String(ERROR_CODE_LENGTH)),  # longer ones are cut (storage/messages.py)
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", sa.Float),
     sa.Column("claimed_until", sa.Float),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import messages
+from components.storage.database import ERROR_CODE_LENGTH, messages
 from components.storage.prepared import P, Statement, bound
 
 # Twilio's statuses of an outbound text, in the order they can happen; 'waiting' is ours
@@ -165,8 +165,9 @@ class Messages:
         rank = RANKS.get(status)
         if rank is None or not sid:
             return False
+        kept = error_code[:ERROR_CODE_LENGTH] if error_code else None  # whatever it holds: never a fault
         moved = await self.db.fetch_one(
-            bound(_report, sid=sid, status=status, rank=rank, error_code=error_code, now=self.clock())
+            bound(_report, sid=sid, status=status, rank=rank, error_code=kept, now=self.clock())
         )
         return moved is not None
 

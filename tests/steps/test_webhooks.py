@@ -122,3 +122,17 @@ def test_a_text_twilio_could_not_send_at_all_reads_as_undelivered(twilio_app, fa
     callback = type(delivered)(delivered.url, params, fake.sign(delivered.url, params))
     assert post(twilio_app, callback).status_code == 204
     assert "Your carrier couldn't deliver the text." in delivery_shown(twilio_app)
+
+
+@pytest.mark.parametrize("error_code", ["30003" * 40, "ünïcödé-error", ""])
+def test_a_signed_callback_is_taken_whatever_its_error_code_holds(twilio_app, fake, error_code):
+    """Twilio's values are stored, cut to what is kept, or left out: never an error."""
+    from components.web.twilio_webhooks import twilio_signature
+
+    twilio_app.sign_up()
+    _, delivered = fake.callbacks
+    params = {**delivered.params, "MessageStatus": "undelivered", "ErrorCode": error_code}
+    signature = twilio_signature(fake.auth_token, delivered.url, params)
+    answer = twilio_app.client.post(STATUS_CALLBACK, data=params, headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 204
+    assert "Your carrier couldn't deliver the text." in delivery_shown(twilio_app)
