@@ -23,8 +23,9 @@ from urllib.parse import quote
 # Their INFO/DEBUG lines carry URLs and query arguments: an Authy check URL holds
 # the code, a Verify cancel URL the full number, SQL arguments numbers and hashes.
 SECRET_BEARING = ("httpx", "httpcore", "databases", "aiosqlite")
-# Each of a line's format's directives (%s, %d, %.1f …), and the `key=` before it, if any.
-DIRECTIVES = re.compile(r"(?:(\w+)=)?%[-#0 +]*\d*(?:\.\d+)?[sdrifx%]")
+# A line's format, token by token: a directive (%s, %d, %.1f …) with the `key=` before it,
+# if any, whose value is its argument; or a `key=value` written in the format itself.
+TOKENS = re.compile(r"(?:(\w+)=)?(%[-#0 +]*\d*(?:\.\d+)?[sdrifx%])|(\w+)=([^\s%]+)")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Set for each request by components/web/request_context.py.
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -41,17 +42,23 @@ def _escaped(message: str) -> str:
 
 
 def _fields(record: logging.LogRecord) -> dict[str, str]:
-    """The line's own fields: the format's keys, each with its own argument."""
-    if not isinstance(record.msg, str) or not isinstance(record.args, tuple):
+    """The line's own fields: the format's `key=%s` with their arguments, and the
+    `key=value` the format writes itself (never what an argument holds)."""
+    if not isinstance(record.msg, str):
         return {}
-    directives = [found for found in DIRECTIVES.finditer(record.msg) if not found.group().endswith("%%")]
-    if len(directives) != len(record.args):
-        return {}
-    return {
-        found.group(1): _escaped(str(value))
-        for found, value in zip(directives, record.args, strict=True)
-        if found.group(1)
-    }
+    arguments = iter(record.args if isinstance(record.args, tuple) else ())
+    fields = {}
+    for token in TOKENS.finditer(record.msg):
+        key, directive, written, value = token.groups()
+        if directive == "%%":
+            continue
+        if directive:
+            argument = next(arguments, None)
+            if key:
+                fields[key] = _escaped(str(argument))
+        else:
+            fields[written] = value
+    return fields
 
 
 def _iso(record: logging.LogRecord) -> str:

@@ -143,6 +143,16 @@ def test_json_fields_come_from_the_lines_own_values_not_from_what_a_value_holds(
     )
     line = json.loads(JsonFormatter().format(record))
     assert (line["reason"], line["path"], line["address"]) == ("csrf", "/x address=6.6.6.6 reason=none", "203.0.113.10")
+    written = logging.LogRecord("x", logging.WARNING, __file__, 1, "refused: reason=locked account=%s", (7,), None)
+    assert json.loads(JsonFormatter().format(written)) | {"time": "-"} == {
+        "time": "-",
+        "level": "WARNING",
+        "logger": "x",
+        "message": "refused: reason=locked account=7",
+        "request_id": "-",
+        "reason": "locked",  # written in the line's own format: a field too
+        "account": "7",
+    }
 
 
 @pytest.mark.parametrize("formatter", [IsoTimeFormatter("%(levelname)s %(message)s"), JsonFormatter()])
