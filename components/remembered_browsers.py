@@ -1,26 +1,38 @@
-"""The "don't ask for a code on this browser" token (its cookie's name beside it):
-signed, bound to one account and to its session version, so "sign out
-everywhere" and a password change revoke every remembered browser at once. Its
-age is read off the app's clock (itsdangerous would read the system's), so it
-ends when the app says."""
+"""Browsers an account has vouched for, as signed tokens (each cookie's name beside it):
+
+- remembered: "don't ask for a code on this browser", when its owner ticked it;
+- known: a browser that passed the second factor for the account (a right code,
+  or a remembered browser's sign-in): its right password is not throttled by
+  strangers' wrong ones for the email (OWASP's device cookies).
+
+Each is bound to one account and to its session version, so "sign out
+everywhere" and a password change revoke them all at once. Their age is read
+off the app's clock (itsdangerous would read the system's), so they end when
+the app says."""
 
 from collections.abc import Callable
+from typing import Literal
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from components.durations import DAY
 
+Kind = Literal["remember", "known"]
+SALTS: dict[Kind, str] = {"remember": "remembered-browser", "known": "known-browser"}
+
 
 class RememberedBrowsers:
-    def __init__(self, secret: str, days: int, *, production: bool, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, secret: str, days: int, *, production: bool, clock: Callable[[], float], kind: Kind = "remember"
+    ) -> None:
         class OnTheAppsClock(TimestampSigner):
             def get_timestamp(self) -> int:
                 return int(clock())
 
-        self.serializer = URLSafeTimedSerializer(secret, salt="remembered-browser", signer=OnTheAppsClock)
+        self.serializer = URLSafeTimedSerializer(secret, salt=SALTS[kind], signer=OnTheAppsClock)
         self.max_age = days * DAY
         # Over HTTPS: Secure, and __Host- so no subdomain can set or scope it.
-        self.cookie = "__Host-remember" if production else "remember"
+        self.cookie = f"__Host-{kind}" if production else kind
         self.secure = production
 
     def token(self, user_id: int, session_version: int) -> str:

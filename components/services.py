@@ -54,6 +54,7 @@ class Services:
     verifier: Verifier
     sender: SmsSender
     remembered: RememberedBrowsers
+    known: RememberedBrowsers
     background: Background
     clock: Callable[[], float]
     db: Database
@@ -89,6 +90,9 @@ def build_services(
         sender=sender,
         remembered=RememberedBrowsers(
             settings.app_secret, settings.remember_browser_days, production=settings.production, clock=clock
+        ),
+        known=RememberedBrowsers(
+            settings.app_secret, settings.known_browser_days, production=settings.production, clock=clock, kind="known"
         ),
         background=Background(),
         clock=clock,

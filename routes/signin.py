@@ -14,6 +14,12 @@ async def sign_in(request: Request) -> Response:
     if isinstance(credentials, Invalid):
         return await invalid(request, credentials)
     services = services_of(request)
-    remembered = request.cookies.get(services.remembered.cookie)
-    result = await signin.sign_in(services, credentials, address_of(request), remembered=remembered)
+    cookies = request.cookies
+    result = await signin.sign_in(
+        services,
+        credentials,
+        address_of(request),
+        remembered=cookies.get(services.remembered.cookie),
+        known=cookies.get(services.known.cookie),
+    )
     return await respond(request, result, values={"email": credentials.email})

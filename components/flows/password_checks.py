@@ -44,6 +44,12 @@ def _per_email(settings: Settings, key: str) -> Limit:
     return Limit(f"password:email:{key}", settings.password_failures_per_email, settings.password_window_seconds)
 
 
+def _per_browser(settings: Settings, token: str) -> Limit:
+    """As many wrong passwords as an email gets, for one known browser (keyed by its token's hash)."""
+    key = hashlib.sha256(token.encode()).hexdigest()
+    return Limit(f"password:browser:{key}", settings.password_failures_per_email, settings.password_window_seconds)
+
+
 async def clear_password_checks(services: Services, email: str) -> None:
     """The email's wrong passwords are forgotten: throttled or locked, it may sign in again."""
     key = email_key(services.settings.app_secret, email)
@@ -57,12 +63,18 @@ async def check_password(
     password: str,
     address: str,
     user: User | None,
+    *,
+    browser: str | None = None,
 ) -> User | Refused:
-    """`user`: the account with this email, if there is one (looked up by the caller either way)."""
+    """`user`: the account with this email, if there is one (looked up by the caller
+    either way). `browser`: its known-browser token, if it has one: a browser that
+    passed the second factor for this account counts its wrong passwords against
+    itself, not the email, so strangers who spent the email's cannot lock it out."""
     settings = services.settings
     key = email_key(settings.app_secret, email)
+    known = user is not None and services.known.remembered(browser, user.id, user.session_version)
     limits = (
-        _per_email(settings, key),
+        _per_browser(settings, str(browser)) if known else _per_email(settings, key),
         Limit(
             f"password:address:{address_group(address, settings.ipv6_prefix)}",
             settings.password_failures_per_address,
@@ -73,7 +85,7 @@ async def check_password(
     if (wait := await services.limits.take(*limits)) is not None:
         log.warning("password refused: account=%s address=%s reason=throttled retry_after=%s", account, address, wait)
         return Refused("throttled", wait)
-    if not await services.password_failures.count(key, settings.password_failures_before_lock):
+    if not known and not await services.password_failures.count(key, settings.password_failures_before_lock):
         log.warning("password refused: account=%s address=%s reason=locked", account, address)
         return Refused("locked")
     matched = await services.passwords.check(password, user.password_hash if user else None)
@@ -81,7 +93,10 @@ async def check_password(
         await services.password_failures.clear(key)
         await services.limits.give_back(*limits)
         return user
-    log.warning("password refused: account=%s address=%s reason=wrong", account, address)
+    if known:
+        log.warning("password refused: account=%s address=%s reason=wrong browser=known", account, address)
+    else:
+        log.warning("password refused: account=%s address=%s reason=wrong", account, address)
     return Refused("wrong")
 
 

@@ -23,11 +23,12 @@ async def sign_in(
     address: str,
     *,
     remembered: str | None = None,
+    known: str | None = None,
 ) -> Success | Failure:
-    """`remembered`: this browser's remember-me token, if it has one. An unknown email,
+    """`remembered`, `known`: this browser's tokens, if it has them. An unknown email,
     a wrong password and a throttled email get the same answers after the same work."""
     user = await services.users.by_email(credentials.email)
-    checked = await check_password(services, credentials.email, credentials.password, address, user)
+    checked = await check_password(services, credentials.email, credentials.password, address, user, browser=known)
     if isinstance(checked, Refused):
         metrics.SIGNINS.labels(f"refused-{checked.reason}").inc()
         return refusal(checked, WRONG)

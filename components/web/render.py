@@ -22,7 +22,7 @@ from components.language import LANGUAGES, say
 from components.text import Text, _
 from components.web.csrf import csrf_token
 from components.web.incoming import is_htmx, language_of, services_of
-from components.web.sessions import hold_step, remember_browser, start_afresh
+from components.web.sessions import hold_step, start_afresh, vouch_for_browser
 from components.web.step_context import NEEDS
 from components.web.step_table import Step, action_of, path_to, table_of
 from components.web.templates import rendered_once, templates
@@ -160,10 +160,14 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
 
 
 async def moved_on(request: Request, result: Success, step: Step | None = None) -> Response:
-    """The next step after a Success; a browser to remember gets its cookie."""
+    """The next step after a Success. A browser signed in to a verified account (it has
+    passed the code, or been remembered) is known for it; one to remember, remembered."""
     response = await _go_to(request, visit_after(request.session, result), result.notice, step)
-    if result.remember and result.user:
-        remember_browser(response, services_of(request).remembered, result.user)
+    services, user = services_of(request), result.user
+    if user and user.verified and result.fresh_session and not result.pending:
+        vouch_for_browser(response, services.known, user)
+        if result.remember:
+            vouch_for_browser(response, services.remembered, user)
     return response
 
 

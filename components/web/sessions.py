@@ -57,14 +57,14 @@ def session_lapsed(session: dict[str, Any], now: float, *, idle: float, lifetime
     return bool(now - session.get("seen", 0) > idle or now - session.get("iat", 0) > lifetime)
 
 
-def remember_browser(response: Response, remembered: RememberedBrowsers, user: User) -> None:
-    """This browser skips the sign-in code from now on (until the account's sessions end)."""
+def vouch_for_browser(response: Response, tokens: RememberedBrowsers, user: User) -> None:
+    """This browser is remembered, or known, for the account (until its sessions end)."""
     response.set_cookie(
-        remembered.cookie,
-        remembered.token(user.id, user.session_version),
-        max_age=remembered.max_age,
+        tokens.cookie,
+        tokens.token(user.id, user.session_version),
+        max_age=tokens.max_age,
         path="/",
-        secure=remembered.secure,
+        secure=tokens.secure,
         httponly=True,
         samesite="lax",
     )

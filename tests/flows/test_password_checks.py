@@ -58,3 +58,35 @@ def test_a_password_asked_again_is_throttled_like_sign_in(verified, clock, monke
     name = "current_password" if path == "/account/password" else "password"
     statuses = [verified.post(path, {**fields, name: f"guess {n}"}).status_code for n in range(100)]
     assert checks() == 10 and statuses.count(429) == 90
+
+
+def _throttle_the_email(new_visitor, email: str = JENNY["email"]) -> None:
+    """What anyone who knows the email can do: wrong passwords from fourteen addresses."""
+    for n in range(25):
+        new_visitor(address=f"198.51.100.{100 + n % 14}").sign_in(email=email, password=f"guess {n}")
+
+
+def test_a_browser_that_passed_the_code_still_signs_in_while_strangers_throttle_the_email(verified, new_visitor):
+    verified.sign_out()
+    _throttle_the_email(new_visitor)
+    stranger = new_visitor(address="203.0.113.77")
+    assert stranger.sign_in().status_code == 429  # the right password, from a browser never seen: throttled
+    page = verified.sign_in()  # the owner's own browser, which typed a code for this account
+    assert page.status_code == 200 and page.context["step"] == "code"
+
+
+def test_a_known_browsers_wrong_passwords_count_against_that_browser(verified, new_visitor, monkeypatch):
+    checks = bcrypt_checks(monkeypatch)
+    verified.sign_out()
+    statuses = [verified.sign_in(password=f"mistyped {n}").status_code for n in range(15)]
+    assert statuses == [422] * 10 + [429] * 5 and checks() == 10
+    assert new_visitor(address="203.0.113.78").sign_in().context["step"] == "code"  # the email is not spent
+
+
+def test_a_browser_known_to_another_account_is_a_stranger_here(verified, new_visitor, outbox):
+    other = new_visitor(address="203.0.113.79")
+    other.sign_up(email="other@example.com", phone="+1 415 555 2671")
+    other.enter_code(outbox.last_code("+14155552671"))
+    other.sign_out()
+    _throttle_the_email(new_visitor)
+    assert other.sign_in().status_code == 429
