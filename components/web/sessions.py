@@ -37,10 +37,10 @@ async def start_afresh(session: dict[str, Any], records: SessionRecords, user: U
     token = None
     if old and user and old_user == user.id:  # the same account: its record under a new token (one statement)
         token = await records.rotate(old)
-    if token is None:
-        if old:
-            await records.close(old)
-        token = await records.open(user.id) if user else None
+    elif old:
+        await records.close(old)
+    if token is None and user:  # a new account, or the record was closed already (all of the account's)
+        token = await records.open(user.id)
     start_session(session, user, token, now)
 
 
