@@ -10,6 +10,7 @@ everywhere" and a password change revoke them all at once. Their age is read
 off the app's clock (itsdangerous would read the system's), so they end when
 the app says."""
 
+import secrets
 from collections.abc import Callable
 from typing import Literal
 
@@ -36,14 +37,17 @@ class RememberedBrowsers:
         self.secure = production
 
     def token(self, user_id: int, session_version: int) -> str:
-        return self.serializer.dumps([user_id, session_version])
+        """A token of this browser's own: two browsers vouched for in the same second
+        differ, so what is counted against one (its wrong passwords) is not the other's."""
+        return self.serializer.dumps([user_id, session_version, secrets.token_urlsafe(8)])
 
     def remembered(self, token: str | None, user_id: int, session_version: int) -> bool:
-        """True when this browser was remembered for this account, and still is."""
+        """True when this browser was vouched for this account, and still is (a token
+        from before they were a browser's own, without its last part, still counts)."""
         if not token:
             return False
         try:
-            remembered_id, version = self.serializer.loads(token, max_age=self.max_age)
+            remembered_id, version, *_ = self.serializer.loads(token, max_age=self.max_age)
         except (BadSignature, ValueError, TypeError):
             return False
         return (remembered_id, version) == (user_id, session_version)

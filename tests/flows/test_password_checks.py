@@ -90,3 +90,13 @@ def test_a_browser_known_to_another_account_is_a_stranger_here(verified, new_vis
     other.sign_out()
     _throttle_the_email(new_visitor)
     assert other.sign_in().status_code == 429
+
+
+def test_a_known_browsers_mistakes_throttle_no_other_known_browser(verified, new_visitor, outbox):
+    laptop = new_visitor(address="203.0.113.80")
+    laptop.sign_in()
+    laptop.enter_code(outbox.last_code())  # known now, as the phone's browser is
+    verified.sign_out()
+    laptop.sign_out()
+    assert [verified.sign_in(password=f"mistyped {n}").status_code for n in range(11)][-1] == 429
+    assert laptop.sign_in().context["step"] == "code"
