@@ -15,11 +15,12 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from providers import contract
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from providers import contract
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 VERIFY_TTL = 600

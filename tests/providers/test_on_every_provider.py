@@ -8,8 +8,9 @@ from collections import Counter
 import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
-from providers.fake import Fault
 from support import JENNY, JENNY_E164, outbox_round, words
+
+from providers.fake import Fault
 
 COMBINATIONS = [("local", "console"), ("local", "twilio"), ("authy", "twilio"), ("twilio-verify", "twilio")]
 REMOTE_VERIFIERS = ["authy", "twilio-verify"]
