@@ -6,18 +6,23 @@
     return;
   }
   var waiting = null;
+  var waitingFor = null;
 
   function listen() {
+    var input = document.querySelector('input[autocomplete="one-time-code"]');
+    if (waiting && !waiting.signal.aborted && input === waitingFor) {
+      return;  // a swap elsewhere (the language switcher) left this field as it was
+    }
     if (waiting) {
       waiting.abort();
       waiting = null;
     }
-    var input = document.querySelector('input[autocomplete="one-time-code"]');
     if (!input || !input.form) {
       return;
     }
     var controller = new AbortController();
     waiting = controller;
+    waitingFor = input;
     input.form.addEventListener("submit", function () { controller.abort(); }, { once: true });
     navigator.credentials.get({ otp: { transport: ["sms"] }, signal: controller.signal })
       .then(function (otp) {
