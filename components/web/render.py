@@ -25,7 +25,7 @@ from components.web.incoming import is_htmx, language_of, services_of
 from components.web.sessions import hold_step, start_afresh, vouch_for_browser
 from components.web.step_context import NEEDS
 from components.web.step_table import Step, action_of, path_to, table_of
-from components.web.templates import rendered_once, templates
+from components.web.templates import compact, rendered_once, templates
 from components.web.visits import Visit, hold_pending, keep_pending, visit, visit_after
 
 FAILURE_STATUS = {"invalid": 422, "slow_down": 429, "unavailable": 503}
@@ -66,7 +66,9 @@ async def show(
         "fragment": is_htmx(request),
         # A full page whose step has no country list carries one for the fragments to come.
         "list_countries": "countries" not in step.needs,
-        "account_switcher": visit.stage in ("signup", "signed-in"),  # the switcher posts (routes/language.py)
+        "account_switcher": _has_account(visit),  # the switcher posts (routes/language.py)
+        # A swap that signed an account in or out brings the switcher that now fits.
+        "languages_oob": _has_account(visit) != _has_account(getattr(request.state, "visit", visit)),
     }
     for need in step.needs:
         context.update(await NEEDS[need](services, visit))
@@ -77,11 +79,11 @@ async def show(
     if visit.stage == "anonymous" and not (notice or errors or values or headers) and status == 200:
         # A new visitor's page differs from the next one's by its CSRF token alone.
         page = rendered_once(
-            (name, step.name, language), lambda: template.render({**context, "csrf_token": TOKEN_SLOT})
+            (name, step.name, language), lambda: compact(template.render({**context, "csrf_token": TOKEN_SLOT}))
         )
         content = page.replace(TOKEN_SLOT, str(context["csrf_token"]))
     else:
-        content = template.render(context)
+        content = compact(template.render(context))
     response = StepResponse(template, {**context, "request": request}, content, status, headers)
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
     response.headers["Content-Language"] = language
@@ -90,6 +92,11 @@ async def show(
 
 
 TOKEN_SLOT = "csrf-token-slot-5e1d0c"
+
+
+def _has_account(visit: Visit) -> bool:
+    """A page of an account's own (signed in, or its signup): its switcher posts."""
+    return visit.stage in ("signup", "signed-in")
 
 
 def in_language(language: str) -> dict[str, Any]:

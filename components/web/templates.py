@@ -72,6 +72,13 @@ def chosen_country(context: Context, allowed: tuple[str, ...], selected: str | N
 templates.env.globals.update(country_options=country_options, chosen_country=chosen_country)
 
 _rendered: dict[tuple[str, ...], str] = {}
+_INDENT = re.compile(r"\n\s+")
+
+
+def compact(html: str) -> str:
+    """Markup without its templates' indentation and blank lines, which a browser collapses
+    anyway (no template has a <pre> or <textarea>): a fragment's budget is 3 KB."""
+    return _INDENT.sub("\n", html)
 
 
 def rendered_once(key: tuple[str, ...], render: Callable[[], str]) -> str:

@@ -3,8 +3,11 @@
 import html
 import json
 import re
+from pathlib import Path
 
 from support import words
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def _every_step(visitor, outbox):
@@ -63,3 +66,11 @@ def test_htmx_is_configured_by_one_meta_tag_for_a_strict_csp(plain_visitor):
     assert config["allowEval"] is False and config["allowScriptTags"] is False
     assert config["includeIndicatorStyles"] is False and config["historyCacheSize"] == 0
     assert "style" not in config["attributesToSettle"]  # settling style= would break the CSP
+
+
+def test_no_template_holds_whitespace_a_browser_would_keep():
+    """Pages go out without their indentation (components/web/templates.compact): safe while
+    no template has an element that keeps whitespace as typed."""
+    for template in TEMPLATES.rglob("*.html"):
+        assert not re.search(r"<(pre|textarea)\b", template.read_text()), template.name
+    assert "white-space: pre" not in (TEMPLATES.parent / "static" / "app.css").read_text()
