@@ -45,7 +45,8 @@ def _code_step_offering_webotp(open_page, person):
     fill_signup(page, person)
     page.click("text=Send me a code")
     page.wait_for_selector("#code")
-    page.wait_for_function("() => window.webotpAsked === 1")  # a function: a bare expression needs eval, which the CSP refuses
+    # A function: Playwright evaluates a bare expression with eval, which the CSP refuses.
+    page.wait_for_function("() => window.webotpAsked === 1")
     return page
 
 
