@@ -40,6 +40,19 @@ def address_group(address: str, ipv6_prefix: int) -> str:
     return str(parsed)
 
 
+def wide_group(address: str) -> str:
+    """The network one actor may well hold whole: an IPv4 /24, an IPv6 /48 (a site's
+    allocation). A limit on a shared ceiling counts it, so that no actor takes the ceiling."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped:
+        parsed = parsed.ipv4_mapped
+    prefix = 24 if parsed.version == 4 else 48
+    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
+
+
 def _is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)

@@ -5,15 +5,17 @@
 - `reset`: a forgotten password; a right code lets that browser choose a new one.
 - `number`: a verified account's new number; a right code makes it the account's.
 
-What a right code does for each is declared once, in
-components/flows/checking.py (`RIGHT_CODE`). An account waits for one thing at
-a time (`users.challenge`): a code's purpose, or `password`, a new password
-after a reset's right code.
+An account waits for one thing at a time (`users.challenge`): the code of its
+signup, a sign-in or a new number (`Awaited`; what a right one does is declared
+once, in components/flows/checking.py's `RIGHT_CODE`), or `password`, a new
+password after a reset's right code. A reset's code is not awaited: anyone can
+ask for one, so it lives apart and never replaces the owner's (flows/reset.py).
 """
 
 from typing import Literal, get_args
 
-Purpose = Literal["signup", "signin", "reset", "number"]
-Challenge = Literal[Purpose, "password"]
+Awaited = Literal["signup", "signin", "number"]
+Purpose = Literal[Awaited, "reset"]
+Challenge = Literal[Awaited, "password"]
 
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)

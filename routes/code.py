@@ -30,15 +30,12 @@ async def check_code(request: Request) -> Response:
     code = read_code(form)
     if isinstance(code, Invalid):
         return await invalid(request, code)
-    services = services_of(request)
-    if current.reset and current.account is None:  # a reset for an email without an account
-        return await respond(request, await reset.no_account_code(services, current.reset, address_of(request)))
+    services, address = services_of(request), address_of(request)
+    if current.reset:  # alike whether or not the email has an account
+        return await respond(request, await reset.check_code(services, current.account, current.reset, code, address))
     remember = form.get("remember") == "yes"
     return await respond(
-        request,
-        await checking.check_code(
-            services, account_of(current), code, address_of(request), remember=remember, pending_reset=current.reset
-        ),
+        request, await checking.check_code(services, account_of(current), code, address, remember=remember)
     )
 
 
@@ -48,9 +45,7 @@ async def resend_code(request: Request) -> Response:
     services = services_of(request)
     channel: Channel = "call" if form.get("channel") == "call" and "call" in services.verifier.channels else "sms"
     if current.reset:
-        return await respond(
-            request, await reset.resend_reset(services, current.account, current.reset, channel, address_of(request))
-        )
+        return await respond(request, await reset.resend_reset(services, current.reset, channel, address_of(request)))
     return await respond(request, await sending.resend(services, account_of(current), channel, address_of(request)))
 
 

@@ -1,18 +1,17 @@
-"""Checking a code: every try is counted before it runs, whatever the provider;
-a right code finishes what the account was waiting for (RIGHT_CODE: its signup,
-a sign-in, a password reset, a new number)."""
+"""Checking a code the account waits for: every try is counted before it runs,
+whatever the provider; a right code finishes what the account was waiting for
+(RIGHT_CODE: its signup, a sign-in, a new number). A reset's code is checked
+apart, in flows/reset.py."""
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
 from components import metrics
-from components.flows import account, reset, signin, signup
+from components.flows import account, signin, signup
 from components.flows.pumping_guard import count_verified
 from components.flows.results import (
     Failure,
     Notice,
-    Pending,
     Success,
     failure,
     minutes,
@@ -34,7 +33,7 @@ from components.providers.interface import (
     Unavailable,
     WrongCode,
 )
-from components.purposes import Purpose
+from components.purposes import Awaited
 from components.services import Services
 from components.storage.users import CODES_STOPPED, User
 from components.text import _
@@ -44,33 +43,17 @@ RightCode = Callable[[Services, User, bool], Awaitable[Success | Failure]]
 
 # What a right code does, for each purpose a code can have (components/purposes.py).
 # `remember`: at a sign-in, the visitor asked not to be asked again on this browser.
-RIGHT_CODE: dict[Purpose, RightCode] = {
+RIGHT_CODE: dict[Awaited, RightCode] = {
     "signup": lambda services, user, remember: signup.verified(services, user),
     "signin": lambda services, user, remember: signin.finish_sign_in(services, user, remember=remember),
-    "reset": lambda services, user, remember: reset.code_was_right(services, user),
     "number": lambda services, user, remember: account.number_code_was_right(services, user),
 }
 
 
 async def check_code(
-    services: Services,
-    user: User,
-    code: str,
-    address: str,
-    *,
-    remember: bool = False,
-    pending_reset: Pending | None = None,
+    services: Services, user: User, code: str, address: str, *, remember: bool = False
 ) -> Success | Failure:
-    """`remember`: at a sign-in, the visitor asked not to be asked again on this browser.
-    `pending_reset`: a password reset's way, whose count of wrong codes follows the account's
-    (reset.py keeps the same count for an email without one)."""
-    result = await _check(services, user, code, address, remember=remember)
-    if pending_reset and isinstance(result, Failure):
-        result = replace(result, pending=replace(pending_reset, wrong=(result.user or user).code_failures))
-    return result
-
-
-async def _check(services: Services, user: User, code: str, address: str, *, remember: bool) -> Success | Failure:
+    """`remember`: at a sign-in, the visitor asked not to be asked again on this browser."""
     settings = services.settings
     purpose = user.challenge
     if purpose is None or purpose == "password":  # no code is waiting (a stale tab)

@@ -1,12 +1,18 @@
 """A forgotten password: the email, a code to the account's verified number, a new password.
 
-Every email gets the same answers, as fast: "if it has an account, we sent a
-code". Only a verified account is sent one, after the answer has gone, so the
-timing tells nothing either. Sends are limited per email (and per address)
-the same way for every email; wrong codes for an email without an account
-are counted in the session, as a real code's are shown there, so the next
-answers match too. (Signup still says whether an email is registered: it
-must. This journey adds nothing to that.)
+Every email gets the same answers, as fast, and leaves the same rows behind:
+"if it has an account, we sent a code". Only a verified account is sent one,
+after the answer has gone, so the timing tells nothing either; every limit
+and try is counted under the email's keyed hash, account or not. (Signup still
+says whether an email is registered: it must. This journey adds nothing to that.)
+
+Anyone can type someone's email here, so nothing here can cost the owner
+their own way in. A reset never touches the code the account waits for (a
+sign-in, a new number): its code lives apart (providers/local.py). While a
+reset code is live, asking again sends nothing: the owner's phone already
+holds a working code. Its texts have their own quota, of which one address
+group (IPv4 /24, IPv6 /48) gets a small share. Wrong codes count per session
+and per address group, never against the account: they lock nothing.
 
 A right code lets the session choose a new password; setting it signs in,
 ends every other session and remembered browser, clears a throttled or
@@ -14,8 +20,10 @@ locked password sign-in, and texts a notice to the number.
 """
 
 import logging
+import secrets
 
-from components.addresses import address_group
+from components import metrics
+from components.addresses import address_group, wide_group
 from components.durations import DAY, HOUR
 from components.flows import notifications
 from components.flows.password_checks import clear_password_checks, email_key
@@ -28,8 +36,9 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, attempts_left, cooling_down, send_later
-from components.providers.interface import Channel
+from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, attempts_left, cooling_down, within_deadline
+from components.phones import mask
+from components.providers.interface import Approved, Channel, Expired, RateLimited, Sent, Unavailable
 from components.purposes import Challenge
 from components.services import Services
 from components.storage.limits import Limit
@@ -37,47 +46,79 @@ from components.storage.users import User
 from components.text import LeftToRight, _
 
 log = logging.getLogger(__name__)
+SHARE_OF_SENDS = 2  # of an email's reset texts an hour, what one address group may ask for
 
 
-def _limits(services: Services, email: str, address: str) -> tuple[Limit, ...]:
-    """Alike for every email: the cooldown, and as many codes as one number may get."""
-    settings, key = services.settings, email_key(services.settings.app_secret, email)
+def _live(services: Services, email: str) -> Limit:
+    """Taken while the email's reset code is live (for every email alike)."""
+    return Limit(f"reset:live:{_key(services, email)}", 1, services.settings.code_ttl_seconds)
+
+
+def _sends(services: Services, email: str, address: str, *, again: bool) -> tuple[Limit, ...]:
+    """A reset's texts: the cooldown (`again`: a resend), as many as one number may get,
+    and one address group's share of those."""
+    settings, key = services.settings, _key(services, email)
+    cooldown = (Limit(f"reset:cooldown:{key}", 1, settings.resend_cooldown_seconds),) if again else ()
     return (
-        Limit(f"reset:cooldown:{key}", 1, settings.resend_cooldown_seconds),
+        *cooldown,
         Limit(f"reset:hour:{key}", settings.sends_per_number_hour, HOUR),
         Limit(f"reset:day:{key}", settings.sends_per_number_day, DAY),
-        Limit(f"reset:address:{address_group(address, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
+        Limit(f"reset:share:{key}:{wide_group(address)}", SHARE_OF_SENDS, HOUR),
     )
+
+
+def _asks(services: Services, address: str) -> Limit:
+    settings = services.settings
+    return Limit(f"reset:address:{address_group(address, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR)
+
+
+def _tries(services: Services, reset: Pending, address: str) -> tuple[Limit, Limit, Limit]:
+    """This session's tries at the live code, one address group's wrong codes for the email
+    an hour, and all of them (NIST SP 800-63B-4: at most 100)."""
+    settings, key = services.settings, _key(services, reset.email)
+    return (
+        Limit(f"reset:tries:{reset.nonce}", settings.code_max_attempts, settings.code_ttl_seconds),
+        Limit(f"reset:guesses:{key}:{wide_group(address)}", settings.failed_checks_before_lock, HOUR),
+        Limit(f"reset:guesses:{key}", settings.failed_checks_before_stop, HOUR),
+    )
+
+
+def _key(services: Services, email: str) -> str:
+    return email_key(services.settings.app_secret, email)
 
 
 async def email_cooldown(services: Services, email: str) -> int:
     """Seconds until this email may be sent another reset code (alike for every email)."""
-    return await services.limits.wait(_limits(services, email, "")[0])
+    return await services.limits.wait(_sends(services, email, "", again=True)[0])
 
 
 async def request_reset(services: Services, email: str, address: str) -> Success | Failure:
-    """A code to the account's number, if the email has a verified account; the same answer either way."""
-    if failed := await _may_send(services, email, address):
-        return failed
-    user = await services.users.by_email(email)
-    if user and user.verified:
-        waiting = await services.users.start_challenge(user.id, "reset", fresh=True)
-        if waiting:
-            await send_later(services, waiting, "sms", address)
-    log.info("password reset asked: account=%s address=%s", user.id if user and user.verified else "unknown", address)
+    """A code to the account's number, if the email has a verified account and no reset
+    code is live already; the same answer either way."""
+    if wait := await services.limits.take(_asks(services, address)):
+        return _too_many(wait, address)
+    live = _live(services, email)
+    if await services.limits.take(live) is None:  # no code is live: this request sends one
+        if wait := await services.limits.take(*_sends(services, email, address, again=False)):
+            await services.limits.give_back(live)
+            return _too_many(wait, address)
+        _send_soon(services, email, "sms", address)
     notice = Notice(_("If %(email)s has an account, we sent a code to its mobile number.", email=LeftToRight(email)))
-    return Success(None, notice, fresh_session=True, pending=Pending("reset", email=email))
+    return Success(None, notice, fresh_session=True, pending=_way(email))
 
 
-async def resend_reset(
-    services: Services, account: User | None, reset: Pending, channel: Channel, address: str
-) -> Success | Failure:
-    if failed := await _may_send(services, reset.email, address):
-        return failed
-    if account:  # a new code, with a new set of tries at once (as the session's count for any email)
-        waiting = await services.users.start_challenge(account.id, "reset", fresh=True)
-        if waiting:
-            await send_later(services, waiting, channel, address)
+async def resend_reset(services: Services, reset: Pending, channel: Channel, address: str) -> Success | Failure:
+    """A new code (the live one stops working), with a new set of tries for this session."""
+    if wait := await services.limits.take(*_sends(services, reset.email, address, again=True)):
+        if wait <= services.settings.resend_cooldown_seconds:
+            return cooling_down(wait)
+        return _too_many(wait, address)
+    live = _live(services, reset.email)
+    # The live code's time starts again with the new one. A request between these two
+    # may send a code of its own: it took its own place in the quota, so none goes uncounted.
+    await services.limits.clear(live)
+    await services.limits.take(live)
+    _send_soon(services, reset.email, channel, address)
     if channel == "call":
         sent = _(
             "If %(email)s has an account, we're calling its mobile number with a new code.",
@@ -87,36 +128,74 @@ async def resend_reset(
         sent = _(
             "If %(email)s has an account, we sent a new code to its mobile number.", email=LeftToRight(reset.email)
         )
-    return Success(None, Notice(sent), pending=Pending("reset", email=reset.email))
+    return Success(None, Notice(sent), pending=_way(reset.email))
 
 
-async def _may_send(services: Services, email: str, address: str) -> Failure | None:
-    wait = await services.limits.take(*_limits(services, email, address))
-    if wait is None:
-        return None
+def _way(email: str) -> Pending:
+    """A session's reset: the email, and a name for its own count of tries at the code."""
+    return Pending("reset", email=email, nonce=secrets.token_urlsafe(12))
+
+
+def _too_many(wait: int, address: str) -> Failure:
     log.info("password reset refused by limits: address=%s retry_after=%s", address, wait)
-    if wait <= services.settings.resend_cooldown_seconds:
-        return cooling_down(wait)
     return slow_down(_("Too many codes were requested. Try again in %(wait)s.", wait=minutes(wait)), wait)
 
 
-async def no_account_code(services: Services, reset: Pending, address: str) -> Failure:
-    """A code typed for an email with no verified account: wrong, counted as a real one
-    is (checking.check_code checks the codes of an email that has one)."""
-    log.warning("code refused: account=unknown address=%s purpose=reset reason=wrong", address)
-    if reset.wrong >= services.settings.code_max_attempts:
-        return failure(OUT_OF_TRIES, field="code")
-    wrong = reset.wrong + 1
+def _send_soon(services: Services, email: str, channel: Channel, address: str) -> None:
+    """After the answer has gone (its timing tells nothing): to a verified account only."""
+    services.background.spawn(_send(services, email, channel, address), "reset code")
+
+
+async def _send(services: Services, email: str, channel: Channel, address: str) -> None:
+    user = await services.users.by_email(email)
+    if user is None or not user.verified:
+        return
+    outcome = await within_deadline(services, services.verifier.start(user, channel, "reset"))
+    metrics.CODES_SENT.labels(channel, type(outcome).__name__.lower(), user.country).inc()
+    if isinstance(outcome, Sent):
+        log.info("reset code sent: user=%s channel=%s to=%s address=%s", user.id, channel, mask(user.phone), address)
+        return
+    log.warning("reset code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
+    await services.limits.clear(_live(services, email))  # no code is live: the next ask sends one
+
+
+async def check_code(
+    services: Services, account: User | None, reset: Pending, code: str, address: str
+) -> Success | Failure:
+    """A code typed for a reset: counted, then checked against the account's reset code
+    (an email without a verified account has none, and gets the same answers)."""
+    if not await services.limits.wait(_live(services, reset.email)):
+        return failure(CODE_REPLACED, field="code")
+    session_tries, *guesses = _tries(services, reset, address)
+    if wait := await services.limits.take(session_tries, *guesses):
+        if await services.limits.wait(session_tries):
+            return failure(OUT_OF_TRIES, field="code")
+        log.warning("reset code refused: address=%s reason=too-many-guesses retry_after=%s", address, wait)
+        return slow_down(_("Too many tries. Wait %(wait)s, then try again.", wait=minutes(wait)), wait)
+    outcome = await within_deadline(services, services.verifier.check(account, code, "reset")) if account else None
+    metrics.CHECKS.labels(type(outcome).__name__ if outcome else "WrongCode").inc()
+    if isinstance(outcome, Approved) and account:
+        metrics.VERIFIED.labels("reset", account.country).inc()
+        await services.limits.clear(_live(services, reset.email))
+        return await _code_was_right(services, account)
+    if isinstance(outcome, Expired):
+        return failure(CODE_REPLACED, field="code")
+    if isinstance(outcome, (RateLimited, Unavailable)):
+        await services.limits.give_back(session_tries, *guesses)
+        return failure(
+            _("We couldn't check the code just now. Your details are saved: try again in a moment."), kind="unavailable"
+        )
+    who = account.id if account else "unknown"
+    log.warning("code refused: account=%s address=%s purpose=reset reason=wrong", who, address)
+    wrong = min(reset.wrong + 1, services.settings.code_max_attempts)
+    counted = Pending("reset", email=reset.email, wrong=wrong, nonce=reset.nonce)
     left = services.settings.code_max_attempts - wrong
-    counted = Pending("reset", email=reset.email, wrong=min(wrong, services.settings.code_max_attempts))
-    if left <= 0:
-        return failure(OUT_OF_TRIES, field="code", pending=counted)
-    return failure(attempts_left(left), field="code", pending=counted)
+    return failure(attempts_left(left) if left > 0 else OUT_OF_TRIES, field="code", pending=counted)
 
 
-async def code_was_right(services: Services, user: User) -> Success | Failure:
+async def _code_was_right(services: Services, user: User) -> Success | Failure:
     """The reset's code was right: this session (only) may now choose a new password."""
-    ready = await services.users.finish_challenge(user.id, "reset", then="password")
+    ready = await services.users.start_challenge(user.id, "password", fresh=True)
     if ready is None:
         return failure(CODE_REPLACED, field="code")
     log.info("password reset code right: user=%s", user.id)

@@ -14,6 +14,9 @@ class Notice:
     error: bool = False
 
 
+Way = Literal["signin", "reset", "password"]  # password: a new one to choose
+
+
 @dataclass(frozen=True)
 class Pending:
     """Where a session is on its way, before it belongs to anyone: a sign-in whose
@@ -21,10 +24,11 @@ class Pending:
     and the wrong codes since the last code, kept alike for every email), or a reset
     whose code was right (a new password to choose)."""
 
-    purpose: Literal["signin", "reset", "password"]  # password: a new one to choose
+    purpose: Way
     user: User | None = None
     email: str = ""
     wrong: int = 0
+    nonce: str = ""  # a reset's: names the session's own count of tries in the database
 
 
 @dataclass(frozen=True)

@@ -239,8 +239,3 @@ async def resend(services: Services, user: User, channel: Channel, address: str)
     if failed:
         return replace(failed, user=current)
     return at_code_step(current, _sent_notice(recipient(current), channel))
-
-
-async def send_later(services: Services, user: User, channel: Channel, address: str) -> None:
-    """A code, sent after the answer has gone (a password reset's: its timing tells nothing)."""
-    services.background.spawn(_send(services, user, channel, address), f"code for user={user.id}")

@@ -18,6 +18,7 @@ from components.providers.interface import (
     Unavailable,
     WrongCode,
 )
+from components.purposes import Purpose
 from components.storage.database import authy_users, insert
 from components.storage.users import User
 
@@ -35,7 +36,7 @@ class AuthyVerifier:
         self.base = f"{base_url.rstrip('/')}/protected/json"
         self.headers = {"X-Authy-API-Key": api_key}
 
-    async def start(self, user: User, channel: Channel) -> StartOutcome:
+    async def start(self, user: User, channel: Channel, purpose: Purpose | None = None) -> StartOutcome:
         reply = await self._send(user, channel, await self._authy_id(user))
         if reply.error_code == USER_NOT_FOUND:  # deleted at Authy: register again, once
             await self._forget(user)
@@ -55,7 +56,7 @@ class AuthyVerifier:
             headers=self.headers,
         )
 
-    async def check(self, user: User, code: str) -> CheckOutcome:
+    async def check(self, user: User, code: str, purpose: Purpose | None = None) -> CheckOutcome:
         row = await self._registration(user)
         if row is None:
             return Expired()
@@ -77,7 +78,7 @@ class AuthyVerifier:
             return RateLimited(reply.retry_after or 60)
         return Unavailable()
 
-    async def cancel(self, user: User) -> None:
+    async def cancel(self, user: User, purpose: Purpose | None = None) -> None:
         """Authy cannot withdraw a token it sent; a new number registers a new id."""
 
     async def _registration(self, user: User) -> Any:

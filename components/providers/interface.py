@@ -7,6 +7,7 @@ configured, so a provider changes without touching a flow or a route.
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from components.purposes import Purpose
 from components.storage.users import User
 
 Channel = Literal["sms", "call"]
@@ -74,13 +75,16 @@ CheckOutcome = Approved | WrongCode | Expired | TooManyAttempts | RateLimited | 
 class Verifier(Protocol):
     channels: tuple[Channel, ...]
 
-    async def start(self, user: User, channel: Channel) -> StartOutcome:
-        """Send a new code to the user's phone; any earlier code stops working."""
+    # `purpose`: what the code is for; None, what the account waits for (`User.challenge`).
+    # A local reset code lives apart from the account's other code; a provider that keeps
+    # one verification per number (Verify, Authy) has one code for both.
+    async def start(self, user: User, channel: Channel, purpose: Purpose | None = None) -> StartOutcome:
+        """Send a new code to the user's phone; any earlier code for the same purpose stops working."""
 
-    async def check(self, user: User, code: str) -> CheckOutcome:
+    async def check(self, user: User, code: str, purpose: Purpose | None = None) -> CheckOutcome:
         """Check a code the user typed (digits only)."""
 
-    async def cancel(self, user: User) -> None:
+    async def cancel(self, user: User, purpose: Purpose | None = None) -> None:
         """Forget the pending code (the number is being changed)."""
 
 

@@ -29,7 +29,7 @@ from components.providers.interface import (
     WrongCode,
 )
 from components.purposes import Purpose
-from components.storage.database import pending_codes
+from components.storage.database import pending_codes, reset_codes
 from components.storage.prepared import P, Statement, bound, insert_for
 from components.storage.users import User
 from components.text import N_, _
@@ -39,22 +39,39 @@ CODE_DIGITS = 6
 
 
 # The statements: storage/prepared.py builds and compiles each once per database.
-def _replace_code(dialect: str, user_id: P, code_hash: P, expires_at: P) -> Any:  # either dialect's Insert
-    new = insert_for(dialect)(pending_codes).values(
-        user_id=user_id, code_hash=code_hash, expires_at=expires_at, attempts=0
-    )
-    replaced = ("code_hash", "expires_at", "attempts")
-    return new.on_conflict_do_update(
-        index_elements=["user_id"], set_={column: new.excluded[column] for column in replaced}
-    )
+def _upsert(dialect: str, table: sa.Table, **values: Any) -> Any:  # either dialect's Insert
+    new = insert_for(dialect)(table).values(**values)
+    replaced = {column: new.excluded[column] for column in values if column != "user_id"}
+    return new.on_conflict_do_update(index_elements=["user_id"], set_=replaced)
+
+
+def _replace_code(dialect: str, user_id: P, code_hash: P, expires_at: P) -> Any:
+    return _upsert(dialect, pending_codes, user_id=user_id, code_hash=code_hash, expires_at=expires_at, attempts=0)
+
+
+def _replace_reset_code(dialect: str, user_id: P, code_hash: P, expires_at: P) -> Any:
+    return _upsert(dialect, reset_codes, user_id=user_id, code_hash=code_hash, expires_at=expires_at)
 
 
 def _code(user_id: P) -> Statement:
     return pending_codes.select().where(pending_codes.c.user_id == user_id)
 
 
+def _reset_code(user_id: P) -> Statement:
+    return reset_codes.select().where(reset_codes.c.user_id == user_id)
+
+
 def _cancel(user_id: P) -> Statement:
     return pending_codes.delete().where(pending_codes.c.user_id == user_id)
+
+
+def _cancel_reset(user_id: P) -> Statement:
+    return reset_codes.delete().where(reset_codes.c.user_id == user_id)
+
+
+def _use_reset(user_id: P, code_hash: P) -> Statement:
+    c = reset_codes.c
+    return reset_codes.delete().where(c.user_id == user_id, c.code_hash == code_hash).returning(c.user_id)
 
 
 def _live(user_id: P, code_hash: P, most: P) -> tuple[sa.ColumnElement[bool], ...]:
@@ -103,7 +120,7 @@ def call_text(app_name: str, code: str, language: str, purpose: Purpose = "signu
     return say(_(CALLS[purpose], app=app_name, code=spoken), language)
 
 
-def _purpose(user: User) -> Purpose:
+def purpose_of(user: User) -> Purpose:
     """What the account's live code is for (a signup's, when nothing else)."""
     challenge = user.challenge
     return "signup" if challenge is None or challenge == "password" else challenge
@@ -138,10 +155,10 @@ class LocalVerifier:
         message = f"{user.id}:{user.phone}:{code}".encode()
         return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
-    async def start(self, user: User, channel: Channel) -> StartOutcome:
+    async def start(self, user: User, channel: Channel, purpose: Purpose | None = None) -> StartOutcome:
+        purpose = purpose or purpose_of(user)
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        await self._store(user, code)
-        purpose = _purpose(user)
+        await self._store(user, code, purpose)
         if channel == "call":
             message = Message(user.phone, call_text(self.app_name, code, user.language, purpose), "call")
         else:
@@ -150,17 +167,20 @@ class LocalVerifier:
             receipt = await self.sender.send(message)
         except SendFailed as error:
             log.warning("code not sent: user=%s channel=%s reason=%s", user.id, channel, error)
-            await self.cancel(user)
+            await self.cancel(user, purpose)
             return error.outcome
         return Sent(channel, receipt if channel == "sms" else None)  # a call's status is not shown
 
-    async def _store(self, user: User, code: str) -> None:
-        """Insert or replace: the previous code of this signup dies here."""
-        await self.db.execute(
-            bound(_replace_code, user_id=user.id, code_hash=self._hash(user, code), expires_at=self.clock() + self.ttl)
-        )
+    async def _store(self, user: User, code: str, purpose: Purpose) -> None:
+        """Insert or replace: the previous code for the same thing dies here."""
+        replace = _replace_reset_code if purpose == "reset" else _replace_code
+        code_hash, expires_at = self._hash(user, code), self.clock() + self.ttl
+        await self.db.execute(bound(replace, user_id=user.id, code_hash=code_hash, expires_at=expires_at))
 
-    async def check(self, user: User, code: str) -> CheckOutcome:
+    async def check(self, user: User, code: str, purpose: Purpose | None = None) -> CheckOutcome:
+        purpose = purpose or purpose_of(user)
+        if purpose == "reset":
+            return await self._check_reset(user, code)
         row = await self.db.fetch_one(bound(_code, user_id=user.id))
         if row is None or row["expires_at"] <= self.clock():
             return Expired()
@@ -177,5 +197,16 @@ class LocalVerifier:
         left = self.max_attempts - counted["attempts"]
         return WrongCode(left) if left > 0 else TooManyAttempts()
 
-    async def cancel(self, user: User) -> None:
-        await self.db.execute(bound(_cancel, user_id=user.id))
+    async def _check_reset(self, user: User, code: str) -> CheckOutcome:
+        """A reset's code: its tries are counted by the reset, per session and per email."""
+        row = await self.db.fetch_one(bound(_reset_code, user_id=user.id))
+        if row is None or row["expires_at"] <= self.clock():
+            return Expired()
+        if not hmac.compare_digest(self._hash(user, code), row["code_hash"]):
+            return WrongCode(None)
+        used = await self.db.fetch_one(bound(_use_reset, user_id=user.id, code_hash=row["code_hash"]))
+        return Approved() if used else Expired()  # of two requests with the right code, one wins
+
+    async def cancel(self, user: User, purpose: Purpose | None = None) -> None:
+        cancel = _cancel_reset if (purpose or purpose_of(user)) == "reset" else _cancel
+        await self.db.execute(bound(cancel, user_id=user.id))

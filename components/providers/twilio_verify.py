@@ -15,6 +15,7 @@ from components.providers.interface import (
     Unavailable,
     WrongCode,
 )
+from components.purposes import Purpose
 from components.storage.users import User
 
 NOT_FOUND = "20404"  # approved, expired or out of checks
@@ -32,7 +33,7 @@ class TwilioVerifyVerifier:
         self.auth = httpx.BasicAuth(account_sid, auth_token)
         self.base = f"{base_url.rstrip('/')}/v2/Services/{service_sid}"
 
-    async def start(self, user: User, channel: Channel) -> StartOutcome:
+    async def start(self, user: User, channel: Channel, purpose: Purpose | None = None) -> StartOutcome:
         """Within ten minutes Verify sends the same code again rather than a new one."""
         reply = await self.http.call(
             "verification.start",
@@ -44,7 +45,7 @@ class TwilioVerifyVerifier:
         )
         return Sent(channel) if reply.ok else refusal(reply)
 
-    async def check(self, user: User, code: str) -> CheckOutcome:
+    async def check(self, user: User, code: str, purpose: Purpose | None = None) -> CheckOutcome:
         reply = await self.http.call(
             "verification.check",
             "POST",
@@ -63,7 +64,7 @@ class TwilioVerifyVerifier:
             return RateLimited(reply.retry_after or 60)
         return Unavailable()
 
-    async def cancel(self, user: User) -> None:
+    async def cancel(self, user: User, purpose: Purpose | None = None) -> None:
         """The number's pending code stops working (the number stands in for the sid)."""
         await self.http.call(
             "verification.cancel",

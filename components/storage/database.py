@@ -99,6 +99,18 @@ pending_codes = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
 )
 
+# A password reset's code (local codes), apart from the code the account waits for
+# (`pending_codes`): a reset someone else asked for never replaces the owner's code.
+# Its tries are counted by rate limits per session and per email (flows/reset.py),
+# not here: strangers' wrong guesses must not kill the owner's code.
+reset_codes = sa.Table(
+    "reset_codes",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
 # The Authy id registered for a signup, and the number it was registered with.
 authy_users = sa.Table(
     "authy_users",
@@ -268,6 +280,7 @@ MIGRATIONS: list[list[Any]] = [
         sa.text("DROP INDEX IF EXISTS ix_users_email_folded"),
         *_created(users),
     ],
+    _created(reset_codes),
 ]
 
 

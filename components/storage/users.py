@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.forms import mailbox
-from components.purposes import Challenge, Purpose
+from components.purposes import Challenge
 from components.storage.database import users
 from components.storage.prepared import P, Statement, bound, insert_for
 
@@ -290,7 +290,7 @@ class Users:
     async def start_challenge(
         self,
         user_id: int,
-        challenge: Purpose,
+        challenge: Challenge,
         *,
         fresh: bool = False,
         phone: str | None = None,

@@ -15,14 +15,14 @@ from typing import Any, Literal
 
 from starlette.requests import Request
 
-from components.flows.results import Pending, Success
-from components.purposes import Challenge, Purpose
+from components.flows.results import Pending, Success, Way
+from components.purposes import Purpose
 from components.services import Services
 from components.storage.users import User
 from components.web.sessions import STEP_KEY, session_lapsed, start_session
 
 Stage = Literal["anonymous", "signup", "signed-in", "signin-code", "reset-code", "new-password"]
-PENDING_STAGES: dict[Challenge, Stage] = {"signin": "signin-code", "password": "new-password"}
+PENDING_STAGES: dict[Way, Stage] = {"signin": "signin-code", "password": "new-password"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Visit:
 ANONYMOUS = Visit(None, "anonymous")
 
 
-def stage_of(account: User | None, pending: Challenge | None = None) -> Stage:
+def stage_of(account: User | None, pending: Way | None = None) -> Stage:
     if pending == "reset":
         return "reset-code"  # whether or not the email has an account
     if account is None:
@@ -98,9 +98,9 @@ async def _load(session: dict[str, Any], services: Services) -> Visit:
     pending = pending_of(session)
     if pending is None:
         account = await services.sessions.account(str(session.get("sid")), session["uid"])
-    elif pending.purpose == "reset":  # the account, if the email has a verified one waiting for this reset
+    elif pending.purpose == "reset":  # the account, if the email has a verified one
         account = await services.users.by_email(pending.email)
-        account = account if account and account.verified and account.challenge == "reset" else None
+        account = account if account and account.verified else None
     else:
         account = await services.users.get(session["pending"]["uid"])
         if account and account.session_version != session["pending"]["ver"]:
@@ -136,6 +136,7 @@ def keep_pending(session: dict[str, Any], pending: Pending) -> None:
         "ver": user.session_version if user else None,
         "email": pending.email,
         "wrong": pending.wrong,
+        "nonce": pending.nonce,
     }
 
 
@@ -144,4 +145,4 @@ def pending_of(session: dict[str, Any]) -> Pending | None:
     held = session.get("pending")
     if not held:
         return None
-    return Pending(held["for"], email=held.get("email", ""), wrong=held.get("wrong", 0))
+    return Pending(held["for"], email=held.get("email", ""), wrong=held.get("wrong", 0), nonce=held.get("nonce", ""))

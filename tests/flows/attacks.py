@@ -56,9 +56,9 @@ def local_checks(monkeypatch) -> callable:
     calls = []
     original = LocalVerifier.check
 
-    async def counted(self, user, code):
+    async def counted(self, user, code, purpose=None):
         calls.append(code)
-        return await original(self, user, code)
+        return await original(self, user, code, purpose)
 
     monkeypatch.setattr(LocalVerifier, "check", counted)
     return lambda: len(calls)

@@ -135,3 +135,18 @@ async def test_a_right_code_read_before_the_last_try_was_spent_elsewhere_does_no
     spend = pending_codes.update().values(attempts=verifier.max_attempts)
     verifier.db = TryLandsAfterTheRead(db, lambda: db.execute(spend))
     assert not isinstance(await verifier.check(user, code), Approved)
+
+
+async def test_a_reset_code_lives_apart_from_the_code_the_account_waits_for(verifier, user, outbox):
+    await verifier.start(user, "sms")
+    awaited = outbox.last_code()
+    await verifier.start(user, "sms", "reset")
+    reset = outbox.last_code()
+    assert "password reset code" in outbox.messages()[-1]["body"]
+    assert await verifier.check(user, reset) == WrongCode(5 - 1)  # a reset code is no other code
+    assert await verifier.check(user, awaited, "reset") == WrongCode(None)  # nor the other way round
+    wrong = "000000" if reset != "000000" else "000001"
+    assert [await verifier.check(user, wrong, "reset") for _ in range(20)] == [WrongCode(None)] * 20
+    assert await verifier.check(user, reset, "reset") == Approved()  # strangers' guesses did not kill it
+    assert await verifier.check(user, reset, "reset") == Expired()  # once
+    assert await verifier.check(user, awaited) == Approved()

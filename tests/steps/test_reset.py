@@ -122,14 +122,101 @@ def test_wrong_codes_get_the_same_answers_whether_or_not_the_email_has_an_accoun
     assert real[7] == (422, "That code is not right. 4 attempts left.")
 
 
-def test_asking_again_too_soon_is_refused_alike_for_every_email(verified, new_visitor, clock):
+def test_asking_again_while_a_code_is_live_sends_nothing_and_is_answered_alike(verified, new_visitor, outbox, settle):
+    texts = len(outbox.messages(JENNY_E164))
+    for email in (JENNY["email"], "nobody@example.com"):
+        for n in range(3):
+            again = new_visitor(address=f"198.51.{n}.20").request_reset(email)
+            assert again.status_code == 200 and "we sent a code to its mobile number" in words(again)
+    settle()
+    assert len(outbox.messages(JENNY_E164)) == texts + 1  # the phone holds one working code
+
+
+def test_a_reset_code_that_could_not_be_sent_leaves_no_code_live(verified, new_visitor, outbox, settle):
+    outbox.mode = "fail"
+    new_visitor(address="198.51.100.21").request_reset()
+    settle()
+    outbox.mode = "ok"
+    new_visitor(address="198.51.100.22").request_reset()
+    settle()
+    assert "password reset code" in outbox.messages(JENNY_E164)[-1]["body"]
+
+
+def test_a_new_code_too_soon_is_refused_alike_for_every_email(verified, new_visitor, clock):
     for email in (JENNY["email"], "nobody@example.com"):
         visitor = new_visitor()
         visitor.request_reset(email)
         clock.advance(10)
-        again = visitor.request_reset(email)
+        visitor.resend()
+        clock.advance(10)
+        again = visitor.resend()
         assert again.status_code == 429 and again.headers["Retry-After"] == "20"
         assert "You can ask for a new code in 20 seconds." in words(again)
+
+
+def test_a_reset_asked_by_someone_else_leaves_the_owners_sign_in_code_working(
+    verified, new_visitor, outbox, settle, clock
+):
+    verified.sign_out()
+    verified.sign_in()
+    sign_in_code = outbox.last_code()
+    stranger = new_visitor(address="198.51.100.30")
+    stranger.request_reset()
+    settle()
+    assert outbox.last_code() != sign_in_code  # a reset code went to her phone
+    for _ in range(5):
+        stranger.enter_code(WRONG_CODE)
+    clock.advance(30)
+    stranger.resend()
+    settle()
+    assert verified.enter_code(sign_in_code).context["step"] == "account"
+
+
+def test_reset_texts_have_a_quota_of_their_own(verified, new_visitor, outbox, settle, clock):
+    """Strangers' resets spend none of the number's sign-in codes (five an hour)."""
+    texts = len(outbox.messages(JENNY_E164))
+    for n in range(5):
+        clock.advance(601 if n else 0)  # each code dies unused: the next ask sends another
+        new_visitor(address=f"198.51.{n}.40").request_reset()
+    settle()
+    assert len(outbox.messages(JENNY_E164)) == texts + 5
+    verified.sign_out()
+    verified.sign_in()
+    assert verified.enter_code(outbox.last_code()).context["step"] == "account"
+
+
+def test_one_network_gets_two_of_an_emails_reset_texts_an_hour(verified, new_visitor, outbox, settle, clock):
+    texts = len(outbox.messages(JENNY_E164))
+    for n in range(3):
+        clock.advance(601)
+        answer = new_visitor(address=f"198.51.100.{50 + n}").request_reset()
+    assert answer.status_code == 429 and "Too many codes were requested" in words(answer)
+    other_network = new_visitor(address="192.0.2.50").request_reset()
+    settle()
+    assert other_network.status_code == 200
+    assert len(outbox.messages(JENNY_E164)) == texts + 3
+
+
+def test_a_replayed_session_gets_no_new_tries_and_twenty_wrong_codes_are_refused_alike(verified, new_visitor, settle):
+    def answers(email: str, network: str) -> list:
+        seen, visitor = [], new_visitor(address=f"{network}.1")
+        visitor.request_reset(email)
+        settle()
+        replayed = dict(visitor.client.cookies)
+        seen += [visitor.enter_code(WRONG_CODE) for _ in range(5)]
+        visitor.client.cookies.clear()
+        visitor.client.cookies.update(replayed)  # the cookie from before the five
+        seen.append(visitor.enter_code(WRONG_CODE))
+        for n in range(4):
+            visitor = new_visitor(address=f"{network}.{2 + n}")
+            visitor.request_reset(email)
+            seen += [visitor.enter_code(WRONG_CODE) for _ in range(5)]
+        return [(page.status_code, page.context["notice"].text) for page in seen]
+
+    real, unknown = answers(JENNY["email"], "198.51.100"), answers("nobody@example.com", "192.0.2")
+    assert real == unknown
+    assert real[5] == (422, "Too many wrong tries: this code no longer works. Ask for a new code below.")
+    assert [status for status, _ in real[6:]].count(422) == 15 and real[-1][0] == 429
 
 
 def test_a_reset_answers_as_fast_for_an_email_without_an_account(settings, outbox, clock):
