@@ -69,6 +69,7 @@ def journeys(jenny: Visitor, outbox: Outbox, settle, advance):
     yield "POST /signin (a code follows)", jenny.sign_in
     yield "POST /code (right: signed in)", lambda: jenny.enter_code(outbox.last_code())
     yield "POST /account/mobile", lambda: jenny.post("/account/mobile", {"country": "GB", "phone": NEW_NUMBER})
+    yield "POST /code (right: current number)", lambda: jenny.enter_code(outbox.last_code())
     yield "POST /code (right: new number)", lambda: jenny.enter_code(outbox.last_code(NEW_NUMBER))
     yield (
         "POST /account/password",

@@ -3,6 +3,9 @@
 - `signup`: a new account's number; a right code verifies the account.
 - `signin`: the second step of a sign-in; a right code signs the browser in.
 - `reset`: a forgotten password; a right code lets that browser choose a new one.
+- `current-number`: a number change, first: a code to the account's current
+  number, so that a borrowed session cannot move the account to another phone;
+  a right code sends the next one.
 - `number`: a verified account's new number; a right code makes it the account's.
 
 An account waits for one thing at a time (`users.challenge`): the code of its
@@ -14,7 +17,7 @@ ask for one, so it lives apart and never replaces the owner's (flows/reset.py).
 
 from typing import Literal, get_args
 
-Awaited = Literal["signup", "signin", "number"]
+Awaited = Literal["signup", "signin", "current-number", "number"]
 Purpose = Literal[Awaited, "reset"]
 Challenge = Literal[Awaited, "password"]
 

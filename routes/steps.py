@@ -62,8 +62,9 @@ ACTIONS = (
     Action("different_number", "/number/change", signup.different_number, on=CODE, leads_to=(DIFFERENT_NUMBER,)),
     Action("set_number", "/number", signup.set_number, on=DIFFERENT_NUMBER, leads_to=(CODE,)),
     # The code, for every journey (routes/code.py): to the account; back to the form (a signup
-    # closed by wrong codes); or on to a new password.
-    Action("check_code", "/code", code.check_code, on=CODE, leads_to=(ACCOUNT, SIGNUP, NEW_PASSWORD)),
+    # closed by wrong codes); on to a new password; or to the next code (the new number's,
+    # once the current number's was right).
+    Action("check_code", "/code", code.check_code, on=CODE, leads_to=(ACCOUNT, SIGNUP, NEW_PASSWORD, CODE)),
     Action("resend_code", "/code/resend", code.resend_code, on=CODE, leads_to=(CODE,)),
     # Coming back, and leaving (routes/signin.py, routes/account.py).
     Action("sign_in", "/signin", signin.sign_in, on=SIGNIN, leads_to=(CODE, ACCOUNT), hashes=True),

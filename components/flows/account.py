@@ -46,13 +46,14 @@ async def _confirmed(services: Services, user: User, password: str | None, addre
 async def start_number_change(
     services: Services, user: User, phone: Phone, password: str | None, address: str
 ) -> Success | Failure:
-    """A code to the new number; the old one stays on the account until the code is right.
-    A number may be on more than one account (accounts are found by email)."""
+    """A code to the current number first (whoever holds this session must hold the phone
+    too), then one to the new number; the old one stays on the account until the second
+    is right. A number may be on more than one account (accounts are found by email)."""
     if refused := await _confirmed(services, user, password, address):
         return refused
     if phone.e164 == user.phone:
         return failure(_("This is already your number. Enter a different one."), field="phone")
-    waiting = await services.users.start_challenge(user.id, "number", phone=phone.e164, country=phone.country)
+    waiting = await services.users.start_challenge(user.id, "current-number", phone=phone.e164, country=phone.country)
     if waiting is None:
         return failure(_("This account is no longer here."))
     current, notice = await first_code(services, waiting, address)
@@ -60,11 +61,21 @@ async def start_number_change(
     return Success(current, notice, fresh_session=password is not None)
 
 
+async def current_number_approved(services: Services, user: User, address: str) -> Success | Failure:
+    """The current number's code was right: now a code to the new number."""
+    waiting = await services.users.move_on(user.id, "current-number", then="number")
+    if waiting is None:
+        return failure(CODE_REPLACED, field="code")
+    current, notice = await first_code(services, waiting, address)
+    log.info("number change approved on the current number: user=%s", user.id)
+    return Success(current, notice)
+
+
 async def keep_number(services: Services, user: User) -> Success:
-    """The change is called off: the code to the new number stops working."""
-    if user.challenge == "number":
+    """The change is called off: its code stops working."""
+    if user.challenge in ("current-number", "number"):
         await services.verifier.cancel(recipient(user))
-        user = await services.users.finish_challenge(user.id, "number") or user
+        user = await services.users.finish_challenge(user.id, user.challenge) or user
     return Success(user, Notice(_("Your mobile number is still %(phone)s.", phone=LeftToRight(mask(user.phone)))))
 
 

@@ -39,14 +39,18 @@ from components.storage.users import CODES_STOPPED, User
 from components.text import _
 
 log = logging.getLogger(__name__)
-RightCode = Callable[[Services, User, bool], Awaitable[Success | Failure]]
+RightCode = Callable[[Services, User, bool, str], Awaitable[Success | Failure]]
 
 # What a right code does, for each purpose a code can have (components/purposes.py).
-# `remember`: at a sign-in, the visitor asked not to be asked again on this browser.
+# `remember`: at a sign-in, the visitor asked not to be asked again on this browser;
+# `address`: who typed it (the next code's limits count it).
 RIGHT_CODE: dict[Awaited, RightCode] = {
-    "signup": lambda services, user, remember: signup.verified(services, user),
-    "signin": lambda services, user, remember: signin.finish_sign_in(services, user, remember=remember),
-    "number": lambda services, user, remember: account.number_code_was_right(services, user),
+    "signup": lambda services, user, remember, address: signup.verified(services, user),
+    "signin": lambda services, user, remember, address: signin.finish_sign_in(services, user, remember=remember),
+    "current-number": lambda services, user, remember, address: account.current_number_approved(
+        services, user, address
+    ),
+    "number": lambda services, user, remember, address: account.number_code_was_right(services, user),
 }
 
 
@@ -77,7 +81,7 @@ async def check_code(
     if isinstance(outcome, Approved):
         metrics.VERIFIED.labels(purpose, recipient(user).country).inc()
         await count_verified(services, recipient(user))
-        return await RIGHT_CODE[purpose](services, user, remember)
+        return await RIGHT_CODE[purpose](services, user, remember, address)
     if isinstance(outcome, (WrongCode, TooManyAttempts)):
         log.warning("code refused: user=%s address=%s purpose=%s reason=wrong", user.id, address, purpose)
         return await _wrong(services, counted, outcome)

@@ -98,12 +98,14 @@ TEXTS: dict[Purpose, str] = {
     "signup": N_("Your %(app)s verification code is %(code)s."),
     "signin": N_("Your %(app)s sign-in code is %(code)s."),
     "reset": N_("Your %(app)s password reset code is %(code)s."),
+    "current-number": N_("Your %(app)s code to approve a new number is %(code)s."),
     "number": N_("Your code to change your %(app)s number is %(code)s."),
 }
 CALLS: dict[Purpose, str] = {
     "signup": N_("Your %(app)s verification code is %(code)s. Again: %(code)s."),
     "signin": N_("Your %(app)s sign-in code is %(code)s. Again: %(code)s."),
     "reset": N_("Your %(app)s password reset code is %(code)s. Again: %(code)s."),
+    "current-number": N_("Your %(app)s code to approve a new number is %(code)s. Again: %(code)s."),
     "number": N_("Your code to change your %(app)s number is %(code)s. Again: %(code)s."),
 }
 

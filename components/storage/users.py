@@ -144,6 +144,13 @@ def _finish_challenge(user_id: P, purpose: P, then: P, verified_at: P, phone: P,
     )
 
 
+def _move_on(user_id: P, purpose: P, then: P) -> Statement:
+    """Only while the account waits for `purpose`: the next code of the same change (its number kept)."""
+    return _changed(user_id, users.c.challenge == purpose).values(
+        challenge=then, code_sent_at=None, code_failures=0, failed_checks=0
+    )
+
+
 def _lock(user_id: P, until: P) -> Statement:
     return _changed(user_id, sa.or_(users.c.locked_until.is_(None), users.c.locked_until < until)).values(
         locked_until=until
@@ -317,6 +324,11 @@ class Users:
         given. The account, for the one request that finished it; None for any other."""
         values = {"then": then, "verified_at": verified_at, "phone": phone, "country": country}
         return user_from(await self.db.fetch_one(bound(_finish_challenge, user_id=user_id, purpose=purpose, **values)))
+
+    async def move_on(self, user_id: int, purpose: Challenge, then: Challenge) -> User | None:
+        """The code for `purpose` was right, and the change goes on with a code for `then`:
+        the account, for the one request that moved it on; None for any other."""
+        return user_from(await self.db.fetch_one(bound(_move_on, user_id=user_id, purpose=purpose, then=then)))
 
     async def set_password(self, user_id: int, password_hash: str, *, after: Challenge | None = None) -> User | None:
         """A new password; pending sign-ins and remembered browsers stop working. `after`:

@@ -45,8 +45,8 @@ class Visit:
             return "signup"
         if self.stage == "signin-code" and challenge == "signin":
             return "signin"
-        if self.stage == "signed-in" and challenge == "number":
-            return "number"
+        if self.stage == "signed-in" and challenge in ("current-number", "number"):
+            return challenge
         return None
 
 

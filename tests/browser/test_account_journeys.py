@@ -86,7 +86,11 @@ def test_every_setting_by_keyboard_alone(open_page, live, person):
     keys.type("+44 7400 123456")
     keys.press("Enter")
     page.wait_for_selector("#code")
-    assert focused(page) == "code" and "your new number" in page.inner_text(".lead")
+    assert focused(page) == "code" and "your current number" in page.inner_text(".lead")
+    keys.type(live.code_for(person["e164"]))
+    keys.press("Enter")
+    page.wait_for_selector(".lead:has-text('your new number')")
+    assert focused(page) == "code"
     shoot(page, "desktop-15-new-number-code")
     keys.type(live.code_for("+447400123456"))
     keys.press("Enter")

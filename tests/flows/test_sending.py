@@ -117,6 +117,8 @@ def test_each_code_text_says_what_the_code_is_for(open_app, delivered, clock):
     assert delivered.bodies()[-1].startswith("Your Account Verification verification code is ")
     visitor.enter_code(delivered.last_code())
     visitor.post("/account/mobile", {"country": "US", "phone": "+1 415 555 2671"})
+    assert delivered.bodies()[-1].startswith("Your Account Verification code to approve a new number is ")
+    visitor.enter_code(delivered.last_code())
     assert delivered.bodies("+14155552671")[-1].startswith("Your code to change your Account Verification number is ")
     visitor.post("/account/mobile/keep")
     visitor.sign_out()

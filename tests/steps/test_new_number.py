@@ -1,5 +1,7 @@
-"""The mobile step: a new number for the account. Its code goes to the new number;
-the old one stays until the code is right, and is told of the change."""
+"""The mobile step: a new number for the account. A code to the current number
+comes first (a borrowed session alone cannot move the account to another
+phone), then one to the new number; the old one stays until that is right,
+and is told of the change."""
 
 import pytest
 from support import JENNY, JENNY_E164, words
@@ -12,16 +14,29 @@ def _new_number(visitor, phone=NEW_NUMBER, **fields):
     return visitor.post("/account/mobile", {"country": "GB", "phone": phone, **fields})
 
 
-def test_a_new_number_is_the_accounts_once_its_code_is_right(verified, outbox):
+def _approved(visitor, outbox):
+    """The current number's code, typed."""
+    return visitor.enter_code(outbox.last_code(JENNY_E164))
+
+
+def test_a_new_number_is_the_accounts_once_both_codes_are_right(verified, outbox):
     page = verified.open("/account/mobile")
     assert page.context["step"] == "new_number" and 'name="password"' not in page.text  # signed in just now
     page = _new_number(verified)
-    assert page.context["step"] == "code"
+    assert page.context["step"] == "code" and "Continue" in words(page)
+    assert (
+        'We sent a code to <strong class="nowrap" dir="ltr">+1 •••-•••-5309</strong>, your current number,'
+        " to make sure it's you." in words(page)
+    )
+    assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Your Account Verification code to approve a new number")
+    assert outbox.messages(NEW_E164) == []  # nothing to the new number yet
+    approval = outbox.last_code(JENNY_E164)
+    page = _approved(verified, outbox)
     assert 'We sent a code to <strong class="nowrap" dir="ltr">+44 •••• ••3456</strong>, your new number.' in words(
         page
     )
     assert verified.open().context["step"] == "code"  # a reload stays here
-    assert verified.enter_code(outbox.last_code(JENNY_E164)).status_code == 422  # the old number's code won't do
+    assert verified.enter_code(approval).status_code == 422  # the current number's code won't do twice
     page = verified.enter_code(outbox.last_code(NEW_E164))
     assert page.context["step"] == "account"
     assert "Your mobile number is now +44 •••• ••3456." in words(page)
@@ -40,9 +55,20 @@ def test_the_old_number_stays_until_the_new_one_is_verified(verified, new_visito
     assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Your Account Verification sign-in code")
 
 
-def test_keeping_the_number_calls_the_change_off(verified, outbox):
+def test_a_session_without_the_current_phone_cannot_move_the_number(verified, outbox):
     _new_number(verified)
-    code = outbox.last_code(NEW_E164)
+    for _ in range(5):
+        page = verified.enter_code("0000000")
+    assert "Too many wrong tries" in words(page) and outbox.messages(NEW_E164) == []
+    assert "+1 •••-•••-5309" in words(verified.open("/account/mobile"))
+
+
+@pytest.mark.parametrize("approved", [False, True], ids=["before-approval", "after-approval"])
+def test_keeping_the_number_calls_the_change_off(verified, outbox, approved):
+    _new_number(verified)
+    if approved:
+        _approved(verified, outbox)
+    code = outbox.last_code(NEW_E164 if approved else JENNY_E164)
     page = verified.post("/account/mobile/keep")
     assert page.context["step"] == "account" and "Your mobile number is still +1 •••-•••-5309." in words(page)
     assert verified.enter_code(code).context["step"] == "account"  # nothing waits for a code now
@@ -80,6 +106,7 @@ def test_a_number_may_be_on_more_than_one_account(verified, new_visitor, outbox)
 
 def test_a_sign_in_elsewhere_replaces_a_number_change_under_way(verified, new_visitor, outbox):
     _new_number(verified)
+    _approved(verified, outbox)
     new_code = outbox.last_code(NEW_E164)
     laptop = new_visitor()
     laptop.sign_in()
