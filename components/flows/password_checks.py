@@ -17,12 +17,12 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from components.addresses import address_group
+from components.addresses import address_tiers
 from components.flows.results import Failure, failure, minutes, slow_down
 from components.forms import mailbox
 from components.services import Services
 from components.settings import Settings
-from components.storage.limits import Limit
+from components.storage.limits import Limit, per_address
 from components.storage.users import User
 from components.text import Text, _
 
@@ -75,8 +75,9 @@ async def check_password(
     known = user is not None and services.known.remembered(browser, user.id, user.session_version)
     limits = (
         _per_browser(settings, str(browser)) if known else _per_email(settings, key),
-        Limit(
-            f"password:address:{address_group(address, settings.ipv6_prefix)}",
+        *per_address(
+            "password:address",
+            address_tiers(address, settings.ipv6_prefix),
             settings.password_failures_per_address,
             settings.password_window_seconds,
         ),

@@ -1,14 +1,16 @@
-"""The pumping guard, whatever the provider: texts to a number range or a country
-whose codes are sent but not entered pause for a while.
+"""The pumping guard, whatever the provider: codes (texts and calls) to a number
+range or a country whose codes are sent but not entered pause for a while.
 
 SMS pumping shows up as low conversion: codes asked for numbers nobody types a
 code from. A range is all of a number but its last PREFIX_TAIL_DIGITS digits.
 Conversion is judged over codes old enough to have been entered (older than a
 code lives) within CONVERSION_WINDOW_SECONDS, once a range has had
 CONVERSION_MIN_SENDS_PREFIX of them (a country, CONVERSION_MIN_SENDS_COUNTRY).
-Below CONVERSION_MIN_PERCENT verified, texts to it pause for
-CONVERSION_PAUSE_SECONDS: every other range goes on, and calls go on (a call
-is offered instead), so an attack on one range locks nobody else out.
+Below CONVERSION_MIN_PERCENT verified, codes to it pause for
+CONVERSION_PAUSE_SECONDS for new signups: every other range goes on, and
+accounts that entered their codes before go on (flows/sending.py), so an
+attack on one range locks nobody else out. One network (IPv4 /24, IPv6 /48)
+may send under half the codes a range is judged on, so it cannot pause one alone.
 """
 
 import logging
@@ -46,7 +48,7 @@ async def texts_paused(services: Services, user: User) -> tuple[str, int] | None
 
 
 async def count_sent(services: Services, user: User) -> None:
-    """A code went out by text: counted, and its range and country judged again."""
+    """A code went out (a text or a call): counted, and its range and country judged again."""
     settings, now = services.settings, services.clock()
     checked = ranges(settings, user)
     await services.conversions.count("sent", checked.keys)
@@ -63,7 +65,7 @@ async def count_sent(services: Services, user: User) -> None:
         if sent >= least and verified * 100 < sent * settings.conversion_min_percent:
             await services.conversions.pause(key, now + settings.conversion_pause_seconds)
             log.warning(
-                "pumping guard: texts to %s paused for %ss: %s of %s codes verified in the last %ss",
+                "pumping guard: codes to %s paused for %ss: %s of %s codes verified in the last %ss",
                 key,
                 settings.conversion_pause_seconds,
                 verified,

@@ -23,7 +23,7 @@ import logging
 import secrets
 
 from components import metrics
-from components.addresses import address_group, wide_group
+from components.addresses import address_tiers, wide_group
 from components.durations import DAY, HOUR
 from components.flows import notifications
 from components.flows.password_checks import clear_password_checks, email_key
@@ -41,7 +41,7 @@ from components.phones import mask
 from components.providers.interface import Approved, Channel, Expired, RateLimited, Sent, Unavailable
 from components.purposes import Challenge
 from components.services import Services
-from components.storage.limits import Limit
+from components.storage.limits import Limit, per_address
 from components.storage.users import User
 from components.text import LeftToRight, _
 
@@ -67,9 +67,11 @@ def _sends(services: Services, email: str, address: str, *, again: bool) -> tupl
     )
 
 
-def _asks(services: Services, address: str) -> Limit:
+def _asks(services: Services, address: str) -> list[Limit]:
     settings = services.settings
-    return Limit(f"reset:address:{address_group(address, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR)
+    return per_address(
+        "reset:address", address_tiers(address, settings.ipv6_prefix), settings.sends_per_address_hour, HOUR
+    )
 
 
 def _tries(services: Services, reset: Pending, address: str) -> tuple[Limit, Limit, Limit]:
@@ -95,7 +97,7 @@ async def email_cooldown(services: Services, email: str) -> int:
 async def request_reset(services: Services, email: str, address: str) -> Success | Failure:
     """A code to the account's number, if the email has a verified account and no reset
     code is live already; the same answer either way."""
-    if wait := await services.limits.take(_asks(services, address)):
+    if wait := await services.limits.take(*_asks(services, address)):
         return _too_many(wait, address)
     live = _live(services, email)
     if await services.limits.take(live) is None:  # no code is live: this request sends one

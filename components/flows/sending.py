@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from components import metrics
-from components.addresses import address_group
+from components.addresses import address_tiers, wide_group
 from components.durations import DAY, HOUR, MINUTE
 from components.flows.delivery import of_code, record_code
 from components.flows.pumping_guard import count_sent, ranges, texts_paused
@@ -30,7 +30,8 @@ from components.providers.interface import (
     Undeliverable,
 )
 from components.services import Services
-from components.storage.limits import Limit
+from components.settings import Settings
+from components.storage.limits import Limit, per_address
 from components.storage.users import User
 from components.text import Countries, LeftToRight, Text, _, _n, one_after_another
 
@@ -69,16 +70,43 @@ def locked_notice(services: Services, user: User) -> Failure:
 
 
 def _limits(services: Services, user: User, address: str) -> list[Limit]:
+    """The number's own limits and the address's, every tier. A signup's code also takes the
+    ceilings that new numbers share (range, country, all), and one network's share of each;
+    an account that entered its codes before is not held up by strangers' traffic."""
     settings = services.settings
-    number_range = ranges(settings, user)
-    return [
+    own = [
         Limit(f"send:number:{user.phone}", settings.sends_per_number_hour, HOUR),
         Limit(f"send:number-day:{user.phone}", settings.sends_per_number_day, DAY),
-        Limit(f"send:address:{address_group(address, settings.ipv6_prefix)}", settings.sends_per_address_hour, HOUR),
-        Limit(f"send:{number_range.prefix}", settings.sends_per_prefix_hour, HOUR),
-        Limit(f"send:{number_range.country}", settings.sends_per_country_hour, HOUR),
-        Limit("send:all", settings.sends_per_minute, MINUTE),
+        *per_address(
+            "send:address", address_tiers(address, settings.ipv6_prefix), settings.sends_per_address_hour, HOUR
+        ),
     ]
+    if user.verified:
+        return own
+    number_range, network = ranges(settings, user), wide_group(address)
+    shared = (
+        (number_range.prefix, settings.sends_per_prefix_hour, HOUR, settings.conversion_min_sends_prefix),
+        (number_range.country, settings.sends_per_country_hour, HOUR, settings.conversion_min_sends_country),
+        ("all", settings.sends_per_minute, MINUTE, 0),
+    )
+    return own + [
+        limit
+        for name, ceiling, window, judged in shared
+        for limit in (
+            Limit(f"send:{name}", ceiling, window),
+            Limit(f"send:share:{name}:{network}", _share(settings, ceiling, judged), window),
+        )
+    ]
+
+
+def _share(settings: Settings, ceiling: int, judged: int) -> int:
+    """One network's most of a shared ceiling: a tenth of it, and (where the pumping guard
+    judges it) half the codes it judges on, so that no network pauses it for others on its
+    own; but never fewer than one number's codes an hour. 0 (no share) where neither applies."""
+    bounds = [ceiling // 10] if ceiling else []
+    if judged and settings.conversion_min_percent:
+        bounds.append(judged // 2)
+    return max(settings.sends_per_number_hour, min(bounds), 1) if bounds else 0
 
 
 async def within_deadline(services: Services, call: Awaitable[T]) -> T | Unavailable:
@@ -106,10 +134,10 @@ async def _send(services: Services, account: User, channel: Channel, address: st
         log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, address, wait)
         _counted(user, channel, "refused", "send:cooldown")
         return account, cooling_down(wait)
-    if channel == "sms" and (paused := await texts_paused(services, user)):
+    if not user.verified and (paused := await texts_paused(services, user)):
         log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, address, paused[0])
         _counted(user, channel, "refused", f"pumping:{paused[0]}")
-        return account, _texts_paused(services, user, *paused)
+        return account, _texts_paused(user, *paused)
     settings = services.settings
     claimed = await services.users.claim_send(
         user.id,
@@ -130,8 +158,7 @@ async def _send(services: Services, account: User, channel: Channel, address: st
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
         _counted(user, channel, "sent")
-        if channel == "sms":
-            await count_sent(services, user)
+        await count_sent(services, user)
         await record_code(services, user, outcome.receipt)
         return await services.users.confirm_send(user.id) or claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
@@ -155,20 +182,16 @@ async def _call_after_undelivered(services: Services, user: User, channel: Chann
     return delivery is not None and delivery.state == "failed"
 
 
-def _texts_paused(services: Services, user: User, kind: str, wait: int) -> Failure:
-    """Said plainly, with what still works: a call, or another number."""
-    can_call = "call" in services.verifier.channels
+def _texts_paused(user: User, kind: str, wait: int) -> Failure:
+    """Said plainly, with what still works: another number, or the wait."""
     if kind == "country":
         paused = _(
-            "Texts to numbers in %(country)s are paused for a while because of unusual activity.",
+            "Codes to numbers in %(country)s are paused for a while because of unusual activity.",
             country=Countries((user.country,)),
         )
     else:
-        paused = _("Texts to numbers like yours are paused for a while because of unusual activity.")
-    if can_call:
-        instead = _("We can call you with a code instead, or you can use a different number.")
-    else:
-        instead = _("You can use a different number, or try again in %(wait)s.", wait=minutes(wait))
+        paused = _("Codes to numbers like yours are paused for a while because of unusual activity.")
+    instead = _("You can use a different number, or try again in %(wait)s.", wait=minutes(wait))
     return slow_down(one_after_another(paused, instead), wait)
 
 

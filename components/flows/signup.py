@@ -4,7 +4,7 @@ number for a signup waiting for its code; the right code verifies it."""
 import logging
 
 from components import metrics
-from components.addresses import address_group
+from components.addresses import address_tiers
 from components.durations import HOUR
 from components.flows import notifications
 from components.flows.password_checks import Refused, check_password, refusal
@@ -21,7 +21,7 @@ from components.forms import SignupDetails
 from components.language import DEFAULT
 from components.phones import Phone
 from components.services import Services
-from components.storage.limits import Limit
+from components.storage.limits import per_address
 from components.storage.users import User
 from components.text import _
 
@@ -34,8 +34,8 @@ async def sign_up(
 ) -> Success | Failure:
     """A new account in `language` (its texts will be), or an unfinished signup resumed."""
     settings = services.settings
-    network = address_group(address, settings.ipv6_prefix)
-    wait = await services.limits.take(Limit(f"signup:address:{network}", settings.signups_per_address_hour, HOUR))
+    tiers = address_tiers(address, settings.ipv6_prefix)
+    wait = await services.limits.take(*per_address("signup:address", tiers, settings.signups_per_address_hour, HOUR))
     if wait is not None:
         log.warning("signup refused by limits: address=%s retry_after=%s", address, wait)
         return slow_down(_("Too many signups from your network. Try again in %(wait)s.", wait=minutes(wait)), wait)
@@ -92,7 +92,7 @@ async def different_number(services: Services, user: User) -> Success:
 
 
 async def set_number(services: Services, user: User, phone: Phone, address: str) -> Success | Failure:
-    """The signup's new number is kept and sent a code (the same number keeps its cooldown)."""
+    """The signup's new number is kept and sent a code, as a resend would be (its cooldown holds)."""
     updated = await services.users.update_pending(user.id, phone=phone.e164, country=phone.country)
     if updated is None:
         return failure(_("This account is already verified."))

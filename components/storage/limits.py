@@ -46,6 +46,12 @@ class Limit:
         return f"{self.name}|{self.allowed}/{self.window_seconds}"
 
 
+def per_address(name: str, tiers: tuple[tuple[str, int], ...], allowed: int, window_seconds: int) -> list[Limit]:
+    """One limit for each tier of an address (components/addresses.address_tiers): the
+    narrowest allows `allowed`, a wider network `allowed` times its weight."""
+    return [Limit(f"{name}:{group}", allowed * weight, window_seconds) for group, weight in tiers]
+
+
 def _oldest() -> sa.ColumnElement[int]:
     return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)
 

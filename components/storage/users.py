@@ -223,13 +223,9 @@ class Users:
     async def update_pending(
         self, user_id: int, *, phone: str, country: str, name: str | None = None, language: str | None = None
     ) -> User | None:
-        """New details for an unverified signup; a new number may be sent a code at once."""
-        values = {
-            "phone": phone,
-            "country": country,
-            **({"language": language} if language else {}),
-            "code_sent_at": sa.case((users.c.phone == phone, users.c.code_sent_at), else_=None),
-        }
+        """New details for an unverified signup. The signup's cooldown holds across numbers:
+        a new number is sent a code as a resend would be."""
+        values = {"phone": phone, "country": country, **({"language": language} if language else {})}
         if name is not None:
             values["name"] = name
         query = (

@@ -14,7 +14,15 @@ WRONG = "0000000"  # seven digits: never a six-digit code
 
 GUESSES = 200  # several times each bound tested (10, 20, 30): every guess past it is refused alike
 
-UNLIMITED_SENDS = {"sends_per_number_hour": 0, "sends_per_number_day": 0, "sends_per_address_hour": 0}
+# Every send limit off: the shared ceilings (and so one network's share of them) included.
+UNLIMITED_SENDS = {
+    "sends_per_number_hour": 0,
+    "sends_per_number_day": 0,
+    "sends_per_address_hour": 0,
+    "sends_per_prefix_hour": 0,
+    "sends_per_country_hour": 0,
+    "conversion_min_percent": 0,
+}
 
 
 class FirstCallWaits:

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import replace
 
 import pytest
-from support import JENNY, JENNY_E164, SECRET
+from support import JENNY, JENNY_E164, SECRET, words
 
 from components.flows.results import Failure, Success
 from components.flows.sending import resend
@@ -37,8 +37,8 @@ def test_one_number_gets_five_codes_an_hour_and_ten_a_day(open_app, fake, clock)
 
 def test_one_address_gets_twenty_codes_an_hour(open_app, fake, clock):
     visitor = open_app(signups_per_address_hour=0)
-    for n in range(25):
-        visitor.sign_up(email=f"a{n}@example.com", phone=f"+1 201 555 {n:04d}")
+    for n in range(25):  # each to a range of its own: a network's share of one range is five
+        visitor.sign_up(email=f"a{n}@example.com", phone=f"+1 201 {300 + n} 1234")
     assert fake.count("verify.start") == 20
 
 
@@ -128,3 +128,28 @@ def test_each_code_text_says_what_the_code_is_for(open_app, delivered, clock):
     clock.advance(60)
     visitor.request_reset()
     assert delivered.bodies()[-1].startswith("Your Account Verification password reset code is ")
+
+
+def test_a_number_change_inside_a_signup_waits_like_a_resend(open_app, delivered, clock):
+    visitor = open_app("local", "console")
+    visitor.sign_up()
+    visitor.different_number()
+    page = visitor.set_number("415 555 2671")
+    assert page.context["step"] == "code" and page.context["notice"].text == (
+        "You can ask for a new code in 30 seconds."
+    )
+    assert delivered.bodies("+14155552671") == []
+    clock.advance(30)
+    assert "We sent a new code to" in words(visitor.resend()) and delivered.bodies("+14155552671")
+
+
+def test_a_whole_ipv6_site_counts_as_one_sender_beside_its_64s(open_app, delivered):
+    """Two codes an hour per /64 (four per /56), and ten per /48, however many /56s it spreads over."""
+    answers = [
+        open_app("local", "console", address=f"2001:db8:7:{n:x}00::1", sends_per_address_hour=2).sign_up(
+            email=f"site{n}@example.com", phone=f"+1 415 {300 + n} 1234"
+        )
+        for n in range(12)
+    ]
+    sent = [n for n in range(12) if delivered.bodies(f"+1415{300 + n}1234")]
+    assert sent == list(range(10)) and "Too many codes were requested" in words(answers[10])

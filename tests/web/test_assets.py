@@ -65,6 +65,7 @@ def _every_htmx_answer(visitor, outbox, settle, clock):
     clock.advance(30)
     yield visitor.resend()
     yield visitor.different_number()
+    clock.advance(30)  # a new number is sent a code as a resend would be
     yield visitor.set_number("555")
     yield visitor.set_number("415 555 2671")
     yield visitor.enter_code(outbox.last_code("+14155552671"))
