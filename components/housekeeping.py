@@ -2,7 +2,8 @@
 their time (their emails come free), rate-limit rows past their window,
 conversion counts past the guard's window, sessions past their lifetime, and
 wrong-password runs left alone for 30 days (a locked email stays locked), and
-texts settled a week ago (their status no longer shows anywhere).
+texts settled a week ago (their status no longer shows anywhere). And what time
+alone makes due: number changes whose wait is over (flows/account.py) are made.
 
 Every instance runs the loop; each round, the one that takes the round's slot
 (a limit of one per round, taken by one atomic statement) does the work.
@@ -32,6 +33,7 @@ async def tidy(services: Services) -> dict[str, int]:
             now - FORGET_RUNS_AFTER, below=settings.password_failures_before_lock
         ),
         "settled texts": await services.messages.forget_old(now - FORGET_TEXTS_AFTER),
+        "number changes made": await services.users.make_number_changes(now),
     }
     log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))
     return done

@@ -7,6 +7,9 @@
   number, so that a borrowed session cannot move the account to another phone;
   a right code sends the next one.
 - `number`: a verified account's new number; a right code makes it the account's.
+- `number-later`: a new number for an account whose current number can no longer
+  get texts; a right code makes it the account's after NUMBER_CHANGE_WAIT_DAYS,
+  unless the current number cancels it (a link texted to it).
 
 An account waits for one thing at a time (`users.challenge`): the code of its
 signup, a sign-in or a new number (`Awaited`; what a right one does is declared
@@ -17,7 +20,7 @@ ask for one, so it lives apart and never replaces the owner's (flows/reset.py).
 
 from typing import Literal, get_args
 
-Awaited = Literal["signup", "signin", "current-number", "number"]
+Awaited = Literal["signup", "signin", "current-number", "number", "number-later"]
 Purpose = Literal[Awaited, "reset"]
 Challenge = Literal[Awaited, "password"]
 

@@ -39,6 +39,7 @@ class Links:
 
     reset: str  # the reset's page: "if this wasn't you, reset your password"
     twilio_status: str  # Twilio's status callbacks
+    cancel_number_change: Callable[[str], str]  # a waiting number change's cancel page, for its token
 
 
 @dataclass(frozen=True)

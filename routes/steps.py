@@ -37,7 +37,7 @@ ACCOUNT = Step(
     _("Your account"),
     heading=N_("Hi there %(name)s!"),
     shown=lambda visit: visit.stage == "signed-in",
-    needs=("masked_phone",),
+    needs=("masked_phone", "number_change"),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
 SIGNIN = Step("signin", _("Sign in"), page=Page("/signin", signed_in=False))
@@ -50,7 +50,7 @@ NEW_NUMBER = Step(
     "new_number",
     _("Change your mobile number"),
     page=Page("/account/mobile", signed_in=True),
-    needs=("countries", "masked_phone", "reauth"),
+    needs=("countries", "masked_phone", "reauth", "number_change"),
 )
 CLOSE = Step("close", _("Close your account"), page=Page("/account/close", signed_in=True), needs=("reauth",))
 
@@ -97,6 +97,9 @@ OTHERS = (
     Route("/code/status", code.code_status, name="code_status", methods=["GET"]),  # the code step's delivery poll
     Route("/language/{code}", language.choose_language, name="choose_language", methods=["GET"]),
     Route("/language", language.set_account_language, name="set_account_language", methods=["POST"]),
+    # A waiting number change's cancel page, from the link texted to the current number (routes/new_number.py).
+    Route("/number/cancel/{token}", new_number.show_cancel, name="show_cancel", methods=["GET"]),
+    Route("/number/cancel", new_number.cancel_change, name="cancel_number_change", methods=["POST"]),
     Route("/sw.js", assets.service_worker, name="service_worker", methods=["GET"]),
     Mount("/static", app=assets.VersionedStatic(directory=assets.STATIC_DIR), name="static"),
     Route("/webhooks/twilio/status", webhooks.twilio_status, name="twilio_status", methods=["POST"]),
@@ -108,4 +111,8 @@ OTHERS = (
 TABLE = StepTable(STEPS, ACTIONS, OTHERS, page=pages.page)
 
 # The app's own addresses that leave it: named in texts to a phone, given to a provider.
-LINKS = Links(reset=TABLE.path("reset"), twilio_status=TABLE.path("twilio_status"))
+LINKS = Links(
+    reset=TABLE.path("reset"),
+    twilio_status=TABLE.path("twilio_status"),
+    cancel_number_change=lambda token: TABLE.path("show_cancel", token=token),
+)

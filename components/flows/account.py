@@ -1,5 +1,11 @@
 """The signed-in account: change the password or the number, sign out everywhere, close it.
 
+A new number needs a code to the current number first. An owner whose current
+number can no longer get texts proves the new one alone, and the change then
+waits NUMBER_CHANGE_WAIT_DAYS: the current number is texted a link that
+cancels it, and every sign-in shows it, so a stolen session cannot move the
+account to another phone before its owner hears of it.
+
 Changing the number or closing the account asks for the password again when
 the last sign-in is older than REAUTH_SECONDS (`recent` says it is not);
 changing the password always asks for the current one. Every password check
@@ -7,13 +13,18 @@ here is throttled as sign-in's is.
 """
 
 import logging
+from datetime import UTC, datetime
 
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from components.durations import DAY
 from components.flows import notifications
 from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.reset import replace_password
 from components.flows.results import Failure, Notice, Success, failure
 from components.flows.sending import CODE_REPLACED, first_code, recipient
 from components.phones import Phone, mask
+from components.purposes import Challenge
 from components.services import Services
 from components.storage.users import User
 from components.text import LeftToRight, _
@@ -44,7 +55,7 @@ async def _confirmed(services: Services, user: User, password: str | None, addre
 
 
 async def start_number_change(
-    services: Services, user: User, phone: Phone, password: str | None, address: str
+    services: Services, user: User, phone: Phone, password: str | None, address: str, *, current_gone: bool = False
 ) -> Success | Failure:
     """A code to the current number first (whoever holds this session must hold the phone
     too), then one to the new number; the old one stays on the account until the second
@@ -53,7 +64,8 @@ async def start_number_change(
         return refused
     if phone.e164 == user.phone:
         return failure(_("This is already your number. Enter a different one."), field="phone")
-    waiting = await services.users.start_challenge(user.id, "current-number", phone=phone.e164, country=phone.country)
+    first: Challenge = "number-later" if current_gone else "current-number"
+    waiting = await services.users.start_challenge(user.id, first, phone=phone.e164, country=phone.country)
     if waiting is None:
         return failure(_("This account is no longer here."))
     current, notice = await first_code(services, waiting, address)
@@ -73,7 +85,7 @@ async def current_number_approved(services: Services, user: User, address: str) 
 
 async def keep_number(services: Services, user: User) -> Success:
     """The change is called off: its code stops working."""
-    if user.challenge in ("current-number", "number"):
+    if user.challenge in ("current-number", "number", "number-later"):
         await services.verifier.cancel(recipient(user))
         user = await services.users.finish_challenge(user.id, user.challenge) or user
     return Success(user, Notice(_("Your mobile number is still %(phone)s.", phone=LeftToRight(mask(user.phone)))))
@@ -97,6 +109,64 @@ async def number_code_was_right(services: Services, user: User) -> Success | Fai
     notifications.send_soon(services)
     log.info("number changed: user=%s to=%s", user.id, mask(changed.phone))
     return Success(changed, Notice(_("Your mobile number is now %(phone)s.", phone=LeftToRight(mask(changed.phone)))))
+
+
+async def schedule_number_change(services: Services, user: User) -> Success | Failure:
+    """The new number's code was right, and the current number can no longer get texts:
+    the change waits, and the current number is texted a link that cancels it."""
+    at = services.clock() + services.settings.number_change_wait_days * DAY
+    async with services.transaction():
+        scheduled = await services.users.schedule_number_change(user.id, at)
+        if scheduled is not None:
+            link = services.settings.public_host + services.links.cancel_number_change(
+                cancel_token(services, scheduled)
+            )
+            text = notifications.number_change_waiting(services, user.challenge_phone or "", _day(at), link)
+            await notifications.write(services, scheduled, scheduled.phone, text)
+    if scheduled is None:
+        return failure(CODE_REPLACED, field="code")
+    notifications.send_soon(services)
+    log.info("number change scheduled: user=%s to=%s", user.id, mask(scheduled.number_change_phone or ""))
+    return Success(scheduled, Notice(_("Your number is verified.")))  # the account page says when it changes
+
+
+def waiting_notice(user: User) -> Notice:
+    """What the account page says while a number change waits."""
+    return Notice(
+        _(
+            "Your number changes to %(phone)s on %(day)s. Until then, the link we texted to %(current)s cancels it.",
+            phone=LeftToRight(mask(user.number_change_phone or "")),
+            day=LeftToRight(_day(user.number_change_at or 0)),
+            current=LeftToRight(mask(user.phone)),
+        )
+    )
+
+
+def _day(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d")
+
+
+def cancel_token(services: Services, user: User) -> str:
+    """Names the account and the change (a link to an older change cancels nothing)."""
+    return str(_signer(services).dumps([user.id, user.number_change_at]))
+
+
+def _signer(services: Services) -> URLSafeSerializer:
+    return URLSafeSerializer(services.settings.app_secret, salt="number-change-cancel")
+
+
+async def cancel_number_change(services: Services, token: str) -> Success | Failure:
+    """The link texted to the current number (or the account page's button): the change is off."""
+    try:
+        user_id, at = _signer(services).loads(token)
+        cancelled = await services.users.cancel_number_change(int(user_id), float(at))
+    except (BadSignature, TypeError, ValueError):
+        cancelled = None
+    if cancelled is None:
+        return failure(_("This link no longer cancels anything: the change was already cancelled or made."))
+    log.info("number change cancelled: user=%s", cancelled.id)
+    stays = _("The number change is cancelled. The number stays %(phone)s.", phone=LeftToRight(mask(cancelled.phone)))
+    return Success(cancelled, Notice(stays))
 
 
 async def sign_out_everywhere(services: Services, user: User) -> Success:

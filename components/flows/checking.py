@@ -51,6 +51,7 @@ RIGHT_CODE: dict[Awaited, RightCode] = {
         services, user, address
     ),
     "number": lambda services, user, remember, address: account.number_code_was_right(services, user),
+    "number-later": lambda services, user, remember, address: account.schedule_number_change(services, user),
 }
 
 

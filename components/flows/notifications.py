@@ -32,6 +32,16 @@ def number_changed(services: Services, new_phone: str) -> Text:
     )
 
 
+def number_change_waiting(services: Services, new_phone: str, day: str, link: str) -> Text:
+    return _(
+        "%(phone)s will replace this number on your %(app)s account on %(day)s. If this wasn't you, cancel it: %(link)s",
+        app=services.settings.app_name,
+        phone=LeftToRight(mask(new_phone, dot="*")),
+        day=LeftToRight(day),
+        link=LeftToRight(link),
+    )
+
+
 async def write(services: Services, user: User, to: str, text: Text) -> None:
     """Inside the change's transaction; in the account's language."""
     await services.messages.queue(user.id, to, say(text, user.language))

@@ -244,7 +244,7 @@ def at_code_step(user: User, notice: Notice, *, fresh_session: bool = False) -> 
 
 def recipient(user: User) -> User:
     """The account as the code sees it: a new number's code goes to the new number."""
-    if user.challenge == "number" and user.challenge_phone:
+    if user.challenge in ("number", "number-later") and user.challenge_phone:
         return replace(user, phone=user.challenge_phone, country=user.challenge_country or user.country)
     return user
 

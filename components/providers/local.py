@@ -100,6 +100,7 @@ TEXTS: dict[Purpose, str] = {
     "reset": N_("Your %(app)s password reset code is %(code)s."),
     "current-number": N_("Your %(app)s code to approve a new number is %(code)s."),
     "number": N_("Your code to change your %(app)s number is %(code)s."),
+    "number-later": N_("Your code to change your %(app)s number is %(code)s."),
 }
 CALLS: dict[Purpose, str] = {
     "signup": N_("Your %(app)s verification code is %(code)s. Again: %(code)s."),
@@ -107,6 +108,7 @@ CALLS: dict[Purpose, str] = {
     "reset": N_("Your %(app)s password reset code is %(code)s. Again: %(code)s."),
     "current-number": N_("Your %(app)s code to approve a new number is %(code)s. Again: %(code)s."),
     "number": N_("Your code to change your %(app)s number is %(code)s. Again: %(code)s."),
+    "number-later": N_("Your code to change your %(app)s number is %(code)s. Again: %(code)s."),
 }
 
 

@@ -62,7 +62,7 @@ users = sa.Table(
     # What the live code is for ('signup', 'signin', 'reset', 'number'; 'password': a reset's
     # code was right, a new password may be chosen): one at a time per account, so the send
     # and try counters above belong to it. NULL: nothing is waiting.
-    sa.Column("challenge", sa.String(10)),
+    sa.Column("challenge", sa.String(16)),
     # A send under way until then (no other may start); only a send the provider
     # accepted sets code_sent_at, so a crash mid-send never reads as "sent".
     sa.Column("sending_until", sa.Float),
@@ -75,6 +75,11 @@ users = sa.Table(
     # lower(), the same on both databases); the email itself is kept as typed.
     sa.Column("email_folded", sa.String(254), nullable=False, server_default=""),
     sa.Index("ix_users_mailbox", "email_folded", unique=True),
+    # A new number whose code was right, waiting to replace the current one, which can no
+    # longer get texts: at `number_change_at`, unless the current number cancels it first.
+    sa.Column("number_change_phone", sa.String(16)),
+    sa.Column("number_change_country", sa.String(2)),
+    sa.Column("number_change_at", sa.Float, index=True),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
 )
 
@@ -226,6 +231,19 @@ class AddColumn:
         await db.execute(sa.text(f"ALTER TABLE {self.table.name} ADD COLUMN {spec}"))
 
 
+class WidenColumn:
+    """A text column made longer, where the database holds it to its length (PostgreSQL;
+    SQLite keeps any length), to the length the tables above give it."""
+
+    def __init__(self, table: sa.Table, name: str):
+        self.table, self.column = table, table.c[name]
+
+    async def run(self, db: Database) -> None:
+        if db.url.dialect != "sqlite":
+            kind = self.column.type.compile(dialect=_dialect(db))
+            await db.execute(sa.text(f"ALTER TABLE {self.table.name} ALTER COLUMN {self.column.name} TYPE {kind}"))
+
+
 class FoldEmails:
     """Each account's mailbox, folded in Python (forms.mailbox). SQLite's lower() let
     "Émile@…" and "émile@…" be two accounts, and the first could never sign in: of
@@ -281,6 +299,13 @@ MIGRATIONS: list[list[Any]] = [
         *_created(users),
     ],
     _created(reset_codes),
+    [
+        AddColumn(users, "number_change_phone"),
+        AddColumn(users, "number_change_country"),
+        AddColumn(users, "number_change_at"),
+        *_created(users),
+        WidenColumn(users, "challenge"),  # "current-number" and "number-later" are longer than 10
+    ],
 ]
 
 
@@ -334,7 +359,11 @@ async def migrate(db: Database) -> int:
         current = await db.fetch_val(sa.select(schema_version.c.version))
         for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             for statement in statements:
-                await (statement.run(db) if isinstance(statement, AddColumn | FoldEmails) else db.execute(statement))
+                await (
+                    statement.run(db)
+                    if isinstance(statement, AddColumn | WidenColumn | FoldEmails)
+                    else db.execute(statement)
+                )
             await db.execute(
                 schema_version.update().where(schema_version.c.version == version - 1).values(version=version)
             )

@@ -41,6 +41,9 @@ class User:
     challenge_phone: str | None = None  # a new number being verified
     challenge_country: str | None = None
     language: str = "en"  # of every text the account gets
+    number_change_phone: str | None = None  # a new number waiting to replace this one (its code was right)
+    number_change_country: str | None = None
+    number_change_at: float | None = None  # when, unless the current number cancels it first
 
     @property
     def verified(self) -> bool:
@@ -130,8 +133,13 @@ def _start_challenge(user_id: P, challenge: P, fresh: P, phone: P, country: P) -
 
 
 def _finish_challenge(user_id: P, purpose: P, then: P, verified_at: P, phone: P, country: P) -> Statement:
-    """Only while the account waits for `purpose`; a value left None keeps the column's own."""
+    """Only while the account waits for `purpose`; a value left None keeps the column's own.
+    A new number made now ends any change still waiting (it would undo this one)."""
+    waiting = sa.cast(phone, sa.Text).is_(None)
     return _changed(user_id, users.c.challenge == purpose).values(
+        number_change_phone=sa.case((waiting, users.c.number_change_phone), else_=None),
+        number_change_country=sa.case((waiting, users.c.number_change_country), else_=None),
+        number_change_at=sa.case((waiting, users.c.number_change_at), else_=None),
         challenge=then,
         challenge_phone=None,
         challenge_country=None,
@@ -148,6 +156,43 @@ def _move_on(user_id: P, purpose: P, then: P) -> Statement:
     """Only while the account waits for `purpose`: the next code of the same change (its number kept)."""
     return _changed(user_id, users.c.challenge == purpose).values(
         challenge=then, code_sent_at=None, code_failures=0, failed_checks=0
+    )
+
+
+def _schedule_number_change(user_id: P, at: P) -> Statement:
+    """Only while the account waits for the new number's code of a change that waits."""
+    return _changed(user_id, users.c.challenge == "number-later").values(
+        number_change_phone=users.c.challenge_phone,
+        number_change_country=users.c.challenge_country,
+        number_change_at=at,
+        challenge=None,
+        challenge_phone=None,
+        challenge_country=None,
+        code_sent_at=None,
+        code_failures=0,
+        failed_checks=0,
+    )
+
+
+def _cancel_number_change(user_id: P, at: P) -> Statement:
+    """Only the change scheduled for `at` (a link to an older one cancels nothing)."""
+    return _changed(user_id, users.c.number_change_at == at).values(
+        number_change_phone=None, number_change_country=None, number_change_at=None
+    )
+
+
+def _make_number_changes(now: P) -> Statement:
+    return (
+        users.update()
+        .where(users.c.number_change_at <= now)
+        .values(
+            phone=users.c.number_change_phone,
+            country=users.c.number_change_country,
+            number_change_phone=None,
+            number_change_country=None,
+            number_change_at=None,
+        )
+        .returning(users.c.id)
     )
 
 
@@ -325,6 +370,19 @@ class Users:
         """The code for `purpose` was right, and the change goes on with a code for `then`:
         the account, for the one request that moved it on; None for any other."""
         return user_from(await self.db.fetch_one(bound(_move_on, user_id=user_id, purpose=purpose, then=then)))
+
+    async def schedule_number_change(self, user_id: int, at: float) -> User | None:
+        """The new number's code was right: it replaces the current one at `at`. The account,
+        for the one request that scheduled it; None for any other."""
+        return user_from(await self.db.fetch_one(bound(_schedule_number_change, user_id=user_id, at=at)))
+
+    async def cancel_number_change(self, user_id: int, at: float) -> User | None:
+        """The change scheduled for `at` is called off: the account, or None if none was."""
+        return user_from(await self.db.fetch_one(bound(_cancel_number_change, user_id=user_id, at=at)))
+
+    async def make_number_changes(self, now: float) -> int:
+        """Every change whose wait is over: each in one statement, so none happens twice."""
+        return len(await self.db.fetch_all(bound(_make_number_changes, now=now)))
 
     async def set_password(self, user_id: int, password_hash: str, *, after: Challenge | None = None) -> User | None:
         """A new password; pending sign-ins and remembered browsers stop working. `after`:

@@ -4,7 +4,7 @@ in the table (`needs`), built only for the steps that name it."""
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from components.flows import delivery, reset
+from components.flows import account, delivery, reset
 from components.flows.sending import recipient, resend_wait
 from components.phones import mask, national_form
 from components.services import Services
@@ -63,10 +63,23 @@ async def _reauth(services: Services, visit: Visit) -> dict[str, Any]:
     }
 
 
+async def _number_change(services: Services, visit: Visit) -> dict[str, Any]:
+    """A number change waiting (the current number can no longer get texts): said on every
+    visit to the account, with a button that cancels it. The days a change waits."""
+    user = account_of(visit)
+    waiting = user.number_change_at is not None
+    return {
+        "number_change": account.waiting_notice(user) if waiting else None,
+        "number_change_token": account.cancel_token(services, user) if waiting else "",
+        "wait_days": services.settings.number_change_wait_days,
+    }
+
+
 NEEDS: dict[Need, Callable[[Services, Visit], Awaitable[dict[str, Any]]]] = {
     "countries": _countries,
     "current_number": _current_number,
     "masked_phone": _masked_phone,
     "code": _code,
     "reauth": _reauth,
+    "number_change": _number_change,
 }

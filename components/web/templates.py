@@ -13,7 +13,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from components.language import LANGUAGES, country_names, sort_key, translations
+from components.language import LANGUAGES, country_names, say, sort_key, translations
 from components.phones import DIAL_CODES
 from components.web.assets import version
 
@@ -33,6 +33,8 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
 
 
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+# A flow's sentence (components/text.Text), said in the page's language.
+templates.env.filters["said"] = pass_context(lambda context, text: say(text, context["language"]))
 # Times are UNIX seconds; pages show them in UTC (static/app.js turns them into the visitor's own).
 templates.env.filters["clock_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).strftime("%H:%M")
 templates.env.filters["iso_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")

@@ -45,7 +45,7 @@ class Visit:
             return "signup"
         if self.stage == "signin-code" and challenge == "signin":
             return "signin"
-        if self.stage == "signed-in" and challenge in ("current-number", "number"):
+        if self.stage == "signed-in" and challenge in ("current-number", "number", "number-later"):
             return challenge
         return None
 

@@ -162,4 +162,4 @@ def test_asking_for_another_code_keeps_the_session_so_forms_in_other_tabs_still_
 
 def test_every_code_an_account_waits_for_says_what_a_right_code_does():
     assert set(RIGHT_CODE) == set(get_args(Awaited)) == set(PURPOSES) - {"reset"}
-    assert set(RIGHT_CODE) == {"signup", "signin", "current-number", "number"}
+    assert set(RIGHT_CODE) == {"signup", "signin", "current-number", "number", "number-later"}

@@ -220,6 +220,7 @@ async def test_english_and_french_texts_keep_to_the_cheaper_sms_alphabet(service
         notifications.verified(services),
         notifications.password_changed(services),
         notifications.number_changed(services, JENNY_E164),
+        notifications.number_change_waiting(services, JENNY_E164, "2027-01-01", "example.com/number/cancel/x"),
     ]
     codes = [code_text("Account Verification", "example.com", "123456", code, purpose) for purpose in PURPOSES]
     bodies = [say(text, code) for text in texts] + codes

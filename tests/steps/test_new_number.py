@@ -3,8 +3,12 @@ comes first (a borrowed session alone cannot move the account to another
 phone), then one to the new number; the old one stays until that is right,
 and is told of the change."""
 
+import re
+
 import pytest
 from support import JENNY, JENNY_E164, words
+
+from components import housekeeping
 
 NEW_NUMBER = "+44 7400 123456"
 NEW_E164 = "+447400123456"
@@ -121,3 +125,71 @@ def test_only_a_signed_in_browser_may_change_a_number(verified, new_visitor, pat
     stranger = new_visitor()
     page = stranger.post(path, {"country": "GB", "phone": NEW_NUMBER})
     assert "Sign in first to change your account." in words(page)
+
+
+def _change_without_the_current_number(verified, outbox):
+    page = _new_number(verified, current_gone="yes")
+    assert page.context["step"] == "code" and "+44 •••• ••3456</strong>, your new number." in words(page)
+    assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Your Account")  # nothing sent to it
+    return verified.enter_code(outbox.last_code(NEW_E164))
+
+
+def _cancel_link(outbox) -> str:
+    return re.search(r"localhost(/number/cancel/\S+)$", outbox.messages(JENNY_E164)[-1]["body"]).group(1)
+
+
+def test_a_number_that_can_no_longer_get_texts_is_replaced_after_a_week(verified, outbox, server, clock):
+    page = _change_without_the_current_number(verified, outbox)
+    assert page.context["step"] == "account" and "Your number changes to +44 •••• ••3456 on" in words(page)
+    assert "Until then, the link we texted to +1 •••-•••-5309 cancels it." in words(page)
+    text = outbox.messages(JENNY_E164)[-1]["body"]
+    assert text.startswith("+44 **** **3456 will replace this number on your Account Verification account on ")
+    assert "If this wasn't you, cancel it: localhost/number/cancel/" in text
+    services = server.app.state.services
+    clock.advance(6 * 86400)
+    assert server.portal.call(housekeeping.tidy, services)["number changes made"] == 0
+    verified.sign_in()
+    page = verified.enter_code(outbox.last_code(JENNY_E164))  # six days on, still the current number's
+    assert "+1 •••-•••-5309" in words(page) and "Cancel the number change" in words(page)
+    clock.advance(86400)
+    assert server.portal.call(housekeeping.tidy, services)["number changes made"] == 1
+    verified.sign_in()
+    page = verified.enter_code(outbox.last_code(NEW_E164))
+    assert "+44 •••• ••3456" in words(page) and "Cancel the number change" not in words(page)
+
+
+def test_the_link_texted_to_the_current_number_cancels_the_change(verified, new_visitor, outbox):
+    _change_without_the_current_number(verified, outbox)
+    link = _cancel_link(outbox)
+    stranger = new_visitor(address="198.51.100.77")  # the old phone's browser: not signed in
+    page = stranger.open(link)
+    assert page.status_code == 200 and "Cancel the number change" in words(page)
+    assert "Cancel the number change" in words(verified.open())  # a GET changed nothing
+    page = stranger.post("/number/cancel", {"token": link.rsplit("/", 1)[1]})
+    assert "The number change is cancelled. The number stays +1 •••-•••-5309." in words(page)
+    assert "Cancel the number change" not in words(verified.open())
+    again = stranger.post("/number/cancel", {"token": link.rsplit("/", 1)[1]})
+    assert again.status_code == 422 and "no longer cancels anything" in words(again)
+    forged = stranger.post("/number/cancel", {"token": "not-a-token"})
+    assert forged.status_code == 422
+
+
+def test_the_owner_signing_in_sees_the_waiting_change_and_cancels_it(verified, new_visitor, outbox):
+    _change_without_the_current_number(verified, outbox)
+    laptop = new_visitor(address="198.51.100.78")
+    laptop.sign_in()
+    page = laptop.enter_code(outbox.last_code(JENNY_E164))  # the sign-in code still goes to the current number
+    assert "Your number changes to +44 •••• ••3456" in words(page)
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    assert "The number change is cancelled" in words(laptop.post("/number/cancel", {"token": token}))
+    assert "+1 •••-•••-5309" in words(verified.open()) and "Cancel the number change" not in words(verified.open())
+
+
+def test_a_change_made_with_both_codes_ends_one_still_waiting(verified, outbox, server, clock):
+    _change_without_the_current_number(verified, outbox)
+    _new_number(verified, phone="+44 7400 654321")
+    _approved(verified, outbox)
+    page = verified.enter_code(outbox.last_code("+447400654321"))
+    assert "Your mobile number is now +44 •••• ••4321." in words(page) and "Cancel the number change" not in page.text
+    clock.advance(8 * 86400)
+    assert server.portal.call(housekeeping.tidy, server.app.state.services)["number changes made"] == 0

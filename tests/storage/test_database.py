@@ -142,6 +142,24 @@ async def test_a_version_1_database_is_brought_up_to_date(database_url):
         assert await db.fetch_val(sa.select(sa.func.count()).select_from(sessions)) == 0
 
 
+async def test_a_challenge_column_of_ten_characters_is_widened_for_the_longer_purposes(database_url):
+    """PostgreSQL holds a VARCHAR to its length: "current-number" did not fit the old ten."""
+    old = [column._copy() for column in users.c if not column.name.startswith("number_change")]
+    old = [sa.Column("challenge", sa.String(10)) if column.name == "challenge" else column for column in old]
+    v10 = database_for(database_url)
+    await v10.connect()
+    await v10.execute(CreateTable(sa.Table("users", sa.MetaData(), *old)))
+    await v10.execute(CreateTable(schema_version))
+    await v10.execute(schema_version.insert().values(id=1, version=len(MIGRATIONS) - 1))
+    await v10.disconnect()
+    async with connected(database_url) as db:
+        values = {"email": "a@example.com", "email_folded": "a@example.com", "name": "A", "password_hash": "x"}
+        await db.execute(
+            users.insert().values(**values, phone="+1", country="US", created_at=0.0, challenge="current-number")
+        )
+        assert await db.fetch_val(sa.select(users.c.challenge)) == "current-number"
+
+
 async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(database_url):
     async with connected(database_url) as db:
         await db.execute("DROP INDEX ix_users_mailbox")

@@ -26,6 +26,7 @@ FORMS = {
     "/account/mobile/keep": [],
     "/account/close": ["confirm", "password"],
     "/language": ["language"],
+    "/number/cancel": ["token"],
 }
 text = st.one_of(
     st.text(max_size=300),
@@ -96,12 +97,12 @@ TRICKY = st.sampled_from(["²", "٣", "9" * 5000, "-1", "1e9", " 3", "\n", "send
 QUERIED = st.sampled_from(["wait", "seen"])
 queries = st.lists(st.tuples(st.one_of(QUERIED, QUERIED, field_names), st.one_of(TRICKY, TRICKY, text)), max_size=6)
 PAGES = ["/", "/signin", "/password/forgot", "/account/password", "/account/mobile", "/account/close", "/code/status"]
-PAGES += ["/language/es", "/nowhere"]
+PAGES += ["/language/es", "/number/cancel/x", "/nowhere"]
 
 
 def test_every_page_is_fuzzed(app):
     gets = {route.path for route in app.routes if "GET" in getattr(route, "methods", ())}
-    named = {page.replace("/es", "/{code}") for page in PAGES} - {"/nowhere"}
+    named = {page.replace("/es", "/{code}").replace("/x", "/{token}") for page in PAGES} - {"/nowhere"}
     assert gets - {"/healthz", "/readyz", "/metrics", "/sw.js"} <= named
 
 
