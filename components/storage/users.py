@@ -132,6 +132,16 @@ def _start_challenge(user_id: P, challenge: P, fresh: P, phone: P, country: P) -
     )
 
 
+# What a right code leaves behind: no number waiting for a code, no send, no wrong tries.
+_CODE_DONE = {
+    "challenge_phone": None,
+    "challenge_country": None,
+    "code_sent_at": None,
+    "code_failures": 0,
+    "failed_checks": 0,
+}
+
+
 def _finish_challenge(user_id: P, purpose: P, then: P, verified_at: P, phone: P, country: P) -> Statement:
     """Only while the account waits for `purpose`; a value left None keeps the column's own.
     A new number made now ends any change still waiting (it would undo this one)."""
@@ -141,11 +151,7 @@ def _finish_challenge(user_id: P, purpose: P, then: P, verified_at: P, phone: P,
         number_change_country=sa.case((waiting, users.c.number_change_country), else_=None),
         number_change_at=sa.case((waiting, users.c.number_change_at), else_=None),
         challenge=then,
-        challenge_phone=None,
-        challenge_country=None,
-        code_sent_at=None,
-        code_failures=0,
-        failed_checks=0,
+        **_CODE_DONE,
         verified_at=sa.func.coalesce(verified_at, users.c.verified_at),
         phone=sa.func.coalesce(phone, users.c.phone),
         country=sa.func.coalesce(country, users.c.country),
@@ -166,11 +172,7 @@ def _schedule_number_change(user_id: P, at: P) -> Statement:
         number_change_country=users.c.challenge_country,
         number_change_at=at,
         challenge=None,
-        challenge_phone=None,
-        challenge_country=None,
-        code_sent_at=None,
-        code_failures=0,
-        failed_checks=0,
+        **_CODE_DONE,
     )
 
 
