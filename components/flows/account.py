@@ -127,7 +127,7 @@ async def schedule_number_change(services: Services, user: User) -> Success | Fa
         return failure(CODE_REPLACED, field="code")
     notifications.send_soon(services)
     log.info("number change scheduled: user=%s to=%s", user.id, mask(scheduled.number_change_phone or ""))
-    return Success(scheduled, Notice(_("Your number is verified.")))  # the account page says when it changes
+    return Success(scheduled, Notice(_("Your new number is verified.")))  # the account page says when it changes
 
 
 def waiting_notice(user: User) -> Notice:
