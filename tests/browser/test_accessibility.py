@@ -110,6 +110,7 @@ def test_no_violations_on_the_account_journeys(open_page, live, person, scheme):
     seen["new number code"] = _violations(page, f"{scheme}-new-number-code")
     page.click("text=Keep my current number")
     page.wait_for_selector("text=Hi there")
+    seen.update(_waiting_number_change(page, live, person, scheme))
     page.goto("/account/close")
     swapped(page, "button:has-text('Close my account')")
     seen["close errors"] = _violations(page, f"{scheme}-close-errors")
@@ -128,3 +129,29 @@ def test_no_violations_on_the_account_journeys(open_page, live, person, scheme):
     page.wait_for_selector("#password")
     seen["new password"] = _violations(page, f"{scheme}-new-password")
     assert {step: found for step, found in seen.items() if found} == {}
+
+
+def _waiting_number_change(page, live, person, scheme) -> dict[str, list[str]]:
+    """The current number can no longer get texts: the account page's notice, and the page
+    the link texted to the current number opens (in Arabic too)."""
+    seen, new = {}, "+447400200001" if scheme == "light" else "+447400200002"
+    page.goto("/account/mobile")
+    page.select_option("#country", "GB")
+    page.fill("#phone", new)
+    page.check("#current_gone")
+    page.click("button:has-text('Send me a code')")
+    page.wait_for_selector("#code")
+    page.fill("#code", live.code_for(new))
+    page.click("button:has-text('Change my number')")
+    page.wait_for_selector("text=Cancel the number change")
+    seen["waiting change"] = _violations(page, f"{scheme}-waiting-number-change")
+    link = live.outbox.messages(person["e164"])[-1]["body"].rsplit("localhost", 1)[1]
+    for language in ("en", "ar"):
+        page.goto(f"/language/{language}")
+        page.goto(link)
+        seen[f"cancel change {language}"] = _violations(page, f"{scheme}-cancel-number-change-{language}")
+    page.click("button:has-text('إلغاء تغيير الرقم')")
+    page.wait_for_selector("#step .notice")
+    seen["change cancelled ar"] = _violations(page, f"{scheme}-number-change-cancelled-ar")
+    page.goto("/language/en")
+    return seen
