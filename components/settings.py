@@ -82,6 +82,7 @@ class Settings:
     remember_browser_days: int = 30
     known_browser_days: int = 180  # a browser that passed the code: its right password outlasts strangers' throttling
     number_change_wait_days: int = 7  # a new number for an account whose current one is gone: the wait
+    reset_check_seconds: float = 0.3  # a reset's code check takes at least this, account or not
     reauth_seconds: int = 10 * MINUTE  # changing the number or closing the account asks the password after this
     # Sessions and requests
     session_idle_seconds: int = HOUR

@@ -49,6 +49,7 @@ def settings(tmp_path, database_url) -> Settings:
         bcrypt_rounds=4,
         send_timeout_seconds=0.5,
         console_delivery_seconds=0,  # its carrier reports at once: a stopping app waits for no report
+        reset_check_seconds=0,  # tests/steps/test_reset.py times it on its own
     )
 
 

@@ -19,8 +19,12 @@ ends every other session and remembered browser, clears a throttled or
 locked password sign-in, and texts a notice to the number.
 """
 
+import asyncio
 import logging
 import secrets
+import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from components import metrics
 from components.addresses import address_tiers, wide_group
@@ -38,7 +42,15 @@ from components.flows.results import (
 )
 from components.flows.sending import CODE_REPLACED, OUT_OF_TRIES, attempts_left, cooling_down, within_deadline
 from components.phones import mask
-from components.providers.interface import Approved, Channel, Expired, RateLimited, Sent, Unavailable
+from components.providers.interface import (
+    Approved,
+    Channel,
+    CheckOutcome,
+    Expired,
+    RateLimited,
+    Sent,
+    Unavailable,
+)
 from components.purposes import Challenge
 from components.services import Services
 from components.storage.limits import Limit, per_address
@@ -47,6 +59,7 @@ from components.text import LeftToRight, _
 
 log = logging.getLogger(__name__)
 SHARE_OF_SENDS = 2  # of an email's reset texts an hour, what one address group may ask for
+T = TypeVar("T")
 
 
 def _live(services: Services, email: str) -> Limit:
@@ -174,7 +187,7 @@ async def check_code(
             return failure(OUT_OF_TRIES, field="code")
         log.warning("reset code refused: address=%s reason=too-many-guesses retry_after=%s", address, wait)
         return slow_down(_("Too many tries. Wait %(wait)s, then try again.", wait=minutes(wait)), wait)
-    outcome = await within_deadline(services, services.verifier.check(account, code, "reset")) if account else None
+    outcome = await _alike(services, _check(services, account, code))
     metrics.CHECKS.labels(type(outcome).__name__ if outcome else "WrongCode").inc()
     if isinstance(outcome, Approved) and account:
         metrics.VERIFIED.labels("reset", account.country).inc()
@@ -193,6 +206,22 @@ async def check_code(
     counted = Pending("reset", email=reset.email, wrong=wrong, nonce=reset.nonce)
     left = services.settings.code_max_attempts - wrong
     return failure(attempts_left(left) if left > 0 else OUT_OF_TRIES, field="code", pending=counted)
+
+
+async def _check(services: Services, account: User | None, code: str) -> CheckOutcome | None:
+    """The account's reset code against the one typed; None: the email has no account to check."""
+    if account is None:
+        return None
+    return await within_deadline(services, services.verifier.check(account, code, "reset"))
+
+
+async def _alike(services: Services, check: Awaitable[T]) -> T:
+    """No sooner than RESET_CHECK_SECONDS, whatever the check did: a real account's reads its
+    code (or asks the provider), an unknown email's does nothing, and the time must not say which."""
+    started = time.monotonic()
+    result = await check
+    await asyncio.sleep(max(0.0, services.settings.reset_check_seconds - (time.monotonic() - started)))
+    return result
 
 
 async def _code_was_right(services: Services, user: User) -> Success | Failure:

@@ -1,6 +1,7 @@
 """A forgotten password: the email, a code to the verified number, a new password.
 Every email gets the same next step, as fast, and only a verified account a text."""
 
+import asyncio
 import logging
 import time
 from dataclasses import replace
@@ -10,6 +11,7 @@ from starlette.testclient import TestClient
 from support import JENNY, JENNY_E164, Visitor, browser, words
 
 from app import create_app
+from components.providers.local import LocalVerifier
 
 NEW_PASSWORD = "a brand new passphrase for jenny"
 WRONG_CODE = "0000000"
@@ -241,6 +243,32 @@ def test_a_reset_answers_as_fast_for_an_email_without_an_account(settings, outbo
     # The quickest of each: whatever else the machine runs (the suite's other workers) only adds time.
     real, unknown = min(timings["real"]), min(timings["unknown"])
     assert real < 0.5 and abs(real - unknown) < 0.25 * max(real, unknown) + 0.01, timings
+
+
+def test_a_reset_code_is_checked_as_slowly_for_an_email_without_an_account(settings, outbox, clock, monkeypatch):
+    """A real account's check reads its code or asks the provider (a 0.1 s stand-in here); an
+    unknown email's does nothing. Both answers take RESET_CHECK_SECONDS, so time tells nothing."""
+    checked = LocalVerifier.check
+
+    async def provider_round_trip(self, user, code, purpose=None):
+        await asyncio.sleep(0.1)
+        return await checked(self, user, code, purpose)
+
+    monkeypatch.setattr(LocalVerifier, "check", provider_round_trip)
+    with TestClient(create_app(replace(settings, reset_check_seconds=0.25), sender=outbox, clock=clock)) as running:
+        jenny = Visitor(browser(running), htmx=True)
+        jenny.sign_up()
+        jenny.enter_code(outbox.last_code())
+        timings = {"real": [], "unknown": []}
+        for n in range(3):
+            for kind, email in (("real", JENNY["email"]), ("unknown", "nobody@example.com")):
+                visitor = Visitor(browser(running, f"198.51.{n}.{len(kind)}"), htmx=True)
+                visitor.request_reset(email)
+                started = time.perf_counter()
+                assert visitor.enter_code(WRONG_CODE).status_code == 422
+                timings[kind].append(time.perf_counter() - started)
+    real, unknown = min(timings["real"]), min(timings["unknown"])
+    assert real >= 0.25 and unknown >= 0.25 and abs(real - unknown) < 0.08, timings
 
 
 def test_a_reset_clears_a_throttled_and_a_locked_password_sign_in(settings, outbox, clock):
