@@ -67,13 +67,12 @@ def _live(services: Services, email: str) -> Limit:
     return Limit(f"reset:live:{_key(services, email)}", 1, services.settings.code_ttl_seconds)
 
 
-def _sends(services: Services, email: str, address: str, *, again: bool) -> tuple[Limit, ...]:
-    """A reset's texts: the cooldown (`again`: a resend), as many as one number may get,
-    and one address group's share of those."""
+def _sends(services: Services, email: str, address: str) -> tuple[Limit, ...]:
+    """A reset's texts: the cooldown, as many as one number may get, and one address
+    group's share of those."""
     settings, key = services.settings, _key(services, email)
-    cooldown = (Limit(f"reset:cooldown:{key}", 1, settings.resend_cooldown_seconds),) if again else ()
     return (
-        *cooldown,
+        Limit(f"reset:cooldown:{key}", 1, settings.resend_cooldown_seconds),
         Limit(f"reset:hour:{key}", settings.sends_per_number_hour, HOUR),
         Limit(f"reset:day:{key}", settings.sends_per_number_day, DAY),
         Limit(f"reset:share:{key}:{wide_group(address)}", SHARE_OF_SENDS, HOUR),
@@ -104,19 +103,19 @@ def _key(services: Services, email: str) -> str:
 
 async def email_cooldown(services: Services, email: str) -> int:
     """Seconds until this email may be sent another reset code (alike for every email)."""
-    return await services.limits.wait(_sends(services, email, "", again=True)[0])
+    return await services.limits.wait(_sends(services, email, "")[0])
 
 
 async def request_reset(services: Services, email: str, address: str) -> Success | Failure:
     """A code to the account's number, if the email has a verified account and no reset
     code is live already; the same answer either way."""
     if wait := await services.limits.take(*_asks(services, address)):
-        return _too_many(wait, address)
+        return _refused(services, wait, address)
     live = _live(services, email)
     if await services.limits.take(live) is None:  # no code is live: this request sends one
-        if wait := await services.limits.take(*_sends(services, email, address, again=False)):
+        if wait := await services.limits.take(*_sends(services, email, address)):
             await services.limits.give_back(live)
-            return _too_many(wait, address)
+            return _refused(services, wait, address)
         _send_soon(services, email, "sms", address)
     notice = Notice(_("If %(email)s has an account, we sent a code to its mobile number.", email=LeftToRight(email)))
     return Success(None, notice, fresh_session=True, pending=_way(email))
@@ -124,10 +123,8 @@ async def request_reset(services: Services, email: str, address: str) -> Success
 
 async def resend_reset(services: Services, reset: Pending, channel: Channel, address: str) -> Success | Failure:
     """A new code (the live one stops working), with a new set of tries for this session."""
-    if wait := await services.limits.take(*_sends(services, reset.email, address, again=True)):
-        if wait <= services.settings.resend_cooldown_seconds:
-            return cooling_down(wait)
-        return _too_many(wait, address)
+    if wait := await services.limits.take(*_sends(services, reset.email, address)):
+        return _refused(services, wait, address)
     live = _live(services, reset.email)
     # The live code's time starts again with the new one. A request between these two
     # may send a code of its own: it took its own place in the quota, so none goes uncounted.
@@ -151,8 +148,10 @@ def _way(email: str) -> Pending:
     return Pending("reset", email=email, nonce=secrets.token_urlsafe(12))
 
 
-def _too_many(wait: int, address: str) -> Failure:
+def _refused(services: Services, wait: int, address: str) -> Failure:
     log.info("password reset refused by limits: address=%s retry_after=%s", address, wait)
+    if wait <= services.settings.resend_cooldown_seconds:
+        return cooling_down(wait)
     return slow_down(_("Too many codes were requested. Try again in %(wait)s.", wait=minutes(wait)), wait)
 
 

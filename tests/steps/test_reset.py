@@ -134,11 +134,12 @@ def test_asking_again_while_a_code_is_live_sends_nothing_and_is_answered_alike(v
     assert len(outbox.messages(JENNY_E164)) == texts + 1  # the phone holds one working code
 
 
-def test_a_reset_code_that_could_not_be_sent_leaves_no_code_live(verified, new_visitor, outbox, settle):
+def test_a_reset_code_that_could_not_be_sent_leaves_no_code_live(verified, new_visitor, outbox, settle, clock):
     outbox.mode = "fail"
     new_visitor(address="198.51.100.21").request_reset()
     settle()
     outbox.mode = "ok"
+    clock.advance(30)  # the cooldown still holds (a failed send is no reason to hammer)
     new_visitor(address="198.51.100.22").request_reset()
     settle()
     assert "password reset code" in outbox.messages(JENNY_E164)[-1]["body"]
@@ -148,8 +149,6 @@ def test_a_new_code_too_soon_is_refused_alike_for_every_email(verified, new_visi
     for email in (JENNY["email"], "nobody@example.com"):
         visitor = new_visitor()
         visitor.request_reset(email)
-        clock.advance(10)
-        visitor.resend()
         clock.advance(10)
         again = visitor.resend()
         assert again.status_code == 429 and again.headers["Retry-After"] == "20"
