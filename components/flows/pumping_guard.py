@@ -38,8 +38,8 @@ def ranges(settings: Settings, user: User) -> Ranges:
     return Ranges(f"prefix:{user.phone[: -settings.prefix_tail_digits]}", f"country:{user.country}")
 
 
-async def texts_paused(services: Services, user: User) -> tuple[str, int] | None:
-    """When texts to this number's range or country are paused: which, and the seconds left."""
+async def codes_paused(services: Services, user: User) -> tuple[str, int] | None:
+    """When codes to this number's range or country are paused: which, and the seconds left."""
     paused = await services.conversions.paused(ranges(services.settings, user).keys)
     if paused is None:
         return None

@@ -11,7 +11,7 @@ from components import metrics
 from components.addresses import address_tiers, wide_group
 from components.durations import DAY, HOUR, MINUTE
 from components.flows.delivery import of_code, record_code
-from components.flows.pumping_guard import count_sent, ranges, texts_paused
+from components.flows.pumping_guard import codes_paused, count_sent, ranges
 from components.flows.results import (
     Failure,
     Notice,
@@ -134,10 +134,10 @@ async def _send(services: Services, account: User, channel: Channel, address: st
         log.info("send refused: user=%s address=%s reason=cooldown retry_after=%s", user.id, address, wait)
         _counted(user, channel, "refused", "send:cooldown")
         return account, cooling_down(wait)
-    if not user.verified and (paused := await texts_paused(services, user)):
+    if not user.verified and (paused := await codes_paused(services, user)):
         log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, address, paused[0])
         _counted(user, channel, "refused", f"pumping:{paused[0]}")
-        return account, _texts_paused(user, *paused)
+        return account, _codes_paused(user, *paused)
     settings = services.settings
     claimed = await services.users.claim_send(
         user.id,
@@ -182,7 +182,7 @@ async def _call_after_undelivered(services: Services, user: User, channel: Chann
     return delivery is not None and delivery.state == "failed"
 
 
-def _texts_paused(user: User, kind: str, wait: int) -> Failure:
+def _codes_paused(user: User, kind: str, wait: int) -> Failure:
     """Said plainly, with what still works: another number, or the wait."""
     if kind == "country":
         paused = _(

@@ -160,22 +160,18 @@ async def test_a_challenge_column_of_ten_characters_is_widened_for_the_longer_pu
         assert await db.fetch_val(sa.select(users.c.challenge)) == "current-number"
 
 
+async def _old_account(db, email: str, verified_at: float | None) -> None:
+    """An account as a version before 9 stored it: no folded mailbox."""
+    values = {"name": "A", "password_hash": "x", "phone": "+12018675309", "country": "US", "created_at": 0.0}
+    await db.execute(users.insert().values(email=email, verified_at=verified_at, **values))
+
+
 async def test_emails_that_differ_only_in_case_become_one_account_on_upgrade(database_url):
     async with connected(database_url) as db:
         await db.execute("DROP INDEX ix_users_mailbox")
         await db.execute(schema_version.update().values(version=2))
         for email, verified_at in (("XSS@example.com", None), ("xss@example.com", 1.0), ("Xss@Example.com", None)):
-            await db.execute(
-                users.insert().values(
-                    email=email,
-                    name="A",
-                    password_hash="x",
-                    phone="+12018675309",
-                    country="US",
-                    created_at=0.0,
-                    verified_at=verified_at,
-                )
-            )
+            await _old_account(db, email, verified_at)
     async with connected(database_url) as db:
         assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == ["xss@example.com"]
         with pytest.raises(Exception, match="(?i)unique"):
@@ -198,17 +194,7 @@ async def test_emails_sqlite_could_not_fold_become_one_mailbox_on_upgrade(databa
         await db.execute("DROP INDEX ix_users_mailbox")
         await db.execute(schema_version.update().values(version=8))
         for email, verified_at in (("Émile@example.com", 1.0), ("émile@example.com", None), ("ÉMILE@example.com", 2.0)):
-            await db.execute(
-                users.insert().values(
-                    email=email,
-                    name="A",
-                    password_hash="x",
-                    phone="+12018675309",
-                    country="US",
-                    created_at=0.0,
-                    verified_at=verified_at,
-                )
-            )
+            await _old_account(db, email, verified_at)
     async with connected(database_url) as db:
         rows = await db.fetch_all(sa.select(users.c.email, users.c.email_folded).order_by(users.c.id))
         assert [(row["email"], row["email_folded"]) for row in rows] == [
