@@ -72,11 +72,18 @@ def _take_each(dialect: str, rows: list[dict[str, P]], stamp: P, now: P) -> Any:
     ).returning(rate_limits.c.key)
 
 
-def _give_back(rows: list[dict[str, P]]) -> Statement:
+def _give_back(dialect: str, rows: list[dict[str, P]]) -> Statement:
     """Each row's newest time dropped and NEVER put first (its width stays)."""
     kept = sa.func.substr(rate_limits.c.times, 1, sa.func.length(rate_limits.c.times) - WIDTH, type_=sa.Text)
     keys = [row["key"] for row in rows]
-    return rate_limits.update().where(rate_limits.c.key.in_(keys)).values(times=sa.literal(NEVER) + kept)
+    # Rows locked in key order, as a take locks them: two requests never wait on each other's rows.
+    ordered = sa.select(rate_limits.c.key).where(rate_limits.c.key.in_(keys)).order_by(rate_limits.c.key)
+    locked = ordered.with_for_update() if dialect == "postgresql" else ordered
+    return (
+        rate_limits.update()
+        .where(rate_limits.c.key.in_(locked.scalar_subquery()))
+        .values(times=sa.literal(NEVER) + kept)
+    )
 
 
 def _oldest_of(key: P) -> Statement:
@@ -111,13 +118,13 @@ class Limits:
         re-checks the condition on a row it waited for; SQLite runs one writer at a
         time), so no slot is counted twice, and the rows that took one say so."""
         stamp = f"{math.ceil(now):0{WIDTH}d}"
-        rows = [
+        rows = [  # in key order, as every take and give-back locks them (no deadlock between two)
             {
                 "key": limit.key,
                 "times": NEVER * (limit.allowed - 1) + stamp,
                 "expires_at": now + limit.window_seconds,
             }
-            for limit in limits
+            for limit in sorted(limits, key=lambda limit: limit.key)
         ]
         return {row[0] for row in await self.db.fetch_all(bound(_take_each, rows=rows, stamp=stamp, now=now))}
 
