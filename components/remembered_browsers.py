@@ -51,3 +51,14 @@ class RememberedBrowsers:
         except (BadSignature, ValueError, TypeError):
             return False
         return (remembered_id, version) == (user_id, session_version)
+
+    def ever_vouched(self, token: str | None) -> bool:
+        """True when this browser was vouched for some account within `days` (revoked
+        since or not): it has a history of entering codes (flows/sending.py)."""
+        if not token:
+            return False
+        try:
+            self.serializer.loads(token, max_age=self.max_age)
+        except BadSignature:
+            return False
+        return True

@@ -14,6 +14,7 @@ from databases import Database
 
 from components.background import Background
 from components.passwords import Passwords
+from components.proof_of_work import ProofOfWork
 from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
 from components.remembered_browsers import RememberedBrowsers
@@ -56,6 +57,7 @@ class Services:
     sender: SmsSender
     remembered: RememberedBrowsers
     known: RememberedBrowsers
+    proof_of_work: ProofOfWork
     background: Background
     clock: Callable[[], float]
     db: Database
@@ -94,6 +96,12 @@ def build_services(
         ),
         known=RememberedBrowsers(
             settings.app_secret, settings.known_browser_days, production=settings.production, clock=clock, kind="known"
+        ),
+        proof_of_work=ProofOfWork(
+            settings.app_secret,
+            difficulty=settings.proof_of_work_difficulty,
+            wait_seconds=settings.proof_of_work_wait_seconds,
+            clock=clock,
         ),
         background=Background(),
         clock=clock,

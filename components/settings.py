@@ -67,6 +67,10 @@ class Settings:
     conversion_min_sends_country: int = 100
     conversion_min_percent: int = 20
     conversion_pause_seconds: int = 30 * MINUTE
+    # Near a shared ceiling, new visitors show proof of work (or, without JavaScript, wait)
+    proof_of_work_percent: int = 50  # how full a shared ceiling is when it is asked for; 0: never
+    proof_of_work_difficulty: int = 50_000  # ALTCHA's maxnumber: half as many SHA-256 on average
+    proof_of_work_wait_seconds: int = 15
     allowed_countries: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     ipv6_prefix: int = 64  # one subscriber usually holds a whole /64
@@ -141,6 +145,10 @@ class Settings:
             raise SettingsError("PREFIX_TAIL_DIGITS must be between 1 and 8")
         if not 0 <= self.conversion_min_percent <= 100:
             raise SettingsError("CONVERSION_MIN_PERCENT must be between 0 and 100")
+        if not 0 <= self.proof_of_work_percent <= 100:
+            raise SettingsError("PROOF_OF_WORK_PERCENT must be between 0 and 100")
+        if self.proof_of_work_difficulty < 1:
+            raise SettingsError("PROOF_OF_WORK_DIFFICULTY must be at least 1")
         if not 1 <= self.ipv6_prefix <= 128:
             raise SettingsError("IPV6_PREFIX must be between 1 and 128")
         if not 1 <= self.failed_checks_before_stop <= 100:

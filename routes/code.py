@@ -16,6 +16,7 @@ from components.web.incoming import (
     code_holder,
     is_htmx,
     language_of,
+    proof_of,
     services_of,
 )
 from components.web.render import in_language, invalid, respond
@@ -46,7 +47,10 @@ async def resend_code(request: Request) -> Response:
     channel: Channel = "call" if form.get("channel") == "call" and "call" in services.verifier.channels else "sms"
     if current.reset:
         return await respond(request, await reset.resend_reset(services, current.reset, channel, address_of(request)))
-    return await respond(request, await sending.resend(services, account_of(current), channel, address_of(request)))
+    proof = proof_of(request, form)
+    return await respond(
+        request, await sending.resend(services, account_of(current), channel, address_of(request), proof)
+    )
 
 
 async def code_status(request: Request) -> Response:

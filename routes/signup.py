@@ -9,7 +9,15 @@ from components.flows import signup
 from components.flows.results import Notice
 from components.forms import Invalid, kept_values, read_phone, read_signup
 from components.text import _
-from components.web.incoming import address_of, checked_form, language_of, pending_signup, services_of, session_user
+from components.web.incoming import (
+    address_of,
+    checked_form,
+    language_of,
+    pending_signup,
+    proof_of,
+    services_of,
+    session_user,
+)
 from components.web.render import back_to_current, invalid, respond
 
 
@@ -23,7 +31,7 @@ async def sign_up(request: Request) -> Response:
     details = read_signup(form, settings.default_country, settings.allowed_countries, settings.password_min_length)
     if isinstance(details, Invalid):
         return await invalid(request, details)
-    result = await signup.sign_up(services, details, address_of(request), language_of(request))
+    result = await signup.sign_up(services, details, address_of(request), language_of(request), proof_of(request))
     return await respond(request, result, values=kept_values(form, services.settings.default_country))
 
 
@@ -40,5 +48,5 @@ async def set_number(request: Request) -> Response:
     phone = read_phone(form, services.settings.default_country, services.settings.allowed_countries)
     if isinstance(phone, Invalid):
         return await invalid(request, phone)
-    result = await signup.set_number(services, user, phone, address_of(request))
+    result = await signup.set_number(services, user, phone, address_of(request), proof_of(request))
     return await respond(request, result, values=kept_values(form, services.settings.default_country))

@@ -191,13 +191,15 @@ def open_app(provider_settings, clock, delivered, waited):
     async def sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    def visit(verify: str = "twilio-verify", sms: str = "twilio", address: str = "198.51.100.7", **changes) -> Visitor:
+    def visit(
+        verify: str = "twilio-verify", sms: str = "twilio", address: str = "198.51.100.7", htmx: bool = True, **changes
+    ) -> Visitor:
         key = (verify, sms, tuple(sorted(changes.items())))
         if key not in running:
             settings = replace(provider_settings, verify_provider=verify, sms_provider=sms, **changes)
             running[key] = TestClient(create_app(settings, clock=clock, sleep=sleep)).__enter__()
             delivered.follow(running[key])
-        return Visitor(browser(running[key], address), htmx=True)
+        return Visitor(browser(running[key], address), htmx=htmx)
 
     yield visit
     for client in running.values():

@@ -22,6 +22,7 @@ from components.flows.results import (
     slow_down,
 )
 from components.phones import mask
+from components.proof_of_work import NO_PROOF, Proof
 from components.providers.interface import (
     Channel,
     RateLimited,
@@ -71,8 +72,8 @@ def locked_notice(services: Services, user: User) -> Failure:
 
 def _limits(services: Services, user: User, address: str) -> list[Limit]:
     """The number's own limits and the address's, every tier. A signup's code also takes the
-    ceilings that new numbers share (range, country, all), and one network's share of each;
-    an account that entered its codes before is not held up by strangers' traffic."""
+    ceilings that new numbers share, and one network's share of each; an account that
+    entered its codes before is not held up by strangers' traffic."""
     settings = services.settings
     own = [
         Limit(f"send:number:{user.phone}", settings.sends_per_number_hour, HOUR),
@@ -83,20 +84,51 @@ def _limits(services: Services, user: User, address: str) -> list[Limit]:
     ]
     if user.verified:
         return own
-    number_range, network = ranges(settings, user), wide_group(address)
-    shared = (
-        (number_range.prefix, settings.sends_per_prefix_hour, HOUR, settings.conversion_min_sends_prefix),
-        (number_range.country, settings.sends_per_country_hour, HOUR, settings.conversion_min_sends_country),
-        ("all", settings.sends_per_minute, MINUTE, 0),
-    )
+    network = wide_group(address)
     return own + [
         limit
-        for name, ceiling, window, judged in shared
+        for ceiling, judged in _ceilings(settings, user)
         for limit in (
-            Limit(f"send:{name}", ceiling, window),
-            Limit(f"send:share:{name}:{network}", _share(settings, ceiling, judged), window),
+            ceiling,
+            Limit(
+                f"send:share:{ceiling.name.removeprefix('send:')}:{network}",
+                _share(settings, ceiling.allowed, judged),
+                ceiling.window_seconds,
+            ),
         )
     ]
+
+
+def _ceilings(settings: Settings, user: User) -> list[tuple[Limit, int]]:
+    """The ceilings new numbers share (their range, their country, all), each with the
+    codes the pumping guard judges it on."""
+    number_range = ranges(settings, user)
+    return [
+        (
+            Limit(f"send:{number_range.prefix}", settings.sends_per_prefix_hour, HOUR),
+            settings.conversion_min_sends_prefix,
+        ),
+        (
+            Limit(f"send:{number_range.country}", settings.sends_per_country_hour, HOUR),
+            settings.conversion_min_sends_country,
+        ),
+        (Limit("send:all", settings.sends_per_minute, MINUTE), 0),
+    ]
+
+
+async def proof_asked(services: Services, user: User, history: bool) -> bool:
+    """Whether this code waits for proof of work: a new number's, for a browser with no
+    history of entering codes, while a ceiling it shares with strangers is nearly full."""
+    percent = services.settings.proof_of_work_percent
+    if user.verified or history or not percent:
+        return False
+    fullest = await services.limits.fullest(*(ceiling for ceiling, _ in _ceilings(services.settings, user)))
+    return fullest * 100 >= percent
+
+
+def proof_bound(user: User) -> str:
+    """What a proof of work buys: this account's next code (a code sent since needs another)."""
+    return f"{user.id}:{user.challenge}:{user.phone}:{user.code_sent_at or 0:.3f}"  # stored or fresh, alike
 
 
 def _share(settings: Settings, ceiling: int, judged: int) -> int:
@@ -118,10 +150,12 @@ async def within_deadline(services: Services, call: Awaitable[T]) -> T | Unavail
         return Unavailable()
 
 
-async def _send(services: Services, account: User, channel: Channel, address: str) -> tuple[User, Failure | None]:
+async def _send(
+    services: Services, account: User, channel: Channel, address: str, proof: Proof
+) -> tuple[User, Failure | None]:
     """Send a code for what the account is waiting on (its `challenge`), if every limit
-    allows: the account as the attempt left it, and a Failure (what the visitor can do,
-    and when) if no code went out."""
+    allows and any proof of work asked is there: the account as the attempt left it,
+    and a Failure (what the visitor can do, and when) if no code went out."""
     user = recipient(account)
     if user.locked(services.clock()):
         log.warning("send refused: user=%s address=%s reason=locked", user.id, address)
@@ -138,6 +172,12 @@ async def _send(services: Services, account: User, channel: Channel, address: st
         log.warning("send refused by the pumping guard: user=%s address=%s range=%s", user.id, address, paused[0])
         _counted(user, channel, "refused", f"pumping:{paused[0]}")
         return account, _codes_paused(user, *paused)
+    if await proof_asked(services, user, proof.history) and (
+        wait := services.proof_of_work.wait_left(proof_bound(user), proof)
+    ):
+        log.info("send waits for proof of work: user=%s address=%s", user.id, address)
+        _counted(user, channel, "refused", "send:proof")
+        return account, _prove_first(wait)
     settings = services.settings
     claimed = await services.users.claim_send(
         user.id,
@@ -195,6 +235,12 @@ def _codes_paused(user: User, kind: str, wait: int) -> Failure:
     return slow_down(one_after_another(paused, instead), wait)
 
 
+def _prove_first(wait: int) -> Failure:
+    """A ceiling strangers share is nearly full: a person waits a moment (the code step
+    says how long; with JavaScript, their browser works out a puzzle instead)."""
+    return slow_down(_("Before we send a code, we make sure a person is asking."), wait)
+
+
 def _sending_wait(services: Services, user: User) -> int:
     """Seconds until a send under way elsewhere has either gone out or been given up."""
     return max(1, math.ceil((user.sending_until or 0) - services.clock()))
@@ -249,16 +295,18 @@ def recipient(user: User) -> User:
     return user
 
 
-async def first_code(services: Services, user: User, address: str) -> tuple[User, Notice]:
+async def first_code(services: Services, user: User, address: str, proof: Proof = NO_PROOF) -> tuple[User, Notice]:
     """The code step comes next whether or not a code could be sent now: the account
     as the attempt left it, and what to tell the visitor."""
-    current, failed = await _send(services, user, "sms", address)
+    current, failed = await _send(services, user, "sms", address, proof)
     return current, failed.notice if failed else Notice(_("Check your messages for the code."))
 
 
-async def resend(services: Services, user: User, channel: Channel, address: str) -> Success | Failure:
+async def resend(
+    services: Services, user: User, channel: Channel, address: str, proof: Proof = NO_PROOF
+) -> Success | Failure:
     """Not received a code: a new one, by text or by call."""
-    current, failed = await _send(services, user, channel, address)
+    current, failed = await _send(services, user, channel, address, proof)
     if failed:
         return replace(failed, user=current)
     return at_code_step(current, _sent_notice(recipient(current), channel))

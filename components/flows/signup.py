@@ -20,6 +20,7 @@ from components.flows.sending import first_code
 from components.forms import SignupDetails
 from components.language import DEFAULT
 from components.phones import Phone
+from components.proof_of_work import NO_PROOF, Proof
 from components.services import Services
 from components.storage.limits import per_address
 from components.storage.users import User
@@ -30,9 +31,10 @@ ALREADY_REGISTERED = _("This email is already registered. Sign in instead.")
 
 
 async def sign_up(
-    services: Services, details: SignupDetails, address: str, language: str = DEFAULT
+    services: Services, details: SignupDetails, address: str, language: str = DEFAULT, proof: Proof = NO_PROOF
 ) -> Success | Failure:
-    """A new account in `language` (its texts will be), or an unfinished signup resumed."""
+    """A new account in `language` (its texts will be), or an unfinished signup resumed.
+    `proof`: what the browser brings (its history of entering codes) if the code asks for it."""
     settings = services.settings
     tiers = address_tiers(address, settings.ipv6_prefix)
     wait = await services.limits.take(*per_address("signup:address", tiers, settings.signups_per_address_hour, HOUR))
@@ -56,13 +58,13 @@ async def sign_up(
         if user:
             log.info("signup created: user=%s", user.id)
             metrics.SIGNUPS.labels("new").inc()
-            return Success(*await first_code(services, user, address), fresh_session=True)
+            return Success(*await first_code(services, user, address, proof), fresh_session=True)
         existing = await services.users.by_email(details.email)  # created by a concurrent request
-    return await _resume(services, existing, details, address, language)
+    return await _resume(services, existing, details, address, language, proof)
 
 
 async def _resume(
-    services: Services, existing: User | None, details: SignupDetails, address: str, language: str
+    services: Services, existing: User | None, details: SignupDetails, address: str, language: str, proof: Proof
 ) -> Success | Failure:
     """The same email again: an unverified signup continues if the password matches."""
     if existing is None or existing.verified:
@@ -82,7 +84,7 @@ async def _resume(
         return failure(ALREADY_REGISTERED, field="email")
     log.info("signup resumed: user=%s", user.id)
     metrics.SIGNUPS.labels("resumed").inc()
-    return Success(*await first_code(services, user, address), fresh_session=True)
+    return Success(*await first_code(services, user, address, proof), fresh_session=True)
 
 
 async def different_number(services: Services, user: User) -> Success:
@@ -91,12 +93,14 @@ async def different_number(services: Services, user: User) -> Success:
     return Success(user, Notice(_("Enter the mobile number to send a code to.")))
 
 
-async def set_number(services: Services, user: User, phone: Phone, address: str) -> Success | Failure:
+async def set_number(
+    services: Services, user: User, phone: Phone, address: str, proof: Proof = NO_PROOF
+) -> Success | Failure:
     """The signup's new number is kept and sent a code, as a resend would be (its cooldown holds)."""
     updated = await services.users.update_pending(user.id, phone=phone.e164, country=phone.country)
     if updated is None:
         return failure(_("This account is already verified."))
-    return Success(*await first_code(services, updated, address))
+    return Success(*await first_code(services, updated, address, proof))
 
 
 async def verified(services: Services, user: User) -> Success:

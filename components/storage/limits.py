@@ -90,8 +90,19 @@ def _oldest_of(key: P) -> Statement:
     return sa.select(_oldest()).where(rate_limits.c.key == key)
 
 
+def _times_of(rows: list[dict[str, P]]) -> Statement:
+    keys = [row["key"] for row in rows]
+    return sa.select(rate_limits.c.key, rate_limits.c.times).where(rate_limits.c.key.in_(keys))
+
+
 def _forget_old(now: P) -> Statement:
     return rate_limits.delete().where(rate_limits.c.expires_at < now).returning(rate_limits.c.key)
+
+
+def _used(times: str, limit: Limit, now: float) -> float:
+    """The share of a limit's events that happened within its window."""
+    stamps = (int(times[at : at + WIDTH]) for at in range(0, len(times), WIDTH))
+    return sum(1 for stamp in stamps if stamp + limit.window_seconds > now) / limit.allowed
 
 
 class Limits:
@@ -141,6 +152,15 @@ class Limits:
         now = self.clock()
         oldest = await self.db.fetch_val(bound(_oldest_of, key=limit.key))
         return max(0, math.ceil((oldest or 0) + limit.window_seconds - now))
+
+    async def fullest(self, *limits: Limit) -> float:
+        """How full the fullest of these limits is now (0 to 1), taking nothing."""
+        on = {limit.key: limit for limit in limits if limit.allowed > 0}
+        if not on:
+            return 0.0
+        now = self.clock()
+        rows = await self.db.fetch_all(bound(_times_of, rows=[{"key": key} for key in on]))
+        return max((_used(row[1], on[row[0]], now) for row in rows), default=0.0)
 
     async def clear(self, *limits: Limit) -> None:
         """Forget every event of these limits (a proof stronger than the limit's guess)."""

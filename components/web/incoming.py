@@ -2,11 +2,14 @@
 session is and how far it is: web/visits.py) where a step needs one, the
 CSRF-checked form, and the client's address."""
 
+from typing import Any
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from components.addresses import client_address
 from components.language import COOKIE, chosen
+from components.proof_of_work import Proof, Waiting
 from components.services import Services
 from components.storage.users import User
 from components.web.csrf import check_csrf
@@ -15,6 +18,7 @@ from components.web.visits import Visit, visit
 # The forms here have a handful of short fields; anything bigger is not ours.
 MAX_FIELDS = 20
 MAX_PART_BYTES = 4096
+WAITING_KEY = "proof_wait"  # the session's wait for a code that asks for proof of work
 
 
 def services_of(request: Request) -> Services:
@@ -44,6 +48,26 @@ def address_of(request: Request) -> str:
     peer = request.client.host if request.client else "unknown"
     forwarded = request.headers.get("X-Forwarded-For", "")
     return client_address(peer, forwarded, services_of(request).settings.trusted_proxies)
+
+
+def proof_of(request: Request, form: FormData | None = None) -> Proof:
+    """What this browser brings if a code asks for proof of work (components/proof_of_work.py):
+    the puzzle it solved (a form's), the wait its session started, its history of entering codes."""
+    services = services_of(request)
+    solution = form.get("proof", "") if form else ""
+    return Proof(
+        solution=solution if isinstance(solution, str) else "",
+        waiting=waiting_of(request.session),
+        history=services.known.ever_vouched(request.cookies.get(services.known.cookie)),
+    )
+
+
+def waiting_of(session: dict[str, Any]) -> Waiting | None:
+    """The wait this session started (kept by the code step that asked for proof)."""
+    kept = session.get(WAITING_KEY)
+    if isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], str) and isinstance(kept[1], (int, float)):
+        return kept[0], float(kept[1])
+    return None
 
 
 class NoPendingCode(Exception):

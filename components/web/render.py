@@ -71,7 +71,7 @@ async def show(
         "languages_oob": _has_account(visit) != _has_account(getattr(request.state, "visit", visit)),
     }
     for need in step.needs:
-        context.update(await NEEDS[need](services, visit))
+        context.update(await NEEDS[need](request, visit))
     if values is not None:
         context["values"] = values
     name = "fragment.html" if context["fragment"] else "page.html"

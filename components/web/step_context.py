@@ -4,33 +4,37 @@ in the table (`needs`), built only for the steps that name it."""
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from components.flows import account, delivery, reset
+from starlette.requests import Request
+
+from components.flows import account, delivery, reset, sending
 from components.flows.sending import recipient, resend_wait
 from components.phones import mask, national_form
-from components.services import Services
-from components.web.incoming import account_of
+from components.proof_of_work import Puzzle
+from components.storage.users import User
+from components.web.incoming import WAITING_KEY, account_of, proof_of, services_of
 from components.web.step_table import Need
 from components.web.visits import Visit, password_needed
 
 
-async def _countries(services: Services, visit: Visit) -> dict[str, Any]:
+async def _countries(request: Request, visit: Visit) -> dict[str, Any]:
     """Nothing to add: the list is rendered once (components/web/templates.py). The need marks the
     steps that show it (the others' full pages carry it for fragments to come)."""
     return {}
 
 
-async def _current_number(services: Services, visit: Visit) -> dict[str, Any]:
+async def _current_number(request: Request, visit: Visit) -> dict[str, Any]:
     account = account_of(visit)
     return {"values": {"country": account.country, "phone": national_form(account.phone)}}
 
 
-async def _masked_phone(services: Services, visit: Visit) -> dict[str, Any]:
+async def _masked_phone(request: Request, visit: Visit) -> dict[str, Any]:
     return {"masked_phone": mask(account_of(visit).phone)}
 
 
-async def _code(services: Services, visit: Visit) -> dict[str, Any]:
+async def _code(request: Request, visit: Visit) -> dict[str, Any]:
     """The code step, for whatever the code is for. A reset's shows nothing of the
     account (it may have none), and the same waits for every email."""
+    services = services_of(request)
     purpose, settings = visit.code_purpose, services.settings
     common = {
         "purpose": purpose,
@@ -43,7 +47,14 @@ async def _code(services: Services, visit: Visit) -> dict[str, Any]:
         purpose == "reset" and visit.reset
     ):  # no delivery shown: a text sent or not would tell if the email has an account
         wait = await reset.email_cooldown(services, visit.reset.email)
-        return {**common, "reset_email": visit.reset.email, "resend_wait": wait, "code_sent": True, "delivery": None}
+        return {
+            **common,
+            "reset_email": visit.reset.email,
+            "resend_wait": wait,
+            "code_sent": True,
+            "delivery": None,
+            "puzzle": None,
+        }
     shown = recipient(account_of(visit))
     return {
         **common,
@@ -52,21 +63,34 @@ async def _code(services: Services, visit: Visit) -> dict[str, Any]:
         "code_sent": shown.code_sent_at is not None,
         "delivery": await delivery.of_code(services, shown),
         "delivery_wait": delivery.FIRST_POLL_SECONDS,
+        "puzzle": await _puzzle(request, shown),
     }
 
 
-async def _reauth(services: Services, visit: Visit) -> dict[str, Any]:
+async def _puzzle(request: Request, shown: User) -> Puzzle | None:
+    """Proof of work, when this code asks for it: a puzzle, and the wait instead, which
+    the session keeps (a wait shown again goes on from where it was)."""
+    services, proof = services_of(request), proof_of(request)
+    if not await sending.proof_asked(services, shown, proof.history):
+        return None
+    puzzle = services.proof_of_work.ask(sending.proof_bound(shown), proof.waiting)
+    request.session[WAITING_KEY] = list(puzzle.waiting)
+    return puzzle
+
+
+async def _reauth(request: Request, visit: Visit) -> dict[str, Any]:
     """Whether the password must be given again (the sign-in is not recent)."""
+    services = services_of(request)
     return {
         "reauth": password_needed(services, visit),
         "reauth_minutes": services.settings.reauth_seconds // 60,
     }
 
 
-async def _number_change(services: Services, visit: Visit) -> dict[str, Any]:
+async def _number_change(request: Request, visit: Visit) -> dict[str, Any]:
     """A number change waiting (the current number can no longer get texts): said on every
     visit to the account, with a button that cancels it. The days a change waits."""
-    user = account_of(visit)
+    services, user = services_of(request), account_of(visit)
     waiting = user.number_change_at is not None
     return {
         "number_change": account.waiting_notice(user) if waiting else None,
@@ -75,7 +99,7 @@ async def _number_change(services: Services, visit: Visit) -> dict[str, Any]:
     }
 
 
-NEEDS: dict[Need, Callable[[Services, Visit], Awaitable[dict[str, Any]]]] = {
+NEEDS: dict[Need, Callable[[Request, Visit], Awaitable[dict[str, Any]]]] = {
     "countries": _countries,
     "current_number": _current_number,
     "masked_phone": _masked_phone,

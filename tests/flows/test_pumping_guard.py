@@ -3,8 +3,16 @@ unentered is paused for new signups' texts and calls, and nothing else is: a
 small blast radius. Accounts that entered their codes before go on."""
 
 import logging
+from dataclasses import replace
 
+import pytest
 from support import words
+
+
+@pytest.fixture
+def provider_settings(provider_settings):
+    """The guard on its own: proof of work near a ceiling has its tests (test_proof_of_work.py)."""
+    return replace(provider_settings, proof_of_work_percent=0)
 
 
 def _pump(open_app, numbers, **changes) -> list:

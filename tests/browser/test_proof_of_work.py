@@ -1,0 +1,67 @@
+"""Proof of work in a real browser: near a shared ceiling, static/proof.js works out
+the puzzle and asks for the code by itself; a button pressed meanwhile waits for it.
+(Without JavaScript the visitor waits: tests/flows/test_proof_of_work.py.)"""
+
+from pathlib import Path
+
+import pytest
+from browsing import fill_signup, shoot
+from fresh_db import fresh_database
+from support import JENNY, SECRET, Outbox, served
+
+from app import create_app
+from components.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def near(tmp_path_factory):
+    """An app whose ranges take two codes an hour: after one, new visitors are asked."""
+    folder = tmp_path_factory.mktemp("near")
+    with fresh_database(folder) as database_url:
+        settings = Settings(
+            app_secret=SECRET,
+            app_env="test",
+            database_url=database_url,
+            sms_outbox=str(folder / "outbox.jsonl"),
+            bcrypt_rounds=4,
+            sends_per_prefix_hour=2,
+            proof_of_work_difficulty=20_000,
+            proof_of_work_wait_seconds=2,
+        )
+        outbox = Outbox(Path(settings.sms_outbox))
+        with served(create_app(settings, sender=outbox), "the app near its ceiling") as url:
+            yield url, outbox
+
+
+def _signed_up(chromium, near, phone: str, **context):
+    """A new visitor's signup to `phone` ("(201) 555-0001"), up to its code step."""
+    playwright, browser = chromium
+    url, _ = near
+    page = browser.new_context(base_url=url, **context).new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/")
+    fill_signup(page, {**JENNY, "email": f"{phone[-4:]}{phone[1:4]}@example.com", "phone": phone})
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")
+    return page
+
+
+def test_near_a_ceiling_the_browser_proves_itself_and_the_code_goes_out(chromium, near):
+    url, outbox = near
+    _signed_up(chromium, near, "(201) 555-0001")  # the range's first code: half its hour
+    page = _signed_up(chromium, near, "(201) 555-0002")
+    page.wait_for_selector("text=We sent a new code to")
+    assert len(outbox.messages("+12015550002")) == 1
+    shoot(page, "proof-of-work-sent")
+
+
+def test_without_javascript_the_visitor_waits_then_asks(chromium, near):
+    url, outbox = near
+    _signed_up(chromium, near, "(415) 555-0001")
+    page = _signed_up(chromium, near, "(415) 555-0002", java_script_enabled=False)
+    assert "press “Text me a new code” in 2 seconds" in page.inner_text("#proof-wait")
+    assert outbox.messages("+14155550002") == []
+    page.wait_for_timeout(2100)
+    page.get_by_role("button", name="Text me a new code").click()
+    page.wait_for_selector("text=We sent a new code to")
+    assert len(outbox.messages("+14155550002")) == 1
