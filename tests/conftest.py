@@ -19,7 +19,7 @@ from db_proxy import DatabaseProxy
 from fresh_db import fresh_database, fresh_postgres, postgres_reachable
 from providers.fake import FakeProviders
 from starlette.testclient import TestClient
-from support import SECRET, Clock, Delivered, Outbox, Visitor, browser, served
+from support import Clock, Delivered, Outbox, Visitor, app_settings, browser, served
 from under_mutmut import (  # noqa: F401 (hooks: pytest finds them by name here)
     pytest_collection_modifyitems,
     pytest_runtest_logreport,
@@ -41,12 +41,9 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def settings(tmp_path, database_url) -> Settings:
-    return Settings(
-        app_secret=SECRET,
-        app_env="test",
-        database_url=database_url,
-        sms_outbox=str(tmp_path / "outbox.jsonl"),
-        bcrypt_rounds=4,
+    return app_settings(
+        tmp_path,
+        database_url,
         send_timeout_seconds=0.5,
         console_delivery_seconds=0,  # its carrier reports at once: a stopping app waits for no report
         reset_check_seconds=0,  # tests/steps/test_reset.py times it on its own

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from components.flows.outbox import deliver_due
 from components.providers.console import ConsoleSender
 from components.providers.interface import Message, Receipt, SendFailed
+from components.settings import Settings
 
 SECRET = "test-secret-" + "x" * 40
 JENNY = {
@@ -29,6 +30,17 @@ JENNY = {
 }
 JENNY_E164 = "+12018675309"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def app_settings(folder: Path, database_url: str, **changes) -> Settings:
+    """What every test app starts from: its database, an outbox file of its own, quick bcrypt."""
+    return Settings(
+        app_secret=SECRET,
+        app_env="test",
+        database_url=database_url,
+        sms_outbox=str(folder / "outbox.jsonl"),
+        **{"bcrypt_rounds": 4, **changes},
+    )
 
 
 def words(page) -> str:

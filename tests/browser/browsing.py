@@ -1,8 +1,16 @@
-"""What the browser tests share: where Chromium is, screenshots, and a few
-questions asked of a page (what has focus, is it visible, what was announced)."""
+"""What the browser tests share: where Chromium is, the app they drive, screenshots,
+and a few questions asked of a page (what has focus, is it visible, what was announced)."""
 
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from fresh_db import fresh_database
+from support import Outbox, app_settings, served
+
+from app import create_app
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # No background traffic: the machine reaches nothing but loopback.
@@ -82,3 +90,33 @@ def swapped(page, selector: str) -> None:
     page.click(selector)
     page.locator("#step:not([data-old])").wait_for()  # a selector, not a script: the CSP forbids eval
     settled(page)  # and typed into only once htmx and app.js are done with the new step
+
+
+class LiveApp:
+    def __init__(self, url: str, outbox: Outbox):
+        self.url = url
+        self.outbox = outbox
+
+    def code_for(self, e164: str) -> str:
+        return self.outbox.last_code(e164)
+
+    def texts_to(self, e164: str) -> int:
+        return len(self.outbox.messages(e164))
+
+    def next_code_for(self, e164: str, after: int, seconds: float = 10) -> str:
+        """The code of a text sent after the answer (a reset's): waited for, up to a deadline."""
+        deadline = time.monotonic() + seconds
+        while self.texts_to(e164) <= after:
+            assert time.monotonic() < deadline, f"no new text reached {e164} within {seconds} s"
+            time.sleep(0.05)
+        return self.code_for(e164)
+
+
+@contextmanager
+def live_app(folder: Path, what: str, **changes) -> Iterator[LiveApp]:
+    """The app with these settings under uvicorn, on a fresh database in `folder`."""
+    with fresh_database(folder) as database_url:
+        settings = app_settings(folder, database_url, **changes)
+        outbox = Outbox(Path(settings.sms_outbox))
+        with served(create_app(settings, sender=outbox), what) as url:
+            yield LiveApp(url, outbox)

@@ -2,17 +2,11 @@
 through Playwright (Playwright's own browser download is not used)."""
 
 import os
-import time
 import uuid
-from pathlib import Path
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
-from fresh_db import fresh_database
-from support import JENNY, SECRET, Outbox, served
-
-from app import create_app
-from components.settings import Settings
+from browsing import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, live_app
+from support import JENNY
 
 
 def pytest_collection_modifyitems(config, items):
@@ -27,52 +21,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-class LiveApp:
-    def __init__(self, url: str, outbox: Outbox):
-        self.url = url
-        self.outbox = outbox
-
-    def code_for(self, e164: str) -> str:
-        return self.outbox.last_code(e164)
-
-    def texts_to(self, e164: str) -> int:
-        return len(self.outbox.messages(e164))
-
-    def next_code_for(self, e164: str, after: int, seconds: float = 10) -> str:
-        """The code of a text sent after the answer (a reset's): waited for, up to a deadline."""
-        deadline = time.monotonic() + seconds
-        while self.texts_to(e164) <= after:
-            assert time.monotonic() < deadline, f"no new text reached {e164} within {seconds} s"
-            time.sleep(0.05)
-        return self.code_for(e164)
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
     """One app for the session; limits are off here (the attack suite covers them)."""
-    folder = tmp_path_factory.mktemp("live")
-    with fresh_database(folder) as database_url:
-        settings = Settings(
-            app_secret=SECRET,
-            app_env="test",
-            database_url=database_url,
-            sms_outbox=str(folder / "outbox.jsonl"),
-            bcrypt_rounds=4,
-            resend_cooldown_seconds=0,
-            sends_per_number_hour=0,
-            sends_per_number_day=0,
-            sends_per_address_hour=0,
-            signups_per_address_hour=0,
-            sends_per_minute=0,
-            send_timeout_seconds=5,
-            password_failures_per_address=0,
-            sends_per_prefix_hour=0,
-            sends_per_country_hour=0,
-            conversion_min_percent=0,
-        )
-        outbox = Outbox(Path(settings.sms_outbox))
-        with served(create_app(settings, sender=outbox), "the app for the browser") as url:
-            yield LiveApp(url, outbox)
+    with live_app(
+        tmp_path_factory.mktemp("live"),
+        "the app for the browser",
+        resend_cooldown_seconds=0,
+        sends_per_number_hour=0,
+        sends_per_number_day=0,
+        sends_per_address_hour=0,
+        signups_per_address_hour=0,
+        sends_per_minute=0,
+        send_timeout_seconds=5,
+        password_failures_per_address=0,
+        sends_per_prefix_hour=0,
+        sends_per_country_hour=0,
+        conversion_min_percent=0,
+    ) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)

@@ -2,35 +2,22 @@
 the puzzle and asks for the code by itself; a button pressed meanwhile waits for it.
 (Without JavaScript the visitor waits: tests/flows/test_proof_of_work.py.)"""
 
-from pathlib import Path
-
 import pytest
-from browsing import fill_signup, shoot
-from fresh_db import fresh_database
-from support import JENNY, SECRET, Outbox, served
-
-from app import create_app
-from components.settings import Settings
+from browsing import fill_signup, live_app, shoot
+from support import JENNY
 
 
 @pytest.fixture(scope="module")
 def near(tmp_path_factory):
     """An app whose ranges take two codes an hour: after one, new visitors are asked."""
-    folder = tmp_path_factory.mktemp("near")
-    with fresh_database(folder) as database_url:
-        settings = Settings(
-            app_secret=SECRET,
-            app_env="test",
-            database_url=database_url,
-            sms_outbox=str(folder / "outbox.jsonl"),
-            bcrypt_rounds=4,
-            sends_per_prefix_hour=2,
-            proof_of_work_difficulty=20_000,
-            proof_of_work_wait_seconds=2,
-        )
-        outbox = Outbox(Path(settings.sms_outbox))
-        with served(create_app(settings, sender=outbox), "the app near its ceiling") as url:
-            yield url, outbox
+    with live_app(
+        tmp_path_factory.mktemp("near"),
+        "the app near its ceiling",
+        sends_per_prefix_hour=2,
+        proof_of_work_difficulty=20_000,
+        proof_of_work_wait_seconds=2,
+    ) as app:
+        yield app.url, app.outbox
 
 
 def _signed_up(chromium, near, phone: str, **context):
