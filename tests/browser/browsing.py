@@ -83,6 +83,57 @@ def verified_account(page, live, person: dict) -> None:
     page.wait_for_selector("text=Create your account")
 
 
+def submit(page, action: str) -> None:
+    page.click(f"form[action='{action}'] button[type=submit] >> nth=0")
+    settled(page)
+
+
+def every_step(page, live, person):
+    """Walks every step in turn, yielding each one's name once it is on screen."""
+    yield "signup"
+    submit(page, "/signup")
+    yield "signup-errors"
+    fill_signup(page, person)
+    submit(page, "/signup")
+    yield "code"
+    page.fill("#code", "000000")
+    submit(page, "/code")
+    yield "wrong-code"
+    submit(page, "/number/change")
+    yield "different-number"
+    submit(page, "/number")
+    page.fill("#code", live.code_for(person["e164"]))
+    submit(page, "/code")
+    yield "account"
+    for address, name in [
+        ("/account/password", "password"),
+        ("/account/mobile", "new-number"),
+        ("/account/close", "close"),
+    ]:
+        page.goto(address)
+        yield name
+    page.goto("/")
+    submit(page, "/signout")
+    page.goto("/signin")
+    yield "signin"
+    page.fill("#email", person["email"])
+    page.fill("#password", person["password"])
+    submit(page, "/signin")
+    yield "signin-code"
+    submit(page, "/signout")
+    page.goto("/password/forgot")
+    yield "reset"
+    texts = live.texts_to(person["e164"])
+    page.fill("#email", person["email"])
+    submit(page, "/password/forgot")
+    yield "reset-code"
+    page.fill("#code", live.next_code_for(person["e164"], texts))
+    submit(page, "/code")
+    yield "new-password"
+    page.goto("/nowhere")
+    yield "not-found"
+
+
 def swapped(page, selector: str) -> None:
     """Click, and wait until htmx has put a new step in place of the old one
     (the old one may carry the same message, so waiting for it would not do)."""

@@ -4,58 +4,11 @@ axe finds nothing. The switcher works from the keyboard alone."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browsing import fill_signup, settled, shoot
+from browsing import every_step, settled, shoot
 
 from components.language import LANGUAGES
 
 AXE = Axe()
-
-
-def _submit(page, action: str) -> None:
-    page.click(f"form[action='{action}'] button[type=submit] >> nth=0")
-    settled(page)
-
-
-def _steps(page, live, person):
-    """Each step in turn, as (name, page) once it is on screen."""
-    yield "signup"
-    _submit(page, "/signup")
-    yield "signup-errors"
-    fill_signup(page, person)
-    _submit(page, "/signup")
-    yield "code"
-    page.fill("#code", "000000")
-    _submit(page, "/code")
-    yield "wrong-code"
-    _submit(page, "/number/change")
-    yield "different-number"
-    _submit(page, "/number")
-    page.fill("#code", live.code_for(person["e164"]))
-    _submit(page, "/code")
-    yield "account"
-    for address, name in [
-        ("/account/password", "password"),
-        ("/account/mobile", "new-number"),
-        ("/account/close", "close"),
-    ]:
-        page.goto(address)
-        yield name
-    page.goto("/")
-    _submit(page, "/signout")
-    page.goto("/signin")
-    yield "signin"
-    page.fill("#email", person["email"])
-    page.fill("#password", person["password"])
-    _submit(page, "/signin")
-    yield "signin-code"
-    _submit(page, "/signout")
-    page.goto("/password/forgot")
-    yield "reset"
-    page.fill("#email", person["email"])
-    _submit(page, "/password/forgot")
-    yield "reset-code"
-    page.goto("/nowhere")
-    yield "not-found"
 
 
 @pytest.mark.parametrize("code", list(LANGUAGES))
@@ -63,7 +16,7 @@ def test_every_step_fits_a_phone_and_reads_in_its_direction(open_page, live, per
     page = open_page("Pixel 7", locale=code)
     direction = LANGUAGES[code].direction
     problems = {}
-    for step in _steps(page, live, person):
+    for step in every_step(page, live, person):
         settled(page)
         shoot(page, f"language-{code}-{step}")
         found = []

@@ -1,8 +1,8 @@
-"""On a phone: nothing scrolls sideways, every target is big enough to tap,
-and the keyboards that appear are the right ones."""
+"""On a phone: nothing scrolls sideways (long names and emails wrap inside the card),
+every target is big enough to tap, and the keyboards that appear are the right ones."""
 
 import pytest
-from browsing import PHONES, fill_signup, heading, shoot
+from browsing import PHONES, every_step, fill_signup, heading, shoot
 
 TAPPABLE = "a, button, input, select"
 
@@ -59,3 +59,31 @@ def test_readable_at_320_pixels(open_page, person):
     page = open_page({"viewport": {"width": 320, "height": 640}, "has_touch": True, "is_mobile": True})
     _check(page, "320px-signup")
     assert heading(page) == "Create your account"
+
+
+# Long values with nowhere to break: each must wrap inside the card, in either direction.
+LONG_NAME = "Wolfeschlegelsteinhausenbergerdorff Konstantinopoulou"
+OUTSIDE_THE_CARD = """() => {
+  const card = document.getElementById("step");
+  const edge = card.getBoundingClientRect();
+  return [...card.querySelectorAll("*")].filter((el) => el.getClientRects().length)
+    .map((el) => [el, el.getBoundingClientRect()])
+    .filter(([el, box]) => box.left < edge.left - 1 || box.right > edge.right + 1)
+    .map(([el, box]) => `${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${box.left}..${box.right}`);
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+@pytest.mark.parametrize("code", ["en", "ar"])
+def test_long_names_and_emails_wrap_inside_the_card(open_page, live, person, width, code):
+    long = {**person, "name": LONG_NAME, "email": f"alexandra.konstantinopoulou{person['email']}"}
+    page = open_page({"viewport": {"width": width, "height": 800}, "has_touch": True, "is_mobile": True}, locale=code)
+    problems = {}
+    for step in every_step(page, live, long):
+        found = page.evaluate(OUTSIDE_THE_CARD)
+        if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+            found.append("wider than the screen")
+        if found:
+            problems[step] = found
+            shoot(page, f"long-values-{code}-{width}-{step}")
+    assert problems == {}
