@@ -229,5 +229,14 @@ def read_password_again(form: Mapping[str, Any], needed: bool) -> str | None | I
     return password or Invalid({"password": _("Enter your password")})
 
 
-def read_confirmation(form: Mapping[str, Any]) -> bool:
-    return form.get("confirm") == "yes"
+def read_close(form: Mapping[str, Any], password_needed: bool) -> str | None | Invalid:
+    """Closing the account: the box ticked, and the password again when asked (None: not
+    asked). Every problem at once, and a ticked box stays ticked."""
+    errors: dict[str, Text] = {}
+    ticked = form.get("confirm") == "yes"
+    if not ticked:
+        errors["confirm"] = _("Tick the box to confirm that you want to close your account")
+    password = read_password_again(form, password_needed)
+    if isinstance(password, Invalid):
+        errors.update(password.errors)
+    return Invalid(errors, {"confirm": "yes"} if ticked else {}) if errors else password

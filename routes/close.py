@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from components.flows import account
-from components.forms import Invalid, read_confirmation, read_password_again
+from components.forms import Invalid, read_close
 from components.web.incoming import (
     account_of,
     address_of,
@@ -21,10 +21,8 @@ async def close_account(request: Request) -> Response:
     form = await checked_form(request)
     current = await signed_in_visit(request)
     services = services_of(request)
-    password = read_password_again(form, password_needed(services, current))
+    password = read_close(form, password_needed(services, current))
     if isinstance(password, Invalid):
         return await invalid(request, password)
-    result = await account.close_account(
-        services, account_of(current), password, read_confirmation(form), address_of(request)
-    )
-    return await respond(request, result)
+    result = await account.close_account(services, account_of(current), password, address_of(request))
+    return await respond(request, result, values={"confirm": "yes"})

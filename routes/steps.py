@@ -22,7 +22,13 @@ from components.web.step_table import Action, Page, Step, StepTable
 from routes import account, close, code, language, new_number, password, reset, signin, signup, webhooks
 
 # Signing up: the form, a code to the number (or a different number), the account.
-SIGNUP = Step("signup", _("Create your account"), shown=lambda visit: visit.stage == "anonymous", needs=("countries",))
+SIGNUP = Step(
+    "signup",
+    _("Create your account"),
+    shown=lambda visit: visit.stage == "anonymous",
+    needs=("countries",),
+    passwords=("password",),
+)
 DIFFERENT_NUMBER = Step(
     "different_number",
     _("Change your number"),
@@ -40,19 +46,36 @@ ACCOUNT = Step(
     needs=("masked_phone", "number_change"),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
-SIGNIN = Step("signin", _("Sign in"), page=Page("/signin", signed_in=False))
+SIGNIN = Step("signin", _("Sign in"), page=Page("/signin", signed_in=False), passwords=("password",))
 # A forgotten password (the reset): the email, the code step, a new password.
 RESET = Step("reset", _("Reset your password"), page=Page("/password/forgot", signed_in=False))
-NEW_PASSWORD = Step("new_password", _("Choose a new password"), shown=lambda visit: visit.stage == "new-password")
+NEW_PASSWORD = Step(
+    "new_password",
+    _("Choose a new password"),
+    shown=lambda visit: visit.stage == "new-password",
+    passwords=("password",),
+)
 # The account's settings, each at its own address, back to the account when done.
-PASSWORD = Step("password", _("Change your password"), page=Page("/account/password", signed_in=True))
+PASSWORD = Step(
+    "password",
+    _("Change your password"),
+    page=Page("/account/password", signed_in=True),
+    passwords=("current_password", "new_password"),
+)
 NEW_NUMBER = Step(
     "new_number",
     _("Change your mobile number"),
     page=Page("/account/mobile", signed_in=True),
     needs=("countries", "masked_phone", "reauth", "number_change"),
+    passwords=("password",),
 )
-CLOSE = Step("close", _("Close your account"), page=Page("/account/close", signed_in=True), needs=("reauth",))
+CLOSE = Step(
+    "close",
+    _("Close your account"),
+    page=Page("/account/close", signed_in=True),
+    needs=("reauth",),
+    passwords=("password",),
+)
 
 STEPS = (SIGNUP, DIFFERENT_NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, RESET, PASSWORD, NEW_NUMBER, CLOSE)
 

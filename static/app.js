@@ -43,6 +43,24 @@
     if (box) { box.hidden = true; }
   });
 
+  // A form shown again after an error never carries a password back: the fields it marks
+  // data-keep (nothing was wrong with them) get what was typed in them before the swap.
+  var typed = {};
+  document.addEventListener("htmx:beforeSwap", function () {
+    typed = {};
+    var fields = document.querySelectorAll("#step input[type=password]");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value) { typed[fields[i].id] = fields[i].value; }
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var fields = document.querySelectorAll("#step input[data-keep]");
+    for (var i = 0; i < fields.length; i++) {
+      if (typed[fields[i].id]) { fields[i].value = typed[fields[i].id]; }
+    }
+    typed = {};
+  });
+
   // A fragment's country list holds only the chosen country: the page has the rest,
   // in its first full list or in <template id="country-options">.
   var countryOptions = null;

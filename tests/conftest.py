@@ -125,6 +125,14 @@ def plain_visitor(new_visitor) -> Visitor:
 
 
 @pytest.fixture
+def verified_visitor(visitor, outbox) -> Visitor:
+    """A verified account's own browser, with htmx and without (the story runs twice)."""
+    visitor.sign_up()
+    visitor.enter_code(outbox.last_code())
+    return visitor
+
+
+@pytest.fixture
 def verified(htmx_visitor, outbox) -> Visitor:
     htmx_visitor.sign_up()
     htmx_visitor.enter_code(outbox.last_code())

@@ -177,12 +177,9 @@ async def sign_out_everywhere(services: Services, user: User) -> Success:
     return Success(None, Notice(_("You are signed out on every browser.")), fresh_session=True)
 
 
-async def close_account(
-    services: Services, user: User, password: str | None, confirmed: bool, address: str
-) -> Success | Failure:
-    """The account and what is kept for it are deleted (SECURITY.md says what stays)."""
-    if not confirmed:
-        return failure(_("Tick the box to confirm that you want to close your account"), field="confirm")
+async def close_account(services: Services, user: User, password: str | None, address: str) -> Success | Failure:
+    """The account and what is kept for it are deleted (SECURITY.md says what stays);
+    the visitor has ticked the box to say so (components/forms.py: read_close)."""
     if refused := await _confirmed(services, user, password, address):
         return refused
     if user.challenge:

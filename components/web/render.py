@@ -58,6 +58,7 @@ async def show(
         "user": visit.account,
         "notice": notice and Notice(say(notice.text, language), notice.error),
         "errors": {field: say(text, language) for field, text in (errors or {}).items()},
+        "keep": [],  # password fields static/app.js fills again (_passwords_again)
         "values": {"country": services.settings.default_country},
         "csrf_token": csrf_token(request.session),
         "app_name": services.settings.app_name,
@@ -74,6 +75,7 @@ async def show(
         context.update(await NEEDS[need](request, visit))
     if values is not None:
         context["values"] = values
+    _passwords_again(step, context, language)
     name = "fragment.html" if context["fragment"] else "page.html"
     template = templates.get_template(name)
     if visit.stage == "anonymous" and not (notice or errors or values or headers) and status == 200:
@@ -92,6 +94,28 @@ async def show(
 
 
 TOKEN_SLOT = "csrf-token-slot-5e1d0c"
+TYPE_AGAIN = {
+    "password": _("Type your password again. For your security, it is not kept after an error."),
+    "current_password": _("Type your current password again. For your security, it is not kept after an error."),
+    "new_password": _("Type your new password again. For your security, it is not kept after an error."),
+}
+
+
+def _passwords_again(step: Step, context: dict[str, Any], language: str) -> None:
+    """A form shown again after an error comes back with its password fields empty (a
+    password is never sent back in a page). Those nothing was wrong with: with htmx,
+    static/app.js puts back what was typed (`keep`); without JavaScript, each says to
+    type it again, so that one round trip shows every error at once."""
+    errors = context["errors"]
+    if not errors:
+        return
+    # The password again ("password" on a step that needs "reauth") is there only while asked.
+    shown = [name for name in step.passwords if name != "password" or context.get("reauth", True)]
+    untouched = [name for name in shown if name not in errors]
+    if context["fragment"]:
+        context["keep"] = untouched
+    else:
+        errors.update((name, say(TYPE_AGAIN[name], language)) for name in untouched)
 
 
 def _has_account(visit: Visit) -> bool:

@@ -46,6 +46,9 @@ class Step:
     heading: str | None = None  # the <h1>, when not the title; %(name)s is the account's name
     needs: tuple[Need, ...] = ()
     held_in_session: bool = False  # entered by an action, not by the account's state
+    # Its form's password fields ("password", if the step needs "reauth": only while the sign-in
+    # is not recent). Never sent back: a form shown again after an error keeps or asks for them.
+    passwords: tuple[str, ...] = ()
 
     @property
     def template(self) -> str:

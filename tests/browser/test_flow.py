@@ -137,3 +137,15 @@ def test_a_page_without_a_country_list_still_fills_one_swapped_in_later(open_pag
     page.wait_for_selector("text=Change your number")
     assert page.locator("#country option").count() > 200
     assert page.input_value("#country") == "US"
+
+
+def test_a_signup_error_elsewhere_keeps_the_typed_password(open_page, live, person):
+    page = open_page(DESKTOP)
+    fill_signup(page, {**person, "phone": "123"})
+    page.click("text=Send me a code")
+    page.wait_for_selector("#phone-error")
+    assert page.input_value("#password") == person["password"]  # put back, never sent back
+    assert page.locator("#password-error").count() == 0
+    page.fill("#phone", person["phone"])
+    page.click("text=Send me a code")
+    page.wait_for_selector("#code")  # one fix, one round trip

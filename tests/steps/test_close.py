@@ -43,3 +43,27 @@ def test_after_a_while_closing_asks_for_the_password_again(verified, clock):
     page = _close(verified, confirm="yes", password="not my password")
     assert page.status_code == 422 and page.context["errors"] == {"password": "Your password is not right."}
     assert _close(verified, confirm="yes", password=JENNY["password"]).context["step"] == "signup"
+
+
+def test_every_problem_is_shown_at_once_and_a_ticked_box_stays_ticked(verified_visitor, clock):
+    clock.advance(601)  # the password is asked again
+    page = _close(verified_visitor)
+    assert page.context["errors"] == {
+        "confirm": "Tick the box to confirm that you want to close your account",
+        "password": "Enter your password",
+    }
+    page = _close(verified_visitor, confirm="yes")
+    assert page.context["errors"] == {"password": "Enter your password"}
+    assert 'id="confirm" name="confirm" value="yes" checked' in page.text
+    page = _close(verified_visitor, confirm="yes", password="not my password")
+    assert page.context["errors"] == {"password": "Your password is not right."}
+    assert 'id="confirm" name="confirm" value="yes" checked' in page.text
+
+
+def test_a_typed_password_is_kept_or_asked_again_when_the_box_was_not_ticked(verified_visitor, clock):
+    clock.advance(601)
+    page = _close(verified_visitor, password=JENNY["password"])
+    retype = "Type your password again. For your security, it is not kept after an error."
+    assert ("password" in page.context["errors"]) != verified_visitor.htmx
+    assert page.context["errors"].get("password", retype) == retype
+    assert ("data-keep" in page.text) == verified_visitor.htmx and JENNY["password"] not in page.text

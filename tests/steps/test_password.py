@@ -1,10 +1,16 @@
 """The password step: the current password (throttled), then a new one; every
 other browser is signed out and a notice goes to the number."""
 
+import re
+
 import pytest
 from support import JENNY, JENNY_E164, words
 
 NEW = "another long passphrase for jenny"
+
+
+def _input(page, name: str) -> str:
+    return re.search(f'<input id="{name}"[^>]*>', page.text).group(0)
 
 
 def _change(visitor, current=JENNY["password"], new=NEW):
@@ -48,6 +54,16 @@ def test_the_current_password_must_be_right_and_is_throttled(verified):
 def test_both_passwords_are_checked_before_anything_changes(verified, fields, errors):
     page = verified.post("/account/password", fields)
     assert page.status_code == 422 and page.context["errors"] == errors
+
+
+def test_after_a_wrong_current_password_the_new_one_is_kept_or_asked_again(verified_visitor):
+    page = _change(verified_visitor, current="not my password")
+    errors = {"current_password": "Your password is not right."}
+    if not verified_visitor.htmx:
+        errors["new_password"] = "Type your new password again. For your security, it is not kept after an error."
+    assert page.context["errors"] == errors and NEW not in page.text
+    assert ("data-keep" in _input(page, "new_password")) == verified_visitor.htmx
+    assert "data-keep" not in _input(page, "current_password")  # it was wrong: typed again
 
 
 def test_only_a_signed_in_browser_may_change_a_password(verified, new_visitor):
