@@ -22,7 +22,7 @@ SOURCES = {
     "routes": [("**.py", "python")],
     "templates": [("**.html", "jinja2.ext:babel_extract")],
 }
-KEYWORDS = {**DEFAULT_KEYWORDS, "_n": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_n": (1, 2), "counting": (1, 2)}  # counting: templates' countdowns
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n"}}
 
 

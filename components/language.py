@@ -10,7 +10,7 @@ import gettext
 import json
 import unicodedata
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
@@ -71,6 +71,12 @@ def translations(code: str) -> gettext.NullTranslations:
     write_mo(compiled, catalog)  # fuzzy entries are left out: English shows until someone checks them
     compiled.seek(0)
     return Translations(compiled)
+
+
+def plural_rule(code: str) -> Callable[[int], str]:
+    """A number's plural category in the language (CLDR's: one, two, few, many, other…),
+    as browsers' Intl.PluralRules name them."""
+    return Locale.parse(code).plural_form
 
 
 def load_all() -> None:

@@ -81,6 +81,39 @@
   document.addEventListener("DOMContentLoaded", rememberCountries);
   document.addEventListener("htmx:afterSwap", function () { fillCountries(document); });
 
+  // A wait before a new code may be asked for counts down (its sentence comes in each plural
+  // form of the page's language, "{n}" for the number), and until it ends the buttons it
+  // describes say they wait: still focusable and read with the reason, pressing them does nothing.
+  function countDown(hint) {
+    var forms = JSON.parse(hint.dataset.forms);
+    var rules = new Intl.PluralRules(document.documentElement.lang);
+    var ends = Date.now() + parseInt(hint.dataset.count, 10) * 1000;
+    var buttons = document.querySelectorAll('[aria-describedby~="' + hint.id + '"]');
+    var waiting = function (on) {
+      for (var i = 0; i < buttons.length; i++) {
+        if (on) { buttons[i].setAttribute("aria-disabled", "true"); } else {
+          buttons[i].removeAttribute("aria-disabled");
+          buttons[i].removeAttribute("aria-describedby");
+        }
+      }
+    };
+    waiting(true);
+    (function tick() {
+      if (!document.body.contains(hint)) { return; }
+      var left = Math.ceil((ends - Date.now()) / 1000);
+      if (left <= 0) {
+        hint.hidden = true;
+        waiting(false);
+        return;
+      }
+      hint.textContent = (forms[rules.select(left)] || forms.other).replace("{n}", left);
+      setTimeout(tick, ends - Date.now() - (left - 1) * 1000);
+    })();
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest('button[aria-disabled="true"]')) { event.preventDefault(); }
+  }, true);
+
   // Times come in UTC ("12:03 UTC"); shown in the visitor's own time instead.
   function localTimes(root) {
     var times = root.querySelectorAll("time[data-local-time]");
@@ -92,7 +125,12 @@
     }
   }
   // htmx:load comes for the page and for every piece htmx puts in, out of band included.
-  document.addEventListener("htmx:load", function (event) { localTimes(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    localTimes(root);
+    var hints = root.querySelectorAll ? root.querySelectorAll("[data-count]") : [];
+    for (var i = 0; i < hints.length; i++) { countDown(hints[i]); }
+  });
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* offline page only */ });

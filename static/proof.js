@@ -36,7 +36,7 @@
     if (hint) { hint.textContent = hint.dataset.working; }
     form.addEventListener("click", function (event) {
       var button = event.target.closest("button");
-      if (button && !solved) { event.preventDefault(); pressed = button; }
+      if (button && !solved && !event.defaultPrevented) { event.preventDefault(); pressed = button; }
     });
     solve(puzzle, function () { return document.body.contains(input); }).then(function (number) {
       if (number === null) { return; }  // gone, or never found: the wait still works

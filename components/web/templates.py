@@ -4,6 +4,7 @@ visitor (the country list, per language)."""
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -13,7 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from components.language import LANGUAGES, country_names, say, sort_key, translations
+from components.language import LANGUAGES, country_names, plural_rule, say, sort_key, translations
 from components.phones import DIAL_CODES
 from components.web.assets import version
 
@@ -33,6 +34,29 @@ def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
 
 
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Countdown:
+    text: str  # said for the count
+    forms: dict[str, str]  # by plural category, as Intl.PluralRules names them; "{n}": the number
+
+
+@pass_context
+def _counting(context: Context, singular: str, plural: str, count: int) -> Countdown:
+    """A sentence with a number of seconds in it that static/app.js counts down: said
+    for `count`, and in each plural form the numbers below it take in the page's
+    language (CLDR's categories, which the browser's Intl.PluralRules shares)."""
+    language = context["language"]
+    say_for = translations(language).ngettext
+    category = plural_rule(language)
+    forms: dict[str, str] = {}
+    for n in range(1, min(count, 1000) + 1):
+        forms.setdefault(category(n), say_for(singular, plural, n).replace("%(num)d", "{n}"))
+    return Countdown(say_for(singular, plural, count) % {"num": count}, forms)
+
+
+templates.env.globals["counting"] = _counting
 # A flow's sentence (components/text.Text), said in the page's language.
 templates.env.filters["said"] = pass_context(lambda context, text: say(text, context["language"]))
 # Times are UNIX seconds; pages show them in UTC (static/app.js turns them into the visitor's own).

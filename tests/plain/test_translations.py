@@ -158,6 +158,7 @@ def pseudo(tmp_path, monkeypatch):
     monkeypatch.setattr(language, "CATALOGS", tmp_path)
     monkeypatch.setitem(language.LANGUAGES, PSEUDO, Language(PSEUDO, "Pseudo"))
     monkeypatch.setattr("components.web.templates.country_names", lambda code: language.country_names(DEFAULT))
+    monkeypatch.setattr("components.web.templates.plural_rule", lambda code: language.plural_rule(DEFAULT))
     yield PSEUDO
     language.translations.cache_clear()
 
