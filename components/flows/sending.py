@@ -126,6 +126,19 @@ async def proof_asked(services: Services, user: User, history: bool) -> bool:
     return fullest * 100 >= percent
 
 
+async def held_for(services: Services, account: User, address: str) -> int:
+    """Seconds before any code could go out for this account from this address, past
+    its resend wait: a lock, a pause, a full limit (0: one could now, or after the wait).
+    The code step offers new codes only when they can work."""
+    user = recipient(account)
+    if user.locked(services.clock()):
+        return math.ceil((user.locked_until or 0) - services.clock())
+    paused = None if user.verified else await codes_paused(services, user)
+    if paused:
+        return paused[1]
+    return await services.limits.held(*_limits(services, user, address))
+
+
 def proof_bound(user: User) -> str:
     """What a proof of work buys: this account's next code (a code sent since needs another)."""
     return f"{user.id}:{user.challenge}:{user.phone}:{user.code_sent_at or 0:.3f}"  # stored or fresh, alike
@@ -188,12 +201,15 @@ async def _send(
     if claimed is None:  # a request racing this one sent first, or is sending now
         current = await services.users.get(user.id) or account
         return current, cooling_down(resend_wait(services, current) or _sending_wait(services, current))
-    full = await services.limits.take(*_limits(services, user, address))
-    if full is not None:
-        log.warning("send refused by limits: user=%s address=%s retry_after=%s", user.id, address, full)
+    refused = await services.limits.take_or_refuse(*_limits(services, user, address))
+    if refused is not None:
+        full, wait = refused
+        log.warning(
+            "send refused by limits: user=%s address=%s limit=%s retry_after=%s", user.id, address, full.kind, wait
+        )
         _counted(user, channel, "refused")
         released = await services.users.release_send(user.id) or account
-        return released, slow_down(_("Too many codes were requested. Try again in %(wait)s.", wait=minutes(full)), full)
+        return released, _too_many(full, wait)
     outcome = await within_deadline(services, services.verifier.start(recipient(claimed), channel))
     if isinstance(outcome, Sent):
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
@@ -233,6 +249,19 @@ def _codes_paused(user: User, kind: str, wait: int) -> Failure:
         paused = _("Codes to numbers like yours are paused for a while because of unusual activity.")
     instead = _("You can use a different number, or try again in %(wait)s.", wait=minutes(wait))
     return slow_down(one_after_another(paused, instead), wait)
+
+
+def _too_many(full: Limit, wait: int) -> Failure:
+    """What the full limit is about: this number, the visitor's network, or numbers like theirs."""
+    if full.kind in ("send:number", "send:number-day"):
+        said = _("Too many codes were requested for this number. Try again in %(wait)s.", wait=minutes(wait))
+    elif full.kind in ("send:address", "send:share"):
+        said = _("Too many codes were requested from your network. Try again in %(wait)s.", wait=minutes(wait))
+    else:  # a ceiling new numbers share: their range's, their country's, everyone's
+        said = _(
+            "Too many codes are being requested for numbers like yours. Try again in %(wait)s.", wait=minutes(wait)
+        )
+    return slow_down(said, wait)
 
 
 def _prove_first(wait: int) -> Failure:

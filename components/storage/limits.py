@@ -99,10 +99,11 @@ def _forget_old(now: P) -> Statement:
     return rate_limits.delete().where(rate_limits.c.expires_at < now).returning(rate_limits.c.key)
 
 
-def _used(times: str, limit: Limit, now: float) -> float:
-    """The share of a limit's events that happened within its window."""
-    stamps = (int(times[at : at + WIDTH]) for at in range(0, len(times), WIDTH))
-    return sum(1 for stamp in stamps if stamp + limit.window_seconds > now) / limit.allowed
+def _state(times: str, limit: Limit, now: float) -> tuple[float, int]:
+    """The share of a limit's events within its window, and the seconds until it has room."""
+    stamps = [int(times[at : at + WIDTH]) for at in range(0, len(times), WIDTH)]
+    used = sum(1 for stamp in stamps if stamp + limit.window_seconds > now)
+    return used / limit.allowed, max(0, math.ceil(stamps[0] + limit.window_seconds - now))
 
 
 class Limits:
@@ -113,6 +114,11 @@ class Limits:
     async def take(self, *limits: Limit) -> int | None:
         """One event in each limit; or, when one is full, the seconds until it
         frees up (and nothing is taken)."""
+        refused = await self.take_or_refuse(*limits)
+        return refused[1] if refused else None
+
+    async def take_or_refuse(self, *limits: Limit) -> tuple[Limit, int] | None:
+        """As `take`, naming the full limit beside the wait (what the visitor is told depends on it)."""
         on = [limit for limit in limits if limit.allowed > 0]
         if not on:
             return None
@@ -122,7 +128,7 @@ class Limits:
             return None
         metrics.REFUSALS.labels(refused[0].kind).inc()
         await self.give_back(*(limit for limit in on if limit.key in taken))
-        return max(1, await self.wait(refused[0]))
+        return refused[0], max(1, await self.wait(refused[0]))
 
     async def _take(self, limits: list[Limit], now: float) -> set[str]:
         """One statement for all: each row takes its slot, or not, atomically (PostgreSQL
@@ -155,12 +161,20 @@ class Limits:
 
     async def fullest(self, *limits: Limit) -> float:
         """How full the fullest of these limits is now (0 to 1), taking nothing."""
+        return max((used for used, _ in await self._states(limits)), default=0.0)
+
+    async def held(self, *limits: Limit) -> int:
+        """Seconds until every one of these limits has room (0: they have now), taking nothing."""
+        return max((wait for _, wait in await self._states(limits)), default=0)
+
+    async def _states(self, limits: tuple[Limit, ...]) -> list[tuple[float, int]]:
+        """Each limit's share used within its window, and its wait (one statement for all)."""
         on = {limit.key: limit for limit in limits if limit.allowed > 0}
         if not on:
-            return 0.0
+            return []
         now = self.clock()
         rows = await self.db.fetch_all(bound(_times_of, rows=[{"key": key} for key in on]))
-        return max((_used(row[1], on[row[0]], now) for row in rows), default=0.0)
+        return [_state(row[1], on[row[0]], now) for row in rows]
 
     async def clear(self, *limits: Limit) -> None:
         """Forget every event of these limits (a proof stronger than the limit's guess)."""

@@ -11,7 +11,7 @@ from components.flows.sending import recipient, resend_wait
 from components.phones import mask, national_form
 from components.proof_of_work import Puzzle
 from components.storage.users import User
-from components.web.incoming import WAITING_KEY, account_of, proof_of, services_of
+from components.web.incoming import WAITING_KEY, account_of, address_of, proof_of, services_of
 from components.web.step_table import Need
 from components.web.visits import Visit, password_needed
 
@@ -54,6 +54,7 @@ async def _code(request: Request, visit: Visit) -> dict[str, Any]:
             "code_sent": True,
             "delivery": None,
             "puzzle": None,
+            "held_for": 0,  # alike for every email: a reset's limits show in its answers only
         }
     shown = recipient(account_of(visit))
     return {
@@ -64,6 +65,7 @@ async def _code(request: Request, visit: Visit) -> dict[str, Any]:
         "delivery": await delivery.of_code(services, shown),
         "delivery_wait": delivery.FIRST_POLL_SECONDS,
         "puzzle": await _puzzle(request, shown),
+        "held_for": await sending.held_for(services, shown, address_of(request)),
     }
 
 

@@ -37,9 +37,11 @@ def test_one_number_gets_five_codes_an_hour_and_ten_a_day(open_app, fake, clock)
 
 def test_one_address_gets_twenty_codes_an_hour(open_app, fake, clock):
     visitor = open_app(signups_per_address_hour=0)
-    for n in range(25):  # each to a range of its own: a network's share of one range is five
-        visitor.sign_up(email=f"a{n}@example.com", phone=f"+1 201 {300 + n} 1234")
+    pages = [  # each to a range of its own: a network's share of one range is five
+        visitor.sign_up(email=f"a{n}@example.com", phone=f"+1 201 {300 + n} 1234") for n in range(25)
+    ]
     assert fake.count("verify.start") == 20
+    assert "Too many codes were requested from your network. Try again in 60 minutes." in words(pages[-1])
 
 
 def test_a_global_ceiling_is_off_unless_asked_for_and_caps_sends_per_minute(open_app, fake, clock):

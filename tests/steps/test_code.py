@@ -163,3 +163,34 @@ def test_asking_for_another_code_keeps_the_session_so_forms_in_other_tabs_still_
 def test_every_code_an_account_waits_for_says_what_a_right_code_does():
     assert set(RIGHT_CODE) == set(get_args(Awaited)) == set(PURPOSES) - {"reset"}
     assert set(RIGHT_CODE) == {"signup", "signin", "current-number", "number", "number-later"}
+
+
+def _spend_the_numbers_hour(new_visitor) -> None:
+    """Five signups from five addresses, each sent a code to Jenny's number: its hour is spent."""
+    for n in range(5):
+        new_visitor(address=f"198.51.100.{n + 20}").sign_up(email=f"someone{n}@example.com")
+
+
+def test_when_no_code_could_go_out_the_step_offers_only_what_can_work(visitor, new_visitor, outbox):
+    _spend_the_numbers_hour(new_visitor)
+    page = visitor.sign_up()
+    said = words(page)
+    assert "Too many codes were requested for this number. Try again in 60 minutes." in said
+    assert 'id="code"' not in page.text  # no code went out: nothing to type, no keyboard
+    assert 'id="step-title" tabindex="-1" autofocus' in page.text
+    assert "Text me a new code" not in said and "Call me with a code" not in said
+    assert "Use a different number" in said  # another number has limits of its own
+    assert len(outbox.messages(JENNY_E164)) == 5
+
+
+def test_a_live_code_still_works_when_no_new_one_can_be_sent(htmx_visitor, new_visitor, outbox, clock):
+    htmx_visitor.sign_up()
+    for n in range(4):
+        new_visitor(address=f"198.51.100.{n + 20}").sign_up(email=f"someone{n}@example.com")
+    clock.advance(30)
+    page = htmx_visitor.resend()
+    assert page.status_code == 429 and "for this number" in words(page)
+    assert 'id="code"' in page.text and "Text me a new code" not in words(page)
+    assert htmx_visitor.enter_code(outbox.messages(JENNY_E164)[0]["body"].rsplit("#", 1)[1]).context["step"] == (
+        "account"
+    )
