@@ -12,6 +12,7 @@ from components.text import Text, _n
 class Notice:
     text: Text | str  # str: already in the reader's language (a notice kept over a redirect)
     error: bool = False
+    quiet: bool = False  # announced (the status region) but not shown: the step already says it
 
 
 Way = Literal["signin", "reset", "password"]  # password: a new one to choose

@@ -328,7 +328,7 @@ async def first_code(services: Services, user: User, address: str, proof: Proof 
     """The code step comes next whether or not a code could be sent now: the account
     as the attempt left it, and what to tell the visitor."""
     current, failed = await _send(services, user, "sms", address, proof)
-    return current, failed.notice if failed else Notice(_("Check your messages for the code."))
+    return current, failed.notice if failed else Notice(_("Check your messages for the code."), quiet=True)
 
 
 async def resend(

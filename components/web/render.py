@@ -56,7 +56,7 @@ async def show(
         "title": say(step.title, language),
         "heading": say(step.heading_for(visit.account), language),
         "user": visit.account,
-        "notice": notice and Notice(say(notice.text, language), notice.error),
+        "notice": notice and replace(notice, text=say(notice.text, language)),
         "errors": {field: say(text, language) for field, text in (errors or {}).items()},
         "keep": [],  # password fields static/app.js fills again (_passwords_again)
         "values": {"country": services.settings.default_country},
@@ -214,7 +214,11 @@ async def _go_to(request: Request, where: Visit, notice: Notice, step: Step | No
         return await show(
             request, step or table_of(request).current(where), where, notice=notice, headers={"HX-Replace-Url": home}
         )
-    request.session["flash"] = {"text": say(notice.text, language_of(request)), "error": notice.error}
+    request.session["flash"] = {
+        "text": say(notice.text, language_of(request)),
+        "error": notice.error,
+        "quiet": notice.quiet,
+    }
     return RedirectResponse(path_to(request, "home"), status_code=303)
 
 

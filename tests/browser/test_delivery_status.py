@@ -1,6 +1,6 @@
 """The code text's delivery, live on the code step: it changes without a reload,
 in a polite live region, and a text the carrier could not deliver brings the
-call button next."""
+call button next (and takes the step's other one, and its "we sent a code")."""
 
 from browsing import DESKTOP, fill_signup, shoot
 
@@ -19,6 +19,8 @@ def test_the_delivery_changes_on_the_page_and_a_failed_text_offers_a_call(open_p
     assert page.is_hidden("#page-error")
     call = page.locator("#delivery button")
     assert call.inner_text() == "Call me with a code"
+    step = page.inner_text("#step")  # one state, one message, one call button
+    assert step.count("Call me with a code") == 1 and "We sent a code" not in step
     call.click()
     page.wait_for_selector("text=We're calling")
     assert "Sending the text…" not in page.inner_text("#step")

@@ -29,7 +29,7 @@ def _signed_up(chromium, near, phone: str, **context):
     page.goto("/")
     fill_signup(page, {**JENNY, "email": f"{phone[-4:]}{phone[1:4]}@example.com", "phone": phone})
     page.click("text=Send me a code")
-    page.wait_for_selector("#code")
+    page.wait_for_selector("form[action='/code/resend']")  # the code step (its code field once a code went)
     return page
 
 

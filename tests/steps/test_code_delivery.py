@@ -118,7 +118,28 @@ def test_after_an_undelivered_text_only_another_text_waits_for_the_cooldown(htmx
     page = htmx_visitor.open()
     assert "You can ask for a new text in" in words(page)
     assert 'value="sms" class="button button--secondary" aria-describedby="resend-wait"' in page.text
-    assert 'value="call" class="button button--secondary">Call me with a code' in page.text
+    assert 'value="call" class="button">Call me with a code' in page.text  # the region's: no wait
+
+
+def test_an_undelivered_text_is_one_state_one_message_one_call_button(visitor, outbox):
+    outbox.console.undeliverable = frozenset({JENNY_E164})
+    visitor.sign_up()
+    outbox.settle()
+    said = words(visitor.open())
+    assert said.count("Call me with a code") == 1
+    assert "We sent a code" not in said and "Check your messages" not in said.split('id="status"')[0]
+    assert "Your carrier couldn't deliver the text." in said
+
+
+def test_a_text_found_undelivered_while_waiting_takes_the_sent_sentence_and_other_call_button(htmx_visitor, outbox):
+    outbox.console.delivery_seconds = 0.05
+    outbox.console.undeliverable = frozenset({JENNY_E164})
+    page = htmx_visitor.sign_up()
+    assert 'id="code-lead"' in page.text and 'id="resend-call"' in page.text
+    outbox.settle()
+    answer = htmx_visitor.client.get("/code/status", params={"seen": "sending", "wait": "2"}, headers=HTMX)
+    assert '<p id="code-lead" hx-swap-oob="delete">' in answer.text
+    assert '<button id="resend-call" hx-swap-oob="delete">' in answer.text
 
 
 @pytest.mark.parametrize("wait", ["²", "٣", "9" * 5000, "-1", " 3", "3.5", "0x10", ""])
