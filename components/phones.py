@@ -76,6 +76,11 @@ def mask(e164: str, dot: str = "•") -> str:
     return prefix + "".join(masked)
 
 
+def international_form(e164: str) -> str:
+    """+1 201-867-5309: the whole number, as its country writes it for a caller abroad."""
+    return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)
+
+
 def national_form(e164: str) -> str:
     """The number as typed at home (for the form when it is shown again)."""
     return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.NATIONAL)

@@ -21,7 +21,7 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.phones import mask
+from components.phones import international_form, mask
 from components.proof_of_work import NO_PROOF, Proof
 from components.providers.interface import (
     Channel,
@@ -38,6 +38,7 @@ from components.text import Countries, LeftToRight, Text, _, _n, one_after_anoth
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+TYPED_HERE = ("signup", "number", "number-later")  # what a code is for, when its number was typed at this step
 CODE_REPLACED = _("This code has expired or was replaced. Ask for a new code below.")
 OUT_OF_TRIES = _("Too many wrong tries: this code no longer works. Ask for a new code below.")
 
@@ -282,14 +283,21 @@ def cooling_down(wait: int) -> Failure:
     )
 
 
+def said_number(user: User) -> str:
+    """The number a code goes to, as the code step says it: whole where the visitor has
+    just typed it (a signup's, a new number), so that a typo shows; masked where they
+    did not (a sign-in's, the current number's)."""
+    return international_form(user.phone) if user.challenge in TYPED_HERE else mask(user.phone)
+
+
 def _sent_notice(user: User, channel: Channel) -> Notice:
     if channel == "call":
-        return Notice(_("We're calling %(phone)s now to read you a new code.", phone=LeftToRight(mask(user.phone))))
-    return Notice(_("We sent a new code to %(phone)s.", phone=LeftToRight(mask(user.phone))))
+        return Notice(_("We're calling %(phone)s now to read you a new code.", phone=LeftToRight(said_number(user))))
+    return Notice(_("We sent a new code to %(phone)s.", phone=LeftToRight(said_number(user))))
 
 
 def _not_sent(user: User, channel: Channel, outcome: RateLimited | Undeliverable | Unavailable) -> Failure:
-    phone = LeftToRight(mask(user.phone))
+    phone = LeftToRight(said_number(user))
     if isinstance(outcome, RateLimited):
         wait = minutes(outcome.retry_after)
         return slow_down(

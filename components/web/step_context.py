@@ -59,7 +59,7 @@ async def _code(request: Request, visit: Visit) -> dict[str, Any]:
     shown = recipient(account_of(visit))
     return {
         **common,
-        "masked_phone": mask(shown.phone),
+        "code_phone": sending.said_number(shown),
         "resend_wait": resend_wait(services, shown),
         "code_sent": shown.code_sent_at is not None,
         "delivery": await delivery.of_code(services, shown),

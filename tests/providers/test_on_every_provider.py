@@ -27,7 +27,7 @@ def test_the_whole_flow_on_each_combination(open_app, delivered, clock, verify, 
     page = visitor.enter_code("9999999")
     assert page.status_code == 422 and "That code is not right." in words(page)
     clock.advance(30)
-    assert "We sent a new code to +1 •••-•••-5309." in words(visitor.resend())
+    assert "We sent a new code to +1 201-867-5309." in words(visitor.resend())
     page = visitor.enter_code(delivered.last_code())
     assert page.context["step"] == "account" and "Hi there Jenny Tutone!" in words(page)
     assert "Your Account Verification account is verified. Welcome aboard!" in delivered.bodies()
@@ -55,7 +55,7 @@ def test_a_call_instead_of_a_text(open_app, fake, delivered, clock, verify):
     visitor = open_app(verify)
     visitor.sign_up()
     clock.advance(30)
-    assert "We're calling +1 •••-•••-5309 now" in words(visitor.resend("call"))
+    assert "We're calling +1 201-867-5309 now" in words(visitor.resend("call"))
     assert fake.sent_to(JENNY_E164)[-1].channel == "call"
     assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
@@ -187,7 +187,7 @@ def test_a_blocked_destination_asks_for_another_number(open_app, fake, delivered
     fake.blocked.add(JENNY_E164)
     visitor = open_app(verify)
     page = visitor.sign_up()
-    assert "We can't text a code to +1 •••-•••-5309. Use a different number." in words(page)
+    assert "We can't text a code to +1 201-867-5309. Use a different number." in words(page)
     assert visitor.open().context["step"] == "code"
     visitor.different_number()
     visitor.set_number(OTHER)
@@ -199,7 +199,7 @@ def test_a_landline_is_offered_a_call(open_app, fake, delivered, clock, verify):
     fake.landlines.add(JENNY_E164)
     visitor = open_app(verify)
     page = visitor.sign_up()
-    assert "We can't text a code to +1 •••-•••-5309. Try a call, or use a different number." in words(page)
+    assert "We can't text a code to +1 201-867-5309. Try a call, or use a different number." in words(page)
     visitor.resend("call")
     assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
@@ -231,7 +231,7 @@ def test_a_call_to_a_blocked_number_asks_for_another_number(open_app, fake, cloc
     fake.blocked.add(JENNY_E164)
     clock.advance(30)
     page = visitor.resend("call")
-    assert "We can't call +1 •••-•••-5309 with a code. Use a different number." in words(page)
+    assert "We can't call +1 201-867-5309 with a code. Use a different number." in words(page)
 
 
 @pytest.mark.parametrize("verify", REMOTE_VERIFIERS)
@@ -243,7 +243,7 @@ def test_a_call_the_provider_does_not_answer_says_so(open_app, fake, clock, veri
     page = visitor.resend("call")
     assert page.status_code == 503
     assert (
-        "Our phone call provider is not answering, so no code was sent to +1 •••-•••-5309. "
+        "Our phone call provider is not answering, so no code was sent to +1 201-867-5309. "
         "Your account is saved: ask for a new code in a moment, or use a different number."
     ) in words(page)
 
@@ -395,7 +395,7 @@ def test_an_authy_answer_that_does_not_say_the_token_is_valid_never_verifies(ope
 def test_a_number_authy_will_not_register_asks_for_another(open_app, fake):
     fake.fail("authy.users.new", Fault(status=400, code="60033"))  # invalid phone number
     page = open_app("authy").sign_up()
-    assert page.context["step"] == "code" and "We can't text a code to +1 •••-•••-5309." in words(page)
+    assert page.context["step"] == "code" and "We can't text a code to +1 201-867-5309." in words(page)
     assert fake.count("authy.sms") == 0
 
 

@@ -36,7 +36,7 @@ def test_a_new_number_is_the_accounts_once_both_codes_are_right(verified, outbox
     assert outbox.messages(NEW_E164) == []  # nothing to the new number yet
     approval = outbox.last_code(JENNY_E164)
     page = _approved(verified, outbox)
-    assert 'We sent a code to <strong class="nowrap" dir="ltr">+44 •••• ••3456</strong>, your new number.' in words(
+    assert 'We sent a code to <strong class="nowrap" dir="ltr">+44 7400 123456</strong>, your new number.' in words(
         page
     )
     assert verified.open().context["step"] == "code"  # a reload stays here
@@ -129,7 +129,7 @@ def test_only_a_signed_in_browser_may_change_a_number(verified, new_visitor, pat
 
 def _change_without_the_current_number(verified, outbox):
     page = _new_number(verified, current_gone="yes")
-    assert page.context["step"] == "code" and "+44 •••• ••3456</strong>, your new number." in words(page)
+    assert page.context["step"] == "code" and "+44 7400 123456</strong>, your new number." in words(page)
     assert outbox.messages(JENNY_E164)[-1]["body"].startswith("Your Account")  # nothing sent to it
     return verified.enter_code(outbox.last_code(NEW_E164))
 

@@ -19,7 +19,7 @@ def test_signup_sends_a_code_and_shows_the_code_step(visitor, outbox):
     page = visitor.sign_up()
     assert page.status_code == 200
     assert page.context["step"] == "code"
-    assert 'We sent a code to <strong class="nowrap" dir="ltr">+1 •••-•••-5309</strong>' in words(page)
+    assert 'We sent a code to <strong class="nowrap" dir="ltr">+1 201-867-5309</strong>' in words(page)
     assert 'inputmode="numeric"' in words(page) and 'autocomplete="one-time-code"' in words(page)
     [sms] = outbox.messages(JENNY_E164)
     assert sms["body"].startswith("Your Account Verification verification code is ")
@@ -83,7 +83,7 @@ def test_landline_is_refused_before_any_code_is_sent(visitor, outbox):
 def test_international_number_wins_over_the_country_select(visitor, outbox):
     visitor.sign_up(country="US", phone="+44 7400 123456")
     assert outbox.messages("+447400123456")
-    assert "+44 •••• ••3456" in visitor.open().text
+    assert "+44 7400 123456" in visitor.open().text
 
 
 def test_email_is_trimmed_and_its_domain_lower_cased(htmx_visitor, new_visitor, outbox):
@@ -109,7 +109,7 @@ def test_signing_up_again_with_the_right_password_resumes_with_the_new_number(ht
     elsewhere = new_visitor()
     page = elsewhere.sign_up(phone="+1 415 555 2671")
     assert page.context["step"] == "code"
-    assert "+1 •••-•••-2671" in words(page)
+    assert "+1 415-555-2671" in words(page)
     page = elsewhere.enter_code(outbox.last_code("+14155552671"))
     assert page.context["step"] == "account"
     assert "Hi there Jenny Tutone!" in words(page)
@@ -159,7 +159,7 @@ def test_a_different_number_keeps_name_and_email_and_kills_the_old_code(visitor,
     clock.advance(30)  # a new number is sent a code as a resend would be
     page = visitor.set_number("+1 415 555 2671")
     assert page.context["step"] == "code"
-    assert "+1 •••-•••-2671" in words(page)
+    assert "+1 415-555-2671" in words(page)
     assert visitor.enter_code(old).status_code == 422
     assert visitor.enter_code(outbox.last_code("+14155552671")).context["step"] == "account"
 

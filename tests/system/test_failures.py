@@ -8,7 +8,7 @@ def test_a_failed_code_send_keeps_the_account_and_offers_resend(visitor, outbox,
     page = visitor.sign_up()
     assert page.status_code == 200
     assert page.context["step"] == "code"
-    assert "Our text message provider is not answering, so no code was sent to +1 •••-•••-5309." in words(page)
+    assert "Our text message provider is not answering, so no code was sent to +1 201-867-5309." in words(page)
     assert "We have not been able to send a code to" in visitor.open().text
     assert 'action="/code/resend"' in words(page) and 'action="/number/change"' in words(page)
 
