@@ -91,8 +91,15 @@ ACTIONS = (
     Action("resend_code", "/code/resend", code.resend_code, on=CODE, leads_to=(CODE,)),
     # Coming back, and leaving (routes/signin.py, routes/account.py).
     Action("sign_in", "/signin", signin.sign_in, on=SIGNIN, leads_to=(CODE, ACCOUNT), hashes=True),
-    Action("sign_out", "/signout", account.sign_out, on=ACCOUNT, leads_to=(SIGNUP,)),
-    Action("sign_out_everywhere", "/signout/everywhere", account.sign_out_everywhere, on=ACCOUNT, leads_to=(SIGNUP,)),
+    Action("sign_out", "/signout", account.sign_out, on=ACCOUNT, leads_to=(SIGNIN,), lands_on=SIGNIN),
+    Action(
+        "sign_out_everywhere",
+        "/signout/everywhere",
+        account.sign_out_everywhere,
+        on=ACCOUNT,
+        leads_to=(SIGNIN,),
+        lands_on=SIGNIN,
+    ),
     # The reset (routes/reset.py).
     Action("request_reset", "/password/forgot", reset.request_reset, on=RESET, leads_to=(CODE,)),
     Action(
@@ -111,7 +118,15 @@ ACTIONS = (
         hashes=True,
     ),
     Action("keep_number", "/account/mobile/keep", new_number.keep_number, on=CODE, leads_to=(ACCOUNT,)),
-    Action("close_account", "/account/close", close.close_account, on=CLOSE, leads_to=(SIGNUP,), hashes=True),
+    Action(
+        "close_account",
+        "/account/close",
+        close.close_account,
+        on=CLOSE,
+        leads_to=(SIGNIN,),
+        hashes=True,
+        lands_on=SIGNIN,
+    ),
 )
 
 # Every other address: home, what a step asks by itself, the switcher, files, callers that are no browser.

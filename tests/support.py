@@ -143,8 +143,7 @@ class Visitor:
             follow_redirects=False,
         )
         if follow and response.status_code == 303:
-            assert response.headers["location"] == "/"
-            return self.open()
+            return self.open(response.headers["location"])
         return self._seen(response)
 
     def sign_up(self, **changes):

@@ -174,7 +174,7 @@ async def sign_out_everywhere(services: Services, user: User) -> Success:
     await services.users.end_sessions(user.id)
     await services.sessions.close_all(user.id)
     log.info("signed out everywhere: user=%s", user.id)
-    return Success(None, Notice(_("You are signed out on every browser.")), fresh_session=True)
+    return Success(None, Notice(_("You were signed out on every browser.")), fresh_session=True)
 
 
 async def close_account(services: Services, user: User, password: str | None, address: str) -> Success | Failure:

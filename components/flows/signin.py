@@ -76,4 +76,4 @@ async def sign_out(services: Services, user: User | None) -> Success:
     """This browser's session ends (and with it every copy of its cookie)."""
     if user:
         log.info("signed out: user=%s", user.id)
-    return Success(None, Notice(_("You are signed out.")), fresh_session=True)
+    return Success(None, Notice(_("You signed out.")), fresh_session=True)

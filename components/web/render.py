@@ -184,7 +184,7 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
     await _take_over_session(request, result)
     held = table_of(request).held_after(action)
     hold_step(request.session, held.name if held else None)
-    step = table_of(request).current(visit_after(request.session, result))
+    step = action.lands_on or table_of(request).current(visit_after(request.session, result))
     if step not in action.leads_to:
         raise UndeclaredTransition(f"POST {action.path} led to {step.name}, not {[s.name for s in action.leads_to]}")
     return await moved_on(request, result, step)
@@ -208,18 +208,19 @@ async def back_to_current(request: Request, notice: Notice) -> Response:
 
 
 async def _go_to(request: Request, where: Visit, notice: Notice, step: Step | None = None) -> Response:
-    """A fragment that also fixes the URL (htmx), or 303 to / with the notice kept."""
+    """A fragment that also fixes the URL (htmx), or 303 with the notice kept: to the
+    step's own page if it has one, else home."""
+    address = path_to(request, step.name if step and step.page else "home")
     if is_htmx(request):
-        home = path_to(request, "home")
         return await show(
-            request, step or table_of(request).current(where), where, notice=notice, headers={"HX-Replace-Url": home}
+            request, step or table_of(request).current(where), where, notice=notice, headers={"HX-Replace-Url": address}
         )
     request.session["flash"] = {
         "text": say(notice.text, language_of(request)),
         "error": notice.error,
         "quiet": notice.quiet,
     }
-    return RedirectResponse(path_to(request, "home"), status_code=303)
+    return RedirectResponse(address, status_code=303)
 
 
 class SessionMismatch(Exception):

@@ -68,6 +68,7 @@ class Action:
     on: Step  # the step whose form posts it
     leads_to: tuple[Step, ...]
     hashes: bool = False  # it checks or hashes a password: seconds of CPU, so it queues at the door
+    lands_on: Step | None = None  # a step with a page of its own its Success goes to, not home
 
 
 class ActionRoute(Route):

@@ -51,6 +51,7 @@ class Visit:
 
 
 ANONYMOUS = Visit(None, "anonymous")
+ENDED_ELSEWHERE = "ended"  # the session's key: its sign-in was ended by another browser (web/pages.py says so)
 
 
 def stage_of(account: User | None, pending: Way | None = None) -> Stage:
@@ -98,6 +99,12 @@ async def _load(session: dict[str, Any], services: Services) -> Visit:
     pending = pending_of(session)
     if pending is None:
         account = await services.sessions.account(str(session.get("sid")), session["uid"])
+        if account is None:  # its record ended elsewhere: signed out everywhere, a new password, closed
+            still_there = await services.users.get(session["uid"]) is not None
+            _ended(session, now)
+            if still_there:  # a closed account has nothing to sign in to again
+                session[ENDED_ELSEWHERE] = True
+            return ANONYMOUS
     elif pending.purpose == "reset":  # the account, if the email has a verified one
         account = await services.users.by_email(pending.email)
         account = account if account and account.verified else None

@@ -80,7 +80,7 @@ def verified_account(page, live, person: dict) -> None:
     """Sign up and verify through the page, then sign out: an account to come back to."""
     signed_up(page, live, person)
     page.click("text=Sign out")
-    page.wait_for_selector("text=Create your account")
+    page.wait_for_selector("h1:text-is('Sign in')")
 
 
 def submit(page, action: str) -> None:

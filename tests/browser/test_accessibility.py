@@ -41,7 +41,7 @@ def test_no_violations_on_any_step(open_page, live, person, scheme):
     page.wait_for_selector("text=Hi there")
     seen["verified"] = _violations(page, f"{scheme}-verified")
     page.click("text=Sign out")
-    page.wait_for_selector("text=Create your account")  # signed out before leaving the page
+    page.wait_for_selector("h1:text-is('Sign in')")  # signed out before leaving the page
     page.goto("/signin")
     seen["sign in"] = _violations(page, f"{scheme}-sign-in")
     page.fill("#email", person["email"])
@@ -58,7 +58,7 @@ def test_no_violations_on_any_step(open_page, live, person, scheme):
     page.wait_for_selector("#code-error")
     seen["sign in wrong code"] = _violations(page, f"{scheme}-sign-in-wrong-code")
     page.click("text=Sign in as someone else")
-    page.wait_for_selector("text=Create your account")
+    page.wait_for_selector("h1:text-is('Sign in')")
     page.goto("/signin")
     for n in range(10):
         page.fill("#email", person["email"])
@@ -116,7 +116,7 @@ def test_no_violations_on_the_account_journeys(open_page, live, person, scheme):
     seen["close errors"] = _violations(page, f"{scheme}-close-errors")
     page.goto("/")
     page.click("button:text-is('Sign out')")
-    page.wait_for_selector("text=Create your account")
+    page.wait_for_selector("h1:text-is('Sign in')")
     page.goto("/password/forgot")
     seen["reset"] = _violations(page, f"{scheme}-reset")
     texts = live.texts_to(person["e164"])

@@ -104,7 +104,7 @@ def test_every_setting_by_keyboard_alone(open_page, live, person):
     keys.press("Space")
     _tab_to(page, "Close my account")
     keys.press("Enter")
-    page.wait_for_selector("text=Create your account")
+    page.wait_for_selector("h1:text-is('Sign in')")
     assert "Your account is closed" in announced(page)
 
 
@@ -124,7 +124,8 @@ def test_the_settings_work_without_javascript(open_page, live, person):
     assert "Tick the box" in page.inner_text(".error-summary")
     page.check("#confirm")
     page.click("button:has-text('Close my account')")
-    assert heading(page) == "Create your account"
+    page.wait_for_selector("h1:text-is('Sign in')")
+    assert "Your account is closed" in page.inner_text("#step")
 
 
 def test_a_forgotten_password_without_javascript(open_page, live, person):
@@ -152,7 +153,7 @@ def test_the_account_and_its_settings_fit_a_phone(open_page, live, person, devic
         if path == "/password/forgot":
             page.goto("/")
             page.click("button:text-is('Sign out')")
-            page.wait_for_selector("text=Create your account")
+            page.wait_for_selector("h1:text-is('Sign in')")
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
         small = page.evaluate("""() => [...document.querySelectorAll("a, button, input, select")]

@@ -7,8 +7,9 @@ def test_sign_out_ends_the_session(visitor, outbox):
     visitor.sign_up()
     visitor.enter_code(outbox.last_code())
     page = visitor.sign_out()
-    assert page.context["step"] == "signup"
-    assert "You are signed out." in words(page)
+    assert page.context["step"] == "signin"
+    assert "You signed out." in words(page)
+    assert page.text.count("autofocus") == 1 and 'id="step-title" tabindex="-1" autofocus' in page.text  # no keyboard
     assert visitor.open().context["step"] == "signup"
 
 
@@ -28,8 +29,10 @@ def test_signing_out_everywhere_ends_every_session_and_remembered_browser(verifi
     laptop.sign_in()
     laptop.post("/code", {"code": outbox.last_code(), "remember": "yes"})
     page = verified.post("/signout/everywhere")
-    assert page.context["step"] == "signup" and "You are signed out on every browser." in words(page)
-    assert laptop.open().context["step"] == "signup"
+    assert page.context["step"] == "signin" and "You were signed out on every browser." in words(page)
+    ended = laptop.open()
+    assert ended.context["step"] == "signin"
+    assert "You were signed out here by another browser. Sign in again to go on." in words(ended)
     assert laptop.sign_in().context["step"] == "code"  # no longer remembered
 
 

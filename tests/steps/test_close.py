@@ -25,7 +25,7 @@ def test_a_closed_account_and_its_personal_data_are_gone(verified, new_visitor, 
     laptop.sign_in()
     laptop.enter_code(outbox.last_code())
     page = _close(verified, confirm="yes")
-    assert page.context["step"] == "signup"
+    assert page.context["step"] == "signin"
     assert "Your account is closed, and your details are deleted." in words(page)
     assert laptop.open().context["step"] == "signup"
     db = server.app.state.services.users.db
@@ -42,7 +42,7 @@ def test_after_a_while_closing_asks_for_the_password_again(verified, clock):
     verified.open()
     page = _close(verified, confirm="yes", password="not my password")
     assert page.status_code == 422 and page.context["errors"] == {"password": "Your password is not right."}
-    assert _close(verified, confirm="yes", password=JENNY["password"]).context["step"] == "signup"
+    assert _close(verified, confirm="yes", password=JENNY["password"]).context["step"] == "signin"
 
 
 def test_every_problem_is_shown_at_once_and_a_ticked_box_stays_ticked(verified_visitor, clock):

@@ -27,7 +27,7 @@ def test_changing_the_password_signs_out_every_other_browser_and_texts_a_notice(
     assert page.context["step"] == "account"
     assert "Your password is changed. Every other browser is signed out." in words(page)
     assert verified.open().context["step"] == "account"  # this one stays signed in
-    assert laptop.open().context["step"] == "signup"
+    assert laptop.open().context["step"] == "signin"
     assert "password was just changed" in outbox.messages(JENNY_E164)[-1]["body"]
     laptop.sign_out()
     assert laptop.sign_in().status_code == 422

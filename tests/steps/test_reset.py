@@ -70,8 +70,8 @@ def test_a_reset_ends_every_other_session_and_remembered_browser(verified, new_v
     assert laptop.open().context["step"] == "account"
     forgetful = new_visitor(address="198.51.100.5")
     _reset(forgetful, outbox, settle)
-    assert laptop.open().context["step"] == "signup"  # signed out
-    assert verified.open().context["step"] == "signup"
+    assert laptop.open().context["step"] == "signin"  # signed out
+    assert verified.open().context["step"] == "signin"
     assert laptop.sign_in(password=NEW_PASSWORD).context["step"] == "code"  # no longer remembered
 
 

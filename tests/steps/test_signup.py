@@ -195,7 +195,7 @@ def test_verifying_a_signup_signs_in_only_the_browser_that_typed_the_code(new_vi
     owner.sign_up()
     assert other.sign_up().context["step"] == "code"  # the same email and password, elsewhere
     assert owner.enter_code(outbox.last_code()).context["step"] == "account"
-    assert other.open().context["step"] == "signup"
+    assert other.open().context["step"] == "signin"
     assert owner.open().context["step"] == "account"
 
 

@@ -74,7 +74,7 @@ def test_sign_out_kills_every_copy_of_the_cookie(verified, new_visitor):
     verified.sign_out()
     thief = new_visitor()
     thief.replay("session", stolen)
-    assert thief.open().context["step"] == "signup"
+    assert thief.open().context["step"] == "signin"
     assert "Jenny" not in thief.open().text
 
 
@@ -101,7 +101,7 @@ def test_a_cookie_from_before_verification_is_retired_by_it(htmx_visitor, new_vi
     replayed = new_visitor()
     replayed.replay("session", before)
     page = replayed.open()
-    assert page.context["step"] == "signup" and "Jenny" not in page.text
+    assert page.context["step"] == "signin" and "Jenny" not in page.text
 
 
 def test_a_cookie_from_before_sign_in_is_retired_by_it(verified, new_visitor, outbox):
