@@ -34,6 +34,8 @@ class Settings:
     app_name: str = "Account Verification"
     public_host: str = "localhost"
     public_url: str = ""  # where providers reach the app (status callbacks): https://… in production
+    support_contact: str = ""  # an email address or https:// page where people reach a person
+    privacy_url: str = ""  # the operator's privacy notice; empty: the app's own (/privacy)
     database_url: str = "sqlite:///var/app.db"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -173,6 +175,10 @@ class Settings:
                     raise SettingsError(f"{setting} has {network!r}, which is not an address or network") from None
         if self.public_url and not self.public_url.startswith(("https://", "http://")):
             raise SettingsError("PUBLIC_URL must start with https:// (or http:// outside production)")
+        if self.support_contact and not (_is_email(self.support_contact) or self._is_link(self.support_contact)):
+            raise SettingsError("SUPPORT_CONTACT must be an email address or an https:// address")
+        if self.privacy_url and not self._is_link(self.privacy_url):
+            raise SettingsError("PRIVACY_URL must be an https:// address")
         if self.outbox_max_attempts < 1:
             raise SettingsError("OUTBOX_MAX_ATTEMPTS must be at least 1")
         if self.production:
@@ -198,6 +204,14 @@ class Settings:
                 "APP_ENV=production with SMS_PROVIDER=twilio needs PUBLIC_URL, the site's https:// "
                 "address: Twilio reports each text's delivery there"
             )
+
+    def _is_link(self, value: str) -> bool:
+        return value.startswith("https://") or (not self.production and value.startswith("http://"))
+
+    @property
+    def support_link(self) -> str:
+        """Where the footer's "Help and contact" goes (empty: nowhere set)."""
+        return f"mailto:{self.support_contact}" if _is_email(self.support_contact) else self.support_contact
 
     def _check_credentials(self) -> None:
         """A provider chosen without its credentials stops start-up, naming what is missing."""
@@ -230,12 +244,22 @@ def warnings(settings: Settings) -> list[str]:
                     f"METRICS_ADDRESSES {allowed} is among TRUSTED_PROXIES {proxy}: only a scrape the proxy "
                     "forwards for an allowed address is answered, so let Prometheus reach the app directly."
                 )
+    if settings.production and not settings.support_contact:
+        found.append(
+            "SUPPORT_CONTACT is not set: the footer offers no way to reach a person, and the texts that "
+            "tell someone to act at once (a number changed, codes stopped) name only the site."
+        )
     if settings.signin_code == "off":
         found.append(
             f"SIGNIN_CODE=off: the password is the only factor, so new passwords need "
             f"{settings.password_min_length} characters (NIST SP 800-63B-4)."
         )
     return found
+
+
+def _is_email(value: str) -> bool:
+    local, at, domain = value.partition("@")
+    return bool(local and at and "." in domain) and not any(ch.isspace() for ch in value)
 
 
 def _overlap(one: str, other: str) -> bool:

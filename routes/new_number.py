@@ -22,7 +22,7 @@ from components.web.incoming import (
     signed_in_visit,
 )
 from components.web.render import in_language, invalid, respond
-from components.web.templates import templates
+from components.web.templates import site_context, templates
 from components.web.visits import password_needed
 
 
@@ -66,7 +66,7 @@ def _cancel_page(request: Request, token: str, result: Success | Failure | None)
     context = {
         **in_language(language),
         "title": say(_("Cancel the number change"), language),
-        "app_name": services_of(request).settings.app_name,
+        **site_context(services_of(request).settings),
         "token": token,
         "csrf_token": csrf_token(request.session),
         "notice": result and Notice(say(result.notice.text, language), result.notice.error),

@@ -132,6 +132,7 @@ ACTIONS = (
 # Every other address: home, what a step asks by itself, the switcher, files, callers that are no browser.
 OTHERS = (
     Route("/", pages.home, name="home", methods=["GET"]),
+    Route("/privacy", pages.privacy, name="privacy", methods=["GET"]),
     Route("/code/status", code.code_status, name="code_status", methods=["GET"]),  # the code step's delivery poll
     Route("/language/{code}", language.choose_language, name="choose_language", methods=["GET"]),
     Route("/language", language.set_account_language, name="set_account_language", methods=["POST"]),

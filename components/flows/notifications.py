@@ -26,10 +26,16 @@ def password_changed(services: Services) -> Text:
 
 def number_changed(services: Services, new_phone: str) -> Text:
     return _(
-        "The mobile number on your %(app)s account was changed to %(phone)s. If this wasn't you, contact %(app)s at once.",
+        "The mobile number on your %(app)s account was changed to %(phone)s. If this wasn't you, contact %(app)s at once: %(contact)s",
         app=services.settings.app_name,
         phone=LeftToRight(mask(new_phone, dot="*")),
+        contact=LeftToRight(contact(services)),
     )
+
+
+def contact(services: Services) -> str:
+    """How to reach a person: SUPPORT_CONTACT, else the site (whose footer says more)."""
+    return services.settings.support_contact or services.settings.public_host
 
 
 def number_change_waiting(services: Services, new_phone: str, day: str, link: str) -> Text:

@@ -11,6 +11,7 @@ from components import metrics
 from components.addresses import address_tiers, wide_group
 from components.durations import DAY, HOUR, MINUTE
 from components.flows.delivery import of_code, record_code
+from components.flows.notifications import contact
 from components.flows.pumping_guard import codes_paused, count_sent, ranges
 from components.flows.results import (
     Failure,
@@ -58,7 +59,10 @@ def resend_wait(services: Services, user: User) -> int:
 def locked_notice(services: Services, user: User) -> Failure:
     if user.codes_stopped:
         return failure(
-            _("Too many wrong codes in a row, so codes are stopped for this account. Contact us to unlock it."),
+            _(
+                "Too many wrong codes in a row, so codes are stopped for this account. Contact us to unlock it: %(contact)s",
+                contact=LeftToRight(contact(services)),
+            ),
             kind="slow_down",
         )
     wait = math.ceil((user.locked_until or 0) - services.clock())

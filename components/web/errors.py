@@ -20,7 +20,7 @@ from components.web.csrf import CsrfFailed
 from components.web.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of
 from components.web.render import back_to_current, in_language, show
 from components.web.step_table import table_of
-from components.web.templates import templates
+from components.web.templates import site_context, templates
 from components.web.visits import visit
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ async def error_page(scope: Scope, status: int, headers: dict[str, str] | None =
         "notice": None,
         "list_countries": False,
         "reference": REQUEST_ID.get(),
-        "app_name": services_.settings.app_name if services_ else "Account Verification",
+        **site_context(services_.settings if services_ else None),
     }
     headers = {**(headers or {}), "Cache-Control": "no-store", "X-Error-Page": str(status), "HX-Reswap": "none"}
     if status == 503:

@@ -6,12 +6,14 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from components.durations import HOUR, MINUTE
 from components.flows.results import Notice
 from components.language import say
 from components.text import _
-from components.web.incoming import language_of
-from components.web.render import show
+from components.web.incoming import language_of, services_of
+from components.web.render import in_language, show
 from components.web.step_table import Step, path_to, table_of
+from components.web.templates import site_context, templates
 from components.web.visits import ENDED_ELSEWHERE, visit
 
 SIGNED_OUT_ELSEWHERE = _("You were signed out here by another browser. Sign in again to go on.")
@@ -47,3 +49,25 @@ def page(step: Step) -> Callable[[Request], Awaitable[Response]]:
         return await show(request, step, current, notice=_flash(request))
 
     return shown
+
+
+async def privacy(request: Request) -> Response:
+    """GET /privacy: what is kept and for how long, with this site's settings (PRIVACY_URL
+    names the operator's own notice instead, and the footer links there)."""
+    settings = services_of(request).settings
+    language = language_of(request)
+    context = {
+        **in_language(language),
+        **site_context(settings),
+        "title": say(_("Privacy"), language),
+        "notice": None,
+        "list_countries": False,
+        "unfinished_hours": settings.unverified_ttl_seconds // HOUR,
+        "code_minutes": settings.code_ttl_seconds // MINUTE,
+        "idle_hours": max(1, settings.session_idle_seconds // HOUR),
+        "most_hours": max(1, settings.session_max_age_seconds // HOUR),
+        "remember_days": settings.remember_browser_days,
+        "known_days": settings.known_browser_days,
+    }
+    headers = {"Content-Language": language, "Cache-Control": "no-cache"}
+    return templates.TemplateResponse(request, "privacy.html", context, headers=headers)

@@ -25,7 +25,7 @@ from components.web.incoming import is_htmx, language_of, services_of
 from components.web.sessions import hold_step, start_afresh, vouch_for_browser
 from components.web.step_context import NEEDS
 from components.web.step_table import Step, action_of, path_to, table_of
-from components.web.templates import compact, rendered_once, templates
+from components.web.templates import compact, rendered_once, site_context, templates
 from components.web.visits import Visit, hold_pending, keep_pending, visit, visit_after
 
 FAILURE_STATUS = {"invalid": 422, "slow_down": 429, "unavailable": 503}
@@ -61,7 +61,7 @@ async def show(
         "keep": [],  # password fields static/app.js fills again (_passwords_again)
         "values": {"country": services.settings.default_country},
         "csrf_token": csrf_token(request.session),
-        "app_name": services.settings.app_name,
+        **site_context(services.settings),
         "allowed_countries": services.settings.allowed_countries,
         "password_min": services.settings.password_min_length,
         "fragment": is_htmx(request),

@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from components.language import LANGUAGES, country_names, plural_rule, say, sort_key, translations
 from components.phones import DIAL_CODES
+from components.settings import Settings
 from components.web.assets import version
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
@@ -115,6 +116,14 @@ def rendered_once(key: tuple[str, ...], render: Callable[[], str]) -> str:
     if key not in _rendered:
         _rendered[key] = render()
     return _rendered[key]
+
+
+def site_context(settings: Settings | None) -> dict[str, str]:
+    """What every page's frame shows of the site: its name, and the footer's links (the
+    privacy notice: the operator's, else the app's own; a way to reach a person, if set)."""
+    if settings is None:  # an error before the app is up
+        return {"app_name": "Account Verification", "privacy_url": "", "support_url": ""}
+    return {"app_name": settings.app_name, "privacy_url": settings.privacy_url, "support_url": settings.support_link}
 
 
 def name_routes(path: Callable[..., str]) -> None:

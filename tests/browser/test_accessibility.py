@@ -117,6 +117,8 @@ def test_no_violations_on_the_account_journeys(open_page, live, person, scheme):
     page.goto("/")
     page.click("button:text-is('Sign out')")
     page.wait_for_selector("h1:text-is('Sign in')")
+    page.goto("/privacy")
+    seen["privacy"] = _violations(page, f"{scheme}-privacy")
     page.goto("/password/forgot")
     seen["reset"] = _violations(page, f"{scheme}-reset")
     texts = live.texts_to(person["e164"])

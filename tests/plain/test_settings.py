@@ -68,6 +68,9 @@ def test_production_without_a_secret_refuses_to_start(environment):
         ("PORT", "eighty", "PORT must be a number"),
         ("WORKERS", "0", "WORKERS must be at least 1"),
         ("APP_SECRET", "short", "APP_SECRET must be at least 32 characters"),
+        ("SUPPORT_CONTACT", "call us", "SUPPORT_CONTACT must be an email address or an https:// address"),
+        ("SUPPORT_CONTACT", "javascript:alert(1)", "SUPPORT_CONTACT must be an email address"),
+        ("PRIVACY_URL", "ftp://example.org/privacy", "PRIVACY_URL must be an https:// address"),
     ],
 )
 def test_bad_values_are_refused_by_name(environment, variable, value, message):

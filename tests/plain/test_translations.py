@@ -240,7 +240,8 @@ def test_every_sentence_on_every_step_goes_through_a_catalog(pseudo, new_visitor
     look("reset", visitor.open("/password/forgot"))
     look("reset code", visitor.request_reset())
     look("not found", visitor.open("/nowhere"))
+    look("privacy", visitor.open("/privacy"))
     visitor.htmx = True
     look("signup as a fragment", visitor.open())
     assert {name: left for name, left in seen.items() if left} == {}
-    assert len(seen) == 17
+    assert len(seen) == 18

@@ -47,7 +47,7 @@ def test_a_new_number_is_the_accounts_once_both_codes_are_right(verified, outbox
     assert page.context["user"].country == "GB"  # the per-country limits and the pumping guard count it there now
     assert outbox.messages(JENNY_E164)[-1]["body"] == (
         "The mobile number on your Account Verification account was changed to +44 **** **3456. "
-        "If this wasn't you, contact Account Verification at once."
+        "If this wasn't you, contact Account Verification at once: localhost"  # SUPPORT_CONTACT, else the site
     )
     assert "+44 •••• ••3456" in words(verified.open())
 

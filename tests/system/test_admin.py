@@ -131,3 +131,17 @@ def test_check_config_says_a_lone_password_needs_fifteen_characters(command, mon
     monkeypatch.setenv("SIGNIN_CODE", "off")
     status, said = command("check-config")
     assert status == 0 and "SIGNIN_CODE=off: the password is the only factor" in said and "15 characters" in said
+
+
+def test_check_config_warns_when_production_offers_no_way_to_reach_a_person(command, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("PUBLIC_HOST", "signup.example.org")
+    monkeypatch.setenv("SMS_PROVIDER", "twilio")
+    monkeypatch.setenv("PUBLIC_URL", "https://signup.example.org")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t" * 32)
+    monkeypatch.setenv("TWILIO_NUMBER", "+15005550006")
+    status, said = command("check-config")
+    assert status == 0 and "Warning: SUPPORT_CONTACT is not set" in said, said
+    monkeypatch.setenv("SUPPORT_CONTACT", "help@example.org")
+    assert "SUPPORT_CONTACT" not in command("check-config")[1]

@@ -97,7 +97,7 @@ TRICKY = st.sampled_from(["²", "٣", "9" * 5000, "-1", "1e9", " 3", "\n", "send
 QUERIED = st.sampled_from(["wait", "seen"])
 queries = st.lists(st.tuples(st.one_of(QUERIED, QUERIED, field_names), st.one_of(TRICKY, TRICKY, text)), max_size=6)
 PAGES = ["/", "/signin", "/password/forgot", "/account/password", "/account/mobile", "/account/close", "/code/status"]
-PAGES += ["/language/es", "/number/cancel/x", "/nowhere"]
+PAGES += ["/language/es", "/number/cancel/x", "/privacy", "/nowhere"]
 
 
 def test_every_page_is_fuzzed(app):

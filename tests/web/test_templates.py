@@ -77,3 +77,27 @@ def test_no_template_holds_whitespace_a_browser_would_keep():
     for template in TEMPLATES.rglob("*.html"):
         assert not re.search(r"<(pre|textarea)\b", template.read_text()), template.name
     assert "white-space: pre" not in (TEMPLATES.parent / "static" / "app.css").read_text()
+
+
+def test_every_page_has_a_footer_with_the_privacy_notice(plain_visitor):
+    visitor = plain_visitor
+    for page in (visitor.open(), visitor.open("/signin"), visitor.open("/nowhere"), visitor.open("/privacy")):
+        footer = re.search(r'<footer class="footer">.*?</footer>', page.text, re.DOTALL).group(0)
+        assert '<a href="/privacy">Privacy</a>' in footer and "Help and contact" not in footer  # none set
+
+
+def test_the_footer_links_the_operators_privacy_notice_and_contact(open_app):
+    operated = open_app(privacy_url="https://example.org/privacy", support_contact="help@example.org", htmx=False)
+    page = operated.open("/signin")
+    footer = re.search(r'<footer class="footer">.*?</footer>', page.text, re.DOTALL).group(0)
+    assert '<a href="https://example.org/privacy">Privacy</a>' in footer
+    assert '<a href="mailto:help@example.org">Help and contact</a>' in footer
+
+
+def test_the_privacy_page_says_what_is_kept_with_this_sites_settings(open_app):
+    page = open_app(remember_browser_days=14, support_contact="https://example.org/help", htmx=False).open("/privacy")
+    said = words(page)
+    assert page.status_code == 200 and "What we keep, and for how long" in said
+    assert "skips the code for 14 days" in said and "A code works for 10 minutes" in said
+    assert "deleted after 24 hours" in said and "Questions about your data:" in said
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
