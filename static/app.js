@@ -48,7 +48,7 @@
   var typed = {};
   document.addEventListener("htmx:beforeSwap", function () {
     typed = {};
-    var fields = document.querySelectorAll("#step input[type=password]");
+    var fields = document.querySelectorAll("#step input[type=password], #step input[data-reveal]");
     for (var i = 0; i < fields.length; i++) {
       if (fields[i].value) { typed[fields[i].id] = fields[i].value; }
     }
@@ -80,6 +80,36 @@
   }
   document.addEventListener("DOMContentLoaded", rememberCountries);
   document.addEventListener("htmx:afterSwap", function () { fillCountries(document); });
+
+  // Every password field gets a button that shows what was typed, and hides it again
+  // (without JavaScript there is no button). Its name says what it does; the status
+  // region says what happened. A form is sent with its passwords hidden again, so that
+  // password managers see a password field.
+  var reveal = document.getElementById("password-reveal");
+  function addReveals(root) {
+    var fields = reveal && root.querySelectorAll ? root.querySelectorAll("input[type=password]") : [];
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].dataset.reveal) { continue; }
+      fields[i].dataset.reveal = "yes";
+      var button = reveal.content.firstElementChild.cloneNode(true);
+      button.setAttribute("aria-controls", fields[i].id);
+      button.addEventListener("click", function (field, button) {
+        shown(field, button, field.type === "password");
+        var status = document.getElementById("status");
+        if (status) { status.textContent = field.type === "text" ? reveal.dataset.shown : reveal.dataset.hidden; }
+      }.bind(null, fields[i], button));
+      fields[i].insertAdjacentElement("afterend", button);
+    }
+  }
+  function shown(field, button, show) {
+    field.type = show ? "text" : "password";
+    button.textContent = show ? reveal.dataset.hide : reveal.dataset.show;
+    button.setAttribute("aria-label", show ? reveal.dataset.hideLabel : reveal.dataset.showLabel);
+  }
+  document.addEventListener("submit", function (event) {
+    var fields = event.target.querySelectorAll('input[data-reveal][type="text"]');
+    for (var i = 0; i < fields.length; i++) { shown(fields[i], fields[i].nextElementSibling, false); }
+  }, true);
 
   // A wait before a new code may be asked for counts down (its sentence comes in each plural
   // form of the page's language, "{n}" for the number), and until it ends the buttons it
@@ -128,6 +158,7 @@
   document.addEventListener("htmx:load", function (event) {
     var root = event.detail.elt;
     localTimes(root);
+    addReveals(root);
     var hints = root.querySelectorAll ? root.querySelectorAll("[data-count]") : [];
     for (var i = 0; i < hints.length; i++) { countDown(hints[i]); }
   });

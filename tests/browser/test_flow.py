@@ -54,6 +54,7 @@ def test_keyboard_alone_with_focus_where_it_belongs(open_page, live, person):
     keys.type(person["email"])
     keys.press("Tab")
     keys.type("short")  # too short: the form comes back with focus on the password
+    keys.press("Tab")  # its "Show" button
     keys.press("Tab")
     keys.press("Tab")
     keys.type(person["phone"])
@@ -151,3 +152,26 @@ def test_a_signup_error_elsewhere_keeps_the_typed_password(open_page, live, pers
     page.fill("#phone", person["phone"])
     page.click("text=Send me a code")
     page.wait_for_selector("#code")  # one fix, one round trip
+
+
+def test_every_password_field_can_be_shown_and_says_so(open_page, live, person):
+    page = open_page(DESKTOP)
+    page.fill("#password", person["password"])
+    show = page.get_by_role("button", name="Show password")
+    show.click()
+    assert page.get_attribute("#password", "type") == "text"
+    assert page.get_by_role("button", name="Hide password").inner_text() == "Hide"
+    assert announced(page) == "Your password is shown."
+    page.keyboard.press("Enter")  # the button has focus: it hides again, from the keyboard too
+    assert page.get_attribute("#password", "type") == "password" and announced(page) == "Your password is hidden."
+    page.get_by_role("button", name="Show password").click()
+    fill_signup(page, {**person, "phone": "123"})
+    page.click("text=Send me a code")
+    page.wait_for_selector("#phone-error")
+    assert page.get_attribute("#password", "type") == "password"  # sent hidden, back hidden
+    assert page.locator("button.reveal").count() == 1  # the new field has its own
+
+
+def test_without_javascript_no_password_can_be_shown(open_page):
+    page = open_page(DESKTOP, java_script_enabled=False)
+    assert page.locator("button.reveal").count() == 0

@@ -169,6 +169,7 @@ class _Visible(HTMLParser):
 
     HIDDEN = {"script", "style", "template", "option", "select"}
     READ = {"aria-label", "title", "placeholder", "alt", "data-too-much", "data-failed", "data-offline"}
+    READ |= {"data-show", "data-hide", "data-show-label", "data-hide-label", "data-shown", "data-hidden"}
 
     def __init__(self):
         super().__init__()

@@ -72,3 +72,10 @@ def test_only_a_signed_in_browser_may_change_a_password(verified, new_visitor):
     page = _change(stranger)
     assert page.context["step"] == "signup" and "Sign in first to change your account." in words(page)
     assert verified.open().context["step"] == "account"
+
+
+def test_a_password_manager_can_file_the_new_password_under_the_email(verified):
+    page = verified.open("/account/password")
+    form = re.search(r'<form[^>]*action="/account/password".*?</form>', page.text, re.DOTALL).group(0)
+    assert '<input type="email" autocomplete="username" value="jenny@example.com" hidden>' in form
+    assert 'autocomplete="current-password"' in form and 'autocomplete="new-password"' in form

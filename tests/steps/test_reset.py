@@ -40,6 +40,7 @@ def test_a_forgotten_password_is_reset_with_a_code_to_the_verified_number(verifi
     settle()
     page = visitor.enter_code(outbox.last_code())
     assert page.context["step"] == "new_password" and "Choose a new password." in words(page)
+    assert '<input type="email" autocomplete="username" value="jenny@example.com" hidden>' in page.text
     page = visitor.post("/password/new", {"password": NEW_PASSWORD})
     assert page.context["step"] == "account"
     assert "Your password is changed, and you are signed in." in words(page)
