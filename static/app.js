@@ -9,6 +9,7 @@
     if (!box) { return; }
     box.textContent = message;
     box.hidden = false;
+    box.focus();  // not left on a button htmx disabled, or on <body>
   }
 
   // The app's own error pages are whole pages: never swapped over the step, so

@@ -31,7 +31,7 @@ async def sign_in(
     checked = await check_password(services, credentials.email, credentials.password, address, user, browser=known)
     if isinstance(checked, Refused):
         metrics.SIGNINS.labels(f"refused-{checked.reason}").inc()
-        return refusal(checked, WRONG)
+        return refusal(checked, WRONG, field="password")  # typed again, where focus goes
     if not checked.verified:  # back to its own signup's code
         return Success(
             checked,

@@ -175,3 +175,12 @@ def test_every_password_field_can_be_shown_and_says_so(open_page, live, person):
 def test_without_javascript_no_password_can_be_shown(open_page):
     page = open_page(DESKTOP, java_script_enabled=False)
     assert page.locator("button.reveal").count() == 0
+
+
+def test_without_javascript_an_error_page_reads_its_summary_first(open_page, person):
+    page = open_page(DESKTOP, java_script_enabled=False)
+    fill_signup(page, {**person, "phone": "123"})
+    page.click("text=Send me a code")
+    page.wait_for_selector(".error-summary")
+    assert page.title().startswith("Error: Create your account")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")

@@ -1,7 +1,7 @@
 """When things are slow or break: an in-flight sign, no double submits, and a
 step that stays usable with a message."""
 
-from browsing import DESKTOP, fill_signup, heading
+from browsing import DESKTOP, fill_signup, focused, heading
 
 
 def test_a_slow_provider_shows_progress_and_one_submit_counts(open_page, live, person):
@@ -50,6 +50,7 @@ def test_a_lost_connection_says_so(open_page, person):
     page.click("text=Send me a code")
     page.locator("#page-error").wait_for(state="visible")
     assert "could not reach the server" in page.inner_text("#page-error")
+    assert focused(page) == "page-error"  # on the message, not dropped to <body>
     assert page.input_value("#email") == person["email"]
 
 

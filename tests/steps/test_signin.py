@@ -2,6 +2,7 @@
 then a code to the verified number unless this browser is remembered."""
 
 import logging
+import re
 import time
 from dataclasses import replace
 
@@ -311,3 +312,11 @@ def test_an_email_with_a_capital_beyond_ascii_is_one_mailbox_in_any_case(new_vis
     assert owner.sign_in(email=typed).context["step"] == "code"
     again = new_visitor(address="198.51.100.31").sign_up(email=typed)
     assert again.status_code == 422 and "This email is already registered." in words(again)
+
+
+def test_a_wrong_password_is_typed_again_where_focus_goes(verified, new_visitor):
+    laptop = new_visitor()
+    page = laptop.sign_in(password="not my password")
+    assert page.status_code == 422 and page.context["errors"] == {"password": "The email or password is not right."}
+    password = re.search(r'<input id="password"[^>]*>', page.text).group(0)
+    assert "autofocus" in password and 'value="jenny@example.com"' in page.text  # the email stays

@@ -59,10 +59,9 @@ def test_validation_errors_keep_the_values_but_never_the_password(visitor, outbo
     assert 'value="not-an-email"' in words(page) and 'value="123"' in words(page)
     assert JENNY["password"] not in words(page)
     assert ('id="password"' in page.text and "data-keep" in page.text) == visitor.htmx
-    assert (
-        'id="name" name="name" type="text" value="" aria-describedby="name-error" aria-invalid="true" autofocus'
-        in words(page)
-    )
+    assert 'id="name" name="name" type="text" value="" aria-describedby="name-error" aria-invalid="true"' + (
+        " autofocus" if visitor.htmx else " autocomplete"
+    ) in words(page)
     assert outbox.messages() == []
 
 
@@ -70,7 +69,13 @@ def test_short_password_is_refused(visitor):
     page = visitor.sign_up(password="short")
     assert page.status_code == 422
     assert page.context["errors"] == {"password": "Choose a password of at least 8 characters"}
-    assert "autofocus" in words(page).split('id="password"')[1].split(">")[0]
+    on_the_field = "autofocus" in words(page).split('id="password"')[1].split(">")[0]
+    on_the_summary = (
+        '<div class="notice notice--error error-summary" role="alert" tabindex="-1" autofocus>' in page.text
+    )
+    # With htmx the field with the error takes focus; a whole page (no JavaScript) focuses its summary.
+    assert (on_the_field, on_the_summary) == (visitor.htmx, not visitor.htmx)
+    assert page.text.count("autofocus") == 1 and "<title>Error: Create your account" in page.text
 
 
 def test_landline_is_refused_before_any_code_is_sent(visitor, outbox):
