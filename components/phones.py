@@ -6,7 +6,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from components.text import Text, _
+from components.text import LeftToRight, Text, _
 
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
@@ -40,9 +40,18 @@ def parse_mobile(raw: str, country: str) -> Phone:
     try:
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException:
-        raise PhoneError(_("Enter a mobile number, like %(example)s", example=example_mobile(country))) from None
+        raise PhoneError(
+            _("Enter a mobile number, like %(example)s", example=LeftToRight(example_mobile(country)))
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError(_("This is not a valid number for the country chosen"))
+        if raw.lstrip().startswith("+"):  # typed with its country code: the list played no part
+            raise PhoneError(_("This is not a valid mobile number. Check the digits after the country code"))
+        raise PhoneError(
+            _(
+                "This is not a valid number for the country chosen. Enter it like %(example)s",
+                example=LeftToRight(example_mobile(country)),
+            )
+        )
     # Satellite and other non-geographic ranges (+870, +881, +882 …: region "001")
     # call themselves mobiles, and cost a premium to text.
     if phonenumbers.region_code_for_number(number) not in COUNTRY_CODES:

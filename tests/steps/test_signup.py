@@ -44,16 +44,19 @@ def test_htmx_gets_a_fragment_and_plain_posts_get_303_then_the_page(new_visitor)
     assert "Check your messages for the code." in words(page)
 
 
+RETYPE = "Type your password again. For your security, it is not kept after an error."
+
+
 def test_validation_errors_keep_the_values_but_never_the_password(visitor, outbox):
     page = visitor.sign_up(name=" ", email="not-an-email", phone="123")
     assert page.status_code == 422
     assert page.template.name == ("fragment.html" if visitor.htmx else "page.html")
     errors = page.context["errors"]
-    retype = "Type your password again. For your security, it is not kept after an error."
+    retype = RETYPE
     assert errors == {
         "name": "Enter your full name",
         "email": "Enter an email address like name@example.com",
-        "phone": "This is not a valid number for the country chosen",
+        "phone": "This is not a valid number for the country chosen. Enter it like (201) 555-0123",
         **({} if visitor.htmx else {"password": retype}),  # with htmx, static/app.js puts it back
     }
     assert 'value="not-an-email"' in words(page) and 'value="123"' in words(page)
@@ -175,7 +178,10 @@ def test_a_bad_new_number_is_refused_with_the_form_kept(htmx_visitor, outbox):
     page = htmx_visitor.set_number("555")
     assert page.status_code == 422
     assert page.context["step"] == "different_number"
-    assert page.context["errors"]["phone"] == "This is not a valid number for the country chosen"
+    assert (
+        page.context["errors"]["phone"]
+        == "This is not a valid number for the country chosen. Enter it like (201) 555-0123"
+    )
     assert 'value="555"' in words(page)
     assert "Signing up as <strong>Jenny Tutone</strong> (<bdi>jenny@example.com</bdi>)" in words(page)
     assert len(outbox.messages()) == 1
@@ -211,3 +217,19 @@ def test_where_the_password_is_the_only_factor_it_needs_fifteen_characters(open_
     assert page.status_code == 422
     assert page.context["errors"]["password"] == "Choose a password of at least 15 characters"
     assert visitor.sign_up(password="fifteen chars ok").context["step"] == "code"
+
+
+def test_a_number_typed_with_its_country_code_is_judged_as_typed(visitor):
+    page = visitor.sign_up(country="US", phone="+44 7400 12")
+    assert page.context["errors"] == {
+        "phone": "This is not a valid mobile number. Check the digits after the country code",
+        **({} if visitor.htmx else {"password": RETYPE}),
+    }
+
+
+def test_a_bad_number_is_given_an_example_in_its_countrys_own_format(visitor):
+    page = visitor.sign_up(country="GB", phone="07400")
+    assert (
+        page.context["errors"]["phone"]
+        == "This is not a valid number for the country chosen. Enter it like 07400 123456"
+    )
