@@ -117,7 +117,9 @@ async def request_reset(services: Services, email: str, address: str) -> Success
             await services.limits.give_back(live)
             return _refused(services, wait, address)
         _send_soon(services, email, "sms", address)
-    notice = Notice(_("If %(email)s has an account, we sent a code to its mobile number.", email=LeftToRight(email)))
+    notice = Notice(  # announced only: the code step's first line says it
+        _("If %(email)s has an account, we sent a code to its mobile number.", email=LeftToRight(email)), quiet=True
+    )
     return Success(None, notice, fresh_session=True, pending=_way(email))
 
 
@@ -229,7 +231,8 @@ async def _code_was_right(services: Services, user: User) -> Success | Failure:
     if ready is None:
         return failure(CODE_REPLACED, field="code")
     log.info("password reset code right: user=%s", user.id)
-    return Success(None, Notice(_("Choose a new password.")), fresh_session=True, pending=Pending("password", ready))
+    chosen = Notice(_("Choose a new password."), quiet=True)  # the heading says it: announced only
+    return Success(None, chosen, fresh_session=True, pending=Pending("password", ready))
 
 
 async def set_new_password(services: Services, user: User, password: str) -> Success | Failure:

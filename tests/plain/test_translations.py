@@ -179,6 +179,8 @@ class _Visible(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.hidden += tag in self.HIDDEN
         self.parts.extend(value for name, value in attrs if name in self.READ and value)
+        if tag == "meta" and ("name", "description") in attrs:  # what a search result shows
+            self.parts.extend(value for name, value in attrs if name == "content" and value)
 
     def handle_endtag(self, tag):
         self.hidden -= tag in self.HIDDEN

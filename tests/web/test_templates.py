@@ -101,3 +101,10 @@ def test_the_privacy_page_says_what_is_kept_with_this_sites_settings(open_app):
     assert "skips the code for 14 days" in said and "A code works for 10 minutes" in said
     assert "deleted after 24 hours" in said and "Questions about your data:" in said
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_every_page_says_what_the_site_is_for_in_its_own_language(plain_visitor):
+    for language, said in (("en", "create an account with your mobile number"), ("fr", "créez un compte")):
+        page = plain_visitor.speaks(language).open("/signin")
+        description = re.search(r'<meta name="description" content="([^"]+)">', page.text).group(1)
+        assert said in html.unescape(description)
