@@ -145,6 +145,33 @@
     if (event.target.closest && event.target.closest('button[aria-disabled="true"]')) { event.preventDefault(); }
   }, true);
 
+  // Switching language loads the page again: what was typed in the step (passwords
+  // aside: they are never kept anywhere) comes back on the page in the new language.
+  var TYPED = "typed-before-switching-language";
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#languages a, #languages button")) { return; }
+    var typed = {}, fields = document.querySelectorAll("#step input[id], #step select[id]");
+    for (var i = 0; i < fields.length; i++) {
+      var kind = fields[i].type;
+      if (fields[i].value && !fields[i].dataset.reveal && kind !== "password" && kind !== "hidden" && kind !== "checkbox") {
+        typed[fields[i].id] = fields[i].value;
+      }
+    }
+    try { sessionStorage.setItem(TYPED, JSON.stringify({ page: location.pathname, typed: typed })); } catch (e) { /* private mode */ }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(TYPED));
+      sessionStorage.removeItem(TYPED);
+    } catch (e) { return; }
+    if (!saved || saved.page !== location.pathname) { return; }
+    for (var id in saved.typed) {
+      var field = document.getElementById(id);
+      if (field && field.closest("#step")) { field.value = saved.typed[id]; }
+    }
+  });
+
   // Times come in UTC ("12:03 UTC"); shown in the visitor's own time instead.
   function localTimes(root) {
     var times = root.querySelectorAll("time[data-local-time]");

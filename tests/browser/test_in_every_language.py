@@ -4,7 +4,7 @@ axe finds nothing. The switcher works from the keyboard alone."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browsing import every_step, settled, shoot
+from browsing import every_step, fill_signup, settled, shoot
 
 from components.language import LANGUAGES
 
@@ -58,3 +58,18 @@ def test_the_language_switcher_works_from_the_keyboard(open_page):
     assert page.get_attribute(".languages [aria-current]", "hreflang") == "ar"
     page.goto("/signin")  # remembered for the next page, whatever the browser asks for
     assert page.evaluate("document.documentElement.lang") == "ar"
+
+
+def test_switching_language_keeps_what_was_typed_but_the_password(open_page, person):
+    page = open_page("Pixel 7")
+    fill_signup(page, {**person, "country": "GB", "phone": "07400 123456"})
+    page.click("#languages a[lang=fr]")
+    page.wait_for_selector("html[lang=fr]")
+    settled(page)
+    assert [page.input_value(f"#{name}") for name in ("name", "email", "country", "phone")] == [
+        person["name"],
+        person["email"],
+        "GB",
+        "07400 123456",
+    ]
+    assert page.input_value("#password") == ""  # never kept anywhere
