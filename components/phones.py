@@ -85,6 +85,18 @@ def mask(e164: str, dot: str = "•") -> str:
     return prefix + "".join(masked)
 
 
+def on_one_line(number: str) -> str:
+    """A number as a page shows it: its spaces and hyphens do not break (a number split
+    over two lines misreads, worst in a right-to-left sentence). Never in a text message:
+    these characters are not GSM-7."""
+    return number.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+def shown_mask(e164: str) -> str:
+    """The masked number (`mask`), as a page shows it: on one line."""
+    return on_one_line(mask(e164))
+
+
 def international_form(e164: str) -> str:
     """+1 201-867-5309: the whole number, as its country writes it for a caller abroad."""
     return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
@@ -56,7 +57,8 @@ def fresh_postgres() -> Iterator[str]:
 
 
 def _as_admin(server: sa.URL, statement: str) -> None:
-    """Run outside the tests' event loops: fixtures that call this are not async."""
+    """Run outside the tests' event loops, on a thread of its own: a fixture may be set up
+    while Playwright's sync API holds an event loop on this one (the browser tests)."""
 
     async def run():
         connection = await asyncpg.connect(server.set(drivername="postgresql").render_as_string(hide_password=False))
@@ -65,4 +67,5 @@ def _as_admin(server: sa.URL, statement: str) -> None:
         finally:
             await connection.close()
 
-    asyncio.run(run())
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, run()).result()

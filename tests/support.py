@@ -44,8 +44,9 @@ def app_settings(folder: Path, database_url: str, **changes) -> Settings:
 
 
 def words(page) -> str:
-    """The page's text as a person reads it (entities decoded)."""
-    return html.unescape(page.text)
+    """The page's text as a person reads it (entities decoded; a number kept on one line,
+    components/phones.on_one_line, reads with plain spaces and hyphens)."""
+    return html.unescape(page.text).replace("\u00a0", " ").replace("\u2011", "-")
 
 
 class Clock:

@@ -23,7 +23,7 @@ from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.reset import replace_password
 from components.flows.results import Failure, Notice, Success, failure
 from components.flows.sending import CODE_REPLACED, first_code, recipient
-from components.phones import Phone, mask
+from components.phones import Phone, mask, shown_mask
 from components.purposes import Challenge
 from components.services import Services
 from components.storage.users import User
@@ -88,7 +88,7 @@ async def keep_number(services: Services, user: User) -> Success:
     if user.challenge in ("current-number", "number", "number-later"):
         await services.verifier.cancel(recipient(user))
         user = await services.users.finish_challenge(user.id, user.challenge) or user
-    return Success(user, Notice(_("Your mobile number is still %(phone)s.", phone=LeftToRight(mask(user.phone)))))
+    return Success(user, Notice(_("Your mobile number is still %(phone)s.", phone=LeftToRight(shown_mask(user.phone)))))
 
 
 async def number_code_was_right(services: Services, user: User) -> Success | Failure:
@@ -108,7 +108,9 @@ async def number_code_was_right(services: Services, user: User) -> Success | Fai
         return failure(CODE_REPLACED, field="code")
     notifications.send_soon(services)
     log.info("number changed: user=%s to=%s", user.id, mask(changed.phone))
-    return Success(changed, Notice(_("Your mobile number is now %(phone)s.", phone=LeftToRight(mask(changed.phone)))))
+    return Success(
+        changed, Notice(_("Your mobile number is now %(phone)s.", phone=LeftToRight(shown_mask(changed.phone))))
+    )
 
 
 async def schedule_number_change(services: Services, user: User) -> Success | Failure:
@@ -135,9 +137,9 @@ def waiting_notice(user: User) -> Notice:
     return Notice(
         _(
             "Your number changes to %(phone)s on %(day)s. Until then, the link we texted to %(current)s cancels it.",
-            phone=LeftToRight(mask(user.number_change_phone or "")),
+            phone=LeftToRight(shown_mask(user.number_change_phone or "")),
             day=LeftToRight(_day(user.number_change_at or 0)),
-            current=LeftToRight(mask(user.phone)),
+            current=LeftToRight(shown_mask(user.phone)),
         )
     )
 
@@ -165,7 +167,9 @@ async def cancel_number_change(services: Services, token: str) -> Success | Fail
     if cancelled is None:
         return failure(_("This link no longer cancels anything: the change was already cancelled or made."))
     log.info("number change cancelled: user=%s", cancelled.id)
-    stays = _("The number change is cancelled. The number stays %(phone)s.", phone=LeftToRight(mask(cancelled.phone)))
+    stays = _(
+        "The number change is cancelled. The number stays %(phone)s.", phone=LeftToRight(shown_mask(cancelled.phone))
+    )
     return Success(cancelled, Notice(stays))
 
 

@@ -22,7 +22,7 @@ from components.flows.results import (
     minutes,
     slow_down,
 )
-from components.phones import international_form, mask
+from components.phones import international_form, mask, on_one_line
 from components.proof_of_work import NO_PROOF, Proof
 from components.providers.interface import (
     Channel,
@@ -291,7 +291,7 @@ def said_number(user: User) -> str:
     """The number a code goes to, as the code step says it: whole where the visitor has
     just typed it (a signup's, a new number), so that a typo shows; masked where they
     did not (a sign-in's, the current number's)."""
-    return international_form(user.phone) if user.challenge in TYPED_HERE else mask(user.phone)
+    return on_one_line(international_form(user.phone) if user.challenge in TYPED_HERE else mask(user.phone))
 
 
 def _sent_notice(user: User, channel: Channel) -> Notice:

@@ -8,7 +8,7 @@ from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.results import Failure, Notice, Success, failure
 from components.flows.sending import CODE_REPLACED, at_code_step, first_code
 from components.forms import Credentials
-from components.phones import mask
+from components.phones import shown_mask
 from components.services import Services
 from components.storage.users import User
 from components.text import LeftToRight, _
@@ -36,7 +36,10 @@ async def sign_in(
         return Success(
             checked,
             Notice(
-                _("Enter the code we sent to %(phone)s, or ask for a new one.", phone=LeftToRight(mask(checked.phone)))
+                _(
+                    "Enter the code we sent to %(phone)s, or ask for a new one.",
+                    phone=LeftToRight(shown_mask(checked.phone)),
+                )
             ),
             fresh_session=True,
         )

@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from components.flows import account, delivery, reset, sending
 from components.flows.sending import recipient, resend_wait
-from components.phones import mask, national_form
+from components.phones import national_form, shown_mask
 from components.proof_of_work import Puzzle
 from components.storage.users import User
 from components.web.incoming import WAITING_KEY, account_of, address_of, proof_of, services_of
@@ -28,7 +28,7 @@ async def _current_number(request: Request, visit: Visit) -> dict[str, Any]:
 
 
 async def _masked_phone(request: Request, visit: Visit) -> dict[str, Any]:
-    return {"masked_phone": mask(account_of(visit).phone)}
+    return {"masked_phone": shown_mask(account_of(visit).phone)}
 
 
 async def _code(request: Request, visit: Visit) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def focus_ring(page) -> str:
 
 
 def announced(page) -> str:
-    return page.inner_text("#status")
+    """What the status region says (a number kept on one line reads with plain spaces and hyphens)."""
+    return page.inner_text("#status").replace("\u00a0", " ").replace("\u2011", "-")
 
 
 def heading(page) -> str:

@@ -1,5 +1,6 @@
 """Entering the code: right, wrong, expired, reused, exhausted."""
 
+import html
 from typing import get_args
 
 import pytest
@@ -194,3 +195,10 @@ def test_a_live_code_still_works_when_no_new_one_can_be_sent(htmx_visitor, new_v
     assert htmx_visitor.enter_code(outbox.messages(JENNY_E164)[0]["body"].rsplit("#", 1)[1]).context["step"] == (
         "account"
     )
+
+
+def test_a_number_on_the_page_never_breaks_across_lines(htmx_visitor, clock):
+    htmx_visitor.sign_up()
+    clock.advance(30)
+    page = htmx_visitor.resend()
+    assert "We sent a new code to +1\u00a0201\u2011867\u20115309." in html.unescape(page.text)  # no break inside
