@@ -4,7 +4,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from components import metrics
@@ -124,24 +124,39 @@ def _ceilings(settings: Settings, user: User) -> list[tuple[Limit, int]]:
 async def proof_asked(services: Services, user: User, history: bool) -> bool:
     """Whether this code waits for proof of work: a new number's, for a browser with no
     history of entering codes, while a ceiling it shares with strangers is nearly full."""
-    percent = services.settings.proof_of_work_percent
-    if user.verified or history or not percent:
+    if not _may_ask_proof(services, user, history):
         return False
     fullest = await services.limits.fullest(*(ceiling for ceiling, _ in _ceilings(services.settings, user)))
-    return fullest * 100 >= percent
+    return fullest * 100 >= services.settings.proof_of_work_percent
 
 
-async def held_for(services: Services, account: User, address: str) -> int:
-    """Seconds before any code could go out for this account from this address, past
-    its resend wait: a lock, a pause, a full limit (0: one could now, or after the wait).
-    The code step offers new codes only when they can work."""
-    user = recipient(account)
-    if user.locked(services.clock()):
-        return math.ceil((user.locked_until or 0) - services.clock())
+def _may_ask_proof(services: Services, user: User, history: bool) -> bool:
+    return not (user.verified or history or not services.settings.proof_of_work_percent)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the code step may offer for new codes."""
+
+    held_for: int  # seconds before any code could go out, past the resend wait (a lock, a pause, a full limit)
+    proof: bool  # the next code waits for proof of work
+
+
+async def offer(services: Services, account: User, address: str, history: bool) -> Offer:
+    """The code step offers new codes only when they can work, and asks for proof of work
+    when a code would: read together (one statement for every limit, one for a pause)."""
+    user, now = recipient(account), services.clock()
+    if user.locked(now):
+        return Offer(math.ceil((user.locked_until or 0) - now), proof=False)
     paused = None if user.verified else await codes_paused(services, user)
     if paused:
-        return paused[1]
-    return await services.limits.held(*_limits(services, user, address))
+        return Offer(paused[1], proof=False)
+    states = await services.limits.states(*_limits(services, user, address))
+    ceilings = {ceiling.key for ceiling, _ in _ceilings(services.settings, user)}
+    fullest = max((used for limit, used, _ in states if limit.key in ceilings), default=0.0)
+    percent = services.settings.proof_of_work_percent
+    proof = _may_ask_proof(services, user, history) and fullest * 100 >= percent
+    return Offer(max((wait for _, _, wait in states), default=0), proof)
 
 
 def proof_bound(user: User) -> str:

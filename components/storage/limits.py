@@ -3,7 +3,8 @@
 A limit allows at most `allowed` events in *any* interval of `window_seconds`
 (fixed windows would let twice that through across a window's edge). Its row
 holds the times of its last `allowed` events, oldest first, as fixed-width
-digits (whole seconds, rounded up, so nothing expires early). An event may
+digits (milliseconds, rounded up, so nothing expires early, and a wait of 30
+seconds reads as 30, not 31). An event may
 happen when the oldest of them is a window's length ago; taking it drops the
 oldest and appends now. That is one conditional upsert, so of two requests
 racing for the last slot exactly one gets it: PostgreSQL re-checks the
@@ -25,7 +26,8 @@ from components import metrics
 from components.storage.database import rate_limits
 from components.storage.prepared import P, Statement, bound, insert_for
 
-WIDTH = 10  # digits per time: UNIX seconds until the year 2286
+TICKS = 1000  # a stamp's units per second
+WIDTH = 13  # digits per time: UNIX milliseconds until the year 2286
 NEVER = "0" * WIDTH
 
 
@@ -43,7 +45,7 @@ class Limit:
     @property
     def key(self) -> str:
         """A changed setting starts a new count (the row's width follows `allowed`)."""
-        return f"{self.name}|{self.allowed}/{self.window_seconds}"
+        return f"{self.name}|{self.allowed}/{self.window_seconds}|ms"  # ms: rows of second stamps age out apart
 
 
 def per_address(name: str, tiers: tuple[tuple[str, int], ...], allowed: int, window_seconds: int) -> list[Limit]:
@@ -68,7 +70,7 @@ def _take_each(dialect: str, rows: list[dict[str, P]], stamp: P, now: P) -> Any:
             "times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
             "expires_at": statement.excluded.expires_at,
         },
-        where=_oldest() + (statement.excluded.expires_at - moment) <= moment,
+        where=_oldest() + (statement.excluded.expires_at - moment) * TICKS <= moment * TICKS,
     ).returning(rate_limits.c.key)
 
 
@@ -101,7 +103,7 @@ def _forget_old(now: P) -> Statement:
 
 def _state(times: str, limit: Limit, now: float) -> tuple[float, int]:
     """The share of a limit's events within its window, and the seconds until it has room."""
-    stamps = [int(times[at : at + WIDTH]) for at in range(0, len(times), WIDTH)]
+    stamps = [int(times[at : at + WIDTH]) / TICKS for at in range(0, len(times), WIDTH)]
     used = sum(1 for stamp in stamps if stamp + limit.window_seconds > now)
     return used / limit.allowed, max(0, math.ceil(stamps[0] + limit.window_seconds - now))
 
@@ -134,7 +136,7 @@ class Limits:
         """One statement for all: each row takes its slot, or not, atomically (PostgreSQL
         re-checks the condition on a row it waited for; SQLite runs one writer at a
         time), so no slot is counted twice, and the rows that took one say so."""
-        stamp = f"{math.ceil(now):0{WIDTH}d}"
+        stamp = f"{math.ceil(now * TICKS):0{WIDTH}d}"
         rows = [  # in key order, as every take and give-back locks them (no deadlock between two)
             {
                 "key": limit.key,
@@ -157,24 +159,21 @@ class Limits:
             return 0
         now = self.clock()
         oldest = await self.db.fetch_val(bound(_oldest_of, key=limit.key))
-        return max(0, math.ceil((oldest or 0) + limit.window_seconds - now))
+        return max(0, math.ceil((oldest or 0) / TICKS + limit.window_seconds - now))
 
     async def fullest(self, *limits: Limit) -> float:
         """How full the fullest of these limits is now (0 to 1), taking nothing."""
-        return max((used for used, _ in await self._states(limits)), default=0.0)
+        return max((used for _, used, _ in await self.states(*limits)), default=0.0)
 
-    async def held(self, *limits: Limit) -> int:
-        """Seconds until every one of these limits has room (0: they have now), taking nothing."""
-        return max((wait for _, wait in await self._states(limits)), default=0)
-
-    async def _states(self, limits: tuple[Limit, ...]) -> list[tuple[float, int]]:
-        """Each limit's share used within its window, and its wait (one statement for all)."""
+    async def states(self, *limits: Limit) -> list[tuple[Limit, float, int]]:
+        """Each limit with a row: the share of it used within its window, and the seconds
+        until it has room (0: it has now). One statement for all; nothing is taken."""
         on = {limit.key: limit for limit in limits if limit.allowed > 0}
         if not on:
             return []
         now = self.clock()
         rows = await self.db.fetch_all(bound(_times_of, rows=[{"key": key} for key in on]))
-        return [_state(row[1], on[row[0]], now) for row in rows]
+        return [(on[row[0]], *_state(row[1], on[row[0]], now)) for row in rows]
 
     async def clear(self, *limits: Limit) -> None:
         """Forget every event of these limits (a proof stronger than the limit's guess)."""

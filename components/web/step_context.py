@@ -9,7 +9,6 @@ from starlette.requests import Request
 from components.flows import account, delivery, reset, sending
 from components.flows.sending import recipient, resend_wait
 from components.phones import national_form, shown_mask
-from components.proof_of_work import Puzzle
 from components.storage.users import User
 from components.web.incoming import WAITING_KEY, account_of, address_of, proof_of, services_of
 from components.web.step_table import Need
@@ -64,20 +63,20 @@ async def _code(request: Request, visit: Visit) -> dict[str, Any]:
         "code_sent": shown.code_sent_at is not None,
         "delivery": await delivery.of_code(services, shown),
         "delivery_wait": delivery.FIRST_POLL_SECONDS,
-        "puzzle": await _puzzle(request, shown),
-        "held_for": await sending.held_for(services, shown, address_of(request)),
+        **await _offered(request, shown),
     }
 
 
-async def _puzzle(request: Request, shown: User) -> Puzzle | None:
-    """Proof of work, when this code asks for it: a puzzle, and the wait instead, which
-    the session keeps (a wait shown again goes on from where it was)."""
+async def _offered(request: Request, shown: User) -> dict[str, Any]:
+    """How long new codes are held (the step offers them only when they can work), and the
+    puzzle when the next code asks for proof of work, with the wait instead, which the
+    session keeps (a wait shown again goes on from where it was)."""
     services, proof = services_of(request), proof_of(request)
-    if not await sending.proof_asked(services, shown, proof.history):
-        return None
-    puzzle = services.proof_of_work.ask(sending.proof_bound(shown), proof.waiting)
-    request.session[WAITING_KEY] = list(puzzle.waiting)
-    return puzzle
+    offer = await sending.offer(services, shown, address_of(request), proof.history)
+    puzzle = services.proof_of_work.ask(sending.proof_bound(shown), proof.waiting) if offer.proof else None
+    if puzzle:
+        request.session[WAITING_KEY] = list(puzzle.waiting)
+    return {"held_for": offer.held_for, "puzzle": puzzle}
 
 
 async def _reauth(request: Request, visit: Visit) -> dict[str, Any]:

@@ -28,6 +28,19 @@ async def test_a_limit_holds_across_what_would_be_a_window_edge(limits, clock):
     assert await limits.take(FIVE_AN_HOUR) is None  # the first of the five is an hour old
 
 
+async def test_a_wait_reads_as_long_as_it_is_with_a_clock_between_seconds(limits, clock):
+    once = Limit("reset:cooldown:someone", 1, 30)
+    clock.now = 1_800_000_000.3
+    assert await limits.take(once) is None
+    clock.advance(0.1)
+    assert await limits.take(once) == 30  # not 31: the event's time is kept to the millisecond
+    assert [(used, wait) for _, used, wait in await limits.states(once)] == [(1.0, 30)]
+    clock.now = 1_800_000_030.29
+    assert await limits.take(once) == 1  # nor does it free early
+    clock.now = 1_800_000_030.3
+    assert await limits.take(once) is None
+
+
 async def test_events_free_up_one_by_one_as_they_age(limits, clock):
     for _ in range(5):
         assert await limits.take(FIVE_AN_HOUR) is None
