@@ -11,7 +11,7 @@ from components.flows.results import Notice
 from components.language import say
 from components.text import _
 from components.web.incoming import language_of, services_of
-from components.web.render import in_language, show
+from components.web.render import in_language, show_kept
 from components.web.step_table import Step, path_to, table_of
 from components.web.templates import site_context, templates
 from components.web.visits import ENDED_ELSEWHERE, visit
@@ -26,7 +26,7 @@ async def home(request: Request) -> Response:
     if request.session.pop(ENDED_ELSEWHERE, False):
         request.session["flash"] = {"text": say(SIGNED_OUT_ELSEWHERE, language_of(request)), "error": False}
         return RedirectResponse(path_to(request, "signin"), status_code=303)
-    return await show(request, table_of(request).current(current), current, notice=_flash(request))
+    return await show_kept(request, table_of(request).current(current), current, _flash(request))
 
 
 def _flash(request: Request) -> Notice | None:
@@ -46,7 +46,7 @@ def page(step: Step) -> Callable[[Request], Awaitable[Response]]:
         current = await visit(request)
         if (current.stage == "signed-in") != signed_in:
             return RedirectResponse(path_to(request, "signin" if signed_in else "home"), status_code=303)
-        return await show(request, step, current, notice=_flash(request))
+        return await show_kept(request, step, current, _flash(request))
 
     return shown
 

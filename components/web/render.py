@@ -144,13 +144,74 @@ class StepResponse(HTMLResponse):
         await super().__call__(scope, receive, send)
 
 
+AGAIN = "again"  # the session's key: a form's problems, for the GET a no-JS post was sent to
+
+
+async def shown_again(
+    request: Request,
+    step: Step,
+    current: Visit,
+    *,
+    status: int,
+    notice: Notice,
+    errors: Mapping[str, Text | str],
+    values: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A form shown again with its problems. Without JavaScript, where the step has an
+    address of its own to GET (its page, or home when home shows it), the answer is a 303
+    there with the problems kept for that one GET (Post/Redirect/Get): reloading the page
+    then posts nothing again."""
+    address = None if is_htmx(request) else _address_of(request, step, current)
+    if address is None:
+        return await show(
+            request, step, current, status=status, notice=notice, errors=errors, values=values, headers=headers
+        )
+    language = language_of(request)
+    request.session[AGAIN] = {
+        "status": status,
+        "notice": {"text": say(notice.text, language), "error": notice.error, "quiet": notice.quiet},
+        "errors": {field: say(text, language) for field, text in errors.items()},
+        "values": values,
+        "headers": headers,
+    }
+    return RedirectResponse(address, status_code=303)
+
+
+def _address_of(request: Request, step: Step, current: Visit) -> str | None:
+    if step.page:
+        return path_to(request, step.name)
+    return path_to(request, "home") if table_of(request).current(current) is step else None
+
+
+async def show_kept(request: Request, step: Step, current: Visit, notice: Notice | None) -> Response:
+    """A step's GET: with the problems a no-JS post left for it (shown_again), if any,
+    for this one answer (its status too: the page shows a refused post)."""
+    kept = request.session.pop(AGAIN, None)
+    if not kept or (not step.page and table_of(request).current(current) is not step):
+        return await show(request, step, current, notice=notice)
+    # It echoes what was posted beside the form's token, as the post's own answer would:
+    # never compressed (components/web/middleware.py: GzipReads; "identity" leaves it as it is).
+    headers = {**(kept["headers"] or {}), "Content-Encoding": "identity"}
+    return await show(
+        request,
+        step,
+        current,
+        status=kept["status"],
+        notice=Notice(**kept["notice"]),
+        errors=kept["errors"],
+        values=kept["values"],
+        headers=headers,
+    )
+
+
 async def invalid(request: Request, problem: Invalid) -> Response:
     """The form again with each field's message and what was typed (422)."""
     language = language_of(request)
     problems = " ".join(say(text, language) for text in problem.errors.values())
     notice = Notice(_("There is a problem: %(problems)s", problems=problems), error=True)
     step = action_of(request).on
-    return await show(
+    return await shown_again(
         request,
         step,
         await visit(request),
@@ -171,7 +232,7 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
         if result.pending:
             keep_pending(request.session, result.pending)
         shown = replace(current, account=result.user) if result.user else current
-        return await show(
+        return await shown_again(
             request,
             action.on,
             shown,

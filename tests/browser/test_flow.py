@@ -180,7 +180,11 @@ def test_without_javascript_no_password_can_be_shown(open_page):
 def test_without_javascript_an_error_page_reads_its_summary_first(open_page, person):
     page = open_page(DESKTOP, java_script_enabled=False)
     fill_signup(page, {**person, "phone": "123"})
-    page.click("text=Send me a code")
+    with page.expect_navigation() as shown:
+        page.click("text=Send me a code")
     page.wait_for_selector(".error-summary")
+    # Shown by a GET the post was sent to: a reload asks nothing, and posts nothing again.
+    assert shown.value.request.method == "GET" and shown.value.request.redirected_from.method == "POST"
+    assert page.input_value("#phone") == "123"
     assert page.title().startswith("Error: Create your account")
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")

@@ -48,13 +48,15 @@ def test_every_answer_carries_the_security_headers(settings, outbox, clock, envi
         assert {200, 403, 404, 405, 413, 422} <= statuses
 
 
-def test_posted_answers_are_never_compressed(plain_visitor):
-    answer = plain_visitor.client.post(
+def test_posted_answers_are_never_compressed(visitor):
+    """Nor the page a no-JS post is sent to with its problems: it echoes what was typed too."""
+    answer = visitor.client.post(
         "/signup",
-        data={"csrf_token": plain_visitor.token, "name": "x"},
-        headers={"Accept-Encoding": "gzip"},
+        data={"csrf_token": visitor.token, "name": "x", "email": "someone-typed-this@example.com"},
+        headers={"Accept-Encoding": "gzip", **visitor.headers},
     )
-    assert answer.status_code == 422 and "Content-Encoding" not in answer.headers
+    assert answer.status_code == 422 and answer.headers.get("Content-Encoding", "identity") == "identity"
+    assert "someone-typed-this@example.com" in answer.text
 
 
 @pytest.mark.anyio

@@ -108,3 +108,20 @@ def test_every_page_says_what_the_site_is_for_in_its_own_language(plain_visitor)
         page = plain_visitor.speaks(language).open("/signin")
         description = re.search(r'<meta name="description" content="([^"]+)">', page.text).group(1)
         assert said in html.unescape(description)
+
+
+def test_without_javascript_a_refused_form_is_shown_at_an_address_a_reload_does_not_post_again(plain_visitor):
+    answer = plain_visitor.post("/signup", {"name": "", "email": "jenny@example.com"}, follow=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"  # Post/Redirect/Get
+    page = plain_visitor.open("/")
+    assert page.status_code == 422 and "Enter your full name" in page.context["errors"]["name"]
+    assert 'value="jenny@example.com"' in page.text  # what was typed comes along
+    reloaded = plain_visitor.open("/")
+    assert reloaded.status_code == 200 and reloaded.context["errors"] == {}
+    refused = plain_visitor.post("/signin", {"email": "jenny@example.com", "password": "wrong"}, follow=False)
+    assert refused.headers["location"] == "/signin"  # a step with a page of its own: there
+
+
+def test_with_htmx_a_refused_form_is_answered_in_place(htmx_visitor):
+    answer = htmx_visitor.post("/signup", {"name": ""}, follow=False)
+    assert answer.status_code == 422 and "Enter your full name" in words(answer)
