@@ -125,13 +125,20 @@ async def proof_asked(services: Services, user: User, history: bool) -> bool:
     """Whether this code waits for proof of work: a new number's, for a browser with no
     history of entering codes, while a ceiling it shares with strangers is nearly full."""
     if not _may_ask_proof(services, user, history):
-        return False
-    fullest = await services.limits.fullest(*(ceiling for ceiling, _ in _ceilings(services.settings, user)))
-    return fullest * 100 >= services.settings.proof_of_work_percent
+        return False  # nothing to read
+    ceilings = [ceiling for ceiling, _ in _ceilings(services.settings, user)]
+    return _nearly_full(services, user, await services.limits.states(*ceilings))
 
 
 def _may_ask_proof(services: Services, user: User, history: bool) -> bool:
-    return not (user.verified or history or not services.settings.proof_of_work_percent)
+    return bool(services.settings.proof_of_work_percent) and not user.verified and not history
+
+
+def _nearly_full(services: Services, user: User, states: list[tuple[Limit, float, int]]) -> bool:
+    """A ceiling new numbers share is past PROOF_OF_WORK_PERCENT (of these limits' states)."""
+    ceilings = {ceiling.key for ceiling, _ in _ceilings(services.settings, user)}
+    fullest = max((used for limit, used, _ in states if limit.key in ceilings), default=0.0)
+    return fullest * 100 >= services.settings.proof_of_work_percent
 
 
 @dataclass(frozen=True)
@@ -152,10 +159,7 @@ async def offer(services: Services, account: User, address: str, history: bool) 
     if paused:
         return Offer(paused[1], proof=False)
     states = await services.limits.states(*_limits(services, user, address))
-    ceilings = {ceiling.key for ceiling, _ in _ceilings(services.settings, user)}
-    fullest = max((used for limit, used, _ in states if limit.key in ceilings), default=0.0)
-    percent = services.settings.proof_of_work_percent
-    proof = _may_ask_proof(services, user, history) and fullest * 100 >= percent
+    proof = _may_ask_proof(services, user, history) and _nearly_full(services, user, states)
     return Offer(max((wait for _, _, wait in states), default=0), proof)
 
 

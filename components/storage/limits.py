@@ -161,10 +161,6 @@ class Limits:
         oldest = await self.db.fetch_val(bound(_oldest_of, key=limit.key))
         return max(0, math.ceil((oldest or 0) / TICKS + limit.window_seconds - now))
 
-    async def fullest(self, *limits: Limit) -> float:
-        """How full the fullest of these limits is now (0 to 1), taking nothing."""
-        return max((used for _, used, _ in await self.states(*limits)), default=0.0)
-
     async def states(self, *limits: Limit) -> list[tuple[Limit, float, int]]:
         """Each limit with a row: the share of it used within its window, and the seconds
         until it has room (0: it has now). One statement for all; nothing is taken."""

@@ -11,7 +11,7 @@ from components.flows.results import Notice
 from components.language import say
 from components.text import _
 from components.web.incoming import language_of, services_of
-from components.web.render import in_language, show_kept
+from components.web.render import in_language, kept_notice, show_kept
 from components.web.step_table import Step, path_to, table_of
 from components.web.templates import site_context, templates
 from components.web.visits import ENDED_ELSEWHERE, visit
@@ -24,7 +24,7 @@ async def home(request: Request) -> Response:
     another one ended goes to sign in again, told why."""
     current = await visit(request)
     if request.session.pop(ENDED_ELSEWHERE, False):
-        request.session["flash"] = {"text": say(SIGNED_OUT_ELSEWHERE, language_of(request)), "error": False}
+        request.session["flash"] = kept_notice(Notice(SIGNED_OUT_ELSEWHERE), language_of(request))
         return RedirectResponse(path_to(request, "signin"), status_code=303)
     return await show_kept(request, table_of(request).current(current), current, _flash(request))
 

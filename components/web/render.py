@@ -144,6 +144,11 @@ class StepResponse(HTMLResponse):
         await super().__call__(scope, receive, send)
 
 
+def kept_notice(notice: Notice, language: str) -> dict[str, Any]:
+    """A notice as the session keeps it for the next GET (said: the session holds text, not a Text)."""
+    return {"text": say(notice.text, language), "error": notice.error, "quiet": notice.quiet}
+
+
 AGAIN = "again"  # the session's key: a form's problems, for the GET a no-JS post was sent to
 
 
@@ -170,7 +175,7 @@ async def shown_again(
     language = language_of(request)
     request.session[AGAIN] = {
         "status": status,
-        "notice": {"text": say(notice.text, language), "error": notice.error, "quiet": notice.quiet},
+        "notice": kept_notice(notice, language),
         "errors": {field: say(text, language) for field, text in errors.items()},
         "values": values,
         "headers": headers,
@@ -188,7 +193,7 @@ async def show_kept(request: Request, step: Step, current: Visit, notice: Notice
     """A step's GET: with the problems a no-JS post left for it (shown_again), if any,
     for this one answer (its status too: the page shows a refused post)."""
     kept = request.session.pop(AGAIN, None)
-    if not kept or (not step.page and table_of(request).current(current) is not step):
+    if not kept or _address_of(request, step, current) is None:
         return await show(request, step, current, notice=notice)
     # It echoes what was posted beside the form's token, as the post's own answer would:
     # never compressed (components/web/middleware.py: GzipReads; "identity" leaves it as it is).
@@ -276,11 +281,7 @@ async def _go_to(request: Request, where: Visit, notice: Notice, step: Step | No
         return await show(
             request, step or table_of(request).current(where), where, notice=notice, headers={"HX-Replace-Url": address}
         )
-    request.session["flash"] = {
-        "text": say(notice.text, language_of(request)),
-        "error": notice.error,
-        "quiet": notice.quiet,
-    }
+    request.session["flash"] = kept_notice(notice, language_of(request))
     return RedirectResponse(address, status_code=303)
 
 
