@@ -88,10 +88,6 @@ def _give_back(dialect: str, rows: list[dict[str, P]]) -> Statement:
     )
 
 
-def _oldest_of(key: P) -> Statement:
-    return sa.select(_oldest()).where(rate_limits.c.key == key)
-
-
 def _times_of(rows: list[dict[str, P]]) -> Statement:
     keys = [row["key"] for row in rows]
     return sa.select(rate_limits.c.key, rate_limits.c.times).where(rate_limits.c.key.in_(keys))
@@ -155,11 +151,7 @@ class Limits:
 
     async def wait(self, limit: Limit) -> int:
         """Seconds until `limit` has room (0: it has now), taking nothing."""
-        if limit.allowed <= 0:
-            return 0
-        now = self.clock()
-        oldest = await self.db.fetch_val(bound(_oldest_of, key=limit.key))
-        return max(0, math.ceil((oldest or 0) / TICKS + limit.window_seconds - now))
+        return max((wait for _, _, wait in await self.states(limit)), default=0)
 
     async def states(self, *limits: Limit) -> list[tuple[Limit, float, int]]:
         """Each limit with a row: the share of it used within its window, and the seconds
