@@ -16,6 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from components import admin_apps
+from components.admin_apps import Usage
 from components.durations import DAY
 from components.flows.password_checks import clear_password_checks
 from components.housekeeping import tidy
@@ -35,7 +37,17 @@ With no command, runs the app. Commands:
   delete EMAIL     delete an account and everything kept for it
   purge            clear out expired signups, old rate-limit rows, sessions and texts now
   stats            the last 24 hours: signups, codes sent, verified, conversion by country
-  check-config     check every setting; name what is wrong"""
+  check-config     check every setting; name what is wrong
+
+Apps that sign their users in here (OpenID Connect; each prints JSON):
+  clients add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--public]
+              [--first-party] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
+              [--id-token-alg RS256|ES256]
+                   register an app: its client_id, and its client_secret (shown once)
+  clients list     every registered app (never a secret)
+  clients remove ID            an app goes, with every consent and token it had
+  clients rotate-secret ID     a new secret for an app; the old one stops working now
+  keys rotate      new signing keys: published now, signing after an hour"""
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,13 @@ COMMANDS: dict[str, tuple[int, Callable[..., Coroutine[Any, Any, int]]]] = {
 }
 
 
+# Commands with words and options of their own (components/admin_apps.py reads them).
+WITH_OPTIONS: dict[str, Callable[[CommandContext, list[str]], Coroutine[Any, Any, int]]] = {
+    "clients": admin_apps.clients,
+    "keys": admin_apps.keys,
+}
+
+
 def run(arguments: list[str], links: Links, *, clock: Clock = time.time) -> int:
     """The command named by `arguments`, run to the end; its exit status (`clock`: a test's)."""
     name, *rest = arguments
@@ -158,7 +177,8 @@ def run(arguments: list[str], links: Links, *, clock: Clock = time.time) -> int:
         return 0
     if name == "check-config" and not rest:
         return _check_config()
-    if name not in COMMANDS or len(rest) != COMMANDS[name][0]:
+    with_options = name in WITH_OPTIONS and bool(rest)
+    if not with_options and (name not in COMMANDS or len(rest) != COMMANDS[name][0]):
         print(USAGE)
         return 2
     try:
@@ -167,8 +187,14 @@ def run(arguments: list[str], links: Links, *, clock: Clock = time.time) -> int:
         print(f"Configuration error: {error}")
         return 1
     started = time.monotonic()
+    context = CommandContext(settings, links, clock)
     try:
-        return asyncio.run(COMMANDS[name][1](CommandContext(settings, links, clock), *rest))
+        if with_options:
+            return asyncio.run(WITH_OPTIONS[name](context, rest))
+        return asyncio.run(COMMANDS[name][1](context, *rest))
+    except Usage as error:
+        print(f"{error}\n\n{USAGE}")
+        return 2
     except OSError as error:
         print(f"The database could not be reached ({type(error).__name__}) after {time.monotonic() - started:.0f} s.")
         return 1

@@ -2,7 +2,9 @@
 their time (their emails come free), rate-limit rows past their window,
 conversion counts past the guard's window, sessions past their lifetime, and
 wrong-password runs left alone for 30 days (a locked email stays locked), and
-texts settled a week ago (their status no longer shows anywhere). And what time
+texts settled a week ago (their status no longer shows anywhere), apps' sign-in
+requests, tokens and grants past their time, and signing keys no live token was
+signed with. And what time
 alone makes due: number changes whose wait is over (flows/account.py) are made.
 
 Every instance runs the loop; each round, the one that takes the round's slot
@@ -34,6 +36,9 @@ async def tidy(services: Services) -> dict[str, int]:
         ),
         "settled texts": await services.messages.forget_old(now - FORGET_TEXTS_AFTER),
         "number changes made": await services.users.make_number_changes(now),
+        "app sign-in requests": await services.authorizations.forget_old(),
+        "app tokens and grants": await services.grants.forget_old(),
+        "retired signing keys": await services.keys.drop_retired(),
     }
     log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))
     return done

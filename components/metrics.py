@@ -34,6 +34,17 @@ VERIFIED = Counter(
 )
 SIGNINS = Counter("av_signins_total", "Sign-in attempts, by outcome.", ["outcome"])
 TEXTS = Counter("av_texts_total", "Confirmation and notice texts from the outbox, by outcome.", ["outcome"])
+OIDC_AUTHORIZATIONS = Counter(
+    "av_oidc_authorizations_total", "Apps' sign-in requests answered: a code, or an error.", ["outcome"]
+)
+OIDC_TOKENS = Counter(
+    "av_oidc_token_requests_total",
+    "Token endpoint requests, by grant type and outcome (code replays and refresh-token reuse included).",
+    ["grant_type", "outcome"],
+)
+OIDC_CLIENT_AUTH_FAILURES = Counter(
+    "av_oidc_client_auth_failures_total", "Apps that failed to prove themselves, by method.", ["method"]
+)
 PROVIDER_SECONDS = Histogram(
     "av_provider_request_seconds",
     "Calls to providers, by provider, operation and HTTP status (none: no answer).",

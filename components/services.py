@@ -13,14 +13,19 @@ from typing import TYPE_CHECKING
 from databases import Database
 
 from components.background import Background
+from components.oidc.keys import KeyRing
 from components.passwords import Passwords
 from components.proof_of_work import ProofOfWork
 from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
 from components.remembered_browsers import RememberedBrowsers
 from components.settings import Settings
+from components.storage.authorization_requests import AuthorizationRequests
+from components.storage.clients import Clients
+from components.storage.consents import Consents
 from components.storage.conversions import Conversions
 from components.storage.database import transaction
+from components.storage.grants import Grants
 from components.storage.limits import Limits
 from components.storage.messages import Messages
 from components.storage.password_failures import PasswordFailures
@@ -59,6 +64,12 @@ class Services:
     known: RememberedBrowsers
     proof_of_work: ProofOfWork
     background: Background
+    # Other apps signing their users in here (OpenID Connect).
+    clients: Clients
+    authorizations: AuthorizationRequests
+    consents: Consents
+    grants: Grants
+    keys: KeyRing
     clock: Callable[[], float]
     db: Database
     links: Links
@@ -104,6 +115,11 @@ def build_services(
             clock=clock,
         ),
         background=Background(),
+        clients=Clients(db, clock),
+        authorizations=AuthorizationRequests(db, clock),
+        consents=Consents(db, clock),
+        grants=Grants(db, clock),
+        keys=KeyRing(db, settings.app_secret, clock),
         clock=clock,
         db=db,
         links=links,

@@ -1,4 +1,5 @@
-"""The account step (the verified account's page): sign out here, or everywhere."""
+"""The account step (the verified account's page): sign out here, or everywhere; remove an
+app that can sign the account in."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +12,13 @@ from components.web.render import respond
 async def sign_out(request: Request) -> Response:
     await checked_form(request)
     return await respond(request, await signin.sign_out(services_of(request), await session_user(request)))
+
+
+async def remove_app(request: Request) -> Response:
+    form = await checked_form(request)
+    current = await signed_in_visit(request)
+    client_id = str(form.get("client_id", ""))
+    return await respond(request, await account.remove_app(services_of(request), account_of(current), client_id))
 
 
 async def sign_out_everywhere(request: Request) -> Response:

@@ -64,6 +64,7 @@ def assemble(
         ):
             app.state.services = build_services(settings, db, client, LINKS, sender=sender, clock=clock, sleep=sleep)
             services = app.state.services
+            await services.keys.ensure()  # ID tokens' signing keys, on the first start
             loops = [asyncio.create_task(keep_tidy(services)), asyncio.create_task(keep_sending(services))]
             kick(services)  # what a stopped instance left in the outbox
             yield

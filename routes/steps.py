@@ -17,9 +17,24 @@ from starlette.routing import Mount, Route
 
 from components.services import Links
 from components.text import N_, _
-from components.web import assets, pages, probes
+from components.web import assets, cors, pages, probes
 from components.web.step_table import Action, Page, Step, StepTable
-from routes import account, close, code, language, new_number, password, reset, signin, signup, webhooks
+from routes import (
+    account,
+    authorize,
+    close,
+    code,
+    discovery,
+    language,
+    new_number,
+    password,
+    reset,
+    signin,
+    signup,
+    token,
+    userinfo,
+    webhooks,
+)
 
 # Signing up: the form, a code to the number (or a different number), the account.
 SIGNUP = Step(
@@ -43,7 +58,7 @@ ACCOUNT = Step(
     _("Your account"),
     heading=N_("Hi there %(name)s!"),
     shown=lambda visit: visit.stage == "signed-in",
-    needs=("masked_phone", "number_change"),
+    needs=("masked_phone", "number_change", "apps"),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
 SIGNIN = Step("signin", _("Sign in"), page=Page("/signin", signed_in=False), passwords=("password",))
@@ -100,6 +115,7 @@ ACTIONS = (
         leads_to=(SIGNIN,),
         lands_on=SIGNIN,
     ),
+    Action("remove_app", "/account/apps/remove", account.remove_app, on=ACCOUNT, leads_to=(ACCOUNT,)),
     # The reset (routes/reset.py).
     Action("request_reset", "/password/forgot", reset.request_reset, on=RESET, leads_to=(CODE,)),
     Action(
@@ -142,6 +158,29 @@ OTHERS = (
     Route("/sw.js", assets.service_worker, name="service_worker", methods=["GET"]),
     Mount("/static", app=assets.VersionedStatic(directory=assets.STATIC_DIR), name="static"),
     Route("/webhooks/twilio/status", webhooks.twilio_status, name="twilio_status", methods=["POST"]),
+    # Other apps signing their users in here: OpenID Connect (routes/authorize.py, token.py, userinfo.py,
+    # discovery.py). The visitor's side: the request, the way back after signing in, consent, cancel.
+    Route("/authorize", authorize.authorize, name="authorize", methods=["GET", "POST"]),
+    Route("/authorize/resume", authorize.resume, name="authorize_resume", methods=["GET"]),
+    Route("/authorize/consent", authorize.show_consent, name="consent", methods=["GET"]),
+    Route("/authorize/consent", authorize.answer_consent, name="answer_consent", methods=["POST"]),
+    Route("/authorize/cancel", authorize.cancel, name="authorize_cancel", methods=["GET"]),
+    # The apps' side: their servers (or, for a public client, their pages: cross-origin reads allowed).
+    Route("/.well-known/openid-configuration", discovery.configuration, name="openid_configuration", methods=["GET"]),
+    Route("/jwks.json", discovery.jwks, name="jwks", methods=["GET"]),
+    Route("/token", token.token, name="token", methods=["POST"]),
+    Route("/revoke", token.revoke, name="revoke", methods=["POST"]),
+    Route("/userinfo", userinfo.userinfo, name="userinfo", methods=["GET", "POST"]),
+    *(
+        Route(path, cors.preflight, name=f"preflight_{name}", methods=["OPTIONS"])
+        for name, path in (
+            ("configuration", "/.well-known/openid-configuration"),
+            ("jwks", "/jwks.json"),
+            ("token", "/token"),
+            ("revoke", "/revoke"),
+            ("userinfo", "/userinfo"),
+        )
+    ),
     Route("/healthz", probes.healthz, name="healthz", methods=["GET"]),
     Route("/readyz", probes.readyz, name="readyz", methods=["GET"]),
     Route("/metrics", probes.metrics, name="metrics", methods=["GET"]),

@@ -173,6 +173,16 @@ async def cancel_number_change(services: Services, token: str) -> Success | Fail
     return Success(cancelled, Notice(stays))
 
 
+async def remove_app(services: Services, user: User, client_id: str) -> Success | Failure:
+    """The app can no longer sign the account in without asking again, and every token
+    it holds for the account ends now."""
+    allowed = {app.client_id: app for app in await services.consents.of_account(user.id)}
+    if client_id not in allowed or not await services.consents.remove(user.id, client_id):
+        return failure(_("That app could not sign you in anyway."))
+    log.info("app removed: user=%s client=%s", user.id, client_id)
+    return Success(user, Notice(_("%(app)s can no longer sign you in.", app=allowed[client_id].name)))
+
+
 async def sign_out_everywhere(services: Services, user: User) -> Success:
     """Every session of the account ends, remembered browsers and sign-ins under way too."""
     await services.users.end_sessions(user.id)

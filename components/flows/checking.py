@@ -10,6 +10,7 @@ from components import metrics
 from components.flows import account, signin, signup
 from components.flows.pumping_guard import count_verified
 from components.flows.results import (
+    PASSWORD_AND_CODE,
     Failure,
     Notice,
     Success,
@@ -138,5 +139,5 @@ async def _expired(services: Services, user: User) -> Success | Failure:
     if user.challenge == "signup":
         current = await services.users.get(user.id)
         if current and current.verified:  # the same code verified this signup a moment ago
-            return Success(current, Notice(_("Your number is verified.")), fresh_session=True)
+            return Success(current, Notice(_("Your number is verified.")), fresh_session=True, proved=PASSWORD_AND_CODE)
     return failure(CODE_REPLACED, field="code")

@@ -32,6 +32,7 @@ from components.durations import DAY, HOUR
 from components.flows import notifications
 from components.flows.password_checks import clear_password_checks, email_key
 from components.flows.results import (
+    PASSWORD_AND_CODE,
     Failure,
     Notice,
     Pending,
@@ -240,7 +241,8 @@ async def set_new_password(services: Services, user: User, password: str) -> Suc
     if changed is None:
         return failure(_("This reset has expired. Ask for a new code."))
     log.info("password reset: user=%s", changed.id)
-    return Success(changed, Notice(_("Your password is changed, and you are signed in.")), fresh_session=True)
+    notice = Notice(_("Your password is changed, and you are signed in."))
+    return Success(changed, notice, fresh_session=True, proved=PASSWORD_AND_CODE)
 
 
 async def replace_password(

@@ -16,6 +16,9 @@ class Notice:
 
 
 Way = Literal["signin", "reset", "password"]  # password: a new one to choose
+# What a sign-in proved, as RFC 8176 names it (an app signed in here is told, in `amr`).
+Proof = Literal["pwd", "sms"]
+PASSWORD_AND_CODE: tuple[Proof, ...] = ("pwd", "sms")
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,15 @@ class Pending:
 class Success:
     """The step moves on; the session now belongs to `user` (None: nobody), as
     the flow left the account; or it is on its way (`pending`). `remember`: this
-    browser may skip the sign-in code from now on."""
+    browser may skip the sign-in code from now on. `proved`: the account was signed
+    in just now, by these means (a remembered browser's skipped code is not among them)."""
 
     user: User | None
     notice: Notice
     fresh_session: bool = False
     pending: Pending | None = None
     remember: bool = False
+    proved: tuple[Proof, ...] = ()
 
 
 @dataclass(frozen=True)

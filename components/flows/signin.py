@@ -5,7 +5,7 @@ import logging
 
 from components import metrics
 from components.flows.password_checks import Refused, check_password, refusal
-from components.flows.results import Failure, Notice, Success, failure
+from components.flows.results import PASSWORD_AND_CODE, Failure, Notice, Proof, Success, failure
 from components.flows.sending import CODE_REPLACED, at_code_step, first_code
 from components.forms import Credentials
 from components.phones import shown_mask
@@ -44,7 +44,7 @@ async def sign_in(
             fresh_session=True,
         )
     if not _code_needed(services, checked, remembered):
-        return await signed_in(services, checked)
+        return await signed_in(services, checked, proved=("pwd",))
     waiting = await services.users.start_challenge(checked.id, "signin")
     if waiting is None:  # the account went away in between
         return refusal(Refused("wrong"), WRONG)
@@ -66,13 +66,15 @@ async def finish_sign_in(services: Services, user: User, *, remember: bool) -> S
     finished = await services.users.finish_challenge(user.id, "signin")
     if finished is None:
         return failure(CODE_REPLACED, field="code")
-    return await signed_in(services, finished, remember=remember and services.settings.signin_code == "new-browser")
+    remember = remember and services.settings.signin_code == "new-browser"
+    return await signed_in(services, finished, remember=remember, proved=PASSWORD_AND_CODE)
 
 
-async def signed_in(services: Services, user: User, *, remember: bool = False) -> Success:
+async def signed_in(services: Services, user: User, *, proved: tuple[Proof, ...], remember: bool = False) -> Success:
     log.info("signed in: user=%s remembered=%s", user.id, remember)
     metrics.SIGNINS.labels("signed-in").inc()
-    return Success(user, Notice(_("Welcome back, %(name)s.", name=user.name)), fresh_session=True, remember=remember)
+    notice = Notice(_("Welcome back, %(name)s.", name=user.name))
+    return Success(user, notice, fresh_session=True, remember=remember, proved=proved)
 
 
 async def sign_out(services: Services, user: User | None) -> Success:

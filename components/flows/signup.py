@@ -9,6 +9,7 @@ from components.durations import HOUR
 from components.flows import notifications
 from components.flows.password_checks import Refused, check_password, refusal
 from components.flows.results import (
+    PASSWORD_AND_CODE,
     Failure,
     Notice,
     Success,
@@ -114,7 +115,8 @@ async def verified(services: Services, user: User) -> Success:
             await notifications.write(services, done, done.phone, notifications.verified(services))
     if done is None:  # another request with the same code got there first
         current = await services.users.get(user.id) or user
-        return Success(current, Notice(_("Your number is verified.")), fresh_session=True)
+        return Success(current, Notice(_("Your number is verified.")), fresh_session=True, proved=PASSWORD_AND_CODE)
     notifications.send_soon(services)
     log.info("verified: user=%s", user.id)
-    return Success(done, Notice(_("Your number is verified. A text to confirm it is on its way.")), fresh_session=True)
+    notice = Notice(_("Your number is verified. A text to confirm it is on its way."))
+    return Success(done, notice, fresh_session=True, proved=PASSWORD_AND_CODE)

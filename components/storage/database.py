@@ -80,6 +80,11 @@ users = sa.Table(
     sa.Column("number_change_phone", sa.String(16)),
     sa.Column("number_change_country", sa.String(2)),
     sa.Column("number_change_at", sa.Float, index=True),
+    # What apps that sign in here know the account by (OpenID Connect's `sub`): random, made
+    # at its first sign-in to one, never changed; not the id, which counts accounts.
+    # Unique (ix_users_subject): made by its migration, not here, as earlier migrations create
+    # this table's indexes from the newest schema, before the column exists.
+    sa.Column("subject", sa.String(32)),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
 )
 
@@ -194,6 +199,96 @@ messages = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# An app that signs its users in here (OpenID Connect: components/oidc/). Its secret is 32
+# random bytes, kept as SHA-256 like a session's token (a slow hash guards guessable
+# secrets, not random ones, and would cost the token endpoint a bcrypt per call).
+# Addresses are JSON lists, matched exactly.
+oauth_clients = sa.Table(
+    "oauth_clients",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("secret_hash", sa.String(64)),  # NULL: a public client (it proves itself with PKCE)
+    sa.Column("redirect_uris", sa.Text, nullable=False),
+    sa.Column("post_logout_redirect_uris", sa.Text, nullable=False),
+    sa.Column("backchannel_logout_uri", sa.Text),
+    sa.Column("first_party", sa.Boolean, nullable=False),  # its users are not asked to allow it
+    sa.Column("id_token_alg", sa.String(8), nullable=False),  # RS256, or ES256 if it asked
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# An app's request to sign a visitor in, kept while they sign in or sign up (the session
+# holds its key; the row, its SHA-256): never in an address the visitor could edit.
+authorization_requests = sa.Table(
+    "authorization_requests",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(64), sa.ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),  # the request as checked (JSON)
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+
+# What an account allowed an app, until it removes it (first-party apps: allowed without asking).
+oauth_consents = sa.Table(
+    "oauth_consents",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "client_id", sa.String(64), sa.ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# One sign-in of an account to an app: its authorization code (SHA-256, once) and, through
+# `oauth_tokens`, every token it led to. Deleting the grant revokes them all at once.
+oauth_grants = sa.Table(
+    "oauth_grants",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("client_id", sa.String(64), sa.ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("nonce", sa.Text),
+    sa.Column("redirect_uri", sa.Text, nullable=False),
+    sa.Column("code_challenge", sa.String(128)),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("code_expires_at", sa.Float, nullable=False),
+    sa.Column("code_used", sa.Boolean, nullable=False),
+    sa.Column("auth_time", sa.Float, nullable=False),
+    sa.Column("amr", sa.String(40), nullable=False),  # RFC 8176 values, space-separated
+    # Expired, unused codes and grants whose tokens all ended are purged by it.
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+
+# Access and refresh tokens: opaque, kept as SHA-256. A refresh token is `used` once
+# rotated: shown again, it revokes its grant (a stolen copy and its owner cannot both go on).
+oauth_tokens = sa.Table(
+    "oauth_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("grant_id", sa.String(32), sa.ForeignKey("oauth_grants.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # 'access' or 'refresh'
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("used", sa.Boolean, nullable=False),
+    sa.Index("ix_oauth_tokens_grant_id", "grant_id"),
+)
+
+# The keys ID tokens are signed with, their private part encrypted with APP_SECRET
+# (oidc/keys.py). Each algorithm's generations count up: the newest whose time has come
+# signs; every key still published verifies.
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("kid", sa.String(64), primary_key=True),
+    sa.Column("alg", sa.String(8), nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("private_key", sa.Text, nullable=False),
+    sa.Column("signs_from", sa.Float, nullable=False),
+    # One key per generation: instances that start together create one first key between them.
+    sa.UniqueConstraint("alg", "generation", name="uq_signing_keys_generation"),
+)
+
 # Retired in version 2 (fixed windows allowed bursts at their edges); kept here
 # only because version 1 created it.
 _rate_counters = sa.Table(
@@ -305,6 +400,11 @@ MIGRATIONS: list[list[Any]] = [
         AddColumn(users, "number_change_at"),
         *_created(users),
         WidenColumn(users, "challenge"),  # "current-number" and "number-later" are longer than 10
+    ],
+    [
+        AddColumn(users, "subject"),
+        sa.text("CREATE UNIQUE INDEX IF NOT EXISTS ix_users_subject ON users (subject)"),
+        *_created(oauth_clients, authorization_requests, oauth_consents, oauth_grants, oauth_tokens, signing_keys),
     ],
 ]
 

@@ -5,6 +5,7 @@ its signup, a sign-in, a password reset, a new number); the send and try
 counters belong to that code, so every code step shares one set of rules.
 """
 
+import secrets
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,15 @@ class User:
 # the methods below give them their values.
 def _by_id(user_id: P) -> Statement:
     return users.select().where(users.c.id == user_id)
+
+
+def _with_subject(user_id: P, fresh: P) -> Statement:
+    return (
+        users.update()
+        .where(users.c.id == user_id, users.c.verified_at.is_not(None))
+        .values(subject=sa.func.coalesce(users.c.subject, fresh))
+        .returning(*users.c)
+    )
 
 
 def _by_email(folded: P) -> Statement:
@@ -245,6 +255,13 @@ class Users:
 
     async def get(self, user_id: int) -> User | None:
         return user_from(await self.db.fetch_one(bound(_by_id, user_id=user_id)))
+
+    async def with_subject(self, user_id: int) -> tuple[User, str] | None:
+        """A verified account and what apps know it by (made now if none has yet: one
+        statement, so two first sign-ins at once agree on it)."""
+        row = await self.db.fetch_one(bound(_with_subject, user_id=user_id, fresh=secrets.token_hex(16)))
+        user = user_from(row)
+        return (user, row["subject"]) if user and row else None
 
     async def by_email(self, email: str) -> User | None:
         """Whatever the case it is typed in."""

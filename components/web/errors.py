@@ -15,7 +15,7 @@ from components.flows.results import Notice
 from components.forms import kept_values
 from components.language import say
 from components.logs import REQUEST_ID, shown
-from components.text import _
+from components.text import Text, _
 from components.web.csrf import CsrfFailed
 from components.web.incoming import NoPendingCode, NotSignedIn, address_of, language_of, services_of
 from components.web.render import back_to_current, in_language, show
@@ -93,9 +93,15 @@ RETRY_AFTER_SECONDS = 10
 async def error_page(scope: Scope, status: int, headers: dict[str, str] | None = None) -> Response:
     """The app's own page for an error status (used before any session or account is read)."""
     title, message = ERRORS[status]
-    app = scope.get("app")
+    return problem_page(Request(scope), status, title, message, headers)
+
+
+def problem_page(
+    request: Request, status: int, title: Text, message: Text, headers: dict[str, str] | None = None
+) -> Response:
+    """The app's own error page, saying `title` and `message`."""
+    app = request.scope.get("app")
     services_ = getattr(app.state, "services", None) if app else None
-    request = Request(scope)
     language = language_of(request)
     context = {
         **in_language(language),

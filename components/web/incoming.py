@@ -31,6 +31,13 @@ def language_of(request: Request) -> str:
     return chosen(request.cookies.get(COOKIE), request.headers.get("Accept-Language"))
 
 
+def issuer_of(request: Request) -> str:
+    """This provider's name for apps (OpenID Connect's `iss`): PUBLIC_URL, else (outside
+    production) the address the request came to."""
+    public_url = services_of(request).settings.public_url
+    return public_url.rstrip("/") or f"{request.url.scheme}://{request.url.netloc}"
+
+
 def is_htmx(request: Request) -> bool:
     """A history restore wants the whole page, even when htmx asks."""
     return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers

@@ -21,6 +21,12 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def policy_allowing_forms_to(origin: str) -> str:
+    """The policy for a page whose form's answer sends the browser on to `origin` (an app's
+    redirect address): browsers hold a form's redirects to `form-action` too."""
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
 class BodyTooLarge(Exception):
     """Over the body cap: answered 413 by ErrorPages."""
 

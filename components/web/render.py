@@ -22,7 +22,8 @@ from components.language import LANGUAGES, say
 from components.text import Text, _
 from components.web.csrf import csrf_token
 from components.web.incoming import is_htmx, language_of, services_of
-from components.web.sessions import hold_step, start_afresh, vouch_for_browser
+from components.web.middleware import policy_allowing_forms_to
+from components.web.sessions import AUTHORIZING, hold_step, start_afresh, vouch_for_browser
 from components.web.step_context import NEEDS
 from components.web.step_table import Step, action_of, path_to, table_of
 from components.web.templates import compact, rendered_once, site_context, templates
@@ -68,6 +69,7 @@ async def show(
         # A full page whose step has no country list carries one for the fragments to come.
         "list_countries": "countries" not in step.needs,
         "account_switcher": _has_account(visit),  # the switcher posts (routes/language.py)
+        "authorizing": request.session.get(AUTHORIZING),  # an app the visitor signs in for (routes/authorize.py)
         # A swap that signed an account in or out brings the switcher that now fits.
         "languages_oob": _has_account(visit) != _has_account(getattr(request.state, "visit", visit)),
     }
@@ -87,6 +89,8 @@ async def show(
     else:
         content = compact(template.render(context))
     response = StepResponse(template, {**context, "request": request}, content, status, headers)
+    if context["authorizing"]:  # a plain post's answer goes on to the app's address
+        response.headers["Content-Security-Policy"] = policy_allowing_forms_to(context["authorizing"]["to"])
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
     response.headers["Content-Language"] = language
     response.headers["Cache-Control"] = "no-store"
@@ -150,6 +154,7 @@ def kept_notice(notice: Notice, language: str) -> dict[str, Any]:
 
 
 AGAIN = "again"  # the session's key: a form's problems, for the GET a no-JS post was sent to
+PREFILL = "prefill"  # the session's key: what a step's form starts with, for its next GET
 
 
 async def shown_again(
@@ -194,7 +199,8 @@ async def show_kept(request: Request, step: Step, current: Visit, notice: Notice
     for this one answer (its status too: the page shows a refused post)."""
     kept = request.session.pop(AGAIN, None)
     if not kept or _address_of(request, step, current) is None:
-        return await show(request, step, current, notice=notice)
+        prefill = request.session.pop(PREFILL, None)  # what an app already knows (its login_hint)
+        return await show(request, step, current, notice=notice, values=prefill)
     # It echoes what was posted beside the form's token, as the post's own answer would:
     # never compressed (components/web/middleware.py: GzipReads; "identity" leaves it as it is).
     headers = {**(kept["headers"] or {}), "Content-Encoding": "identity"}
@@ -258,14 +264,25 @@ async def respond(request: Request, result: Success | Failure, *, values: dict[s
 
 async def moved_on(request: Request, result: Success, step: Step | None = None) -> Response:
     """The next step after a Success. A browser signed in to a verified account (it has
-    passed the code, or been remembered) is known for it; one to remember, remembered."""
-    response = await _go_to(request, visit_after(request.session, result), result.notice, step)
+    passed the code, or been remembered) is known for it; one to remember, remembered. A
+    browser that signed in for an app goes on to it."""
+    if result.proved and request.session.get(AUTHORIZING):
+        response = _leave_for(request, path_to(request, "authorize_resume"))
+    else:
+        response = await _go_to(request, visit_after(request.session, result), result.notice, step)
     services, user = services_of(request), result.user
     if user and user.verified and result.fresh_session and not result.pending:
         vouch_for_browser(response, services.known, user)
         if result.remember:
             vouch_for_browser(response, services.remembered, user)
     return response
+
+
+def _leave_for(request: Request, address: str) -> Response:
+    """A whole page elsewhere: htmx is told to go there (HX-Redirect), a plain post is sent."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": address, "Cache-Control": "no-store"})
+    return RedirectResponse(address, status_code=303)
 
 
 async def back_to_current(request: Request, notice: Notice) -> Response:
@@ -301,6 +318,8 @@ async def _take_over_session(request: Request, result: Success) -> None:
         if result.pending:
             keep_pending(session, result.pending)
         return
-    await start_afresh(session, services.sessions, result.user, now)
+    if action_of(request).lands_on:  # signing out, or closing: what an app asked is let go
+        session.pop(AUTHORIZING, None)
+    await start_afresh(session, services.sessions, result.user, now, result.proved)
     if result.pending:
         hold_pending(session, result.pending, now)

@@ -4,8 +4,9 @@ made over when its identity changes; and the "remember this browser" cookie.
 The signed cookie holds: `sid` and `uid` (this browser's session record and its
 account: a signed-in account, or the account whose signup this is), `iat`,
 `seen` and `auth_at` (its age, its last use, and when it last proved the
-password), `pending` (a session on its way: web/visits.py), `step` (a step the
-session holds itself), the CSRF token and a `flash` notice. A session counts
+password), `amr` (what that sign-in proved: RFC 8176's names), `pending` (a session on its way: web/visits.py), `step` (a step the
+session holds itself), the CSRF token, a `flash` notice, and `authorizing` (the key of an app's request
+that this browser signs in for: components/storage/authorization_requests.py). A session counts
 while its record exists (storage/session_records.py).
 """
 
@@ -21,19 +22,31 @@ from components.web.csrf import csrf_token
 STEP_KEY = "step"  # the step a session holds itself, where the account alone does not say
 
 
-def start_session(session: dict[str, Any], user: User | None, token: str | None, now: float) -> None:
+AUTHORIZING = "authorizing"
+
+
+def start_session(
+    session: dict[str, Any], user: User | None, token: str | None, now: float, proved: tuple[str, ...] = ()
+) -> None:
     """A new identity gets a new session: old tokens and state are dropped. It has
-    just proved itself (a password, or a code after one), hence `auth_at`."""
+    just proved itself (`proved`: a password, or a code after one), hence `auth_at`."""
     session.clear()
     if user is not None:
-        session.update(sid=token, uid=user.id, iat=now, seen=now, auth_at=now)
+        session.update(sid=token, uid=user.id, iat=now, seen=now, auth_at=now, amr=list(proved))
     csrf_token(session)
 
 
-async def start_afresh(session: dict[str, Any], records: SessionRecords, user: User | None, now: float) -> None:
+async def start_afresh(
+    session: dict[str, Any], records: SessionRecords, user: User | None, now: float, proved: tuple[str, ...] = ()
+) -> None:
     """A new identity (or a privilege change): the old session is retired, its cookie
-    stops working (copies included), and a new one starts for `user` (None: nobody)."""
+    stops working (copies included), and a new one starts for `user` (None: nobody).
+    An app's request the browser is signing in for carries on; a new password keeps
+    what the sign-in proved."""
     old, old_user = session.get("sid"), session.get("uid")
+    authorizing = session.get(AUTHORIZING)
+    if not proved and user and old_user == user.id:
+        proved = tuple(session.get("amr", ()))
     token = None
     if old and user and old_user == user.id:  # the same account: its record under a new token (one statement)
         token = await records.rotate(old)
@@ -41,7 +54,9 @@ async def start_afresh(session: dict[str, Any], records: SessionRecords, user: U
         await records.close(old)
     if token is None and user:  # a new account, or the record was closed already (all of the account's)
         token = await records.open(user.id)
-    start_session(session, user, token, now)
+    start_session(session, user, token, now, proved)
+    if authorizing:
+        session[AUTHORIZING] = authorizing
 
 
 def hold_step(session: dict[str, Any], name: str | None) -> None:

@@ -100,6 +100,11 @@ async def _number_change(request: Request, visit: Visit) -> dict[str, Any]:
     }
 
 
+async def _apps(request: Request, visit: Visit) -> dict[str, Any]:
+    """The apps that can sign the account in (OpenID Connect clients it allowed, or first-party ones it used)."""
+    return {"apps": await services_of(request).consents.of_account(account_of(visit).id)}
+
+
 NEEDS: dict[Need, Callable[[Request, Visit], Awaitable[dict[str, Any]]]] = {
     "countries": _countries,
     "current_number": _current_number,
@@ -107,4 +112,5 @@ NEEDS: dict[Need, Callable[[Request, Visit], Awaitable[dict[str, Any]]]] = {
     "code": _code,
     "reauth": _reauth,
     "number_change": _number_change,
+    "apps": _apps,
 }

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from babel.dates import format_date
 from jinja2 import StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -62,6 +63,10 @@ templates.env.globals["counting"] = _counting
 templates.env.filters["said"] = pass_context(lambda context, text: say(text, context["language"]))
 # Times are UNIX seconds; pages show them in UTC (static/app.js turns them into the visitor's own).
 templates.env.filters["clock_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).strftime("%H:%M")
+# A day as the page's language writes it ("7 December 2026"), on UTC's calendar like clock_time.
+templates.env.filters["day"] = pass_context(
+    lambda context, moment: format_date(datetime.fromtimestamp(moment, UTC), "long", locale=context["language"])
+)
 templates.env.filters["iso_time"] = lambda moment: datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
 

@@ -1,6 +1,7 @@
 """The operator's commands, run as an operator runs them: each says what it did
 and exits 0, or says what is wrong and exits non-zero."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,84 @@ def test_check_config_warns_when_production_offers_no_way_to_reach_a_person(comm
     assert status == 0 and "Warning: SUPPORT_CONTACT is not set" in said, said
     monkeypatch.setenv("SUPPORT_CONTACT", "help@example.org")
     assert "SUPPORT_CONTACT" not in command("check-config")[1]
+
+
+# Apps that sign their users in here (components/admin_apps.py).
+
+
+def test_clients_add_prints_the_id_and_a_secret_shown_once_and_stored_hashed(command, server):
+    status, said = command(
+        "clients",
+        "add",
+        "--name",
+        "Photo Prints",
+        "--redirect-uri",
+        "https://prints.example/cb",
+        "--redirect-uri",
+        "http://127.0.0.1/cb",
+        "--post-logout-redirect-uri",
+        "https://prints.example/bye",
+    )
+    assert status == 0
+    made = json.loads(said)
+    assert made["client_secret"] and made["redirect_uris"] == ["https://prints.example/cb", "http://127.0.0.1/cb"]
+    stored = server.portal.call(server.app.state.services.clients.get, made["client_id"])
+    assert stored.secret_matches(made["client_secret"]) and made["client_secret"] not in stored.secret_hash
+    status, listed = command("clients", "list")
+    assert status == 0 and made["client_secret"] not in listed
+    assert [client["name"] for client in json.loads(listed)] == ["Photo Prints"]
+
+
+def test_a_public_client_gets_no_secret(command):
+    status, said = command("clients", "add", "--name", "Phone app", "--public", "--redirect-uri", "http://[::1]/cb")
+    assert status == 0 and "client_secret" not in json.loads(said) and json.loads(said)["public"] is True
+
+
+@pytest.mark.parametrize(
+    "uri", ["http://prints.example/cb", "https://prints.example/cb#top", "prints.example/cb", "ftp://x/y"]
+)
+def test_clients_add_refuses_an_address_production_would_not_take(command, monkeypatch, uri):
+    production = {
+        "APP_ENV": "production",
+        "PUBLIC_HOST": "accounts.example",
+        "PUBLIC_URL": "https://accounts.example",
+        "SUPPORT_CONTACT": "help@accounts.example",
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "t" * 32,
+        "TWILIO_NUMBER": "+12015550100",
+    }
+    for name, value in production.items():
+        monkeypatch.setenv(name, value)
+    status, said = command("clients", "add", "--name", "X", "--redirect-uri", uri)
+    assert status == 1 and said.startswith("Not registered: ")
+
+
+def test_rotate_secret_replaces_the_secret_and_remove_ends_the_app(command, server):
+    made = json.loads(command("clients", "add", "--name", "A", "--redirect-uri", "https://a.example/cb")[1])
+    status, said = command("clients", "rotate-secret", made["client_id"])
+    fresh = json.loads(said)["client_secret"]
+    stored = server.portal.call(server.app.state.services.clients.get, made["client_id"])
+    assert status == 0 and stored.secret_matches(fresh) and not stored.secret_matches(made["client_secret"])
+    assert command("clients", "remove", made["client_id"])[0] == 0
+    assert server.portal.call(server.app.state.services.clients.get, made["client_id"]) is None
+    assert command("clients", "remove", made["client_id"]) == (1, f"No client has the id {made['client_id']}.\n")
+
+
+def test_clients_with_missing_words_prints_the_usage(command):
+    status, said = command("clients", "add", "--name", "X")
+    assert status == 2 and "clients add --name NAME" in said
+
+
+def test_keys_rotate_publishes_new_keys_that_sign_after_the_grace(command, server, clock):
+    keys = server.app.state.services.keys
+    before = {key["kid"] for key in server.get("/jwks.json").json()["keys"]}
+    status, said = command("keys", "rotate")
+    assert status == 0
+    made = set(json.loads(said)["published"])
+    clock.advance(61)  # the workers' key cache
+    published = {key["kid"] for key in server.get("/jwks.json").json()["keys"]}
+    assert published == before | made
+    assert server.portal.call(keys.signer, "RS256").kid in before
+    clock.advance(3600)
+    assert server.portal.call(keys.signer, "RS256").kid in made

@@ -27,6 +27,13 @@ FORMS = {
     "/account/close": ["confirm", "password"],
     "/language": ["language"],
     "/number/cancel": ["token"],
+    "/account/apps/remove": ["client_id"],
+    # Other apps' (OpenID Connect): the visitor's consent, and what apps' servers post.
+    "/authorize": ["client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge"],
+    "/authorize/consent": ["decision"],
+    "/token": ["grant_type", "code", "redirect_uri", "client_id", "client_secret", "code_verifier", "refresh_token"],
+    "/revoke": ["token", "client_id"],
+    "/userinfo": ["access_token"],
 }
 text = st.one_of(
     st.text(max_size=300),
@@ -98,6 +105,8 @@ QUERIED = st.sampled_from(["wait", "seen"])
 queries = st.lists(st.tuples(st.one_of(QUERIED, QUERIED, field_names), st.one_of(TRICKY, TRICKY, text)), max_size=6)
 PAGES = ["/", "/signin", "/password/forgot", "/account/password", "/account/mobile", "/account/close", "/code/status"]
 PAGES += ["/language/es", "/number/cancel/x", "/privacy", "/nowhere"]
+PAGES += ["/authorize", "/authorize/resume", "/authorize/consent", "/authorize/cancel", "/userinfo"]
+PAGES += ["/.well-known/openid-configuration", "/jwks.json"]
 
 
 def test_every_page_is_fuzzed(app):

@@ -2,10 +2,11 @@
 
     app.py                        the process
     routes/                       the step table and one module per journey
-    components/web/, admin.py     everything else that knows HTTP; the operator's commands
+    components/web/, admin*.py    everything else that knows HTTP; the operator's commands
     components/flows/, housekeeping.py   what a visitor (or the clock) can do, knowing no HTTP
     components/services.py        the services every flow gets
-    components/providers/, storage/      verifiers and senders; the database
+    components/providers/, storage/, oidc/   verifiers and senders; the database; OpenID Connect's
+                                  keys, tokens and requests
     components/*.py               plain helpers (settings, phones, passwords, text, …)
 
 Flows see providers only through their interface."""
@@ -19,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = (
     ("app",),
     ("routes",),
-    ("components.web", "components.admin"),
+    ("components.web", "components.admin", "components.admin_apps"),
     ("components.flows", "components.housekeeping"),
     ("components.services",),
-    ("components.providers", "components.storage"),
+    ("components.providers", "components.storage", "components.oidc"),
     ("components",),
 )
 OURS = ("app", "routes", "components")

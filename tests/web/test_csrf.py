@@ -5,10 +5,11 @@ from support import JENNY, words
 
 from routes.steps import TABLE
 
-# Every form a browser posts: the table's actions and the account's language (Twilio signs its own posts).
-POSTS = sorted(
-    {route.path for route in TABLE.routes() if "POST" in getattr(route, "methods", ())} - {"/webhooks/twilio/status"}
-)
+# Every form a browser posts: the table's actions, the account's language and an app's consent. Not
+# Twilio's (signed), nor what apps' servers post with their own credentials and no cookie (token,
+# revocation, userinfo), nor an app's authorization request (sent on as a GET, which changes nothing).
+NOT_FORMS = {"/webhooks/twilio/status", "/token", "/revoke", "/userinfo", "/authorize"}
+POSTS = sorted({route.path for route in TABLE.routes() if "POST" in getattr(route, "methods", ())} - NOT_FORMS)
 
 
 @pytest.mark.parametrize("action", POSTS)

@@ -39,7 +39,18 @@ def test_no_code_or_password_in_clear_in_the_database_cookie_or_logs(htmx_visito
     code = outbox.last_code()
     htmx_visitor.enter_code("000000" if code != "000000" else "111111")
     cookie = _cookie_payload(htmx_visitor)
-    assert set(json.loads(cookie)) <= {"sid", "uid", "pending", "iat", "seen", "auth_at", "csrf", "step", "flash"}
+    assert set(json.loads(cookie)) <= {
+        "sid",
+        "uid",
+        "pending",
+        "iat",
+        "seen",
+        "auth_at",
+        "amr",
+        "csrf",
+        "step",
+        "flash",
+    }
     assert code not in cookie and JENNY["password"] not in cookie
 
     db = server.app.state.services.users.db
