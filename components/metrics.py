@@ -42,6 +42,9 @@ OIDC_TOKENS = Counter(
     "Token endpoint requests, by grant type and outcome (code replays and refresh-token reuse included).",
     ["grant_type", "outcome"],
 )
+OIDC_BACKCHANNEL = Counter(
+    "av_oidc_backchannel_logouts_total", "Back-channel logouts posted to apps, by outcome.", ["outcome"]
+)
 OIDC_CLIENT_AUTH_FAILURES = Counter(
     "av_oidc_client_auth_failures_total", "Apps that failed to prove themselves, by method.", ["method"]
 )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from databases import Database
 
 from components.background import Background
+from components.oidc.backchannel_poster import BackchannelPoster
 from components.oidc.keys import KeyRing
 from components.passwords import Passwords
 from components.proof_of_work import ProofOfWork
@@ -27,6 +28,7 @@ from components.storage.conversions import Conversions
 from components.storage.database import transaction
 from components.storage.grants import Grants
 from components.storage.limits import Limits
+from components.storage.logout_notices import LogoutNotices
 from components.storage.messages import Messages
 from components.storage.password_failures import PasswordFailures
 from components.storage.session_records import SessionRecords
@@ -70,6 +72,8 @@ class Services:
     consents: Consents
     grants: Grants
     keys: KeyRing
+    logout_notices: LogoutNotices
+    backchannel: BackchannelPoster
     clock: Callable[[], float]
     db: Database
     links: Links
@@ -120,6 +124,8 @@ def build_services(
         consents=Consents(db, clock),
         grants=Grants(db, clock),
         keys=KeyRing(db, settings.app_secret, clock),
+        logout_notices=LogoutNotices(db, clock),
+        backchannel=BackchannelPoster(f"{settings.app_name} (account-verification)"),
         clock=clock,
         db=db,
         links=links,

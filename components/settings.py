@@ -33,7 +33,9 @@ class Settings:
     app_env: str = "development"
     app_name: str = "Account Verification"
     public_host: str = "localhost"
-    public_url: str = ""  # where providers reach the app (status callbacks): https://… in production
+    # Where providers reach the app (status callbacks), and what apps signing in here know it
+    # as (OpenID Connect's issuer): https://… in production
+    public_url: str = ""
     support_contact: str = ""  # an email address or https:// page where people reach a person
     privacy_url: str = ""  # the operator's privacy notice; empty: the app's own (/privacy)
     database_url: str = "sqlite:///var/app.db"
@@ -126,6 +128,14 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def issuer(self) -> str:
+        """This provider's name in every token (OpenID Connect): PUBLIC_URL; without it, the
+        site's https:// host in production and this machine's address in development."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"https://{self.public_host}" if self.production else f"http://localhost:{self.port}"
 
     @property
     def log_lines(self) -> str:

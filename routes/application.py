@@ -71,6 +71,7 @@ def assemble(
             for loop in loops:
                 loop.cancel()
             await services.background.idle()
+            await services.backchannel.close()
 
     middleware = [
         Middleware(RequestContext, trusted_proxies=settings.trusted_proxies),

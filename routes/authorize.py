@@ -23,7 +23,7 @@ from components.oidc.requests import AuthorizationRequest, NotForUs, read_reques
 from components.storage.clients import Client
 from components.text import _
 from components.web.csrf import csrf_token
-from components.web.errors import problem_page
+from components.web.errors import broken_app_link, problem_page
 from components.web.incoming import checked_form, issuer_of, language_of, services_of
 from components.web.middleware import policy_allowing_forms_to
 from components.web.render import PREFILL, in_language
@@ -46,7 +46,7 @@ async def authorize(request: Request) -> Response:
     client = await services_of(request).clients.get(client_id) if client_id else None
     read = read_request(dict(query), repeated, client)
     if isinstance(read, NotForUs):
-        return _not_for_us(request, read.reason)
+        return broken_app_link(request, read.reason)
     if not isinstance(read, AuthorizationRequest):
         return _to(
             authorization.back(
@@ -194,15 +194,6 @@ def _consent_page(request: Request, client: Client, pending: AuthorizationReques
         "Content-Security-Policy": policy_allowing_forms_to(origin_of(pending.redirect_uri)),
     }
     return templates.TemplateResponse(request, "consent.html", context, headers=headers)
-
-
-def _not_for_us(request: Request, reason: str) -> Response:
-    message = _(
-        "The link that brought you here is not right, so we can't send you back to the app. "
-        "Go back to the app and try again. If it keeps happening, tell the app's makers: %(reason)s.",
-        reason=reason,
-    )
-    return problem_page(request, 400, _("Sorry, we can't sign you in to that app"), message)
 
 
 def _expired(request: Request) -> Response:

@@ -25,6 +25,7 @@ from routes import (
     close,
     code,
     discovery,
+    end_session,
     language,
     new_number,
     password,
@@ -165,6 +166,8 @@ OTHERS = (
     Route("/authorize/consent", authorize.show_consent, name="consent", methods=["GET"]),
     Route("/authorize/consent", authorize.answer_consent, name="answer_consent", methods=["POST"]),
     Route("/authorize/cancel", authorize.cancel, name="authorize_cancel", methods=["GET"]),
+    Route("/logout", end_session.end_session, name="end_session", methods=["GET", "POST"]),
+    Route("/logout/confirm", end_session.confirm_end_session, name="confirm_end_session", methods=["POST"]),
     # The apps' side: their servers (or, for a public client, their pages: cross-origin reads allowed).
     Route("/.well-known/openid-configuration", discovery.configuration, name="openid_configuration", methods=["GET"]),
     Route("/jwks.json", discovery.jwks, name="jwks", methods=["GET"]),

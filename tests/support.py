@@ -6,6 +6,7 @@ import base64
 import html
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -207,10 +208,10 @@ class Visitor:
 
 
 @contextmanager
-def served(app, what: str, *, lifespan: str = "auto", seconds: float = 30) -> Iterator[str]:
-    """`app` under uvicorn on a free loopback port, in a thread: its URL, once it serves
-    (or a failure naming `what` after `seconds`)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan)
+def served(app, what: str, *, lifespan: str = "auto", seconds: float = 30, port: int = 0) -> Iterator[str]:
+    """`app` under uvicorn on a loopback port (0: a free one), in a thread: its URL, once it
+    serves (or a failure naming `what` after `seconds`)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -223,6 +224,13 @@ def served(app, what: str, *, lifespan: str = "auto", seconds: float = 30) -> It
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for an app that must know its address before it starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def outbox_round(running: TestClient) -> int:

@@ -184,9 +184,13 @@ async def remove_app(services: Services, user: User, client_id: str) -> Success 
 
 
 async def sign_out_everywhere(services: Services, user: User) -> Success:
-    """Every session of the account ends, remembered browsers and sign-ins under way too."""
-    await services.users.end_sessions(user.id)
-    await services.sessions.close_all(user.id)
+    """Every session of the account ends, remembered browsers and sign-ins under way too; apps
+    it signed in to are told (back-channel logout), in the same transaction."""
+    async with services.transaction():
+        await services.users.end_sessions(user.id)
+        await services.sessions.close_all(user.id)
+        await services.logout_notices.queue_for_account(user.id)
+    notifications.send_soon(services)
     log.info("signed out everywhere: user=%s", user.id)
     return Success(None, Notice(_("You were signed out on every browser.")), fresh_session=True)
 
@@ -198,6 +202,9 @@ async def close_account(services: Services, user: User, password: str | None, ad
         return refused
     if user.challenge:
         await services.verifier.cancel(recipient(user))
-    await services.users.delete(user.id)
+    async with services.transaction():  # the apps' logouts are owed before the account (and its tokens) go
+        await services.logout_notices.queue_for_account(user.id)
+        await services.users.delete(user.id)
+    notifications.send_soon(services)
     log.info("account closed: user=%s", user.id)
     return Success(None, Notice(_("Your account is closed, and your details are deleted.")), fresh_session=True)

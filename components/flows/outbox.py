@@ -14,6 +14,7 @@ import asyncio
 import logging
 
 from components import metrics
+from components.flows import backchannel
 from components.flows.delivery import follow
 from components.phones import mask
 from components.providers.interface import Message, SendFailed
@@ -25,8 +26,9 @@ BATCH = 20
 
 
 def kick(services: Services) -> None:
-    """Send what is due now, after the answer."""
+    """Send what is due now, after the answer: texts, and logouts owed to apps."""
     services.background.spawn(deliver_due(services), "outbox")
+    services.background.spawn(backchannel.deliver_due(services), "back-channel logouts")
 
 
 async def deliver_due(services: Services) -> int:
@@ -87,5 +89,6 @@ async def keep_sending(services: Services) -> None:
         await asyncio.sleep(services.settings.outbox_poll_seconds)
         try:
             await deliver_due(services)
+            await backchannel.deliver_due(services)
         except Exception:
             log.exception("outbox round failed")

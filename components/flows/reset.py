@@ -257,6 +257,7 @@ async def replace_password(
         if changed is None:
             return None
         await services.sessions.close_all(changed.id)
+        await services.logout_notices.queue_for_account(changed.id)  # apps it signed in to are told
         await clear_password_checks(services, changed.email)
         await notifications.write(services, changed, changed.phone, notifications.password_changed(services))
     notifications.send_soon(services)

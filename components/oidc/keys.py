@@ -23,6 +23,8 @@ from anyio import to_thread
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from databases import Database
+from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeyParameters, RSAKey
 
 from components.durations import HOUR, MINUTE
@@ -132,6 +134,15 @@ class KeyRing:
         keys = await self.keys()
         shown = [key for key in keys if not _retired(key, keys, now)]
         return {"keys": [key.key.as_dict(private=False) for key in shown]}
+
+    async def verified_claims(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token signed here with a key still kept (its age aside: an ID
+        token given back as a hint may have expired); None for any other."""
+        keys = {key.kid: key.key for key in await self.keys()}
+        try:
+            return dict(jwt.decode(token, lambda guest: keys[str(guest.headers().get("kid"))], ALGORITHMS).claims)
+        except (JoseError, KeyError, ValueError):
+            return None
 
     async def drop_retired(self) -> int:
         """Keys no token alive was signed with: how many went."""

@@ -274,6 +274,25 @@ oauth_tokens = sa.Table(
     sa.Index("ix_oauth_tokens_grant_id", "grant_id"),
 )
 
+# Back-channel logouts owed to apps (OpenID Connect Back-Channel Logout 1.0): written in the
+# same transaction as the change that ends the account's sign-ins (sign out everywhere, a
+# new password, closing it), posted by the outbox (flows/backchannel.py) until an app takes
+# one. The token is signed when posted, so nothing here signs anyone out by itself.
+logout_notices = sa.Table(
+    "logout_notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("client_id", sa.String(64), sa.ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("subject", sa.String(32), nullable=False),  # the account's `sub`: it may be closed by the time
+    sa.Column("status", sa.String(8), nullable=False),  # 'waiting', 'sent' or 'failed'
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("claimed_until", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False, index=True),
+    sa.Index("ix_logout_notices_due", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
 # The keys ID tokens are signed with, their private part encrypted with APP_SECRET
 # (oidc/keys.py). Each algorithm's generations count up: the newest whose time has come
 # signs; every key still published verifies.
@@ -405,6 +424,7 @@ MIGRATIONS: list[list[Any]] = [
         AddColumn(users, "subject"),
         sa.text("CREATE UNIQUE INDEX IF NOT EXISTS ix_users_subject ON users (subject)"),
         *_created(oauth_clients, authorization_requests, oauth_consents, oauth_grants, oauth_tokens, signing_keys),
+        *_created(logout_notices),
     ],
 ]
 

@@ -119,6 +119,17 @@ def problem_page(
     return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
 
 
+def broken_app_link(request: Request, reason: str) -> Response:
+    """An app sent its visitor with a link we must not follow back (an unknown app, an
+    address it never registered): our own page, saying why for the app's makers."""
+    message = _(
+        "The link that brought you here is not right, so we can't send you back to the app. "
+        "Go back to the app and try again. If it keeps happening, tell the app's makers: %(reason)s.",
+        reason=reason,
+    )
+    return problem_page(request, 400, _("That app's link is not right"), message)
+
+
 async def http_error(request: Request, error: HTTPException) -> Response:
     """A form we could not read, no such page, or not this method (405 keeps its Allow header)."""
     status = error.status_code if error.status_code in ERRORS else 400 if error.status_code < 500 else 500

@@ -32,10 +32,9 @@ def language_of(request: Request) -> str:
 
 
 def issuer_of(request: Request) -> str:
-    """This provider's name for apps (OpenID Connect's `iss`): PUBLIC_URL, else (outside
-    production) the address the request came to."""
-    public_url = services_of(request).settings.public_url
-    return public_url.rstrip("/") or f"{request.url.scheme}://{request.url.netloc}"
+    """This provider's name for apps (OpenID Connect's `iss`: Settings.issuer), the same
+    whichever address a request came to, and for what the outbox posts without one."""
+    return services_of(request).settings.issuer
 
 
 def is_htmx(request: Request) -> bool:

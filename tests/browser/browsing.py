@@ -145,9 +145,10 @@ def swapped(page, selector: str) -> None:
 
 
 class LiveApp:
-    def __init__(self, url: str, outbox: Outbox):
+    def __init__(self, url: str, outbox: Outbox, database_url: str = ""):
         self.url = url
         self.outbox = outbox
+        self.database_url = database_url
 
     def code_for(self, e164: str) -> str:
         return self.outbox.last_code(e164)
@@ -170,5 +171,5 @@ def live_app(folder: Path, what: str, **changes) -> Iterator[LiveApp]:
     with fresh_database(folder) as database_url:
         settings = app_settings(folder, database_url, **changes)
         outbox = Outbox(Path(settings.sms_outbox))
-        with served(create_app(settings, sender=outbox), what) as url:
-            yield LiveApp(url, outbox)
+        with served(create_app(settings, sender=outbox), what, port=settings.port if "port" in changes else 0) as url:
+            yield LiveApp(url, outbox, database_url)

@@ -2,12 +2,19 @@
 it reads discovery, sends the visitor with PKCE and a nonce, trades the code,
 checks the ID token's signature against the JWKS and every claim, and asks userinfo."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
 from components.storage.clients import Registration
-from oidc.relying_party import RelyingParty, register
+from oidc.relying_party import ISSUER, RelyingParty, register
+
+
+@pytest.fixture
+def settings(settings):
+    """The provider's issuer (PUBLIC_URL) is the address the test client reaches it at."""
+    return replace(settings, public_url=ISSUER)
 
 
 @pytest.fixture(autouse=True)

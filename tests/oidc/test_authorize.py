@@ -22,7 +22,7 @@ def allow(visitor, response=None):
 
 def test_an_unknown_app_gets_our_own_error_page_and_no_redirect(htmx_visitor):
     page = go(htmx_visitor, authorize_address("no-such-client"))
-    assert page.status_code == 400 and "Sorry, we can't sign you in to that app" in words(page)
+    assert page.status_code == 400 and "That app's link is not right" in words(page)
     assert "client_id is unknown" in words(page)
     assert page.headers["Content-Security-Policy"] and page.headers["X-Content-Type-Options"] == "nosniff"
 

@@ -34,6 +34,8 @@ FORMS = {
     "/token": ["grant_type", "code", "redirect_uri", "client_id", "client_secret", "code_verifier", "refresh_token"],
     "/revoke": ["token", "client_id"],
     "/userinfo": ["access_token"],
+    "/logout": ["id_token_hint", "client_id", "post_logout_redirect_uri", "state"],
+    "/logout/confirm": ["decision", "client_id", "post_logout_redirect_uri", "state"],
 }
 text = st.one_of(
     st.text(max_size=300),
@@ -106,7 +108,7 @@ queries = st.lists(st.tuples(st.one_of(QUERIED, QUERIED, field_names), st.one_of
 PAGES = ["/", "/signin", "/password/forgot", "/account/password", "/account/mobile", "/account/close", "/code/status"]
 PAGES += ["/language/es", "/number/cancel/x", "/privacy", "/nowhere"]
 PAGES += ["/authorize", "/authorize/resume", "/authorize/consent", "/authorize/cancel", "/userinfo"]
-PAGES += ["/.well-known/openid-configuration", "/jwks.json"]
+PAGES += ["/.well-known/openid-configuration", "/jwks.json", "/logout"]
 
 
 def test_every_page_is_fuzzed(app):

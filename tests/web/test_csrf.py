@@ -7,8 +7,8 @@ from routes.steps import TABLE
 
 # Every form a browser posts: the table's actions, the account's language and an app's consent. Not
 # Twilio's (signed), nor what apps' servers post with their own credentials and no cookie (token,
-# revocation, userinfo), nor an app's authorization request (sent on as a GET, which changes nothing).
-NOT_FORMS = {"/webhooks/twilio/status", "/token", "/revoke", "/userinfo", "/authorize"}
+# revocation, userinfo), nor an app's authorization or logout request (each sent on as a GET).
+NOT_FORMS = {"/webhooks/twilio/status", "/token", "/revoke", "/userinfo", "/authorize", "/logout"}
 POSTS = sorted({route.path for route in TABLE.routes() if "POST" in getattr(route, "methods", ())} - NOT_FORMS)
 
 
