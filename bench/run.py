@@ -255,6 +255,20 @@ def _get_row(args, server, name: str) -> dict:
 
 
 def machine(args) -> list[str]:
+    lines = machine_lines("postgresql" in args.databases and args.postgres)
+    lines[2:2] = [
+        f"Load: {' and '.join(map(str, args.visitors))} concurrent visitors, {args.seconds:g} s measured per "
+        "scenario once every visitor has finished a flow (5 s at least), load generator on the same machine; "
+        "GET ceiling at "
+        f"{args.concurrency} connections",
+        "App: python app.py, APP_ENV=test (production's code paths, with the console sender whose outbox the "
+        "benchmark reads codes from), local verifier, rate limits off, BCRYPT_ROUNDS as named",
+    ]
+    return lines
+
+
+def machine_lines(postgres: str | bool) -> list[str]:
+    """The machine, Python and its servers; PostgreSQL's version when `postgres` names its server."""
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -267,15 +281,9 @@ def machine(args) -> list[str]:
         f"Machine: {CORES} cores ({cpu}), {platform.system()} {platform.release()}",
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, uvicorn {uvicorn.__version__} "
         f"({'httptools' if find_spec('httptools') else 'h11'}, {'uvloop' if find_spec('uvloop') else 'asyncio'} loop)",
-        f"Load: {' and '.join(map(str, args.visitors))} concurrent visitors, {args.seconds:g} s measured per "
-        "scenario once every visitor has finished a flow (5 s at least), load generator on the same machine; "
-        "GET ceiling at "
-        f"{args.concurrency} connections",
-        "App: python app.py, APP_ENV=test (production's code paths, with the console sender whose outbox the "
-        "benchmark reads codes from), local verifier, rate limits off, BCRYPT_ROUNDS as named",
     ]
-    if "postgresql" in args.databases:
-        version = asyncio.run(_admin(args.postgres, "SELECT version()"))
+    if postgres:
+        version = asyncio.run(_admin(str(postgres), "SELECT version()"))
         lines.append(f"PostgreSQL: {version.split(' on ')[0]} on 127.0.0.1")
     return lines
 

@@ -85,6 +85,9 @@ class Settings:
     password_failures_per_address: int = 30
     password_window_seconds: int = 15 * MINUTE
     password_failures_before_lock: int = 100  # in a row; then only a code to the number clears it
+    # Apps that sign their users in here (OpenID Connect): their token endpoint calls
+    token_requests_per_client_minute: int = 600
+    client_auth_failures_per_address_hour: int = 30
     # Sign-in
     signin_code: str = "new-browser"
     remember_browser_days: int = 30

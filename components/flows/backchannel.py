@@ -11,27 +11,21 @@ import logging
 import secrets
 
 from components import metrics
+from components.flows.draining import BATCH, drain
 from components.oidc.id_tokens import signed
 from components.services import Services
 from components.storage.logout_notices import Owed
 
 log = logging.getLogger(__name__)
-BATCH = 20
 LOGOUT_TOKEN_SECONDS = 120
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 async def deliver_due(services: Services) -> int:
     """Every logout owed now that this sender could claim; how many it tried."""
-    lease = services.settings.send_timeout_seconds * 2
-    tried = 0
-    while True:
-        claimed = await services.logout_notices.claim(BATCH, lease)
-        for owed in claimed:
-            await _deliver(services, owed)
-        tried += len(claimed)
-        if len(claimed) < BATCH:
-            return tried
+    return await drain(
+        lambda lease: services.logout_notices.claim(BATCH, lease), lambda owed: _deliver(services, owed), services
+    )
 
 
 async def _deliver(services: Services, owed: Owed) -> None:

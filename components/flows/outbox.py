@@ -16,13 +16,13 @@ import logging
 from components import metrics
 from components.flows import backchannel
 from components.flows.delivery import follow
+from components.flows.draining import BATCH, drain
 from components.phones import mask
 from components.providers.interface import Message, SendFailed
 from components.services import Services
 from components.storage.messages import Queued
 
 log = logging.getLogger(__name__)
-BATCH = 20
 
 
 def kick(services: Services) -> None:
@@ -33,17 +33,9 @@ def kick(services: Services) -> None:
 
 async def deliver_due(services: Services) -> int:
     """Every text due now that this sender could claim; how many it tried."""
-    settings = services.settings
-    # A lease outlasts one send's deadline, so a live sender never loses its texts to another.
-    lease = settings.send_timeout_seconds * 2
-    tried = 0
-    while True:
-        claimed = await services.messages.claim(BATCH, lease)
-        for queued in claimed:
-            await _deliver(services, queued)
-        tried += len(claimed)
-        if len(claimed) < BATCH:  # all that was due is claimed; a text written since kicks a sender of its own
-            return tried
+    return await drain(
+        lambda lease: services.messages.claim(BATCH, lease), lambda queued: _deliver(services, queued), services
+    )
 
 
 async def _deliver(services: Services, queued: Queued) -> None:

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import metrics
+from components.durations import HOUR, MINUTE
 from components.oidc.client_auth import Credentials, proves
 from components.oidc.id_tokens import claims_for, id_token
 from components.services import Services
 from components.storage.clients import Client
 from components.storage.grants import Grant, Issued, TokenKind
+from components.storage.limits import Limit
 
 log = logging.getLogger(__name__)
 ACCESS_SECONDS = 10 * 60
@@ -37,21 +39,39 @@ class TokenError:
     error: str
     description: str
     outcome: str = ""  # the metric's, where it says more than `error` (a replay, a reuse)
+    retry_after: int | None = None  # a limit is full: 429, and when to try again
 
     @property
     def status(self) -> int:
+        if self.retry_after:
+            return 429
         return 401 if self.error == "invalid_client" else 400
 
 
-async def client_for(services: Services, credentials: Credentials | None) -> Client | TokenError:
-    """The client these credentials prove, or invalid_client (unknown, wrong secret, wrong method)."""
+async def client_for(services: Services, credentials: Credentials | None, address: str) -> Client | TokenError:
+    """The client these credentials prove, within its limit; or invalid_client (unknown, wrong
+    secret, wrong method), counted against the address: guessing secrets from it soon waits."""
+    settings = services.settings
+    failures = Limit(f"client-auth:address:{address}", settings.client_auth_failures_per_address_hour, HOUR)
+    wait = await services.limits.wait(failures)
+    if wait:
+        log.warning("client authentication refused: reason=limit address=%s", address)
+        return _slow_down(wait)
     client = await services.clients.get(credentials.client_id) if credentials else None
     if client and credentials and proves(client, credentials):
-        return client
+        per_client = Limit(f"token:client:{client.client_id}", settings.token_requests_per_client_minute, MINUTE)
+        refused = await services.limits.take(per_client)
+        return _slow_down(refused) if refused else client
+    await services.limits.take(failures)
     method = credentials.method if credentials else "malformed"
     metrics.OIDC_CLIENT_AUTH_FAILURES.labels(method).inc()
-    log.warning("client authentication failed: client=%s method=%s", client.client_id if client else "unknown", method)
+    shown = client.client_id if client else "unknown"
+    log.warning("client authentication failed: client=%s method=%s address=%s", shown, method, address)
     return TokenError("invalid_client", "the client could not be authenticated")
+
+
+def _slow_down(wait: int) -> TokenError:
+    return TokenError("slow_down", f"too many requests: try again in {wait} seconds", retry_after=wait)
 
 
 async def grant(

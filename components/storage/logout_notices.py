@@ -1,6 +1,6 @@
 """Back-channel logouts owed to apps: queued with the change that causes them, claimed
-by one sender at a time (a lease, as the outbox's texts are), and kept a week after
-they settle."""
+by one sender at a time (storage/leases.py, as the outbox's texts are), and kept a
+week after they settle."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import logout_notices, oauth_clients, oauth_consents, users
+from components.storage.leases import claim_due
 from components.storage.prepared import P, Statement, bound
 
 
@@ -40,23 +41,9 @@ def _queue(user_id: P, now: P) -> Statement:
 
 
 def _claim(dialect: str, now: P, most: P, until: P) -> Statement:
-    due = (
-        sa.select(logout_notices.c.id)
-        .where(
-            logout_notices.c.status == "waiting",
-            logout_notices.c.next_attempt_at <= now,
-            sa.or_(logout_notices.c.claimed_until.is_(None), logout_notices.c.claimed_until < now),
-        )
-        .order_by(logout_notices.c.id)
-        .limit(most)
-    )
-    if dialect == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    return (
-        logout_notices.update()
-        .where(logout_notices.c.id.in_(due.scalar_subquery()))
-        .values(claimed_until=until, attempts=logout_notices.c.attempts + 1)
-        .returning(logout_notices.c.id, logout_notices.c.client_id, logout_notices.c.subject, logout_notices.c.attempts)
+    """Leases the due logouts it returns (storage/leases.py)."""
+    return claim_due(logout_notices, dialect, now, most, until).returning(
+        logout_notices.c.id, logout_notices.c.client_id, logout_notices.c.subject, logout_notices.c.attempts
     )
 
 

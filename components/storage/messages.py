@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import ERROR_CODE_LENGTH, messages
+from components.storage.leases import claim_due
 from components.storage.prepared import P, Statement, bound
 
 # Twilio's statuses of an outbound text, in the order they can happen; 'waiting' is ours
@@ -70,24 +71,9 @@ def _report(sid: P, status: P, rank: P, error_code: P, now: P) -> Statement:
 
 
 def _claim(dialect: str, now: P, most: P, until: P) -> Statement:
-    """Leases the due texts it returns (PostgreSQL: skipping rows another instance is claiming)."""
-    due = (
-        sa.select(messages.c.id)
-        .where(
-            messages.c.status == "waiting",
-            messages.c.next_attempt_at <= now,
-            sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now),
-        )
-        .order_by(messages.c.id)
-        .limit(most)
-    )
-    if dialect == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    return (
-        messages.update()
-        .where(messages.c.id.in_(due.scalar_subquery()))
-        .values(claimed_until=until, attempts=messages.c.attempts + 1, updated_at=now)
-        .returning(messages.c.id, messages.c.user_id, messages.c.to_number, messages.c.body, messages.c.attempts)
+    """Leases the due texts it returns (storage/leases.py)."""
+    return claim_due(messages, dialect, now, most, until, updated_at=now).returning(
+        messages.c.id, messages.c.user_id, messages.c.to_number, messages.c.body, messages.c.attempts
     )
 
 

@@ -146,3 +146,47 @@ def test_without_javascript_every_form_on_the_way_lands_back_in_the_app(chromium
     page.wait_for_selector("#claims")
     assert json.loads(page.inner_text("#claims"))["phone_number"] == person["e164"]
     context.close()
+
+
+def test_on_a_phone_in_arabic_by_keyboard_every_page_of_the_way_is_clean(chromium, accounts, photo_prints):
+    """The banner, the consent step, the account page's apps and the logout question: axe finds
+    nothing, nothing leaves the screen, and the consent is given with the keyboard alone."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    playwright, browser = chromium
+    phone = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
+    context = browser.new_context(**phone, locale="ar-EG")
+    page = context.new_page()
+    person = {**PERSON, "email": "arabic@example.com", "phone": "(201) 555-0145", "e164": "+12015550145"}
+    axe, found = Axe(), {}
+
+    def check(name: str) -> None:
+        settled(page)
+        violations = axe.run(page).response["violations"]
+        found[name] = [violation["id"] for violation in violations]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name} overflows"
+
+    page.goto(photo_prints)
+    page.click("text=Create an account")
+    page.wait_for_selector("#name")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    check("signup for an app")
+    fill_signup(page, person)
+    page.locator("#phone").press("Enter")
+    page.wait_for_selector("#code")
+    page.fill("#code", accounts.code_for(person["e164"]))
+    page.locator("#code").press("Enter")
+    page.wait_for_selector("button[value=allow]")
+    check("consent")
+    assert page.evaluate("document.activeElement.id") == "step-title"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.value") == "allow"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#claims")
+    page.goto(accounts.url)
+    page.wait_for_selector(".apps")
+    check("the account's apps")
+    page.goto(f"{accounts.url}/logout")  # no hint: the visitor is asked
+    check("logout question")
+    context.close()
+    assert found == {name: [] for name in found}

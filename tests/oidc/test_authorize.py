@@ -259,3 +259,15 @@ def test_the_account_page_lists_allowed_apps_and_removing_one_revokes_it(verifie
 def test_removing_an_app_the_account_never_allowed_changes_nothing(verified_visitor, prints):
     page = verified_visitor.post("/account/apps/remove", {"client_id": prints.client_id})
     assert page.status_code == 422 and "That app could not sign you in anyway." in words(page)
+
+
+def test_a_remembered_browsers_skipped_code_is_not_claimed_in_amr(verified_visitor, outbox, register_app):
+    client, secret = register_app(first_party=True)
+    app = RelyingParty(verified_visitor.client, client.client_id, secret, redirect_uri="https://prints.example/cb")
+    verified_visitor.sign_out()
+    verified_visitor.sign_in()
+    verified_visitor.post("/code", {"code": outbox.last_code(), "remember": "yes"})  # remember this browser
+    page = go(verified_visitor, app.start(prompt="login"))
+    assert page.context["step"] == "signin"
+    answer = on_from(verified_visitor, verified_visitor.post("/signin", JENNY, follow=False))  # no code asked
+    assert app.finish(left_for(answer))["userinfo"]["amr"] == ["pwd"]

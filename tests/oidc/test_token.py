@@ -233,3 +233,15 @@ def test_at_hash_is_the_left_half_of_the_access_tokens_sha256(allowed, prints, s
     claims = prints.parse_id_token(body, nonce=prints.started["nonce"])
     digest = hashlib.sha256(body["access_token"].encode()).digest()[:16]
     assert claims["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+# Limits: guessing an app's secret from one address soon waits (tests/oidc/test_token_limits.py: one app's calls).
+
+
+def test_wrong_secrets_from_one_address_soon_wait_even_with_the_right_one(prints, server, settings):
+    data = {"grant_type": "refresh_token", "refresh_token": "x"}
+    for _ in range(settings.client_auth_failures_per_address_hour):
+        assert post_token(server, data, auth=(prints.client_id, "guess")).status_code == 401
+    refused = post_token(server, data, auth=(prints.client_id, prints.client_secret))
+    assert refused.status_code == 429 and refused.json()["error"] == "slow_down"
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
