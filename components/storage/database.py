@@ -257,7 +257,7 @@ oauth_grants = sa.Table(
     sa.Column("code_used", sa.Boolean, nullable=False),
     sa.Column("auth_time", sa.Float, nullable=False),
     sa.Column("amr", sa.String(40), nullable=False),  # RFC 8176 values, space-separated
-    # Expired, unused codes and grants whose tokens all ended are purged by it.
+    # The code's expiry: after it, a grant with no token left is purged.
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
 )
 

@@ -130,18 +130,8 @@ def _revoke(grant_id: P) -> Statement:
     return oauth_grants.delete().where(oauth_grants.c.id == grant_id)
 
 
-def _outlive(grant_id: P, until: P) -> Statement:
-    return (
-        oauth_grants.update()
-        .where(oauth_grants.c.id == grant_id)
-        .values(expires_at=sa.case((oauth_grants.c.expires_at > until, oauth_grants.c.expires_at), else_=until))
-    )
-
-
-def _add_token(token_hash: P, grant_id: P, kind: P, expires_at: P) -> Statement:
-    return oauth_tokens.insert().values(
-        token_hash=token_hash, grant_id=grant_id, kind=kind, expires_at=expires_at, used=False
-    )
+def _add_tokens(rows: list[dict[str, P]]) -> Statement:
+    return oauth_tokens.insert().values(rows)
 
 
 def _token(token_hash: P) -> Statement:
@@ -197,7 +187,9 @@ def _access(token_hash: P, now: P) -> Statement:
 
 
 def _forget_grants(now: P) -> Statement:
-    return oauth_grants.delete().where(oauth_grants.c.expires_at < now).returning(oauth_grants.c.id)
+    """Grants whose code has expired and that have no token left (purged just before)."""
+    alive = sa.select(oauth_tokens.c.token_hash).where(oauth_tokens.c.grant_id == oauth_grants.c.id)
+    return oauth_grants.delete().where(oauth_grants.c.expires_at < now, ~alive.exists()).returning(oauth_grants.c.id)
 
 
 def _forget_tokens(now: P) -> Statement:
@@ -278,11 +270,17 @@ class Grants:
 
     async def _issue(self, grant_id: str, expiries: Mapping[TokenKind, float]) -> Issued:
         made = {kind: secrets.token_urlsafe(32) for kind in expiries}
-        for kind, token in made.items():
-            await self.db.execute(
-                bound(_add_token, token_hash=token_hash(token), grant_id=grant_id, kind=kind, expires_at=expiries[kind])
-            )
-        await self.db.execute(bound(_outlive, grant_id=grant_id, until=max(expiries.values())))
+        rows = [
+            {
+                "token_hash": token_hash(token),
+                "grant_id": grant_id,
+                "kind": kind,
+                "expires_at": expiries[kind],
+                "used": False,
+            }
+            for kind, token in made.items()
+        ]
+        await self.db.execute(bound(_add_tokens, rows=rows))
         return Issued(made["access"], made.get("refresh"))
 
     async def token(self, token: str) -> Any:

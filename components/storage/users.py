@@ -257,11 +257,13 @@ class Users:
         return user_from(await self.db.fetch_one(bound(_by_id, user_id=user_id)))
 
     async def with_subject(self, user_id: int) -> tuple[User, str] | None:
-        """A verified account and what apps know it by (made now if none has yet: one
-        statement, so two first sign-ins at once agree on it)."""
-        row = await self.db.fetch_one(bound(_with_subject, user_id=user_id, fresh=secrets.token_hex(16)))
+        """A verified account and what apps know it by: read, or, at its first sign-in to an
+        app, made (one statement, so two first sign-ins at once agree on it)."""
+        row = await self.db.fetch_one(bound(_by_id, user_id=user_id))
+        if row is not None and row["verified_at"] is not None and row["subject"] is None:
+            row = await self.db.fetch_one(bound(_with_subject, user_id=user_id, fresh=secrets.token_hex(16)))
         user = user_from(row)
-        return (user, row["subject"]) if user and row else None
+        return (user, row["subject"]) if user and user.verified and row else None
 
     async def by_email(self, email: str) -> User | None:
         """Whatever the case it is typed in."""
