@@ -17,19 +17,17 @@ from starlette.responses import RedirectResponse, Response
 from components.durations import YEAR
 from components.flows import authorization
 from components.flows.authorization import AskConsent, BackToApp, SignedIn, SignInFirst
-from components.language import COOKIE, LANGUAGES, say
+from components.language import COOKIE, LANGUAGES
 from components.oidc.addresses import origin_of
 from components.oidc.requests import AuthorizationRequest, NotForUs, read_request
 from components.storage.clients import Client
 from components.text import _
-from components.web.csrf import csrf_token
 from components.web.errors import broken_app_link, problem_page
-from components.web.incoming import checked_form, issuer_of, language_of, services_of
+from components.web.incoming import checked_form, issuer_of, services_of
 from components.web.middleware import policy_allowing_forms_to
-from components.web.render import PREFILL, in_language
+from components.web.render import PREFILL, page_apart
 from components.web.sessions import AUTHORIZING, start_afresh
 from components.web.step_table import path_to
-from components.web.templates import site_context, templates
 from components.web.visits import Visit, visit
 
 EXPIRED = _("This sign-in request has expired. Go back to the app and sign in from there again.")
@@ -76,15 +74,18 @@ async def _carry_on(request: Request, client: Client, pending: AuthorizationRequ
         if then.afresh:  # the app wants a sign-in newer than this browser's: it ends first
             await start_afresh(request.session, services.sessions, None, services.clock())
         # The sign-in to come answers prompt=login and max_age: the request no longer asks them.
-        pending = replace(pending, prompt=tuple(p for p in pending.prompt if p != "login"), max_age=None)
-    key = await _keep(request, client, pending, key)
+        answered = replace(pending, prompt=tuple(p for p in pending.prompt if p != "login"), max_age=None)
+        if answered != pending or key is None:
+            key = await _keep(request, client, answered, key)
+    elif key is None:
+        key = await _keep(request, client, pending, key)
     if isinstance(then, AskConsent):
         return RedirectResponse(path_to(request, "consent"), status_code=303)
     return _to_sign_in(request, pending, signup=then.signup and current.stage == "anonymous")
 
 
 async def _keep(request: Request, client: Client, pending: AuthorizationRequest, key: str | None) -> str:
-    """The request kept (again, under a new key: it may have changed) for the journey ahead."""
+    """The request kept (again, under a new key, when it changed) for the journey ahead."""
     services = services_of(request)
     if key:
         await services.authorizations.drop(key)
@@ -177,23 +178,11 @@ def _to(then: BackToApp) -> Response:
 
 
 def _consent_page(request: Request, client: Client, pending: AuthorizationRequest) -> Response:
-    language = language_of(request)
-    context = {
-        **in_language(language),
-        **site_context(services_of(request).settings),
-        "title": say(_("Allow %(app)s to sign you in?", app=client.name), language),
-        "client_name": client.name,
-        "scopes": pending.scopes,
-        "notice": None,
-        "list_countries": False,
-        "csrf_token": csrf_token(request.session),
-    }
-    headers = {
-        "Cache-Control": "no-store",
-        "Content-Language": language,
-        "Content-Security-Policy": policy_allowing_forms_to(origin_of(pending.redirect_uri)),
-    }
-    return templates.TemplateResponse(request, "consent.html", context, headers=headers)
+    # Its form's answer sends the browser on to the app: the policy lets it go there.
+    policy = {"Content-Security-Policy": policy_allowing_forms_to(origin_of(pending.redirect_uri))}
+    context = {"client_name": client.name, "scopes": pending.scopes}
+    title = _("Allow %(app)s to sign you in?", app=client.name)
+    return page_apart(request, "consent.html", title, context, policy)
 
 
 def _expired(request: Request) -> Response:

@@ -12,18 +12,15 @@ from starlette.responses import RedirectResponse, Response
 from components.flows.authorization import back
 from components.flows.end_session import LogoutRequest, asked_by_owner, read_logout
 from components.flows.results import Notice
-from components.language import say
 from components.oidc.addresses import origin_of
 from components.oidc.requests import NotForUs
 from components.text import _
-from components.web.csrf import csrf_token
 from components.web.errors import broken_app_link
 from components.web.incoming import checked_form, issuer_of, language_of, services_of
 from components.web.middleware import policy_allowing_forms_to
-from components.web.render import in_language, kept_notice
+from components.web.render import kept_notice, page_apart
 from components.web.sessions import start_afresh
 from components.web.step_table import path_to
-from components.web.templates import site_context, templates
 from components.web.visits import visit
 
 log = logging.getLogger(__name__)
@@ -77,23 +74,14 @@ def _gone(request: Request, read: LogoutRequest) -> Response:
 
 
 def _confirmation(request: Request, read: LogoutRequest) -> Response:
-    language = language_of(request)
-    name = read.client.name if read.client else None
-    context = {
-        **in_language(language),
-        **site_context(services_of(request).settings),
-        "title": say(_("Sign out?"), language),
-        "client_name": name,
-        "kept": {
-            "client_id": read.client.client_id if read.client else None,
-            "post_logout_redirect_uri": read.redirect_uri,
-            "state": read.state,
-        },
-        "notice": None,
-        "list_countries": False,
-        "csrf_token": csrf_token(request.session),
+    kept = {
+        "client_id": read.client.client_id if read.client else None,
+        "post_logout_redirect_uri": read.redirect_uri,
+        "state": read.state,
     }
-    headers = {"Cache-Control": "no-store", "Content-Language": language}
-    if read.redirect_uri:
-        headers["Content-Security-Policy"] = policy_allowing_forms_to(origin_of(read.redirect_uri))
-    return templates.TemplateResponse(request, "end_session.html", context, headers=headers)
+    context = {"client_name": read.client.name if read.client else None, "kept": kept}
+    # The answer may send the browser on to the app's address: the policy lets it go there.
+    policy = (
+        {"Content-Security-Policy": policy_allowing_forms_to(origin_of(read.redirect_uri))} if read.redirect_uri else {}
+    )
+    return page_apart(request, "end_session.html", _("Sign out?"), context, policy)

@@ -122,6 +122,25 @@ def _passwords_again(step: Step, context: dict[str, Any], language: str) -> None
         errors.update((name, say(TYPE_AGAIN[name], language)) for name in untouched)
 
 
+def page_apart(
+    request: Request, name: str, title: Text, context: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
+    """A page that is no step (consent, a logout's question, privacy): the layout around
+    `name`, in the visitor's language, with a form token, never cached."""
+    language = language_of(request)
+    full = {
+        **in_language(language),
+        **site_context(services_of(request).settings),
+        "title": say(title, language),
+        "notice": None,
+        "list_countries": False,
+        "csrf_token": csrf_token(request.session),
+        **context,
+    }
+    sent = {"Cache-Control": "no-store", "Content-Language": language, **(headers or {})}
+    return templates.TemplateResponse(request, name, full, headers=sent)
+
+
 def _has_account(visit: Visit) -> bool:
     """A page of an account's own (signed in, or its signup): its switcher posts."""
     return visit.stage in ("signup", "signed-in")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browsing import fill_signup, live_app, settled
+from browsing import fill_signup, live_app, settled, shoot
 from support import JENNY, SECRET, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +162,7 @@ def test_on_a_phone_in_arabic_by_keyboard_every_page_of_the_way_is_clean(chromiu
 
     def check(name: str) -> None:
         settled(page)
+        shoot(page, f"app-{name.replace(' ', '-')}-ar-phone")
         violations = axe.run(page).response["violations"]
         found[name] = [violation["id"] for violation in violations]
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name} overflows"
