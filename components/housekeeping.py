@@ -39,6 +39,7 @@ async def tidy(services: Services) -> dict[str, int]:
         "app sign-in requests": await services.authorizations.forget_old(),
         "app tokens and grants": await services.grants.forget_old(),
         "retired signing keys": await services.keys.drop_retired(),
+        "passkey challenges": await services.passkeys.forget_old(),
         "settled app logouts": await services.logout_notices.forget_old(now - FORGET_TEXTS_AFTER),
     }
     log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))

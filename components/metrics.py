@@ -34,6 +34,11 @@ VERIFIED = Counter(
 )
 SIGNINS = Counter("av_signins_total", "Sign-in attempts, by outcome.", ["outcome"])
 TEXTS = Counter("av_texts_total", "Confirmation and notice texts from the outbox, by outcome.", ["outcome"])
+PASSKEYS = Counter(
+    "av_passkeys_total",
+    "Passkey ceremonies, by ceremony (register, signin, remove) and outcome.",
+    ["ceremony", "outcome"],
+)
 OIDC_AUTHORIZATIONS = Counter(
     "av_oidc_authorizations_total", "Apps' sign-in requests answered: a code, or an error.", ["outcome"]
 )

@@ -30,6 +30,7 @@ from components.storage.grants import Grants
 from components.storage.limits import Limits
 from components.storage.logout_notices import LogoutNotices
 from components.storage.messages import Messages
+from components.storage.passkeys import Passkeys
 from components.storage.password_failures import PasswordFailures
 from components.storage.session_records import SessionRecords
 from components.storage.users import Users
@@ -73,6 +74,7 @@ class Services:
     grants: Grants
     keys: KeyRing
     logout_notices: LogoutNotices
+    passkeys: Passkeys
     backchannel: BackchannelPoster
     clock: Callable[[], float]
     db: Database
@@ -125,6 +127,7 @@ def build_services(
         grants=Grants(db, clock),
         keys=KeyRing(db, settings.app_secret, clock),
         logout_notices=LogoutNotices(db, clock),
+        passkeys=Passkeys(db, clock),
         backchannel=BackchannelPoster(f"{settings.app_name} (account-verification)"),
         clock=clock,
         db=db,

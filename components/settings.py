@@ -10,6 +10,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import phonenumbers
 from starlette.config import Config
@@ -88,6 +89,9 @@ class Settings:
     # Apps that sign their users in here (OpenID Connect): their token endpoint calls
     token_requests_per_client_minute: int = 600
     client_auth_failures_per_address_hour: int = 30
+    # Passkeys (WebAuthn) on top of the phone: on or off, and how many an account may keep
+    passkeys: str = "on"
+    passkeys_per_account: int = 10
     # Sign-in
     signin_code: str = "new-browser"
     remember_browser_days: int = 30
@@ -141,6 +145,14 @@ class Settings:
         return f"https://{self.public_host}" if self.production else f"http://localhost:{self.port}"
 
     @property
+    def passkey_party(self) -> tuple[str, tuple[str, ...]]:
+        """WebAuthn's relying party: its ID (the issuer's host name: passkeys belong to it) and
+        the origins a passkey's answer may come from (development: localhost, at PORT)."""
+        origin = self.issuer
+        origins = {origin} | ({f"http://localhost:{self.port}"} if not self.production else set())
+        return str(urlsplit(origin).hostname), tuple(sorted(origins))
+
+    @property
     def log_lines(self) -> str:
         return self.log_format or ("json" if self.production else "text")
 
@@ -150,6 +162,9 @@ class Settings:
         _one_of("VERIFY_PROVIDER", self.verify_provider, VERIFY_PROVIDERS)
         _one_of("SMS_PROVIDER", self.sms_provider, SMS_PROVIDERS)
         _one_of("SIGNIN_CODE", self.signin_code, SIGNIN_CODES)
+        _one_of("PASSKEYS", self.passkeys, ("on", "off"))
+        if not 1 <= self.passkeys_per_account <= 50:
+            raise SettingsError("PASSKEYS_PER_ACCOUNT must be between 1 and 50")
         if len(self.app_secret) < 32:
             raise SettingsError("APP_SECRET must be at least 32 characters long")
         if self.workers < 1:

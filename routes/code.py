@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from components.flows import checking, delivery, reset, sending
+from components.flows.results import Success
 from components.forms import Invalid, read_code, read_poll
 from components.providers.interface import Channel
 from components.web.csrf import csrf_token
@@ -20,6 +21,7 @@ from components.web.incoming import (
     services_of,
 )
 from components.web.render import in_language, invalid, respond
+from components.web.sessions import OFFER_PASSKEY
 from components.web.step_table import path_to, table_of
 from components.web.templates import templates
 from components.web.visits import visit
@@ -35,9 +37,10 @@ async def check_code(request: Request) -> Response:
     if current.reset:  # alike whether or not the email has an account
         return await respond(request, await reset.check_code(services, current.account, current.reset, code, address))
     remember = form.get("remember") == "yes"
-    return await respond(
-        request, await checking.check_code(services, account_of(current), code, address, remember=remember)
-    )
+    result = await checking.check_code(services, account_of(current), code, address, remember=remember)
+    if isinstance(result, Success) and current.stage == "signup" and services.settings.passkeys == "on":
+        request.session[OFFER_PASSKEY] = True  # the new account's page offers a passkey, once
+    return await respond(request, result)
 
 
 async def resend_code(request: Request) -> Response:

@@ -28,6 +28,7 @@ from routes import (
     end_session,
     language,
     new_number,
+    passkeys,
     password,
     reset,
     signin,
@@ -59,10 +60,12 @@ ACCOUNT = Step(
     _("Your account"),
     heading=N_("Hi there %(name)s!"),
     shown=lambda visit: visit.stage == "signed-in",
-    needs=("masked_phone", "number_change", "apps"),
+    needs=("masked_phone", "number_change", "apps", "passkeys"),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
-SIGNIN = Step("signin", _("Sign in"), page=Page("/signin", signed_in=False), passwords=("password",))
+SIGNIN = Step(
+    "signin", _("Sign in"), page=Page("/signin", signed_in=False), passwords=("password",), needs=("passkeys",)
+)
 # A forgotten password (the reset): the email, the code step, a new password.
 RESET = Step("reset", _("Reset your password"), page=Page("/password/forgot", signed_in=False))
 NEW_PASSWORD = Step(
@@ -85,6 +88,14 @@ NEW_NUMBER = Step(
     needs=("countries", "masked_phone", "reauth", "number_change"),
     passwords=("password",),
 )
+# Passkeys on top of the phone (routes/passkeys.py): add, name and remove them.
+PASSKEYS = Step(
+    "passkeys",
+    _("Your passkeys"),
+    page=Page("/account/passkeys", signed_in=True),
+    needs=("passkeys", "reauth"),
+    passwords=("password",),
+)
 CLOSE = Step(
     "close",
     _("Close your account"),
@@ -93,7 +104,7 @@ CLOSE = Step(
     passwords=("password",),
 )
 
-STEPS = (SIGNUP, DIFFERENT_NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, RESET, PASSWORD, NEW_NUMBER, CLOSE)
+STEPS = (SIGNUP, DIFFERENT_NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, RESET, PASSWORD, NEW_NUMBER, PASSKEYS, CLOSE)
 
 ACTIONS = (
     # Signing up (routes/signup.py).
@@ -107,6 +118,7 @@ ACTIONS = (
     Action("resend_code", "/code/resend", code.resend_code, on=CODE, leads_to=(CODE,)),
     # Coming back, and leaving (routes/signin.py, routes/account.py).
     Action("sign_in", "/signin", signin.sign_in, on=SIGNIN, leads_to=(CODE, ACCOUNT), hashes=True),
+    Action("sign_in_with_passkey", "/signin/passkey", passkeys.sign_in_with_passkey, on=SIGNIN, leads_to=(ACCOUNT,)),
     Action("sign_out", "/signout", account.sign_out, on=ACCOUNT, leads_to=(SIGNIN,), lands_on=SIGNIN),
     Action(
         "sign_out_everywhere",
@@ -117,6 +129,29 @@ ACTIONS = (
         lands_on=SIGNIN,
     ),
     Action("remove_app", "/account/apps/remove", account.remove_app, on=ACCOUNT, leads_to=(ACCOUNT,)),
+    # Passkeys (routes/passkeys.py): each back to the passkeys page.
+    *(
+        Action(name, path, handler, on=PASSKEYS, leads_to=(PASSKEYS,), lands_on=PASSKEYS, hashes=hashes)
+        for name, path, handler, hashes in (
+            ("confirm_for_passkeys", "/account/passkeys/confirm", passkeys.confirm_for_passkeys, True),
+            ("add_passkey", "/account/passkeys/add", passkeys.add_passkey, False),
+            ("rename_passkey", "/account/passkeys/rename", passkeys.rename_passkey, False),
+            ("remove_passkey", "/account/passkeys/remove", passkeys.remove_passkey, False),
+        )
+    ),
+    # A passkey instead of the password, on each page that asks it again (routes/passkeys.py).
+    *(
+        Action(
+            f"confirm_{step.name}_with_passkey",
+            f"{step.page.path}/confirm-passkey",
+            passkeys.confirm_with_passkey,
+            on=step,
+            leads_to=(step,),
+            lands_on=step,
+        )
+        for step in (NEW_NUMBER, PASSKEYS, CLOSE)
+        if step.page
+    ),
     # The reset (routes/reset.py).
     Action("request_reset", "/password/forgot", reset.request_reset, on=RESET, leads_to=(CODE,)),
     Action(
@@ -151,6 +186,7 @@ OTHERS = (
     Route("/", pages.home, name="home", methods=["GET"]),
     Route("/privacy", pages.privacy, name="privacy", methods=["GET"]),
     Route("/code/status", code.code_status, name="code_status", methods=["GET"]),  # the code step's delivery poll
+    Route("/passkeys/options", passkeys.options, name="passkey_options", methods=["POST"]),  # a ceremony's start
     Route("/language/{code}", language.choose_language, name="choose_language", methods=["GET"]),
     Route("/language", language.set_account_language, name="set_account_language", methods=["POST"]),
     # A waiting number change's cancel page, from the link texted to the current number (routes/new_number.py).

@@ -46,7 +46,7 @@ async def change_password(services: Services, user: User, current: str, new: str
     )
 
 
-async def _confirmed(services: Services, user: User, password: str | None, address: str) -> Failure | None:
+async def confirmed(services: Services, user: User, password: str | None, address: str) -> Failure | None:
     """The password again, when the sign-in is not recent (None: it was, or it is right)."""
     if password is None:
         return None
@@ -60,7 +60,7 @@ async def start_number_change(
     """A code to the current number first (whoever holds this session must hold the phone
     too), then one to the new number; the old one stays on the account until the second
     is right. A number may be on more than one account (accounts are found by email)."""
-    if refused := await _confirmed(services, user, password, address):
+    if refused := await confirmed(services, user, password, address):
         return refused
     if phone.e164 == user.phone:
         return failure(_("This is already your number. Enter a different one."), field="phone")
@@ -198,7 +198,7 @@ async def sign_out_everywhere(services: Services, user: User) -> Success:
 async def close_account(services: Services, user: User, password: str | None, address: str) -> Success | Failure:
     """The account and what is kept for it are deleted (SECURITY.md says what stays);
     the visitor has ticked the box to say so (components/forms.py: read_close)."""
-    if refused := await _confirmed(services, user, password, address):
+    if refused := await confirmed(services, user, password, address):
         return refused
     if user.challenge:
         await services.verifier.cancel(recipient(user))

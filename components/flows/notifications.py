@@ -33,6 +33,17 @@ def number_changed(services: Services, new_phone: str) -> Text:
     )
 
 
+def passkey_added(services: Services, name: str) -> Text:
+    settings = services.settings
+    # A new password would not end someone else's passkey: it must be removed too.
+    return _(
+        "A passkey (%(name)s) was added to your %(app)s account. If this wasn't you, remove it from your account page now and change your password: %(address)s",
+        name=name,
+        app=settings.app_name,
+        address=LeftToRight(settings.public_host),
+    )
+
+
 def contact(services: Services) -> str:
     """How to reach a person: SUPPORT_CONTACT, else the site (whose footer says more)."""
     return services.settings.support_contact or services.settings.public_host

@@ -17,7 +17,7 @@ class Notice:
 
 Way = Literal["signin", "reset", "password"]  # password: a new one to choose
 # What a sign-in proved, as RFC 8176 names it (an app signed in here is told, in `amr`).
-Proof = Literal["pwd", "sms"]
+Proof = Literal["pwd", "sms", "hwk", "swk", "user"]
 PASSWORD_AND_CODE: tuple[Proof, ...] = ("pwd", "sms")
 
 

@@ -85,6 +85,9 @@ users = sa.Table(
     # Unique (ix_users_subject): made by its migration, not here, as earlier migrations create
     # this table's indexes from the newest schema, before the column exists.
     sa.Column("subject", sa.String(32)),
+    # The WebAuthn user handle of the account's passkeys: random, made with its first passkey
+    # (never the id or the email, which an authenticator may show or keep). Unique, as `subject`.
+    sa.Column("passkey_handle", sa.String(64)),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
 )
 
@@ -293,6 +296,34 @@ logout_notices = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Passkeys (WebAuthn discoverable credentials): the public key only; the private one never
+# leaves the authenticator. `sign_count` is the authenticator's counter as last seen (0: it
+# does not count); `backed_up`: a synced passkey (RFC 8176's swk), else a device-bound one (hwk).
+passkeys = sa.Table(
+    "passkeys",
+    metadata,
+    sa.Column("credential_id", sa.String(1400), primary_key=True),  # base64url; unique across accounts
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("public_key", sa.Text, nullable=False),  # COSE, base64url
+    sa.Column("sign_count", sa.BigInteger, nullable=False),
+    sa.Column("backed_up", sa.Boolean, nullable=False),
+    sa.Column("name", sa.String(60), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_used_at", sa.Float),
+)
+
+# A WebAuthn challenge, made here, bound to the browser's session that asked for it, used once
+# (deleted as it is checked) and for a few minutes at most.
+passkey_challenges = sa.Table(
+    "passkey_challenges",
+    metadata,
+    sa.Column("challenge", sa.String(128), primary_key=True),  # base64url: worthless without the session's key
+    sa.Column("session_key", sa.String(64), nullable=False),
+    sa.Column("purpose", sa.String(12), nullable=False),  # 'register', 'signin' or 'reauth'
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+
 # The keys ID tokens are signed with, their private part encrypted with APP_SECRET
 # (oidc/keys.py). Each algorithm's generations count up: the newest whose time has come
 # signs; every key still published verifies.
@@ -425,6 +456,11 @@ MIGRATIONS: list[list[Any]] = [
         sa.text("CREATE UNIQUE INDEX IF NOT EXISTS ix_users_subject ON users (subject)"),
         *_created(oauth_clients, authorization_requests, oauth_consents, oauth_grants, oauth_tokens, signing_keys),
         *_created(logout_notices),
+    ],
+    [
+        AddColumn(users, "passkey_handle"),
+        sa.text("CREATE UNIQUE INDEX IF NOT EXISTS ix_users_passkey_handle ON users (passkey_handle)"),
+        *_created(passkeys, passkey_challenges),
     ],
 ]
 

@@ -337,7 +337,7 @@ async def _take_over_session(request: Request, result: Success) -> None:
         if result.pending:
             keep_pending(session, result.pending)
         return
-    if action_of(request).lands_on:  # signing out, or closing: what an app asked is let go
+    if result.user is None and result.pending is None:  # signed out, or closed: what an app asked is let go
         session.pop(AUTHORIZING, None)
     await start_afresh(session, services.sessions, result.user, now, result.proved)
     if result.pending:

@@ -10,6 +10,7 @@ that this browser signs in for: components/storage/authorization_requests.py). A
 while its record exists (storage/session_records.py).
 """
 
+import secrets
 from typing import Any
 
 from starlette.responses import Response
@@ -23,6 +24,8 @@ STEP_KEY = "step"  # the step a session holds itself, where the account alone do
 
 
 AUTHORIZING = "authorizing"
+OFFER_PASSKEY = "offer_passkey"  # a signup just verified: its account page offers a passkey, once
+CARRIED = (AUTHORIZING, OFFER_PASSKEY)  # what a session made afresh keeps of the old one
 
 
 def start_session(
@@ -41,10 +44,10 @@ async def start_afresh(
 ) -> None:
     """A new identity (or a privilege change): the old session is retired, its cookie
     stops working (copies included), and a new one starts for `user` (None: nobody).
-    An app's request the browser is signing in for carries on; a new password keeps
-    what the sign-in proved."""
+    An app's request the browser is signing in for carries on (so does a passkey offer);
+    a new password keeps what the sign-in proved."""
     old, old_user = session.get("sid"), session.get("uid")
-    authorizing = session.get(AUTHORIZING)
+    carried = {key: session[key] for key in CARRIED if key in session and (user or key == AUTHORIZING)}
     if not proved and user and old_user == user.id:
         proved = tuple(session.get("amr", ()))
     token = None
@@ -55,8 +58,17 @@ async def start_afresh(
     if token is None and user:  # a new account, or the record was closed already (all of the account's)
         token = await records.open(user.id)
     start_session(session, user, token, now, proved)
-    if authorizing:
-        session[AUTHORIZING] = authorizing
+    session.update(carried)
+
+
+PASSKEY_KEY = "pk"  # the session's key: binds the WebAuthn challenges it asked for (flows/passkeys.py)
+
+
+def passkey_session_key(session: dict[str, Any]) -> str:
+    """This browser's key for its passkey challenges: a challenge made for it works only with it."""
+    if PASSKEY_KEY not in session:
+        session[PASSKEY_KEY] = secrets.token_urlsafe(24)
+    return str(session[PASSKEY_KEY])
 
 
 def hold_step(session: dict[str, Any], name: str | None) -> None:

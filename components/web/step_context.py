@@ -11,6 +11,7 @@ from components.flows.sending import recipient, resend_wait
 from components.phones import national_form, shown_mask
 from components.storage.users import User
 from components.web.incoming import WAITING_KEY, account_of, address_of, proof_of, services_of
+from components.web.sessions import OFFER_PASSKEY
 from components.web.step_table import Need
 from components.web.visits import Visit, password_needed
 
@@ -80,11 +81,15 @@ async def _offered(request: Request, shown: User) -> dict[str, Any]:
 
 
 async def _reauth(request: Request, visit: Visit) -> dict[str, Any]:
-    """Whether the password must be given again (the sign-in is not recent)."""
+    """Whether the password must be given again (the sign-in is not recent), and whether one
+    of the account's passkeys may stand in for it."""
     services = services_of(request)
+    needed = password_needed(services, visit)
+    passkey = needed and services.settings.passkeys == "on"
     return {
-        "reauth": password_needed(services, visit),
+        "reauth": needed,
         "reauth_minutes": services.settings.reauth_seconds // 60,
+        "reauth_passkey": passkey and bool(await services.passkeys.of_account(account_of(visit).id)),
     }
 
 
@@ -105,6 +110,22 @@ async def _apps(request: Request, visit: Visit) -> dict[str, Any]:
     return {"apps": await services_of(request).consents.of_account(account_of(visit).id)}
 
 
+async def _passkeys(request: Request, visit: Visit) -> dict[str, Any]:
+    """Whether passkeys are offered, and the signed-in account's (static/passkeys.js shows
+    them only where the browser can use them); whether to offer one now (a signup just verified)."""
+    services = services_of(request)
+    on = services.settings.passkeys == "on"
+    signed_in = on and visit.stage == "signed-in" and visit.account is not None
+    kept = await services.passkeys.of_account(account_of(visit).id) if signed_in else []
+    offer = signed_in and request.session.pop(OFFER_PASSKEY, False) and not kept  # once, just after signing up
+    return {
+        "passkeys_on": on,
+        "passkeys": kept,
+        "passkeys_most": services.settings.passkeys_per_account,
+        "offer_passkey": offer,
+    }
+
+
 NEEDS: dict[Need, Callable[[Request, Visit], Awaitable[dict[str, Any]]]] = {
     "countries": _countries,
     "current_number": _current_number,
@@ -113,4 +134,5 @@ NEEDS: dict[Need, Callable[[Request, Visit], Awaitable[dict[str, Any]]]] = {
     "reauth": _reauth,
     "number_change": _number_change,
     "apps": _apps,
+    "passkeys": _passkeys,
 }

@@ -24,6 +24,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+# The limits are off for browser tests (the attack suite covers them).
+NO_LIMITS = {
+    "resend_cooldown_seconds": 0,
+    "sends_per_number_hour": 0,
+    "sends_per_number_day": 0,
+    "sends_per_address_hour": 0,
+    "signups_per_address_hour": 0,
+    "sends_per_minute": 0,
+    "password_failures_per_address": 0,
+    "sends_per_prefix_hour": 0,
+    "sends_per_country_hour": 0,
+    "conversion_min_percent": 0,
+}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PHONES = ["Pixel 7", "iPhone 13"]
 
@@ -156,12 +169,17 @@ class LiveApp:
     def texts_to(self, e164: str) -> int:
         return len(self.outbox.messages(e164))
 
-    def next_code_for(self, e164: str, after: int, seconds: float = 10) -> str:
-        """The code of a text sent after the answer (a reset's): waited for, up to a deadline."""
+    def next_text_to(self, e164: str, after: int, seconds: float = 10) -> str:
+        """A text sent after the answer (through the outbox): waited for, up to a deadline."""
         deadline = time.monotonic() + seconds
         while self.texts_to(e164) <= after:
             assert time.monotonic() < deadline, f"no new text reached {e164} within {seconds} s"
             time.sleep(0.05)
+        return str(self.outbox.messages(e164)[-1]["body"])
+
+    def next_code_for(self, e164: str, after: int, seconds: float = 10) -> str:
+        """The code of a text sent after the answer (a reset's)."""
+        self.next_text_to(e164, after, seconds)
         return self.code_for(e164)
 
 

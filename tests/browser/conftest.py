@@ -5,7 +5,7 @@ import os
 import uuid
 
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, live_app
+from browsing import CHROMIUM, CHROMIUM_ARGS, NO_LIMITS, SCREENSHOTS, live_app
 from support import JENNY
 
 
@@ -25,19 +25,7 @@ def pytest_collection_modifyitems(config, items):
 def live(tmp_path_factory):
     """One app for the session; limits are off here (the attack suite covers them)."""
     with live_app(
-        tmp_path_factory.mktemp("live"),
-        "the app for the browser",
-        resend_cooldown_seconds=0,
-        sends_per_number_hour=0,
-        sends_per_number_day=0,
-        sends_per_address_hour=0,
-        signups_per_address_hour=0,
-        sends_per_minute=0,
-        send_timeout_seconds=5,
-        password_failures_per_address=0,
-        sends_per_prefix_hour=0,
-        sends_per_country_hour=0,
-        conversion_min_percent=0,
+        tmp_path_factory.mktemp("live"), "the app for the browser", send_timeout_seconds=5, **NO_LIMITS
     ) as app:
         yield app
 

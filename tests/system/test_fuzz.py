@@ -28,6 +28,15 @@ FORMS = {
     "/language": ["language"],
     "/number/cancel": ["token"],
     "/account/apps/remove": ["client_id"],
+    "/passkeys/options": ["purpose"],
+    "/signin/passkey": ["credential"],
+    "/account/passkeys/confirm": ["password"],
+    "/account/passkeys/add": ["credential"],
+    "/account/passkeys/rename": ["credential_id", "name"],
+    "/account/passkeys/remove": ["credential_id"],
+    "/account/mobile/confirm-passkey": ["credential"],
+    "/account/passkeys/confirm-passkey": ["credential"],
+    "/account/close/confirm-passkey": ["credential"],
     # Other apps' (OpenID Connect): the visitor's consent, and what apps' servers post.
     "/authorize": ["client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge"],
     "/authorize/consent": ["decision"],
@@ -108,7 +117,7 @@ queries = st.lists(st.tuples(st.one_of(QUERIED, QUERIED, field_names), st.one_of
 PAGES = ["/", "/signin", "/password/forgot", "/account/password", "/account/mobile", "/account/close", "/code/status"]
 PAGES += ["/language/es", "/number/cancel/x", "/privacy", "/nowhere"]
 PAGES += ["/authorize", "/authorize/resume", "/authorize/consent", "/authorize/cancel", "/userinfo"]
-PAGES += ["/.well-known/openid-configuration", "/jwks.json", "/logout"]
+PAGES += ["/.well-known/openid-configuration", "/jwks.json", "/logout", "/account/passkeys"]
 
 
 def test_every_page_is_fuzzed(app):
