@@ -73,8 +73,10 @@ async def _carry_on(request: Request, client: Client, pending: AuthorizationRequ
     if isinstance(then, SignInFirst):
         if then.afresh:  # the app wants a sign-in newer than this browser's: it ends first
             await start_afresh(request.session, services.sessions, None, services.clock())
-        # The sign-in to come answers prompt=login and max_age: the request no longer asks them.
-        answered = replace(pending, prompt=tuple(p for p in pending.prompt if p != "login"), max_age=None)
+        # The sign-in to come answers prompt=login, max_age and acr_values: the request no longer asks them.
+        answered = replace(
+            pending, prompt=tuple(p for p in pending.prompt if p != "login"), max_age=None, acr_values=()
+        )
         if answered != pending or key is None:
             key = await _keep(request, client, answered, key)
     elif key is None:

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from components.language import LANGUAGES
+from components.oidc.id_tokens import PHISHING_RESISTANT
 from components.oidc.keys import ALGORITHMS, JWKS_MAX_AGE_SECONDS
 from components.oidc.requests import SCOPES
 from components.web.cors import shared
@@ -13,7 +14,7 @@ from components.web.incoming import issuer_of, services_of
 from components.web.step_table import path_to
 
 CLAIMS = (
-    *("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "azp"),
+    *("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "acr", "azp"),
     *("name", "locale", "email", "email_verified", "phone_number", "phone_number_verified"),
 )
 
@@ -46,6 +47,7 @@ async def configuration(request: Request) -> Response:
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": list(CLAIMS),
         "prompt_values_supported": ["none", "login", "consent", "create"],
+        "acr_values_supported": [PHISHING_RESISTANT],
         "ui_locales_supported": list(LANGUAGES),
         "claims_parameter_supported": False,
         "request_parameter_supported": False,

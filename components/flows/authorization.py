@@ -1,7 +1,8 @@
 """An app asks to sign a visitor in: what happens next, knowing nothing of HTTP.
 
 The visitor signs in (or up) first when nobody is, or when the app asks for a
-fresh sign-in (`prompt=login`, or one older than `max_age`); a third-party app
+fresh sign-in (`prompt=login`, one older than `max_age`, or one not made with a
+passkey when `acr_values` asks first for `phr`); a third-party app
 is then allowed by the account's owner (once, until removed); and the app gets
 a code, back at its own address. `prompt=none` is answered at once, never shown.
 Every answer that goes back to the app carries `iss` (RFC 9207).
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from components import metrics
+from components.oidc.id_tokens import PHISHING_RESISTANT, acr_of
 from components.oidc.requests import AuthorizationRequest
 from components.services import Services
 from components.storage.clients import Client
@@ -103,6 +105,8 @@ async def consent_given(
 def _sign_in_needed(services: Services, request: AuthorizationRequest, signed: SignedIn | None) -> bool:
     if signed is None or "login" in request.prompt:
         return True
+    if request.acr_values[:1] == (PHISHING_RESISTANT,) and acr_of(signed.amr) is None:
+        return True  # a passkey's sign-in asked first: the visitor signs in again (a password's still does)
     return request.max_age is not None and services.clock() - signed.auth_time > request.max_age
 
 

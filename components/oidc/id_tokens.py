@@ -17,6 +17,14 @@ from components.oidc.keys import TOKEN_SECONDS, KeyRing
 from components.storage.grants import Grant
 from components.storage.users import User
 
+# OpenID's ACR value for a phishing-resistant sign-in: here, one made with a passkey (RFC 8176 hwk or swk).
+PHISHING_RESISTANT = "phr"
+
+
+def acr_of(amr: tuple[str, ...]) -> str | None:
+    """The sign-in's class, when it has one an app may ask for (`acr_values`)."""
+    return PHISHING_RESISTANT if {"hwk", "swk"} & set(amr) else None
+
 
 def claims_for(user: User, subject: str, scopes: frozenset[str]) -> dict[str, Any]:
     """The account's claims its scopes allow (userinfo's answer, and the ID token's part of it)."""
@@ -61,6 +69,8 @@ async def id_token(
         "amr": list(grant.amr),
         "at_hash": at_hash(access_token),
     }
+    if acr := acr_of(grant.amr):
+        claims["acr"] = acr
     if with_nonce and grant.nonce is not None:
         claims["nonce"] = grant.nonce
     return await signed(keys, alg, claims)

@@ -19,7 +19,7 @@ SCOPES = ("openid", "profile", "email", "phone", "offline_access")
 PROMPTS = frozenset({"none", "login", "consent", "create"})
 LONGEST_VALUE = 2000  # characters of any one parameter: a request is kept for the visitor's whole journey
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # S256: base64url of 32 bytes, unpadded
-SINGLE = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "prompt", "max_age")
+SINGLE = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "prompt", "max_age", "acr_values")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class AuthorizationRequest:
     max_age: int | None = None
     login_hint: str | None = None
     ui_locales: tuple[str, ...] = ()
+    acr_values: tuple[str, ...] = ()  # what the sign-in should have been, best first (voluntary: Core §3.1.2.1)
 
     def kept(self) -> dict[str, Any]:
         """As the request is kept while the visitor signs in (JSON)."""
@@ -41,7 +42,7 @@ class AuthorizationRequest:
 
     @classmethod
     def from_kept(cls, kept: Mapping[str, Any]) -> "AuthorizationRequest":
-        lists = ("scopes", "prompt", "ui_locales")
+        lists = ("scopes", "prompt", "ui_locales", "acr_values")
         values: dict[str, Any] = {name: tuple(value) if name in lists else value for name, value in kept.items()}
         return cls(**values)
 
@@ -91,6 +92,7 @@ def read_request(
         max_age=int(query["max_age"]) if "max_age" in query else None,
         login_hint=query.get("login_hint"),
         ui_locales=tuple(query.get("ui_locales", "").split()),
+        acr_values=tuple(query.get("acr_values", "").split()),
     )
 
 

@@ -3,6 +3,7 @@ refusal, each prompt, consent, and the journeys (sign in, sign up) that land bac
 at the app, with htmx and with plain posts."""
 
 import pytest
+from authenticator import add_passkey, for_app, sign_in_with
 from support import JENNY, JENNY_E164, words
 
 from oidc.relying_party import ISSUER, RelyingParty, authorize_address, back_at_app, go, left_for, on_from
@@ -271,3 +272,29 @@ def test_a_remembered_browsers_skipped_code_is_not_claimed_in_amr(verified_visit
     assert page.context["step"] == "signin"
     answer = on_from(verified_visitor, verified_visitor.post("/signin", JENNY, follow=False))  # no code asked
     assert app.finish(left_for(answer))["userinfo"]["amr"] == ["pwd"]
+
+
+def test_a_passkey_sign_in_is_told_in_amr_and_acr_and_an_app_can_ask_for_one(verified_visitor, register_app, server):
+    client, secret = register_app(first_party=True)
+    app = RelyingParty(verified_visitor.client, client.client_id, secret, redirect_uri="https://prints.example/cb")
+    key = for_app(server)
+    add_passkey(verified_visitor, key)
+    token = app.finish(left_for(go(verified_visitor, app.start())))  # signed in with the password and code
+    assert token["userinfo"]["amr"] == ["pwd", "sms"] and "acr" not in token["userinfo"]
+    page = go(verified_visitor, app.start(acr_values="phr"))  # the app asks for a passkey's sign-in
+    assert page.context["step"] == "signin"
+    claims = app.finish(left_for(on_from(verified_visitor, sign_in_with(verified_visitor, key, follow=False))))
+    assert claims["userinfo"]["amr"] == ["hwk", "user"] and claims["userinfo"]["acr"] == "phr"
+    again = app.finish(left_for(go(verified_visitor, app.start(acr_values="phr"))))  # this sign-in does
+    assert again["userinfo"]["acr"] == "phr"
+
+
+def test_a_synced_passkey_is_told_as_software_held(verified_visitor, register_app, server):
+    client, secret = register_app(first_party=True)
+    app = RelyingParty(verified_visitor.client, client.client_id, secret, redirect_uri="https://prints.example/cb")
+    key = for_app(server, synced=True)
+    add_passkey(verified_visitor, key)
+    verified_visitor.sign_out()
+    assert go(verified_visitor, app.start()).context["step"] == "signin"
+    claims = app.finish(left_for(on_from(verified_visitor, sign_in_with(verified_visitor, key, follow=False))))
+    assert claims["userinfo"]["amr"] == ["swk", "user"]
