@@ -175,7 +175,9 @@ async def sign_in(services: Services, session_key: str, answer: str) -> Success 
         metrics.PASSKEYS.labels("signin", "unknown").inc()
         log.warning("passkey sign-in refused: reason=unknown-passkey")
         return failure(NOT_HERE)
-    passkey, user = found
+    passkey, user, handle = found
+    if _user_handle(answer) not in (None, handle):  # WebAuthn §7.2 step 6: the account the authenticator named
+        return _refused("signin", "user-handle")
     checked = await _checked(services, passkey, answer, challenge[0], "signin")
     if isinstance(checked, Failure):
         return checked
@@ -257,6 +259,15 @@ async def _taken(services: Services, answer: str, session_key: str, purpose: str
         return None
     found, user_id = await services.passkeys.take_challenge(bytes_to_base64url(challenge), session_key, purpose)
     return (challenge, user_id) if found else None
+
+
+def _user_handle(answer: str) -> str | None:
+    """The account handle a discoverable passkey answers with (bytes of our own base64url text)."""
+    try:
+        given = json.loads(answer)["response"].get("userHandle")
+        return _bytes(given).decode() if given else None
+    except (ValueError, KeyError, TypeError, AttributeError, WebAuthnException):
+        return ""  # garbled: matches no account
 
 
 def _credential_id(answer: str) -> str:

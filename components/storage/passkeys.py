@@ -103,14 +103,16 @@ class Passkeys:
     async def of_account(self, user_id: int) -> list[Passkey]:
         return [_passkey_from(row) for row in await self.db.fetch_all(bound(_of_account, user_id=user_id))]
 
-    async def with_account(self, credential_id: str) -> tuple[Passkey, User] | None:
-        """The passkey and its account (None: no such passkey, or it was removed, or the account closed)."""
+    async def with_account(self, credential_id: str) -> tuple[Passkey, User, str] | None:
+        """The passkey, its account and the account's user handle (None: no such passkey, or it
+        was removed, or the account closed)."""
         row = await self.db.fetch_one(bound(_with_account, credential_id=credential_id))
         if row is None:
             return None
         user = user_from(row)
         assert user is not None
-        return _passkey_from({field: row[f"passkey_{field}"] for field in Passkey.__dataclass_fields__}), user
+        passkey = _passkey_from({field: row[f"passkey_{field}"] for field in Passkey.__dataclass_fields__})
+        return passkey, user, str(row["passkey_handle"])
 
     async def add(self, passkey: Passkey, most: int) -> bool:
         """Kept, unless the account already has `most` (False). Inside the caller's transaction,

@@ -140,6 +140,13 @@ def test_an_answer_for_another_site_is_refused_and_changes_nothing(with_passkey,
     assert stored(server) == before
 
 
+def test_an_answer_naming_another_account_is_refused(with_passkey, authenticator):
+    credential_id, (key, _handle) = next(iter(authenticator.credentials.items()))
+    authenticator.credentials[credential_id] = (key, b"someone-else")  # the key of one account, the handle of another
+    page = sign_in_with(with_passkey, authenticator)
+    assert page.status_code == 422 and NOT_CHECKED in words(page)
+
+
 def test_a_counter_that_goes_back_is_refused_and_logged(with_passkey, authenticator, server, caplog):
     assert sign_in_with(with_passkey, authenticator).context["step"] == "account"  # counted 2
     with_passkey.sign_out()
