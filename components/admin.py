@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from components import admin_apps
 from components.admin_apps import Usage
 from components.durations import DAY
+from components.flows import devices
 from components.flows.password_checks import clear_password_checks
 from components.housekeeping import tidy
 from components.phones import country_of
@@ -37,6 +39,7 @@ With no command, runs the app. Commands:
   delete EMAIL     delete an account and everything kept for it
   purge            clear out expired signups, old rate-limit rows, sessions and texts now
   stats            the last 24 hours: signups, codes sent, verified, conversion by country
+  activity EMAIL   an account's security events of the last ACTIVITY_DAYS, newest first
   check-config     check every setting; name what is wrong
 
 Apps that sign their users in here (OpenID Connect; each prints JSON):
@@ -104,6 +107,19 @@ async def _delete(context: CommandContext, email: str) -> int:
     return await _on_account(context, email, delete)
 
 
+async def _activity(context: CommandContext, email: str) -> int:
+    async def listed(services: Services, user: User) -> str:
+        events = await devices.activity(services, user)
+        lines = [f"Account {user.id} ({email}): {len(events)} events in {services.settings.activity_days} days"]
+        for event in events:
+            at = datetime.fromtimestamp(event.at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            said = " ".join(part for part in (event.device, event.detail, event.network) if part)
+            lines.append(f"{at}  {event.kind:<22}{f'×{event.count} ' if event.count > 1 else ''}{said}")
+        return "\n".join(lines)
+
+    return await _on_account(context, email, listed)
+
+
 async def _purge(context: CommandContext) -> int:
     async with context.services() as services:
         done = await tidy(services)
@@ -159,6 +175,7 @@ COMMANDS: dict[str, tuple[int, Callable[..., Coroutine[Any, Any, int]]]] = {
     "delete": (1, _delete),
     "purge": (0, _purge),
     "stats": (0, _stats),
+    "activity": (1, _activity),
 }
 
 

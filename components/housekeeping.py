@@ -41,6 +41,8 @@ async def tidy(services: Services) -> dict[str, int]:
         "retired signing keys": await services.keys.drop_retired(),
         "passkey challenges": await services.passkeys.forget_old(),
         "settled app logouts": await services.logout_notices.forget_old(now - FORGET_TEXTS_AFTER),
+        "expired remembered browsers": await services.remembered_browsers.forget_old(),
+        "old activity": await services.activity.forget_old(now - settings.activity_days * DAY),
     }
     log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))
     return done

@@ -39,6 +39,11 @@ PASSKEYS = Counter(
     "Passkey ceremonies, by ceremony (register, signin, remove) and outcome.",
     ["ceremony", "outcome"],
 )
+DEVICES = Counter(
+    "av_devices_total",
+    "Sign-ins from browsers new to the account (each texted) and browsers ended from the devices page.",
+    ["event"],
+)
 OIDC_AUTHORIZATIONS = Counter(
     "av_oidc_authorizations_total", "Apps' sign-in requests answered: a code, or an error.", ["outcome"]
 )

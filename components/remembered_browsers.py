@@ -36,10 +36,28 @@ class RememberedBrowsers:
         self.cookie = f"__Host-{kind}" if production else kind
         self.secure = production
 
-    def token(self, user_id: int, session_version: int) -> str:
+    def token(self, user_id: int, session_version: int, row: str | None = None) -> str:
         """A token of this browser's own: two browsers vouched for in the same second
-        differ, so what is counted against one (its wrong passwords) is not the other's."""
-        return self.serializer.dumps([user_id, session_version, secrets.token_urlsafe(8)])
+        differ, so what is counted against one (its wrong passwords) is not the other's.
+        A remembered browser's names its row (storage/remembered_browser_records.py)."""
+        return self.serializer.dumps([user_id, session_version, row or secrets.token_urlsafe(8)])
+
+    def row(self, token: str | None, user_id: int, session_version: int) -> str | None:
+        """The row a token of this account (and of its sessions now) names, if it is in time."""
+        try:
+            named_id, version, row = self.serializer.loads(token or "", max_age=self.max_age)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        return str(row) if (named_id, version) == (user_id, session_version) else None
+
+    def vouched(self, token: str | None, user_id: int) -> bool:
+        """This browser was vouched for the account within `days`, whether or not its
+        sessions have ended since: it has signed in to the account before."""
+        try:
+            named_id, *_ = self.serializer.loads(token or "", max_age=self.max_age)
+        except (BadSignature, ValueError, TypeError):
+            return False
+        return bool(named_id == user_id)
 
     def remembered(self, token: str | None, user_id: int, session_version: int) -> bool:
         """True when this browser was vouched for this account, and still is (a token

@@ -21,6 +21,7 @@ from components.providers.factory import make_sender, make_verifier
 from components.providers.interface import SmsSender, Verifier
 from components.remembered_browsers import RememberedBrowsers
 from components.settings import Settings
+from components.storage.activity import Activity
 from components.storage.authorization_requests import AuthorizationRequests
 from components.storage.clients import Clients
 from components.storage.consents import Consents
@@ -32,6 +33,7 @@ from components.storage.logout_notices import LogoutNotices
 from components.storage.messages import Messages
 from components.storage.passkeys import Passkeys
 from components.storage.password_failures import PasswordFailures
+from components.storage.remembered_browser_records import RememberedBrowserRecords
 from components.storage.session_records import SessionRecords
 from components.storage.users import Users
 
@@ -75,6 +77,8 @@ class Services:
     keys: KeyRing
     logout_notices: LogoutNotices
     passkeys: Passkeys
+    remembered_browsers: RememberedBrowserRecords
+    activity: Activity
     backchannel: BackchannelPoster
     clock: Callable[[], float]
     db: Database
@@ -128,6 +132,8 @@ def build_services(
         keys=KeyRing(db, settings.app_secret, clock),
         logout_notices=LogoutNotices(db, clock),
         passkeys=Passkeys(db, clock),
+        remembered_browsers=RememberedBrowserRecords(db, clock),
+        activity=Activity(db, clock),
         backchannel=BackchannelPoster(f"{settings.app_name} (account-verification)"),
         clock=clock,
         db=db,

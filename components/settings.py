@@ -92,6 +92,9 @@ class Settings:
     # Passkeys (WebAuthn) on top of the phone: on or off, and how many an account may keep
     passkeys: str = "on"
     passkeys_per_account: int = 10
+    # The devices page and activity: a text for a sign-in from a new browser; events kept this long
+    notify_new_signin: str = "on"
+    activity_days: int = 90
     # Sign-in
     signin_code: str = "new-browser"
     remember_browser_days: int = 30
@@ -165,6 +168,9 @@ class Settings:
         _one_of("PASSKEYS", self.passkeys, ("on", "off"))
         if not 1 <= self.passkeys_per_account <= 50:
             raise SettingsError("PASSKEYS_PER_ACCOUNT must be between 1 and 50")
+        _one_of("NOTIFY_NEW_SIGNIN", self.notify_new_signin, ("on", "off"))
+        if not 1 <= self.activity_days <= 3650:
+            raise SettingsError("ACTIVITY_DAYS must be between 1 and 3650")
         if len(self.app_secret) < 32:
             raise SettingsError("APP_SECRET must be at least 32 characters long")
         if self.workers < 1:

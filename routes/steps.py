@@ -24,6 +24,7 @@ from routes import (
     authorize,
     close,
     code,
+    devices,
     discovery,
     end_session,
     language,
@@ -60,7 +61,7 @@ ACCOUNT = Step(
     _("Your account"),
     heading=N_("Hi there %(name)s!"),
     shown=lambda visit: visit.stage == "signed-in",
-    needs=("masked_phone", "number_change", "apps", "passkeys"),
+    needs=("masked_phone", "number_change", "apps", "passkeys", "recent_activity"),
 )
 # Coming back: the password, then the code step (unless this browser is remembered).
 SIGNIN = Step(
@@ -96,6 +97,11 @@ PASSKEYS = Step(
     needs=("passkeys", "reauth"),
     passwords=("password",),
 )
+# Where the account is signed in, and what happened to it (routes/devices.py).
+DEVICES = Step("devices", _("Your devices"), page=Page("/account/devices", signed_in=True), needs=("devices",))
+ACTIVITY = Step(
+    "activity", _("Your account's activity"), page=Page("/account/activity", signed_in=True), needs=("activity",)
+)
 CLOSE = Step(
     "close",
     _("Close your account"),
@@ -104,7 +110,10 @@ CLOSE = Step(
     passwords=("password",),
 )
 
-STEPS = (SIGNUP, DIFFERENT_NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, RESET, PASSWORD, NEW_NUMBER, PASSKEYS, CLOSE)
+STEPS = (
+    *(SIGNUP, DIFFERENT_NUMBER, CODE, NEW_PASSWORD, ACCOUNT, SIGNIN, RESET),
+    *(PASSWORD, NEW_NUMBER, PASSKEYS, DEVICES, ACTIVITY, CLOSE),
+)
 
 ACTIONS = (
     # Signing up (routes/signup.py).
@@ -137,6 +146,15 @@ ACTIONS = (
             ("add_passkey", "/account/passkeys/add", passkeys.add_passkey, False),
             ("rename_passkey", "/account/passkeys/rename", passkeys.rename_passkey, False),
             ("remove_passkey", "/account/passkeys/remove", passkeys.remove_passkey, False),
+        )
+    ),
+    # The devices page (routes/devices.py): each back to it.
+    *(
+        Action(name, path, handler, on=DEVICES, leads_to=(DEVICES,), lands_on=DEVICES)
+        for name, path, handler in (
+            ("sign_out_browser", "/account/devices/sign-out", devices.sign_out_browser),
+            ("forget_browser", "/account/devices/forget", devices.forget_browser),
+            ("sign_out_others", "/account/devices/sign-out-others", devices.sign_out_others),
         )
     ),
     # A passkey instead of the password, on each page that asks it again (routes/passkeys.py).

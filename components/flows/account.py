@@ -101,6 +101,7 @@ async def number_code_was_right(services: Services, user: User) -> Success | Fai
             country=user.challenge_country,
         )
         if changed is not None:
+            await services.activity.record(changed.id, "number-changed")
             await notifications.write(
                 services, changed, user.phone, notifications.number_changed(services, changed.phone)
             )
@@ -180,6 +181,7 @@ async def remove_app(services: Services, user: User, client_id: str) -> Success 
     if client_id not in allowed or not await services.consents.remove(user.id, client_id):
         return failure(_("That app could not sign you in anyway."))
     log.info("app removed: user=%s client=%s", user.id, client_id)
+    await services.activity.record(user.id, "app-removed", detail=allowed[client_id].name)
     return Success(user, Notice(_("%(app)s can no longer sign you in.", app=allowed[client_id].name)))
 
 
@@ -189,6 +191,8 @@ async def sign_out_everywhere(services: Services, user: User) -> Success:
     async with services.transaction():
         await services.users.end_sessions(user.id)
         await services.sessions.close_all(user.id)
+        await services.remembered_browsers.forget_all(user.id)
+        await services.activity.record(user.id, "signed-out-everywhere")
         await services.logout_notices.queue_for_account(user.id)
     notifications.send_soon(services)
     log.info("signed out everywhere: user=%s", user.id)

@@ -98,6 +98,7 @@ async def consent_given(
         log.info("app refused: user=%s client=%s", signed.user.id, client.client_id)
         return _refused(client, request, issuer, "access_denied")
     await services.consents.allow(signed.user.id, client.client_id, frozenset(request.scopes))
+    await services.activity.record(signed.user.id, "app-allowed", detail=client.name)
     log.info("app allowed: user=%s client=%s scopes=%s", signed.user.id, client.client_id, " ".join(request.scopes))
     return await _code(services, client, request, signed, issuer)
 

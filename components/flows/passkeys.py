@@ -14,8 +14,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from anyio import to_thread
-from ua_parser import parse
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -33,6 +31,7 @@ from webauthn.helpers.structs import (
 )
 
 from components import metrics
+from components.browsers import NAME_LENGTH, browser_of
 from components.flows import notifications
 from components.flows.account import confirmed
 from components.flows.results import Failure, Notice, Proof, Success, failure
@@ -43,7 +42,6 @@ from components.text import Text, _
 
 log = logging.getLogger(__name__)
 CHALLENGE_SECONDS = 5 * 60
-NAME_LENGTH = 60
 NOT_HERE = _(
     "This passkey can't sign you in here: it was removed, or its account is closed. Sign in with your password."
 )
@@ -112,6 +110,7 @@ async def add(services: Services, user: User, session_key: str, answer: str, use
         if not await services.passkeys.add(passkey, services.settings.passkeys_per_account):
             return failure(_("Your account has as many passkeys as it can keep. Remove one to add another."))
         await notifications.write(services, user, user.phone, notifications.passkey_added(services, passkey.name))
+        await services.activity.record(user.id, "passkey-added", detail=passkey.name)
     notifications.send_soon(services)
     metrics.PASSKEYS.labels("register", "added").inc()
     log.info("passkey added: user=%s synced=%s", user.id, passkey.backed_up)
@@ -184,7 +183,7 @@ async def sign_in(services: Services, session_key: str, answer: str) -> Success 
     metrics.PASSKEYS.labels("signin", "signed-in").inc()
     log.info("signed in with a passkey: user=%s", user.id)
     notice = Notice(_("Welcome back, %(name)s.", name=user.name))
-    return Success(user, notice, fresh_session=True, proved=checked)
+    return Success(user, notice, fresh_session=True, proved=checked, journey="signin")
 
 
 async def _checked(
@@ -234,19 +233,15 @@ async def remove(services: Services, user: User, credential_id: str) -> Success 
     gone = await services.passkeys.remove(user.id, credential_id)
     if gone is None:
         return failure(_("That passkey is no longer on your account."))
+    await services.activity.record(user.id, "passkey-removed", detail=gone.name)
     metrics.PASSKEYS.labels("remove", "removed").inc()
     log.info("passkey removed: user=%s", user.id)
     return Success(user, Notice(_("The passkey %(name)s is removed: it can no longer sign you in.", name=gone.name)))
 
 
 async def default_name(user_agent: str) -> str:
-    """ "Chrome on Android": the browser and system the passkey was made on (parsed off the loop:
-    the parser's first use compiles its patterns)."""
-    parsed = await to_thread.run_sync(parse, user_agent[:500])
-    browser = (parsed.user_agent.family if parsed.user_agent else "").replace(" Mobile", "")
-    system = parsed.os.family if parsed.os else ""
-    named = f"{browser} on {system}" if browser and system and system != "Other" else browser
-    return (named if named and named != "Other" else "Passkey")[:NAME_LENGTH]
+    """ "Chrome on Android": the browser and system the passkey was made on."""
+    return (await browser_of(user_agent, "")).device or "Passkey"
 
 
 async def _taken(services: Services, answer: str, session_key: str, purpose: str) -> tuple[bytes, int | None] | None:

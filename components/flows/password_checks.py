@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from components.addresses import address_tiers
+from components.browsers import network_of
 from components.flows.results import Failure, failure, minutes, slow_down
 from components.forms import mailbox
 from components.services import Services
@@ -98,6 +99,8 @@ async def check_password(
         log.warning("password refused: account=%s address=%s reason=wrong browser=known", account, address)
     else:
         log.warning("password refused: account=%s address=%s reason=wrong", account, address)
+    if user is not None:  # for its owner's activity: after the answer, so the time tells no one it exists
+        services.background.spawn(services.activity.password_refused(user.id, network_of(address)), "activity")
     return Refused("wrong")
 
 

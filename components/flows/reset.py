@@ -242,7 +242,7 @@ async def set_new_password(services: Services, user: User, password: str) -> Suc
         return failure(_("This reset has expired. Ask for a new code."))
     log.info("password reset: user=%s", changed.id)
     notice = Notice(_("Your password is changed, and you are signed in."))
-    return Success(changed, notice, fresh_session=True, proved=PASSWORD_AND_CODE)
+    return Success(changed, notice, fresh_session=True, proved=PASSWORD_AND_CODE, journey="reset")
 
 
 async def replace_password(
@@ -257,6 +257,8 @@ async def replace_password(
         if changed is None:
             return None
         await services.sessions.close_all(changed.id)
+        await services.remembered_browsers.forget_all(changed.id)
+        await services.activity.record(changed.id, "password-reset" if after else "password-changed")
         await services.logout_notices.queue_for_account(changed.id)  # apps it signed in to are told
         await clear_password_checks(services, changed.email)
         await notifications.write(services, changed, changed.phone, notifications.password_changed(services))

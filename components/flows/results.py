@@ -19,6 +19,7 @@ Way = Literal["signin", "reset", "password"]  # password: a new one to choose
 # What a sign-in proved, as RFC 8176 names it (an app signed in here is told, in `amr`).
 Proof = Literal["pwd", "sms", "hwk", "swk", "user"]
 PASSWORD_AND_CODE: tuple[Proof, ...] = ("pwd", "sms")
+Journey = Literal["signup", "signin", "reset"]  # what a Success that signs a browser in was
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Success:
     """The step moves on; the session now belongs to `user` (None: nobody), as
     the flow left the account; or it is on its way (`pending`). `remember`: this
     browser may skip the sign-in code from now on. `proved`: the account was signed
-    in just now, by these means (a remembered browser's skipped code is not among them)."""
+    in just now, by these means (a remembered browser's skipped code is not among them), at
+    the end of `journey` (the devices page and the activity list say so)."""
 
     user: User | None
     notice: Notice
@@ -48,6 +50,7 @@ class Success:
     pending: Pending | None = None
     remember: bool = False
     proved: tuple[Proof, ...] = ()
+    journey: Journey | None = None
 
 
 @dataclass(frozen=True)

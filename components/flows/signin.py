@@ -43,7 +43,7 @@ async def sign_in(
             ),
             fresh_session=True,
         )
-    if not _code_needed(services, checked, remembered):
+    if not await _code_needed(services, checked, remembered):
         return await signed_in(services, checked, proved=("pwd",))
     waiting = await services.users.start_challenge(checked.id, "signin")
     if waiting is None:  # the account went away in between
@@ -54,11 +54,15 @@ async def sign_in(
     return at_code_step(user, notice, fresh_session=True)
 
 
-def _code_needed(services: Services, user: User, remembered: str | None) -> bool:
+async def _code_needed(services: Services, user: User, remembered: str | None) -> bool:
+    """Unless this browser is remembered: its cookie names a row the owner has not forgotten."""
     policy = services.settings.signin_code
     if policy == "off":
         return False
-    return policy == "always" or not services.remembered.remembered(remembered, user.id, user.session_version)
+    if policy == "always":
+        return True
+    row = services.remembered.row(remembered, user.id, user.session_version)
+    return row is None or not await services.remembered_browsers.used(row, user.id)
 
 
 async def finish_sign_in(services: Services, user: User, *, remember: bool) -> Success | Failure:
@@ -74,7 +78,7 @@ async def signed_in(services: Services, user: User, *, proved: tuple[Proof, ...]
     log.info("signed in: user=%s remembered=%s", user.id, remember)
     metrics.SIGNINS.labels("signed-in").inc()
     notice = Notice(_("Welcome back, %(name)s.", name=user.name))
-    return Success(user, notice, fresh_session=True, remember=remember, proved=proved)
+    return Success(user, notice, fresh_session=True, remember=remember, proved=proved, journey="signin")
 
 
 async def sign_out(services: Services, user: User | None) -> Success:

@@ -119,4 +119,4 @@ async def verified(services: Services, user: User) -> Success:
     notifications.send_soon(services)
     log.info("verified: user=%s", user.id)
     notice = Notice(_("Your number is verified. A text to confirm it is on its way."))
-    return Success(done, notice, fresh_session=True, proved=PASSWORD_AND_CODE)
+    return Success(done, notice, fresh_session=True, proved=PASSWORD_AND_CODE, journey="signup")

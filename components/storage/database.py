@@ -100,6 +100,13 @@ sessions = sa.Table(
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("created_at", sa.Float, nullable=False, index=True),
+    # For the owner's devices page (components/flows/devices.py); empty for rows from before it.
+    sa.Column("public_id", sa.String(24)),  # names the row in a form: the token's hash is never shown
+    sa.Column("signed_in_at", sa.Float),  # the sign-in's time, kept when the token changes
+    sa.Column("seen_at", sa.Float),  # written at most every SEEN_EVERY seconds, not on every request
+    sa.Column("device", sa.String(60)),
+    sa.Column("network", sa.String(50)),
+    sa.Column("method", sa.String(20)),  # how it signed in: RFC 8176 names, space-separated, or "signup"
 )
 
 # One live code per signup (local provider); a new code replaces the row.
@@ -312,6 +319,37 @@ passkeys = sa.Table(
     sa.Column("last_used_at", sa.Float),
 )
 
+# "Don't ask for a code on this browser": the signed cookie names its row, so the owner can
+# see each one and forget it (components/remembered_browsers.py).
+remembered_browsers = sa.Table(
+    "remembered_browsers",
+    metadata,
+    sa.Column("id", sa.String(24), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("device", sa.String(60), nullable=False),
+    sa.Column("network", sa.String(50), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("used_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),  # housekeeping purges by it
+)
+
+# An account's security events, for its owner (components/flows/activity.py): kept
+# ACTIVITY_DAYS, gone with the account. Refused passwords are one row a day, counted.
+activity = sa.Table(
+    "activity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", sa.Float, nullable=False, index=True),  # housekeeping purges by it
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("device", sa.String(60), nullable=False, server_default=""),
+    sa.Column("network", sa.String(50), nullable=False, server_default=""),
+    sa.Column("detail", sa.String(100), nullable=False, server_default=""),  # a passkey's or an app's name
+    sa.Column("count", sa.Integer, nullable=False, server_default="1"),
+    # The account's page reads its newest events: by account, then time.
+    sa.Index("ix_activity_user_at", "user_id", "at"),
+)
+
 # A WebAuthn challenge, made here, bound to the browser's session that asked for it, used once
 # (deleted as it is checked) and for a few minutes at most.
 passkey_challenges = sa.Table(
@@ -461,6 +499,13 @@ MIGRATIONS: list[list[Any]] = [
         AddColumn(users, "passkey_handle"),
         sa.text("CREATE UNIQUE INDEX IF NOT EXISTS ix_users_passkey_handle ON users (passkey_handle)"),
         *_created(passkeys, passkey_challenges),
+    ],
+    [
+        *(AddColumn(sessions, name) for name in ("public_id", "signed_in_at", "seen_at", "device", "network")),
+        AddColumn(sessions, "method"),
+        # Ending one browser's session from another names it by this.
+        sa.text("CREATE UNIQUE INDEX IF NOT EXISTS ix_sessions_public_id ON sessions (public_id)"),
+        *_created(remembered_browsers, activity),
     ],
 ]
 

@@ -7,11 +7,11 @@ from typing import Any
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from components.addresses import client_address
 from components.language import COOKIE, chosen
 from components.proof_of_work import Proof, Waiting
 from components.services import Services
 from components.storage.users import User
+from components.web.client import address_of as address_of  # read here with the rest of a request
 from components.web.csrf import check_csrf
 from components.web.visits import Visit, visit
 
@@ -47,13 +47,6 @@ async def session_user(request: Request) -> User | None:
     anyone else, a sign-in waiting for its code included."""
     current = await visit(request)
     return current.account if current.stage in ("signup", "signed-in") else None
-
-
-def address_of(request: Request) -> str:
-    """Who is asking, for per-address limits and the log."""
-    peer = request.client.host if request.client else "unknown"
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return client_address(peer, forwarded, services_of(request).settings.trusted_proxies)
 
 
 def proof_of(request: Request, form: FormData | None = None) -> Proof:

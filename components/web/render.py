@@ -16,12 +16,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from components.browsers import browser_of
+from components.flows import devices
 from components.flows.results import Failure, Notice, Success
 from components.forms import Invalid
 from components.language import LANGUAGES, say
+from components.storage.users import User
 from components.text import Text, _
 from components.web.csrf import csrf_token
-from components.web.incoming import is_htmx, language_of, services_of
+from components.web.incoming import address_of, is_htmx, language_of, services_of
 from components.web.middleware import policy_allowing_forms_to
 from components.web.sessions import AUTHORIZING, hold_step, start_afresh, vouch_for_browser
 from components.web.step_context import NEEDS
@@ -293,7 +296,9 @@ async def moved_on(request: Request, result: Success, step: Step | None = None) 
     if user and user.verified and result.fresh_session and not result.pending:
         vouch_for_browser(response, services.known, user)
         if result.remember:
-            vouch_for_browser(response, services.remembered, user)
+            browser = await browser_of(request.headers.get("User-Agent", ""), address_of(request))
+            row = await services.remembered_browsers.add(user.id, browser, services.remembered.max_age)
+            vouch_for_browser(response, services.remembered, user, row)
     return response
 
 
@@ -339,6 +344,19 @@ async def _take_over_session(request: Request, result: Success) -> None:
         return
     if result.user is None and result.pending is None:  # signed out, or closed: what an app asked is let go
         session.pop(AUTHORIZING, None)
-    await start_afresh(session, services.sessions, result.user, now, result.proved)
+    browser = await browser_of(request.headers.get("User-Agent", ""), address_of(request))
+    method = "signup" if result.journey == "signup" else " ".join(result.proved)
+    # Before the new session's cookie is made: what this browser carried decides whether it is new here.
+    new_browser = result.user is not None and not _been_here(request, result.user)
+    await start_afresh(session, services.sessions, result.user, now, result.proved, browser=browser, method=method)
     if result.pending:
         hold_pending(session, result.pending, now)
+    if result.user and result.journey:
+        await devices.signed_in(services, result.user, browser, result.journey, method, new_browser=new_browser)
+
+
+def _been_here(request: Request, user: User) -> bool:
+    """This browser signed in to the account before (its "known" cookie), or is remembered for it."""
+    services, cookies = services_of(request), request.cookies
+    known = services.known.vouched(cookies.get(services.known.cookie), user.id)
+    return known or services.remembered.vouched(cookies.get(services.remembered.cookie), user.id)

@@ -3,8 +3,8 @@ made over when its identity changes; and the "remember this browser" cookie.
 
 The signed cookie holds: `sid` and `uid` (this browser's session record and its
 account: a signed-in account, or the account whose signup this is), `iat`,
-`seen` and `auth_at` (its age, its last use, and when it last proved the
-password), `amr` (what that sign-in proved: RFC 8176's names), `pending` (a session on its way: web/visits.py), `step` (a step the
+`seen`, `synced` and `auth_at` (its age, its last use, when its record last noted
+that use, and when it last proved the password), `amr` (what that sign-in proved: RFC 8176's names), `pending` (a session on its way: web/visits.py), `step` (a step the
 session holds itself), the CSRF token, a `flash` notice, and `authorizing` (the key of an app's request
 that this browser signs in for: components/storage/authorization_requests.py). A session counts
 while its record exists (storage/session_records.py).
@@ -15,11 +15,13 @@ from typing import Any
 
 from starlette.responses import Response
 
+from components.browsers import UNKNOWN, Browser
 from components.remembered_browsers import RememberedBrowsers
 from components.storage.session_records import SessionRecords
 from components.storage.users import User
 from components.web.csrf import csrf_token
 
+SYNCED_KEY = "synced"  # when the session record last noted this browser's use (web/visits.py)
 STEP_KEY = "step"  # the step a session holds itself, where the account alone does not say
 
 
@@ -36,16 +38,25 @@ def start_session(
     session.clear()
     if user is not None:
         session.update(sid=token, uid=user.id, iat=now, seen=now, auth_at=now, amr=list(proved))
+        session[SYNCED_KEY] = now  # the record was just made
     csrf_token(session)
 
 
 async def start_afresh(
-    session: dict[str, Any], records: SessionRecords, user: User | None, now: float, proved: tuple[str, ...] = ()
+    session: dict[str, Any],
+    records: SessionRecords,
+    user: User | None,
+    now: float,
+    proved: tuple[str, ...] = (),
+    *,
+    browser: Browser = UNKNOWN,
+    method: str = "",
 ) -> None:
     """A new identity (or a privilege change): the old session is retired, its cookie
     stops working (copies included), and a new one starts for `user` (None: nobody).
     An app's request the browser is signing in for carries on (so does a passkey offer);
-    a new password keeps what the sign-in proved."""
+    a new password keeps what the sign-in proved. A new record says which `browser` it is
+    and how it signed in (`method`), for the owner's devices page."""
     old, old_user = session.get("sid"), session.get("uid")
     carried = {key: session[key] for key in CARRIED if key in session and (user or key == AUTHORIZING)}
     if not proved and user and old_user == user.id:
@@ -56,7 +67,7 @@ async def start_afresh(
     elif old:
         await records.close(old)
     if token is None and user:  # a new account, or the record was closed already (all of the account's)
-        token = await records.open(user.id)
+        token = await records.open(user.id, browser, method or " ".join(proved))
     start_session(session, user, token, now, proved)
     session.update(carried)
 
@@ -84,11 +95,11 @@ def session_lapsed(session: dict[str, Any], now: float, *, idle: float, lifetime
     return bool(now - session.get("seen", 0) > idle or now - session.get("iat", 0) > lifetime)
 
 
-def vouch_for_browser(response: Response, tokens: RememberedBrowsers, user: User) -> None:
-    """This browser is remembered, or known, for the account (until its sessions end)."""
+def vouch_for_browser(response: Response, tokens: RememberedBrowsers, user: User, row: str | None = None) -> None:
+    """This browser is remembered (its `row`), or known, for the account (until its sessions end)."""
     response.set_cookie(
         tokens.cookie,
-        tokens.token(user.id, user.session_version),
+        tokens.token(user.id, user.session_version, row),
         max_age=tokens.max_age,
         path="/",
         secure=tokens.secure,

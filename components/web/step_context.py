@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from components.flows import account, delivery, reset, sending
+from components.flows import account, delivery, devices, reset, sending
 from components.flows.sending import recipient, resend_wait
 from components.phones import national_form, shown_mask
 from components.storage.users import User
@@ -126,6 +126,26 @@ async def _passkeys(request: Request, visit: Visit) -> dict[str, Any]:
     }
 
 
+async def _devices(request: Request, visit: Visit) -> dict[str, Any]:
+    """The account's signed-in browsers and remembered ones, this browser's marked."""
+    services, user = services_of(request), account_of(visit)
+    found = await devices.of_account(services, user, str(request.session.get("sid")))
+    this_one = services.remembered.row(request.cookies.get(services.remembered.cookie), user.id, user.session_version)
+    return {"signed_in": found.sessions, "remembered": found.remembered, "this_remembered": this_one}
+
+
+async def _activity(request: Request, visit: Visit, most: int = devices.MOST) -> dict[str, Any]:
+    """The account's events of the last ACTIVITY_DAYS, newest first."""
+    services = services_of(request)
+    events = await devices.activity(services, account_of(visit), most)
+    return {"events": events, "activity_days": services.settings.activity_days}
+
+
+async def _recent_activity(request: Request, visit: Visit) -> dict[str, Any]:
+    """The newest few, for the account page (the activity page lists them all)."""
+    return await _activity(request, visit, devices.RECENT)
+
+
 NEEDS: dict[Need, Callable[[Request, Visit], Awaitable[dict[str, Any]]]] = {
     "countries": _countries,
     "current_number": _current_number,
@@ -135,4 +155,7 @@ NEEDS: dict[Need, Callable[[Request, Visit], Awaitable[dict[str, Any]]]] = {
     "number_change": _number_change,
     "apps": _apps,
     "passkeys": _passkeys,
+    "devices": _devices,
+    "activity": _activity,
+    "recent_activity": _recent_activity,
 }

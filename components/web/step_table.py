@@ -25,7 +25,19 @@ from components.web.visits import Visit
 
 Handler = Callable[[Request], Awaitable[Response]]
 # What a step's template uses beyond the form basics (web/step_context.py builds each).
-Need = Literal["countries", "current_number", "masked_phone", "code", "reauth", "number_change", "apps", "passkeys"]
+Need = Literal[
+    "countries",
+    "current_number",
+    "masked_phone",
+    "code",
+    "reauth",
+    "number_change",
+    "apps",
+    "passkeys",
+    "devices",
+    "activity",
+    "recent_activity",
+]
 
 
 @dataclass(frozen=True)

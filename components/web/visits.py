@@ -15,11 +15,14 @@ from typing import Any, Literal
 
 from starlette.requests import Request
 
+from components.browsers import network_of
+from components.flows.devices import SEEN_EVERY
 from components.flows.results import Pending, Success, Way
 from components.purposes import Purpose
 from components.services import Services
 from components.storage.users import User
-from components.web.sessions import STEP_KEY, session_lapsed, start_session
+from components.web.client import address_of
+from components.web.sessions import STEP_KEY, SYNCED_KEY, session_lapsed, start_session
 
 Stage = Literal["anonymous", "signup", "signed-in", "signin-code", "reset-code", "new-password"]
 PENDING_STAGES: dict[Way, Stage] = {"signin": "signin-code", "password": "new-password"}
@@ -80,8 +83,19 @@ async def visit(request: Request) -> Visit:
     """Who this session is, read once per request: the handler and the render seam share it."""
     if not hasattr(request.state, "visit"):
         request.state.visit = await _load(request.session, request.app.state.services)
+        if request.state.visit.stage == "signed-in":
+            await _seen(request, request.app.state.services)
     current: Visit = request.state.visit
     return current
+
+
+async def _seen(request: Request, services: Services) -> None:
+    """The session record's "last seen" and network, written at most every SEEN_EVERY seconds
+    (the cookie says when it last was), not on every request."""
+    session, now = request.session, services.clock()
+    if now - session.get(SYNCED_KEY, 0) > SEEN_EVERY:
+        await services.sessions.seen(str(session.get("sid")), network_of(address_of(request)))
+        session[SYNCED_KEY] = now
 
 
 def visit_after(session: dict[str, Any], result: Success) -> Visit:

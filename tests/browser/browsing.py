@@ -59,6 +59,15 @@ def focused(page) -> str:
     return page.evaluate("document.activeElement.id || document.activeElement.tagName.toLowerCase()")
 
 
+def tab_to(page, selector: str, most: int = 60) -> None:
+    """Tab forward until `selector` has focus, as a keyboard alone would."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"the keyboard never reached {selector}")
+
+
 def focus_ring(page) -> str:
     return page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
 

@@ -8,7 +8,7 @@ the button is opened as a browser without passkey autofill."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browsing import NO_LIMITS, fill_signup, live_app, settled, shoot, submit
+from browsing import NO_LIMITS, fill_signup, live_app, settled, shoot, submit, tab_to
 from support import free_port
 
 from components.language import LANGUAGES
@@ -163,15 +163,6 @@ def _violations(page, shot: str) -> list[str]:
     return [f"{v['id']}: {v['help']}" for v in AXE.run(page).response["violations"]]
 
 
-def _tab_to(page, selector: str) -> None:
-    """Tab forward until `selector` has focus, as a keyboard alone would."""
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"document.activeElement.matches({selector!r})"):
-            return
-    raise AssertionError(f"the keyboard never reached {selector}")
-
-
 @pytest.mark.parametrize("code", list(LANGUAGES))
 def test_passkeys_by_keyboard_on_a_phone_in_every_language_with_nothing_for_axe(
     open_with_authenticator, site, person, code
@@ -179,11 +170,11 @@ def test_passkeys_by_keyboard_on_a_phone_in_every_language_with_nothing_for_axe(
     page = open_with_authenticator("Pixel 7", autofill=False, locale=code)
     signed_up_offered_a_passkey(page, site, person)
     seen = {"offer": _violations(page, f"passkeys-{code}-offer")}
-    _tab_to(page, ".offer [data-passkey-add]")
+    tab_to(page, ".offer [data-passkey-add]")
     page.keyboard.press("Enter")
     page.wait_for_selector(".passkeys li")
     seen["added"] = _violations(page, f"passkeys-{code}-added")
-    _tab_to(page, ".passkeys input[name=name]")
+    tab_to(page, ".passkeys input[name=name]")
     page.keyboard.press("Control+A")
     page.keyboard.type("Phone")
     page.keyboard.press("Enter")
@@ -191,13 +182,13 @@ def test_passkeys_by_keyboard_on_a_phone_in_every_language_with_nothing_for_axe(
     page.wait_for_timeout(REAUTH_SECONDS * 1000 + 500)
     page.goto("/account/passkeys")
     seen["confirm first"] = _violations(page, f"passkeys-{code}-reauth")
-    _tab_to(page, "[data-passkey-get]")
+    tab_to(page, "[data-passkey-get]")
     page.keyboard.press("Enter")
     page.wait_for_selector(".passkeys button.link-button")
     sign_out(page)
     page.goto("/signin")
     seen["sign in"] = _violations(page, f"passkeys-{code}-sign-in")
-    _tab_to(page, "[data-passkey-get]")
+    tab_to(page, "[data-passkey-get]")
     page.keyboard.press("Enter")
     page.wait_for_selector(".settings")  # the account page
     assert page.evaluate("document.documentElement.lang") == code

@@ -8,6 +8,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
+from babel.dates import format_date as language_date
 from babel.messages.pofile import read_po, write_po
 from support import JENNY, words
 
@@ -159,6 +160,10 @@ def pseudo(tmp_path, monkeypatch):
     monkeypatch.setitem(language.LANGUAGES, PSEUDO, Language(PSEUDO, "Pseudo"))
     monkeypatch.setattr("components.web.templates.country_names", lambda code: language.country_names(DEFAULT))
     monkeypatch.setattr("components.web.templates.plural_rule", lambda code: language.plural_rule(DEFAULT))
+    real_date = language_date  # Babel knows no pseudo-language's calendar words
+    monkeypatch.setattr(
+        "components.web.templates.format_date", lambda moment, form, locale: real_date(moment, form, locale=DEFAULT)
+    )
     yield PSEUDO
     language.translations.cache_clear()
 

@@ -213,7 +213,8 @@ GSM_7 = set(
 @pytest.mark.anyio
 @pytest.mark.parametrize("code", ["en", "fr"])
 async def test_english_and_french_texts_keep_to_the_cheaper_sms_alphabet(services, code):
-    from components.flows import notifications
+    from components.browsers import Browser
+    from components.flows import devices, notifications
     from components.providers.local import code_text
 
     texts = [
@@ -221,6 +222,9 @@ async def test_english_and_french_texts_keep_to_the_cheaper_sms_alphabet(service
         notifications.password_changed(services),
         notifications.number_changed(services, JENNY_E164),
         notifications.number_change_waiting(services, JENNY_E164, "2027-01-01", "example.com/number/cancel/x"),
+        notifications.passkey_added(services, "Chrome on Android"),
+        devices.new_signin(services, Browser("Chrome on Windows", "")),
+        devices.new_signin(services, Browser("", "")),
     ]
     codes = [code_text("Account Verification", "example.com", "123456", code, purpose) for purpose in PURPOSES]
     bodies = [say(text, code) for text in texts] + codes

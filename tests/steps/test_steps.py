@@ -95,7 +95,10 @@ def _every_step(visitor, outbox, settle, clock):
     clock.advance(30)  # a new number is sent a code as a resend would be
     yield visitor.set_number("415 555 2671")
     yield visitor.enter_code(outbox.last_code("+14155552671"))
-    for path in ("/account/password", "/account/mobile", "/account/passkeys", "/account/close"):
+    for path in (
+        *("/account/password", "/account/mobile", "/account/passkeys"),
+        *("/account/devices", "/account/activity", "/account/close"),
+    ):
         yield visitor.open(path)
     yield visitor.sign_out()
     yield visitor.open("/signin")

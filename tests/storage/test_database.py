@@ -148,7 +148,12 @@ async def test_a_challenge_column_of_ten_characters_is_widened_for_the_longer_pu
     old = [sa.Column("challenge", sa.String(10)) if column.name == "challenge" else column for column in old]
     v10 = database_for(database_url)
     await v10.connect()
-    await v10.execute(CreateTable(sa.Table("users", sa.MetaData(), *old)))
+    old_schema = sa.MetaData()
+    await v10.execute(CreateTable(sa.Table("users", old_schema, *old)))
+    sessions_then = ("token_hash", "user_id", "created_at")  # as version 2 made it
+    await v10.execute(
+        CreateTable(sa.Table("sessions", old_schema, *(sessions.c[name]._copy() for name in sessions_then)))
+    )
     await v10.execute(CreateTable(schema_version))
     await v10.execute(schema_version.insert().values(id=1, version=10))  # the number change's migration is next
     await v10.disconnect()

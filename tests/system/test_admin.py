@@ -91,6 +91,23 @@ def test_stats_count_signups_codes_and_conversion_by_country(verified, new_visit
     assert lines["all"] == ["2", "2", "1", "50%"]
 
 
+def test_activity_prints_an_accounts_events_newest_first(verified_visitor, new_visitor, outbox, command, clock, settle):
+    laptop = new_visitor(address="198.51.100.7")
+    clock.advance(60)
+    laptop.sign_in(password="not the password")
+    settle()  # the refusal is noted after the answer
+    clock.advance(60)
+    laptop.sign_in()
+    laptop.enter_code(outbox.last_code())
+    settle()  # the new sign-in's text is printed before the command runs, not among its lines
+    status, said = command("activity", JENNY["email"])
+    lines = said.splitlines()
+    assert status == 0 and lines[0] == "Account 1 (jenny@example.com): 3 events in 90 days"
+    assert [line.split()[3] for line in lines[1:]] == ["signed-in", "password-refused", "signed-up"]
+    assert "pwd sms 198.51.100.0/24" in lines[1]
+    assert command("activity", "nobody@example.com")[0] == 1
+
+
 def test_check_config_names_what_is_wrong(command, monkeypatch):
     assert command("check-config")[0] == 0
     monkeypatch.setenv("SIGNIN_CODE", "sometimes")

@@ -37,6 +37,9 @@ FORMS = {
     "/account/mobile/confirm-passkey": ["credential"],
     "/account/passkeys/confirm-passkey": ["credential"],
     "/account/close/confirm-passkey": ["credential"],
+    "/account/devices/sign-out": ["session"],
+    "/account/devices/forget": ["browser"],
+    "/account/devices/sign-out-others": [],
     # Other apps' (OpenID Connect): the visitor's consent, and what apps' servers post.
     "/authorize": ["client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge"],
     "/authorize/consent": ["decision"],
@@ -118,6 +121,7 @@ PAGES = ["/", "/signin", "/password/forgot", "/account/password", "/account/mobi
 PAGES += ["/language/es", "/number/cancel/x", "/privacy", "/nowhere"]
 PAGES += ["/authorize", "/authorize/resume", "/authorize/consent", "/authorize/cancel", "/userinfo"]
 PAGES += ["/.well-known/openid-configuration", "/jwks.json", "/logout", "/account/passkeys"]
+PAGES += ["/account/devices", "/account/activity"]
 
 
 def test_every_page_is_fuzzed(app):

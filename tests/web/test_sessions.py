@@ -45,6 +45,7 @@ def test_no_code_or_password_in_clear_in_the_database_cookie_or_logs(htmx_visito
         "pending",
         "iat",
         "seen",
+        "synced",
         "auth_at",
         "amr",
         "csrf",
