@@ -27,6 +27,11 @@ CODES_SENT = Counter(
     "Codes asked for, by channel, outcome and destination country.",
     ["channel", "outcome", "country"],
 )
+DELIVERIES = Counter(
+    "av_deliveries_total",
+    "Texts and calls whose end a provider reported (status callbacks), by channel and final status.",
+    ["channel", "status"],
+)
 CHECKS = Counter("av_code_checks_total", "Codes entered, by outcome.", ["outcome"])
 REFUSALS = Counter("av_refusals_total", "Requests a limit refused, by limit.", ["limit"])
 VERIFIED = Counter(

@@ -44,6 +44,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     verify_provider: str = "local"
+    # How codes may reach people, where the provider can: sms (always), call, whatsapp (Verify only)
+    verify_channels: tuple[str, ...] = ("sms", "call")
     sms_provider: str = "console"
     sms_outbox: str = "var/outbox.jsonl"
     console_delivery_seconds: float = 2.0  # the console's carrier reports a text delivered after this
@@ -163,6 +165,8 @@ class Settings:
         """Refuse values the app cannot run with, naming the variable."""
         _one_of("APP_ENV", self.app_env, ENVIRONMENTS)
         _one_of("VERIFY_PROVIDER", self.verify_provider, VERIFY_PROVIDERS)
+        if "sms" not in self.verify_channels or set(self.verify_channels) - {"sms", "call", "whatsapp"}:
+            raise SettingsError("VERIFY_CHANNELS must list sms, and may add call and whatsapp")
         _one_of("SMS_PROVIDER", self.sms_provider, SMS_PROVIDERS)
         _one_of("SIGNIN_CODE", self.signin_code, SIGNIN_CODES)
         _one_of("PASSKEYS", self.passkeys, ("on", "off"))

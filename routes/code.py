@@ -47,7 +47,8 @@ async def resend_code(request: Request) -> Response:
     form = await checked_form(request)
     current = await code_holder(request)
     services = services_of(request)
-    channel: Channel = "call" if form.get("channel") == "call" and "call" in services.verifier.channels else "sms"
+    asked = form.get("channel")
+    channel: Channel = next((c for c in services.verifier.channels if c == asked), "sms")
     if current.reset:
         return await respond(request, await reset.resend_reset(services, current.reset, channel, address_of(request)))
     proof = proof_of(request, form)
@@ -73,6 +74,7 @@ async def code_status(request: Request) -> Response:
         "wait": next_wait,
         "changed": now is not None and now.state != asked.seen,
         "channels": services.verifier.channels,
+        "code_phone": sending.said_number(account_of(current)),
         "csrf_token": csrf_token(request.session),
     }
     content = templates.get_template("partials/delivery.html").render(context)

@@ -1,6 +1,6 @@
-"""What happened to a code's text, as the code step tells it, and the news
-providers bring of every text (Twilio's status callbacks, whose signature
-the route checks; the console plays a carrier itself).
+"""What happened to a code's text or call, as the code step tells it, and the news
+providers bring of every text and call (Twilio's status callbacks, whose signature
+the route checks; the console plays a carrier and a phone itself).
 
 Only what a provider reported is shown: a code sent through Verify or Authy,
 or through Twilio without a public address for its callbacks, has no
@@ -10,9 +10,10 @@ delivery status, and its step reads as it did before.
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
-from components.providers.interface import Receipt
+from components import metrics
+from components.providers.interface import Channel, Receipt
 from components.services import Services
 from components.storage.users import User
 
@@ -21,9 +22,13 @@ FIRST_POLL_SECONDS = 2
 LAST_POLL_SECONDS = 30  # the wait doubles up to this
 FAILED = {"undelivered", "failed", "canceled"}
 DELIVERED = {"delivered", "read"}
+# A call's statuses, as the step says them; the rest of Twilio's (queued, initiated) are "calling".
+CALL_STATES = {"ringing": "ringing", "in-progress": "answered", "completed": "called"}
+UNANSWERED = {"busy", "no-answer", "failed", "canceled"}
+FINAL_STATUSES = FAILED | DELIVERED | UNANSWERED | {"completed"}
 
 
-State = Literal["sending", "delivered", "failed"]
+State = Literal["sending", "delivered", "failed", "calling", "ringing", "answered", "called", "unanswered"]
 STATES: tuple[State, ...] = get_args(State)
 
 
@@ -34,12 +39,13 @@ class CodeDelivery:
     final: bool
 
 
-async def record_code(services: Services, user: User, receipt: Receipt | None) -> None:
-    """A code went out: follow its text's delivery (never keeping the code). A call,
-    or a text whose status will not come, is recorded as such, so the step stops
-    showing the status of an earlier text."""
+async def record_code(services: Services, user: User, channel: Channel, receipt: Receipt | None) -> None:
+    """A code went out: follow its text's delivery or its call's progress (never keeping
+    the code). One whose status will not come is recorded as such, so the step stops
+    showing the status of an earlier one."""
     status = receipt.status if receipt and receipt.followed else "untracked"
-    await services.messages.record_code(user.id, user.phone, receipt.sid if receipt else None, status)
+    sid = receipt.sid if receipt else None
+    await services.messages.record_code(user.id, user.phone, sid, status, channel)
     if receipt and receipt.followed:
         follow(services, receipt)
 
@@ -63,8 +69,13 @@ async def of_code(services: Services, user: User) -> CodeDelivery | None:
     found = await services.messages.latest_code(user.id, user.phone)
     if found is None or found.status == "untracked":
         return None
-    state: State = "failed" if found.status in FAILED else "delivered" if found.status in DELIVERED else "sending"
-    return CodeDelivery(state, found.updated_at, found.final)
+    return CodeDelivery(_state(found.channel, found.status), found.updated_at, found.final)
+
+
+def _state(channel: str, status: str) -> State:
+    if channel == "call":
+        return "unanswered" if status in UNANSWERED else cast(State, CALL_STATES.get(status, "calling"))
+    return "failed" if status in FAILED else "delivered" if status in DELIVERED else "sending"
 
 
 async def poll(services: Services, user: User, wait: int) -> tuple[CodeDelivery | None, int | None]:
@@ -78,9 +89,13 @@ async def poll(services: Services, user: User, wait: int) -> tuple[CodeDelivery 
 
 
 async def status_reported(services: Services, params: dict[str, str]) -> None:
-    """Twilio's news of a text (its signature checked): applied unless it is old news."""
-    sid, status = params.get("MessageSid", ""), params.get("MessageStatus", "")
+    """Twilio's news of a text or a call (its signature checked): applied unless it is old news."""
+    kind = "call" if "CallSid" in params else "text"
+    sid = params.get("CallSid") or params.get("MessageSid", "")
+    status = params.get("CallStatus") or params.get("MessageStatus", "")
     error_code = params.get("ErrorCode") or None
     changed = await services.messages.report(sid, status, error_code)
-    level = logging.WARNING if status in FAILED else logging.INFO
-    log.log(level, "text status: sid=%s status=%s error=%s changed=%s", sid, status, error_code or "-", changed)
+    if changed and status in FINAL_STATUSES:
+        metrics.DELIVERIES.labels("call" if kind == "call" else "sms", status).inc()
+    level = logging.WARNING if status in FAILED | UNANSWERED else logging.INFO
+    log.log(level, "%s status: sid=%s status=%s error=%s changed=%s", kind, sid, status, error_code or "-", changed)

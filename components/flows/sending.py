@@ -239,7 +239,7 @@ async def _send(
         log.info("code sent: user=%s channel=%s to=%s", user.id, channel, mask(user.phone))
         _counted(user, channel, "sent")
         await count_sent(services, user)
-        await record_code(services, user, outcome.receipt)
+        await record_code(services, user, channel, outcome.receipt)
         return await services.users.confirm_send(user.id) or claimed, None
     log.warning("code not sent: user=%s channel=%s outcome=%s", user.id, channel, outcome)
     _counted(user, channel, type(outcome).__name__.lower())
@@ -316,6 +316,8 @@ def said_number(user: User) -> str:
 def _sent_notice(user: User, channel: Channel) -> Notice:
     if channel == "call":
         return Notice(_("We're calling %(phone)s now to read you a new code.", phone=LeftToRight(said_number(user))))
+    if channel == "whatsapp":
+        return Notice(_("We sent a new code to %(phone)s on WhatsApp.", phone=LeftToRight(said_number(user))))
     return Notice(_("We sent a new code to %(phone)s.", phone=LeftToRight(said_number(user))))
 
 
@@ -327,12 +329,16 @@ def _not_sent(user: User, channel: Channel, outcome: RateLimited | Undeliverable
             _("Too many codes were requested for this number. Try again in %(wait)s.", wait=wait), outcome.retry_after
         )
     if isinstance(outcome, Undeliverable):
+        if outcome.try_text:
+            return failure(_("%(phone)s is not on WhatsApp. Ask for the code by text instead.", phone=phone))
         if channel == "call":
             return failure(_("We can't call %(phone)s with a code. Use a different number.", phone=phone))
         if outcome.try_call:
             return failure(_("We can't text a code to %(phone)s. Try a call, or use a different number.", phone=phone))
         return failure(_("We can't text a code to %(phone)s. Use a different number.", phone=phone))
-    if channel == "call":
+    if channel == "whatsapp":
+        unanswered = _("WhatsApp is not available to us right now, so no code was sent to %(phone)s.", phone=phone)
+    elif channel == "call":
         unanswered = _("Our phone call provider is not answering, so no code was sent to %(phone)s.", phone=phone)
     else:
         unanswered = _("Our text message provider is not answering, so no code was sent to %(phone)s.", phone=phone)

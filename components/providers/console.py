@@ -37,12 +37,19 @@ class ConsoleSender:
         except OSError as error:
             raise SendFailed(f"console outbox not writable: {error.strerror}") from None
         print(f"\n--- {message.channel.upper()} to {message.to} ---\n{message.body}\n---", flush=True)
+        if message.channel == "call":
+            return Receipt(f"CA{secrets.token_hex(16)}", "queued", self._phone())
         return Receipt(f"SM{secrets.token_hex(16)}", "queued", self._carrier(message.to))
 
     def _carrier(self, to: str) -> tuple[tuple[float, str, str | None], ...]:
         """What a carrier would report: handed over at once, then delivered or not."""
         final = ("undelivered", UNREACHABLE_HANDSET) if to in self.undeliverable else ("delivered", None)
         return ((0.0, "sent", None), (self.delivery_seconds, *final))
+
+    def _phone(self) -> tuple[tuple[float, str, str | None], ...]:
+        """A call: it rings, is answered, and ends once the code was read (any number answers)."""
+        seconds = self.delivery_seconds
+        return ((0.0, "ringing", None), (seconds, "in-progress", None), (2 * seconds, "completed", None))
 
     def _append(self, line: str) -> None:
         with open_private(self.outbox) as outbox:

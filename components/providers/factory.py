@@ -64,6 +64,21 @@ def make_verifier(
     clock: Callable[[], float],
     sleep: Sleep = asyncio.sleep,
 ) -> Verifier:
+    """The provider, offering the channels it can reach that VERIFY_CHANNELS allows: the one
+    place that decides what the code step offers."""
+    verifier = _verifier(settings, db, client, sender, clock, sleep)
+    verifier.channels = tuple(channel for channel in verifier.channels if channel in settings.verify_channels)
+    return verifier
+
+
+def _verifier(
+    settings: Settings,
+    db: Database,
+    client: httpx.AsyncClient | None,
+    sender: SmsSender,
+    clock: Callable[[], float],
+    sleep: Sleep,
+) -> Verifier:
     if settings.verify_provider == "authy":
         from components.providers.authy import AuthyVerifier
         from components.providers.http import ProviderHttp

@@ -30,6 +30,7 @@ REFUSED_DESTINATION = {
     "60027",
     "60033",  # Authy: user or phone not valid
 }
+NOT_ON_WHATSAPP = {"63003"}  # WhatsApp knows no such user (its 1013): a text may still work
 CREDENTIALS_REFUSED = {"20003", "60001"}  # Twilio "Authenticate", Authy "Invalid API key" (a 401 can be a wrong code)
 RETRYABLE_STATUSES = {502, 503, 504}
 MAX_RETRY_WAIT_SECONDS = 1.0
@@ -120,6 +121,8 @@ def refusal(reply: Reply) -> RateLimited | Undeliverable | Unavailable:
     """Why a send was refused, as the flow understands it."""
     if reply.error_code in NOT_SMS_CAPABLE:
         return Undeliverable(try_call=True)
+    if reply.error_code in NOT_ON_WHATSAPP:
+        return Undeliverable(try_call=False, try_text=True)
     if reply.error_code in REFUSED_DESTINATION:
         return Undeliverable(try_call=False)
     if reply.status == 429:

@@ -10,7 +10,7 @@ from typing import Literal, Protocol
 from components.purposes import Purpose
 from components.storage.users import User
 
-Channel = Literal["sms", "call"]
+Channel = Literal["sms", "call", "whatsapp"]  # whatsapp: through Twilio Verify only
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,11 @@ class RateLimited:
 
 @dataclass(frozen=True)
 class Undeliverable:
-    """The number cannot get this message: not SMS-capable, or the destination is blocked."""
+    """The number cannot get this message: not SMS-capable (`try_call`), not on WhatsApp
+    (`try_text`), or the destination is blocked."""
 
     try_call: bool
+    try_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ CheckOutcome = Approved | WrongCode | Expired | TooManyAttempts | RateLimited | 
 
 
 class Verifier(Protocol):
-    channels: tuple[Channel, ...]
+    channels: tuple[Channel, ...]  # what it can reach, narrowed by VERIFY_CHANNELS (providers/factory.py)
 
     # `purpose`: what the code is for; None, what the account waits for (`User.challenge`).
     # A local reset code lives apart from the account's other code; a provider that keeps
@@ -92,7 +94,8 @@ class Verifier(Protocol):
 class Message:
     to: str
     body: str
-    channel: Channel = "sms"
+    channel: Channel = "sms"  # sms or call
+    language: str = "en"  # what a call is spoken in
 
 
 class SendFailed(Exception):

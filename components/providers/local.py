@@ -153,7 +153,7 @@ class LocalVerifier:
         self.ttl = ttl_seconds
         self.max_attempts = max_attempts
         self.clock = clock
-        self.channels = ("sms", "call") if sender.can_call else ("sms",)
+        self.channels = ("sms", "call") if sender.can_call else ("sms",)  # never WhatsApp: no sender of ours
 
     def _hash(self, user: User, code: str) -> str:
         message = f"{user.id}:{user.phone}:{code}".encode()
@@ -164,7 +164,8 @@ class LocalVerifier:
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         await self._store(user, code, purpose)
         if channel == "call":
-            message = Message(user.phone, call_text(self.app_name, code, user.language, purpose), "call")
+            spoken = call_text(self.app_name, code, user.language, purpose)
+            message = Message(user.phone, spoken, "call", user.language)
         else:
             message = Message(user.phone, code_text(self.app_name, self.host, code, user.language, purpose))
         try:
@@ -173,7 +174,7 @@ class LocalVerifier:
             log.warning("code not sent: user=%s channel=%s reason=%s", user.id, channel, error)
             await self.cancel(user, purpose)
             return error.outcome
-        return Sent(channel, receipt if channel == "sms" else None)  # a call's status is not shown
+        return Sent(channel, receipt)
 
     async def _store(self, user: User, code: str, purpose: Purpose) -> None:
         """Insert or replace: the previous code for the same thing dies here."""

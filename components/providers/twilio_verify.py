@@ -1,4 +1,5 @@
-"""Twilio Verify v2: Twilio makes, sends and checks the codes."""
+"""Twilio Verify v2: Twilio makes, sends and checks the codes, by text, call or WhatsApp
+(`Channel`; WhatsApp needs a WhatsApp sender on the Verify service)."""
 
 import httpx
 
@@ -24,7 +25,7 @@ MAX_CHECKS = "60202"
 
 
 class TwilioVerifyVerifier:
-    channels: tuple[Channel, ...] = ("sms", "call")
+    channels: tuple[Channel, ...] = ("sms", "call", "whatsapp")
 
     def __init__(
         self, http: ProviderHttp, *, account_sid: str, auth_token: str, service_sid: str, base_url: str

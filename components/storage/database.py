@@ -194,6 +194,7 @@ messages = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True),
     sa.Column("kind", sa.String(10), nullable=False),  # 'code' or 'text'
+    sa.Column("channel", sa.String(10), nullable=False, server_default="sms"),  # a code's: sms or call
     sa.Column("to_number", sa.String(16), nullable=False),
     sa.Column("body", sa.Text),  # a text's, until a provider takes it; never a code's
     sa.Column("status", sa.String(12), nullable=False),
@@ -507,6 +508,7 @@ MIGRATIONS: list[list[Any]] = [
         sa.text("CREATE UNIQUE INDEX IF NOT EXISTS ix_sessions_public_id ON sessions (public_id)"),
         *_created(remembered_browsers, activity),
     ],
+    [AddColumn(messages, "channel")],
 ]
 
 

@@ -19,19 +19,25 @@ from components.storage.database import ERROR_CODE_LENGTH, messages
 from components.storage.leases import claim_due
 from components.storage.prepared import P, Statement, bound
 
-# Twilio's statuses of an outbound text, in the order they can happen; 'waiting' is ours
-# (in the outbox, no provider has it yet). The last rank is final.
+# Twilio's statuses of an outbound text, and of a call, in the order they can happen;
+# 'waiting' is ours (in the outbox, no provider has it yet). From FINAL on, a status is final.
 RANKS = {
     "waiting": 0,
     "accepted": 1,
     "scheduled": 1,
     "queued": 1,
+    "initiated": 1,
     "sending": 2,
+    "ringing": 2,
     "sent": 3,
+    "in-progress": 3,
     "delivered": 4,
     "undelivered": 4,
     "failed": 4,
     "canceled": 4,
+    "completed": 4,
+    "busy": 4,
+    "no-answer": 4,
     "read": 5,
 }
 FINAL = 4
@@ -48,13 +54,14 @@ def _queue(user_id: P, to: P, body: P, now: P) -> Statement:
     return _new(now, **fields, status="waiting", rank=0, next_attempt_at=now)
 
 
-def _record_code(user_id: P, to: P, sid: P, status: P, rank: P, now: P) -> Statement:
-    return _new(now, user_id=user_id, kind="code", to_number=to, status=status, rank=rank, provider_sid=sid)
+def _record_code(user_id: P, to: P, sid: P, status: P, rank: P, channel: P, now: P) -> Statement:
+    fields = {"user_id": user_id, "kind": "code", "channel": channel, "to_number": to}
+    return _new(now, **fields, status=status, rank=rank, provider_sid=sid)
 
 
 def _latest_code(user_id: P, to: P) -> Statement:
     return (
-        sa.select(messages.c.status, messages.c.error_code, messages.c.updated_at)
+        sa.select(messages.c.status, messages.c.error_code, messages.c.updated_at, messages.c.channel)
         .where(messages.c.user_id == user_id, messages.c.kind == "code", messages.c.to_number == to)
         .order_by(messages.c.id.desc())
         .limit(1)
@@ -110,6 +117,7 @@ class Delivery:
     status: str
     error_code: str | None
     updated_at: float
+    channel: str = "sms"
 
     @property
     def final(self) -> bool:
@@ -134,17 +142,18 @@ class Messages:
         """A text for the outbox; inside the transaction of the change that causes it."""
         await self.db.execute(bound(_queue, user_id=user_id, to=to, body=body, now=self.clock()))
 
-    async def record_code(self, user_id: int, to: str, sid: str | None, status: str) -> None:
-        """A code the provider took: its text's delivery (never its body); 'untracked': a
-        call, or a text no status will come for."""
+    async def record_code(self, user_id: int, to: str, sid: str | None, status: str, channel: str = "sms") -> None:
+        """A code the provider took: its text's or call's progress (never its body);
+        'untracked': one no status will come for."""
         rank = RANKS.get(status, FINAL)
-        await self.db.execute(
-            bound(_record_code, user_id=user_id, to=to, sid=sid, status=status, rank=rank, now=self.clock())
+        query = bound(
+            _record_code, user_id=user_id, to=to, sid=sid, status=status, rank=rank, channel=channel, now=self.clock()
         )
+        await self.db.execute(query)
 
     async def latest_code(self, user_id: int, to: str) -> Delivery | None:
         row = await self.db.fetch_one(bound(_latest_code, user_id=user_id, to=to))
-        return Delivery(row["status"], row["error_code"], row["updated_at"]) if row else None
+        return Delivery(row["status"], row["error_code"], row["updated_at"], row["channel"]) if row else None
 
     async def report(self, sid: str, status: str, error_code: str | None) -> bool:
         """A provider's news of a text; False when it is old news (or not ours)."""

@@ -50,6 +50,10 @@ def test_a_range_whose_codes_are_never_entered_is_paused_for_texts_and_calls(ope
     clock.advance(30)
     calls = len(fake.calls)
     assert visitor.resend("call").status_code == 429 and len(fake.calls) == calls  # calls pause too
+    by_twilio = open_app("local", "twilio", address="203.0.113.204")  # Twilio's Calls API as well
+    by_twilio.sign_up(email="twilio@example.com", phone="+1 201 555 0201")
+    clock.advance(30)
+    assert by_twilio.resend("call").status_code == 429 and fake.count("calls.create") == 0
     assert (
         open_app("local", address="203.0.113.202")
         .sign_up(  # the next range does too

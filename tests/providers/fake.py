@@ -1,4 +1,4 @@
-"""A loopback stand-in for Authy, Twilio Messages and Twilio Verify v2.
+"""A loopback stand-in for Authy, Twilio Messages and Calls, and Twilio Verify v2.
 
 Strict where the real APIs are documented (auth, encodings, limits, error
 envelopes), and every Twilio request is checked against Twilio's OpenAPI specs.
@@ -87,6 +87,9 @@ class FakeProviders:
         self.blocked: set[str] = set()  # destinations refused (Fraud Guard, STOP, geo)
         self.landlines: set[str] = set()  # numbers that cannot receive texts
         self.unreachable: set[str] = set()  # texts taken, then not delivered (30003)
+        self.busy: set[str] = set()  # calls that find the line busy
+        self.unanswered: set[str] = set()  # calls nobody answers
+        self.no_whatsapp: set[str] = set()  # numbers WhatsApp does not know
         self.callbacks: list[Callback] = []  # for tests to post to the app, in any order, any number of times
         self.authy_ids: dict[str, int] = {}  # E.164 -> id
         self.authy_tokens: dict[int, str] = {}
@@ -285,6 +288,40 @@ class FakeProviders:
             params = {**common, **status, "SmsStatus": status["MessageStatus"]}
             self.callbacks.append(Callback(url, params, self.sign(url, params)))
 
+    # Twilio Calls -------------------------------------------------------------------
+
+    async def calls_create(self, request: Request) -> Response:
+        refused, form = await self._twilio("calls.create", request)
+        if refused:
+            return refused
+        to = form.get("To", "")
+        if not E164.match(to):
+            return _twilio_error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not E164.match(form.get("From", "")):
+            return _twilio_error(400, 21212, "The 'From' number is not a valid phone number")
+        if sum(name in form for name in ("Url", "Twiml", "ApplicationSid")) != 1:
+            return _twilio_error(400, 21205, "One of Url, Twiml or ApplicationSid is required")
+        if to in self.blocked:
+            return _twilio_error(400, 13227, "No international authorization for this destination")
+        said = re.sub(r"<[^>]+>", "", form.get("Twiml", ""))  # what the voice says: the TwiML's words
+        self.texts.append(Text("twilio-calls", to, said, "call", _say_language(form.get("Twiml", ""))))
+        sid = "CA" + secrets.token_hex(16)
+        if "StatusCallback" in form:
+            self._call_callbacks(form["StatusCallback"], sid, form)
+        body = {"sid": sid, "account_sid": self.account_sid, "to": to, "from": form["From"], "status": "queued"}
+        return JSONResponse({**body, "direction": "outbound-api", "api_version": "2010-04-01"}, status_code=201)
+
+    def _call_callbacks(self, url: str, sid: str, form) -> None:
+        """What Twilio posts of a call (the events asked for, then its end): ringing, then
+        answered and completed, or busy, or no-answer."""
+        common = {"CallSid": sid, "AccountSid": self.account_sid, "To": form["To"], "From": form["From"]}
+        common |= {"ApiVersion": "2010-04-01", "Direction": "outbound-api"}
+        to = form["To"]
+        ends = ["busy"] if to in self.busy else ["no-answer"] if to in self.unanswered else ["in-progress", "completed"]
+        for status in ["ringing", *ends]:
+            params = {**common, "CallStatus": status}
+            self.callbacks.append(Callback(url, params, self.sign(url, params)))
+
     def sign(self, url: str, params: dict[str, str]) -> str:
         """Twilio's algorithm, written from its documentation (not the app's code)."""
         payload = url + "".join(f"{name}{params[name]}" for name in sorted(params))
@@ -316,8 +353,14 @@ class FakeProviders:
         if refused:
             return refused
         to, channel = form["To"], form["Channel"]
-        if not E164.match(to) or channel not in ("sms", "call") or form.get("Locale", "en") not in VERIFY_LOCALES:
+        if (
+            not E164.match(to)
+            or channel not in ("sms", "call", "whatsapp")
+            or form.get("Locale", "en") not in VERIFY_LOCALES
+        ):
             return _twilio_error(400, 60200, "Invalid parameter")
+        if channel == "whatsapp" and to in self.no_whatsapp:  # WhatsApp's 1013, as Twilio names it
+            return _twilio_error(400, 63003, "Channel could not find To address")
         if to in self.blocked:
             return _twilio_error(403, 60410, "The destination phone number has been temporarily blocked by Twilio")
         if channel == "sms" and to in self.landlines:
@@ -380,11 +423,17 @@ class FakeProviders:
                 Route("/protected/json/{channel:str}/{authy_id:int}", self.authy_send, methods=["GET"]),
                 Route("/protected/json/verify/{token}/{authy_id:int}", self.authy_verify, methods=["GET"]),
                 Route("/2010-04-01/Accounts/{account}/Messages.json", self.messages_create, methods=["POST"]),
+                Route("/2010-04-01/Accounts/{account}/Calls.json", self.calls_create, methods=["POST"]),
                 Route("/v2/Services/{service}/Verifications", self.verify_start, methods=["POST"]),
                 Route("/v2/Services/{service}/Verifications/{sid}", self.verify_update, methods=["POST"]),
                 Route("/v2/Services/{service}/VerificationCheck", self.verify_check, methods=["POST"]),
             ]
         )
+
+
+def _say_language(twiml: str) -> str | None:
+    found = re.search(r'<Say[^>]* language="([^"]+)"', twiml)
+    return found.group(1) if found else None
 
 
 def _twilio_error(status: int, code: int, message: str, headers: dict | None = None) -> JSONResponse:

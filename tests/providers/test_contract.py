@@ -179,17 +179,17 @@ async def test_the_status_callback_is_the_public_url_and_the_route_tables_path_w
     assert unreachable.callback == {}
 
 
-async def test_messages_refuses_a_call_for_good_without_asking_twilio():
-    """Messages cannot place calls: the outbox must not try it again, and Twilio hears nothing."""
+async def test_a_messaging_service_alone_refuses_a_call_for_good_without_asking_twilio():
+    """A call needs our own number to come from: without one, Twilio hears nothing."""
     requests = []
     transport = httpx.MockTransport(lambda request: requests.append(request) or httpx.Response(201, json={}))
     async with httpx.AsyncClient(transport=transport) as client:
         sender = TwilioSender(
-            client, account_sid=ACCOUNT, auth_token="token", base_url="https://api.test", from_number="+15005550006"
+            client, account_sid=ACCOUNT, auth_token="token", base_url="https://api.test", messaging_service_sid="MG1"
         )
         with pytest.raises(SendFailed) as failed:
             await sender.send(Message("+15017122661", "hello", channel="call"))
-    assert failed.value.may_retry is False and "cannot place calls" in str(failed.value) and requests == []
+    assert failed.value.may_retry is False and "needs TWILIO_NUMBER" in str(failed.value) and requests == []
 
 
 async def test_messages_error_envelope_becomes_send_failed():

@@ -60,9 +60,10 @@ def test_a_call_instead_of_a_text(open_app, fake, delivered, clock, verify):
     assert visitor.enter_code(delivered.last_code()).context["step"] == "account"
 
 
-def test_twilio_messages_cannot_call_so_no_call_is_offered(open_app):
-    page = open_app("local", "twilio").sign_up()
-    assert "Call me with a code" not in page.text
+def test_twilio_calls_from_our_number_and_not_from_a_messaging_service(open_app):
+    assert "Call me with a code" in open_app("local", "twilio").sign_up().text
+    alone = open_app("local", "twilio", address="198.51.100.8", twilio_number="", twilio_messaging_service_sid="MG1")
+    assert "Call me with a code" not in alone.sign_up().text
 
 
 def test_authy_registers_once_and_again_for_a_new_number(open_app, fake, delivered, clock):

@@ -57,8 +57,16 @@ def test_an_undelivered_code_text_says_so_and_offers_a_call_where_there_is_one(o
     visitor.sign_up()
     for callback in fake.callbacks:
         assert post(visitor, callback).status_code == 204
-    assert "Your carrier couldn't deliver the text." in delivery_shown(visitor)
-    # Twilio Messages cannot call: the visitor is pointed at the number instead.
+    assert "Your carrier couldn't deliver the text. We can call you instead." in delivery_shown(visitor)
+
+
+def test_with_a_messaging_service_alone_no_call_is_offered(open_app, fake):
+    """A call comes from our own number: a Messaging Service only texts."""
+    fake.unreachable.add(JENNY_E164)
+    visitor = open_app("local", "twilio", public_url=PUBLIC_URL, twilio_number="", twilio_messaging_service_sid="MG1")
+    visitor.sign_up()
+    for callback in fake.callbacks:
+        assert post(visitor, callback).status_code == 204
     assert "Check the number below, or use a different one." in delivery_shown(visitor)
 
 
