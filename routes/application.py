@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from components.browsers import warm_up
 from components.flows.outbox import keep_sending, kick
 from components.housekeeping import keep_tidy
 from components.language import load_all
@@ -55,6 +56,7 @@ def assemble(
     reload_templates(settings.app_env == "development")
     name_routes(TABLE.path)
     load_all()  # the catalogs, compiled now: a broken one stops the start
+    warm_up()  # and the User-Agent parser's patterns (components/browsers.py)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
