@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from components.browsers import browser_of
+from components.browsers import UNKNOWN, Browser, browser_of
 from components.flows import devices
 from components.flows.results import Failure, Notice, Success
 from components.forms import Invalid
@@ -296,8 +296,7 @@ async def moved_on(request: Request, result: Success, step: Step | None = None) 
     if user and user.verified and result.fresh_session and not result.pending:
         vouch_for_browser(response, services.known, user)
         if result.remember:
-            browser = await browser_of(request.headers.get("User-Agent", ""), address_of(request))
-            row = await services.remembered_browsers.add(user.id, browser, services.remembered.max_age)
+            row = await services.remembered_browsers.add(user.id, await _browser(request), services.remembered.max_age)
             vouch_for_browser(response, services.remembered, user, row)
     return response
 
@@ -344,7 +343,7 @@ async def _take_over_session(request: Request, result: Success) -> None:
         return
     if result.user is None and result.pending is None:  # signed out, or closed: what an app asked is let go
         session.pop(AUTHORIZING, None)
-    browser = await browser_of(request.headers.get("User-Agent", ""), address_of(request))
+    browser = await _browser(request) if result.user else UNKNOWN  # only a new record says which browser
     method = "signup" if result.journey == "signup" else " ".join(result.proved)
     # Before the new session's cookie is made: what this browser carried decides whether it is new here.
     new_browser = result.user is not None and not _been_here(request, result.user)
@@ -353,6 +352,14 @@ async def _take_over_session(request: Request, result: Success) -> None:
         hold_pending(session, result.pending, now)
     if result.user and result.journey:
         await devices.signed_in(services, result.user, browser, result.journey, method, new_browser=new_browser)
+
+
+async def _browser(request: Request) -> Browser:
+    """This request's browser, read once."""
+    if not hasattr(request.state, "browser"):
+        request.state.browser = await browser_of(request.headers.get("User-Agent", ""), address_of(request))
+    browser: Browser = request.state.browser
+    return browser
 
 
 def _been_here(request: Request, user: User) -> bool:
