@@ -13,6 +13,8 @@ Every instance runs the loop; each round, the one that takes the round's slot
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 
 from components.durations import DAY
 from components.services import Services
@@ -21,29 +23,53 @@ from components.storage.limits import Limit
 log = logging.getLogger(__name__)
 FORGET_RUNS_AFTER = 30 * DAY
 FORGET_TEXTS_AFTER = 7 * DAY
+BATCH = 500  # rows a statement: a few milliseconds of SQLite's one writer at a million accounts (bench/README.md)
+REST = 3  # after a full batch, a rest three times as long as it took: never more than a quarter of the writer
+
+Purge = Callable[[int], Awaitable[int]]  # removes up to that many rows: how many it did
 
 
-async def tidy(services: Services) -> dict[str, int]:
-    """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
+def _purges(services: Services) -> dict[str, Purge]:
     settings, now = services.settings, services.clock()
-    done = {
-        "unfinished signups": await services.users.purge_unverified(now - settings.unverified_ttl_seconds),
-        "rate-limit rows": await services.limits.forget_old(),
-        "conversion counts": await services.conversions.forget_old(now - settings.conversion_window_seconds),
-        "sessions": await services.sessions.forget_old(now - settings.session_max_age_seconds),
-        "wrong-password runs": await services.password_failures.forget_old(
-            now - FORGET_RUNS_AFTER, below=settings.password_failures_before_lock
+    return {
+        "unfinished signups": lambda most: services.users.purge_unverified(now - settings.unverified_ttl_seconds, most),
+        "rate-limit rows": services.limits.forget_old,
+        "conversion counts": lambda most: services.conversions.forget_old(
+            now - settings.conversion_window_seconds, most
         ),
-        "settled texts": await services.messages.forget_old(now - FORGET_TEXTS_AFTER),
-        "number changes made": await services.users.make_number_changes(now),
-        "app sign-in requests": await services.authorizations.forget_old(),
-        "app tokens and grants": await services.grants.forget_old(),
-        "retired signing keys": await services.keys.drop_retired(),
-        "passkey challenges": await services.passkeys.forget_old(),
-        "settled app logouts": await services.logout_notices.forget_old(now - FORGET_TEXTS_AFTER),
-        "expired remembered browsers": await services.remembered_browsers.forget_old(),
-        "old activity": await services.activity.forget_old(now - settings.activity_days * DAY),
+        "sessions": lambda most: services.sessions.forget_old(now - settings.session_max_age_seconds, most),
+        "wrong-password runs": lambda most: services.password_failures.forget_old(
+            now - FORGET_RUNS_AFTER, most, below=settings.password_failures_before_lock
+        ),
+        "settled texts": lambda most: services.messages.forget_old(now - FORGET_TEXTS_AFTER, most),
+        "number changes made": lambda most: services.users.make_number_changes(now, most),
+        "app sign-in requests": services.authorizations.forget_old,
+        "app tokens and grants": services.grants.forget_old,
+        "retired signing keys": lambda most: services.keys.drop_retired(),  # a handful at most
+        "passkey challenges": services.passkeys.forget_old,
+        "settled app logouts": lambda most: services.logout_notices.forget_old(now - FORGET_TEXTS_AFTER, most),
+        "expired remembered browsers": services.remembered_browsers.forget_old,
+        "old activity": lambda most: services.activity.forget_old(now - settings.activity_days * DAY, most),
     }
+
+
+async def _in_batches(purge: Purge, batch: int) -> int:
+    """Batch after batch until one comes back short, resting between them in proportion to
+    their cost: a purge that fell behind catches up at a steady pace, not in a burst that
+    would keep requests from the writer."""
+    total = 0
+    while True:
+        started = time.monotonic()
+        done = await purge(batch)
+        total += done
+        if done < batch:
+            return total
+        await asyncio.sleep((time.monotonic() - started) * REST)
+
+
+async def tidy(services: Services, batch: int = BATCH) -> dict[str, int]:
+    """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
+    done = {what: await _in_batches(purge, batch) for what, purge in _purges(services).items()}
     log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))
     return done
 

@@ -3,8 +3,8 @@
 Throttles are keyed by the email typed, not by the account, so an unknown
 email, a wrong password and a throttled account get the same answers after
 the same work: bcrypt runs for an unknown email too, and runs for neither
-once throttled. Per email: at most PASSWORD_FAILURES_PER_EMAIL wrong passwords
-in any PASSWORD_WINDOW_SECONDS, and PASSWORD_FAILURES_BEFORE_LOCK in a row
+once throttled. Per email: PASSWORD_FAILURES_PER_EMAIL wrong passwords per
+PASSWORD_WINDOW_SECONDS (a burst, then one a step: storage/limits.py), and PASSWORD_FAILURES_BEFORE_LOCK in a row
 before only a code to the account's phone can clear them. Per client address
 (IPv6 by its prefix): PASSWORD_FAILURES_PER_ADDRESS in the same window.
 Every slot is taken before the check and given back when the password is

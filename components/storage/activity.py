@@ -12,7 +12,7 @@ from databases import Database
 from components.browsers import Browser
 from components.durations import DAY
 from components.storage.database import activity
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 
 REFUSED = "password-refused"
 
@@ -50,6 +50,10 @@ def _of_account(user_id: P, since: P, most: P) -> Statement:
     )
 
 
+def _forget_old(before: P, most: P) -> Statement:
+    return batch_deleted(activity, most, activity.c.at < before)
+
+
 class Activity:
     def __init__(self, db: Database, clock: Callable[[], float]):
         self.db = db
@@ -80,7 +84,6 @@ class Activity:
             for row in await self.db.fetch_all(query)
         ]
 
-    async def forget_old(self, before: float, batch: int = 1000) -> int:
-        """Events older than `before`, in batches (the writer is never held long): how many."""
-        oldest = sa.select(activity.c.id).where(activity.c.at < before).limit(batch).scalar_subquery()
-        return len(await self.db.fetch_all(activity.delete().where(activity.c.id.in_(oldest)).returning(activity.c.id)))
+    async def forget_old(self, before: float, batch: int) -> int:
+        """Up to `batch` events older than `before`: how many went."""
+        return len(await self.db.fetch_all(bound(_forget_old, before=before, most=batch)))

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import authorization_requests
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 
 
 def _hash(key: str) -> str:
@@ -39,12 +39,8 @@ def _drop(key_hash: P) -> Statement:
     return authorization_requests.delete().where(authorization_requests.c.key_hash == key_hash)
 
 
-def _forget_old(now: P) -> Statement:
-    return (
-        authorization_requests.delete()
-        .where(authorization_requests.c.expires_at < now)
-        .returning(authorization_requests.c.key_hash)
-    )
+def _forget_old(now: P, most: P) -> Statement:
+    return batch_deleted(authorization_requests, most, authorization_requests.c.expires_at < now)
 
 
 class AuthorizationRequests:
@@ -69,5 +65,5 @@ class AuthorizationRequests:
     async def drop(self, key: str) -> None:
         await self.db.execute(bound(_drop, key_hash=_hash(key)))
 
-    async def forget_old(self) -> int:
-        return len(await self.db.fetch_all(bound(_forget_old, now=self.clock())))
+    async def forget_old(self, batch: int) -> int:
+        return len(await self.db.fetch_all(bound(_forget_old, now=self.clock(), most=batch)))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import conversions, insert, send_pauses
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 
 
 # One many-row upsert, written out (the same text on both databases), once per column.
@@ -47,6 +47,14 @@ def _paused(first: P, second: P, now: P) -> Statement:
     )
 
 
+def _forget_counts(before: P, most: P) -> Statement:
+    return batch_deleted(conversions, most, conversions.c.minute < before)
+
+
+def _forget_pauses(now: P, most: P) -> Statement:
+    return batch_deleted(send_pauses, most, send_pauses.c.until < now)
+
+
 class Conversions:
     def __init__(self, db: Database, clock: Callable[[], float]):
         self.db = db
@@ -75,12 +83,8 @@ class Conversions:
         row = await self.db.fetch_one(bound(_paused, first=first, second=second, now=self.clock()))
         return (row["key"], row["until"]) if row else None
 
-    async def forget_old(self, before: float) -> int:
-        """Counts from before the guard's window, and pauses that are over: how many."""
-        counts = await self.db.fetch_all(
-            conversions.delete().where(conversions.c.minute < before).returning(conversions.c.key)
-        )
-        pauses = await self.db.fetch_all(
-            send_pauses.delete().where(send_pauses.c.until < self.clock()).returning(send_pauses.c.key)
-        )
+    async def forget_old(self, before: float, batch: int) -> int:
+        """Up to `batch` counts from before the guard's window, and as many pauses that are over: how many."""
+        counts = await self.db.fetch_all(bound(_forget_counts, before=before, most=batch))
+        pauses = await self.db.fetch_all(bound(_forget_pauses, now=self.clock(), most=batch))
         return len(counts) + len(pauses)

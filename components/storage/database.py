@@ -90,6 +90,13 @@ users = sa.Table(
     sa.Column("passkey_handle", sa.String(64)),
     sqlite_autoincrement=True,  # ids are never reused, so nothing left behind can match a new account
 )
+# Housekeeping purges signups never finished: the few among a million accounts, without reading the rest.
+sa.Index(
+    "ix_users_unverified",
+    users.c.created_at,
+    sqlite_where=users.c.verified_at.is_(None),
+    postgresql_where=users.c.verified_at.is_(None),
+)
 
 # A signed-in browser (or one whose signup this is). The cookie holds the token;
 # only its hash is kept, so a copy of the table opens no session. Deleting the
@@ -140,14 +147,15 @@ authy_users = sa.Table(
     sa.Column("phone", sa.String(16), nullable=False),
 )
 
-# Every rate limit is a sliding window: the times of its last N events, oldest
-# first, as fixed-width digits in one row (storage/limits.py explains).
+# Every rate limit is one row of fixed size, whatever it allows: GCRA's one time, and the
+# limit's step and window in the same units (storage/limits.py explains).
 rate_limits = sa.Table(
     "rate_limits",
     metadata,
     sa.Column("key", sa.String(160), primary_key=True),
-    sa.Column("times", sa.Text, nullable=False),
-    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+    sa.Column("empty_at", sa.BigInteger, nullable=False, index=True),  # UNIX µs; housekeeping purges by it
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Column("span", sa.BigInteger, nullable=False),  # the window
 )
 
 # Wrong passwords in a row for an email (keyed by its HMAC, so emails typed by
@@ -283,6 +291,7 @@ oauth_tokens = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("used", sa.Boolean, nullable=False),
     sa.Index("ix_oauth_tokens_grant_id", "grant_id"),
+    sa.Index("ix_oauth_tokens_expires_at", "expires_at"),  # housekeeping purges by it
 )
 
 # Back-channel logouts owed to apps (OpenID Connect Back-Channel Logout 1.0): written in the
@@ -359,7 +368,8 @@ passkey_challenges = sa.Table(
     sa.Column("challenge", sa.String(128), primary_key=True),  # base64url: worthless without the session's key
     sa.Column("session_key", sa.String(64), nullable=False),
     sa.Column("purpose", sa.String(12), nullable=False),  # 'register', 'signin' or 'reauth'
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
+    # Indexed: deleting an account finds its challenges by it (else each deletion reads them all).
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True),
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
 )
 
@@ -509,6 +519,13 @@ MIGRATIONS: list[list[Any]] = [
         *_created(remembered_browsers, activity),
     ],
     [AddColumn(messages, "channel")],
+    [
+        # A limit's row held a time for each of its events (a limit of a million: 10 MB
+        # rewritten per event); GCRA's one time replaces it. Counts start afresh.
+        sa.text("DROP TABLE IF EXISTS rate_limits"),
+        *_created(rate_limits),
+        *_created(users, oauth_tokens, passkey_challenges),  # indexes: why, at each
+    ],
 ]
 
 

@@ -1,17 +1,21 @@
 """Rate limits kept in the database, so they hold across workers and instances.
 
-A limit allows at most `allowed` events in *any* interval of `window_seconds`
-(fixed windows would let twice that through across a window's edge). Its row
-holds the times of its last `allowed` events, oldest first, as fixed-width
-digits (milliseconds, rounded up, so nothing expires early, and a wait of 30
-seconds reads as 30, not 31). An event may
-happen when the oldest of them is a window's length ago; taking it drops the
-oldest and appends now. That is one conditional upsert, so of two requests
-racing for the last slot exactly one gets it: PostgreSQL re-checks the
-condition on the row it waited for, SQLite runs one writer at a time. A
-take of several limits is one statement for all their rows (each row still
-takes its slot or not on its own), and one more gives back what the others
-took when one is full.
+A limit lets `allowed` events through at once, then one every window/allowed:
+the generic cell rate algorithm (GCRA). Its row holds one time, when the limit
+is empty again (`empty_at`): an event may happen while that is at most a
+window less one step ahead of now, and it moves it one step on (from now, if
+it had passed). So a check and an update cost the same whatever the limit's
+size (a list of each event's time made a limit of a million a 10 MB row),
+and one of a single event a window (a cooldown) is exact. Over any longer run
+the rate is exact; within one window's length a burst and what refills behind
+it can reach 2·allowed − 1, never more (tests/storage/test_limits.py).
+Times are whole microseconds, steps rounded up, so nothing frees early.
+
+A take is one conditional upsert, so of two requests racing for the last
+slot exactly one gets it: PostgreSQL re-checks the condition on the row it
+waited for, SQLite runs one writer at a time. A take of several limits is
+one statement for all their rows (each row still takes its slot or not on its
+own), and one more gives back what the others took when one is full.
 """
 
 import math
@@ -24,17 +28,15 @@ from databases import Database
 
 from components import metrics
 from components.storage.database import rate_limits
-from components.storage.prepared import P, Statement, bound, insert_for
+from components.storage.prepared import P, Statement, batch_deleted, bound, insert_for
 
-TICKS = 1000  # a stamp's units per second
-WIDTH = 13  # digits per time: UNIX milliseconds until the year 2286
-NEVER = "0" * WIDTH
+TICKS = 1_000_000  # a time's units per second
 
 
 @dataclass(frozen=True)
 class Limit:
     name: str  # what is limited, and for whom
-    allowed: int  # 0 turns the limit off
+    allowed: int
     window_seconds: int
 
     @property
@@ -44,8 +46,18 @@ class Limit:
 
     @property
     def key(self) -> str:
-        """A changed setting starts a new count (the row's width follows `allowed`)."""
-        return f"{self.name}|{self.allowed}/{self.window_seconds}|ms"  # ms: rows of second stamps age out apart
+        """A changed setting starts a new count (the row's step follows `allowed`)."""
+        return f"{self.name}|{self.allowed}/{self.window_seconds}"
+
+    @property
+    def on(self) -> bool:
+        """Zero allowed, or a window of no time (a cooldown set to 0), turns a limit off."""
+        return self.allowed > 0 and self.window_seconds > 0
+
+    @property
+    def step(self) -> int:
+        """Ticks between events once the burst is spent: rounded up, never early."""
+        return -(-self.window_seconds * TICKS // self.allowed)
 
 
 def per_address(name: str, tiers: tuple[tuple[str, int], ...], allowed: int, window_seconds: int) -> list[Limit]:
@@ -54,29 +66,22 @@ def per_address(name: str, tiers: tuple[tuple[str, int], ...], allowed: int, win
     return [Limit(f"{name}:{group}", allowed * weight, window_seconds) for group, weight in tiers]
 
 
-def _oldest() -> sa.ColumnElement[int]:
-    return sa.cast(sa.func.substr(rate_limits.c.times, 1, WIDTH), sa.BigInteger)
-
-
 # The statements: storage/prepared.py builds and compiles each once per database.
-def _take_each(dialect: str, rows: list[dict[str, P]], stamp: P, now: P) -> Any:  # either dialect's Insert
-    """Each row with `stamp` appended and its oldest time dropped, if that is a window old
-    (a row's window is its `expires_at` less now); the keys of the rows that took it."""
+def _take_each(dialect: str, rows: list[dict[str, P]], now: P) -> Any:  # either dialect's Insert
+    """Each row's `empty_at` one step on (from now, if it had passed), where that leaves
+    it at most a window ahead of now; the keys of the rows that took a step."""
     statement = insert_for(dialect)(rate_limits).values(rows)
-    moment = sa.cast(now, sa.Float)  # PostgreSQL cannot tell a bare parameter's type here
+    moment = sa.cast(now, sa.BigInteger)  # PostgreSQL cannot tell a bare parameter's type here
+    later = sa.case((rate_limits.c.empty_at > moment, rate_limits.c.empty_at), else_=moment)
     return statement.on_conflict_do_update(
         index_elements=["key"],
-        set_={
-            "times": sa.func.substr(rate_limits.c.times, WIDTH + 1, type_=sa.Text) + stamp,
-            "expires_at": statement.excluded.expires_at,
-        },
-        where=_oldest() + (statement.excluded.expires_at - moment) * TICKS <= moment * TICKS,
+        set_={"empty_at": later + rate_limits.c.step},
+        where=later + rate_limits.c.step <= moment + rate_limits.c.span,
     ).returning(rate_limits.c.key)
 
 
 def _give_back(dialect: str, rows: list[dict[str, P]]) -> Statement:
-    """Each row's newest time dropped and NEVER put first (its width stays)."""
-    kept = sa.func.substr(rate_limits.c.times, 1, sa.func.length(rate_limits.c.times) - WIDTH, type_=sa.Text)
+    """Each row's `empty_at` one step back."""
     keys = [row["key"] for row in rows]
     # Rows locked in key order, as a take locks them: two requests never wait on each other's rows.
     ordered = sa.select(rate_limits.c.key).where(rate_limits.c.key.in_(keys)).order_by(rate_limits.c.key)
@@ -84,24 +89,30 @@ def _give_back(dialect: str, rows: list[dict[str, P]]) -> Statement:
     return (
         rate_limits.update()
         .where(rate_limits.c.key.in_(locked.scalar_subquery()))
-        .values(times=sa.literal(NEVER) + kept)
+        .values(empty_at=rate_limits.c.empty_at - rate_limits.c.step)
     )
 
 
-def _times_of(rows: list[dict[str, P]]) -> Statement:
+def _empty_at_of(rows: list[dict[str, P]]) -> Statement:
     keys = [row["key"] for row in rows]
-    return sa.select(rate_limits.c.key, rate_limits.c.times).where(rate_limits.c.key.in_(keys))
+    return sa.select(rate_limits.c.key, rate_limits.c.empty_at).where(rate_limits.c.key.in_(keys))
 
 
-def _forget_old(now: P) -> Statement:
-    return rate_limits.delete().where(rate_limits.c.expires_at < now).returning(rate_limits.c.key)
+def _forget_old(now: P, most: P) -> Statement:
+    """A batch of rows already empty (the same as no row)."""
+    return batch_deleted(rate_limits, most, rate_limits.c.empty_at <= now)
 
 
-def _state(times: str, limit: Limit, now: float) -> tuple[float, int]:
-    """The share of a limit's events within its window, and the seconds until it has room."""
-    stamps = [int(times[at : at + WIDTH]) / TICKS for at in range(0, len(times), WIDTH)]
-    used = sum(1 for stamp in stamps if stamp + limit.window_seconds > now)
-    return used / limit.allowed, max(0, math.ceil(stamps[0] + limit.window_seconds - now))
+def _state(empty_at: int, limit: Limit, now: int) -> tuple[float, int]:
+    """The share of a limit's events in use (each step not yet over counts whole), and the
+    seconds until it has room."""
+    ahead = max(0, empty_at - now)
+    room_in = ahead - (limit.window_seconds * TICKS - limit.step)
+    return min(1.0, -(-ahead // limit.step) / limit.allowed), max(0, math.ceil(room_in / TICKS))
+
+
+def _ticks(seconds: float) -> int:
+    return round(seconds * TICKS)  # a clock's float, to the nearest tick
 
 
 class Limits:
@@ -117,10 +128,10 @@ class Limits:
 
     async def take_or_refuse(self, *limits: Limit) -> tuple[Limit, int] | None:
         """As `take`, naming the full limit beside the wait (what the visitor is told depends on it)."""
-        on = [limit for limit in limits if limit.allowed > 0]
+        on = [limit for limit in limits if limit.on]
         if not on:
             return None
-        taken = await self._take(on, self.clock())
+        taken = await self._take(on, _ticks(self.clock()))
         refused = [limit for limit in on if limit.key not in taken]
         if not refused:
             return None
@@ -128,24 +139,24 @@ class Limits:
         await self.give_back(*(limit for limit in on if limit.key in taken))
         return refused[0], max(1, await self.wait(refused[0]))
 
-    async def _take(self, limits: list[Limit], now: float) -> set[str]:
-        """One statement for all: each row takes its slot, or not, atomically (PostgreSQL
+    async def _take(self, limits: list[Limit], now: int) -> set[str]:
+        """One statement for all: each row takes its step, or not, atomically (PostgreSQL
         re-checks the condition on a row it waited for; SQLite runs one writer at a
         time), so no slot is counted twice, and the rows that took one say so."""
-        stamp = f"{math.ceil(now * TICKS):0{WIDTH}d}"
         rows = [  # in key order, as every take and give-back locks them (no deadlock between two)
             {
                 "key": limit.key,
-                "times": NEVER * (limit.allowed - 1) + stamp,
-                "expires_at": now + limit.window_seconds,
+                "empty_at": now + limit.step,
+                "step": limit.step,
+                "span": limit.window_seconds * TICKS,
             }
             for limit in sorted(limits, key=lambda limit: limit.key)
         ]
-        return {row[0] for row in await self.db.fetch_all(bound(_take_each, rows=rows, stamp=stamp, now=now))}
+        return {row[0] for row in await self.db.fetch_all(bound(_take_each, rows=rows, now=now))}
 
     async def give_back(self, *limits: Limit) -> None:
-        """Undo one event of each (the newest: all of a moment's events are alike)."""
-        rows = [{"key": limit.key} for limit in limits if limit.allowed > 0]
+        """Undo one event of each: its step back."""
+        rows = [{"key": limit.key} for limit in limits if limit.on]
         if rows:
             await self.db.execute(bound(_give_back, rows=rows))
 
@@ -156,17 +167,17 @@ class Limits:
     async def states(self, *limits: Limit) -> list[tuple[Limit, float, int]]:
         """Each limit with a row: the share of it used within its window, and the seconds
         until it has room (0: it has now). One statement for all; nothing is taken."""
-        on = {limit.key: limit for limit in limits if limit.allowed > 0}
+        on = {limit.key: limit for limit in limits if limit.on}
         if not on:
             return []
-        now = self.clock()
-        rows = await self.db.fetch_all(bound(_times_of, rows=[{"key": key} for key in on]))
+        now = _ticks(self.clock())
+        rows = await self.db.fetch_all(bound(_empty_at_of, rows=[{"key": key} for key in on]))
         return [(on[row[0]], *_state(row[1], on[row[0]], now)) for row in rows]
 
     async def clear(self, *limits: Limit) -> None:
         """Forget every event of these limits (a proof stronger than the limit's guess)."""
         await self.db.execute(rate_limits.delete().where(rate_limits.c.key.in_([limit.key for limit in limits])))
 
-    async def forget_old(self) -> int:
-        """Rows whose every event is older than their window: how many went."""
-        return len(await self.db.fetch_all(bound(_forget_old, now=self.clock())))
+    async def forget_old(self, batch: int) -> int:
+        """Up to `batch` rows already empty: how many went."""
+        return len(await self.db.fetch_all(bound(_forget_old, now=_ticks(self.clock()), most=batch)))

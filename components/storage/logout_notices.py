@@ -10,7 +10,7 @@ from databases import Database
 
 from components.storage.database import logout_notices, oauth_clients, oauth_consents, users
 from components.storage.leases import claim_due
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,9 @@ def _retry_at(notice_id: P, when: P) -> Statement:
     )
 
 
-def _forget_old(before: P) -> Statement:
-    return (
-        logout_notices.delete()
-        .where(logout_notices.c.status != "waiting", logout_notices.c.created_at < before)
-        .returning(logout_notices.c.id)
+def _forget_old(before: P, most: P) -> Statement:
+    return batch_deleted(
+        logout_notices, most, logout_notices.c.created_at < before, logout_notices.c.status != "waiting"
     )
 
 
@@ -88,5 +86,5 @@ class LogoutNotices:
     async def retry_at(self, notice_id: int, when: float) -> None:
         await self.db.execute(bound(_retry_at, notice_id=notice_id, when=when))
 
-    async def forget_old(self, before: float) -> int:
-        return len(await self.db.fetch_all(bound(_forget_old, before=before)))
+    async def forget_old(self, before: float, batch: int) -> int:
+        return len(await self.db.fetch_all(bound(_forget_old, before=before, most=batch)))

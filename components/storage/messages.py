@@ -17,7 +17,7 @@ from databases import Database
 
 from components.storage.database import ERROR_CODE_LENGTH, messages
 from components.storage.leases import claim_due
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 
 # Twilio's statuses of an outbound text, and of a call, in the order they can happen;
 # 'waiting' is ours (in the outbox, no provider has it yet). From FINAL on, a status is final.
@@ -106,10 +106,9 @@ def _codes_sent_since(since: P) -> Statement:
     return sa.select(messages.c.to_number).where(messages.c.kind == "code", messages.c.created_at >= since)
 
 
-def _forget_old(before: P) -> Statement:
-    return (
-        messages.delete().where(messages.c.updated_at < before, messages.c.status != "waiting").returning(messages.c.id)
-    )
+def _forget_old(before: P, most: P) -> Statement:
+    # By when it was made (indexed): one made before then and no longer waiting was settled long ago.
+    return batch_deleted(messages, most, messages.c.created_at < before, messages.c.status != "waiting")
 
 
 @dataclass(frozen=True)
@@ -192,6 +191,6 @@ class Messages:
         """The number each code went to since then (for `stats`)."""
         return [row["to_number"] for row in await self.db.fetch_all(bound(_codes_sent_since, since=since))]
 
-    async def forget_old(self, before: float) -> int:
-        """Texts long settled: their delivery no longer shows anywhere."""
-        return len(await self.db.fetch_all(bound(_forget_old, before=before)))
+    async def forget_old(self, before: float, batch: int) -> int:
+        """Up to `batch` texts long settled: their delivery no longer shows anywhere."""
+        return len(await self.db.fetch_all(bound(_forget_old, before=before, most=batch)))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import passkey_challenges, passkeys, users
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 from components.storage.users import User, user_from
 
 
@@ -89,6 +89,10 @@ def _take_challenge(challenge: P, session_key: P, purpose: P, now: P) -> Stateme
         )
         .returning(passkey_challenges.c.user_id)
     )
+
+
+def _forget_challenges(now: P, most: P) -> Statement:
+    return batch_deleted(passkey_challenges, most, passkey_challenges.c.expires_at < now)
 
 
 class Passkeys:
@@ -173,13 +177,8 @@ class Passkeys:
         row = await self.db.fetch_one(query)
         return (row is not None, row["user_id"] if row else None)
 
-    async def forget_old(self) -> int:
-        query = (
-            passkey_challenges.delete()
-            .where(passkey_challenges.c.expires_at < self.clock())
-            .returning(passkey_challenges.c.challenge)
-        )
-        return len(await self.db.fetch_all(query))
+    async def forget_old(self, batch: int) -> int:
+        return len(await self.db.fetch_all(bound(_forget_challenges, now=self.clock(), most=batch)))
 
 
 def _b64(raw: bytes) -> str:

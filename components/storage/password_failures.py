@@ -12,7 +12,7 @@ from typing import Any
 from databases import Database
 
 from components.storage.database import password_failures
-from components.storage.prepared import P, Statement, bound, insert_for
+from components.storage.prepared import P, Statement, batch_deleted, bound, insert_for
 
 
 def _count(dialect: str, email_key: P, now: P, cap: P) -> Any:  # either dialect's Insert
@@ -28,6 +28,12 @@ def _clear(email_key: P) -> Statement:
     return password_failures.delete().where(password_failures.c.email_key == email_key)
 
 
+def _forget_old(before: P, below: P, most: P) -> Statement:
+    return batch_deleted(
+        password_failures, most, password_failures.c.last_failed_at < before, password_failures.c.failures < below
+    )
+
+
 class PasswordFailures:
     def __init__(self, db: Database, clock: Callable[[], float]):
         self.db = db
@@ -41,14 +47,7 @@ class PasswordFailures:
     async def clear(self, email_key: str) -> None:
         await self.db.execute(bound(_clear, email_key=email_key))
 
-    async def forget_old(self, before: float, *, below: int) -> int:
-        """Runs left alone since `before` and short of the cap: how many (a locked email stays locked)."""
-        query = (
-            password_failures.delete()
-            .where(
-                password_failures.c.last_failed_at < before,
-                password_failures.c.failures < below,
-            )
-            .returning(password_failures.c.email_key)
-        )
-        return len(await self.db.fetch_all(query))
+    async def forget_old(self, before: float, batch: int, *, below: int) -> int:
+        """Up to `batch` runs left alone since `before` and short of the cap: how many (a locked
+        email stays locked)."""
+        return len(await self.db.fetch_all(bound(_forget_old, before=before, below=below, most=batch)))

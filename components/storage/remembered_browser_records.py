@@ -12,7 +12,7 @@ from databases import Database
 
 from components.browsers import Browser
 from components.storage.database import remembered_browsers
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,10 @@ def _forget_others(user_id: P, id: P) -> Statement:
     return remembered_browsers.delete().where(remembered_browsers.c.user_id == user_id, remembered_browsers.c.id != id)
 
 
+def _forget_old(now: P, most: P) -> Statement:
+    return batch_deleted(remembered_browsers, most, remembered_browsers.c.expires_at < now)
+
+
 class RememberedBrowserRecords:
     def __init__(self, db: Database, clock: Callable[[], float]):
         self.db = db
@@ -102,6 +106,5 @@ class RememberedBrowserRecords:
     async def forget_all(self, user_id: int) -> None:
         await self.db.execute(remembered_browsers.delete().where(remembered_browsers.c.user_id == user_id))
 
-    async def forget_old(self) -> int:
-        query = remembered_browsers.delete().where(remembered_browsers.c.expires_at < self.clock())
-        return len(await self.db.fetch_all(query.returning(remembered_browsers.c.id)))
+    async def forget_old(self, batch: int) -> int:
+        return len(await self.db.fetch_all(bound(_forget_old, now=self.clock(), most=batch)))

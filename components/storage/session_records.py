@@ -17,7 +17,7 @@ from databases import Database
 
 from components.browsers import UNKNOWN, Browser
 from components.storage.database import sessions, users
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 from components.storage.users import User, user_from
 
 
@@ -96,8 +96,8 @@ def _close_all(user_id: P) -> Statement:
     return sessions.delete().where(sessions.c.user_id == user_id)
 
 
-def _forget_old(created_before: P) -> Statement:
-    return sessions.delete().where(sessions.c.created_at < created_before).returning(sessions.c.token_hash)
+def _forget_old(created_before: P, most: P) -> Statement:
+    return batch_deleted(sessions, most, sessions.c.created_at < created_before)
 
 
 def _hash(token: str) -> str:
@@ -172,6 +172,6 @@ class SessionRecords:
         """Every session of the account ends."""
         await self.db.execute(bound(_close_all, user_id=user_id))
 
-    async def forget_old(self, created_before: float) -> int:
-        """Sessions past their lifetime are refused anyway; their rows can go: how many."""
-        return len(await self.db.fetch_all(bound(_forget_old, created_before=created_before)))
+    async def forget_old(self, created_before: float, batch: int) -> int:
+        """Up to `batch` sessions past their lifetime (refused anyway): how many went."""
+        return len(await self.db.fetch_all(bound(_forget_old, created_before=created_before, most=batch)))

@@ -17,7 +17,7 @@ from databases import Database
 from components.forms import mailbox
 from components.purposes import Challenge
 from components.storage.database import users
-from components.storage.prepared import P, Statement, bound, insert_for
+from components.storage.prepared import P, Statement, batch_deleted, bound, insert_for
 
 CODES_STOPPED = 1e15  # `locked_until` for good: only an operator can clear it
 
@@ -193,10 +193,11 @@ def _cancel_number_change(user_id: P, at: P) -> Statement:
     )
 
 
-def _make_number_changes(now: P) -> Statement:
+def _make_number_changes(now: P, most: P) -> Statement:
+    due = sa.select(users.c.id).where(users.c.number_change_at <= now).limit(most).scalar_subquery()
     return (
         users.update()
-        .where(users.c.number_change_at <= now)
+        .where(users.c.id.in_(due), users.c.number_change_at <= now)
         .values(
             phone=users.c.number_change_phone,
             country=users.c.number_change_country,
@@ -218,10 +219,8 @@ def _close_signup(user_id: P) -> Statement:
     return users.delete().where(users.c.id == user_id, users.c.verified_at.is_(None))
 
 
-def _purge_unverified(created_before: P) -> Statement:
-    return (
-        users.delete().where(users.c.verified_at.is_(None), users.c.created_at < created_before).returning(users.c.id)
-    )
+def _purge_unverified(created_before: P, most: P) -> Statement:
+    return batch_deleted(users, most, users.c.verified_at.is_(None), users.c.created_at < created_before)
 
 
 def _signed_up_since(since: P) -> Statement:
@@ -343,9 +342,9 @@ class Users:
         """An unverified signup that can no longer be finished is deleted (its email with it)."""
         await self.db.execute(bound(_close_signup, user_id=user_id))
 
-    async def purge_unverified(self, created_before: float) -> int:
-        """Signups never finished in time give their email back: how many."""
-        return len(await self.db.fetch_all(bound(_purge_unverified, created_before=created_before)))
+    async def purge_unverified(self, created_before: float, batch: int) -> int:
+        """Up to `batch` signups never finished in time give their email back: how many."""
+        return len(await self.db.fetch_all(bound(_purge_unverified, created_before=created_before, most=batch)))
 
     async def signed_up_since(self, since: float) -> list[tuple[str, bool]]:
         """The country of every account created since then, and whether it is verified (for `stats`)."""
@@ -401,9 +400,10 @@ class Users:
         """The change scheduled for `at` is called off: the account, or None if none was."""
         return user_from(await self.db.fetch_one(bound(_cancel_number_change, user_id=user_id, at=at)))
 
-    async def make_number_changes(self, now: float) -> int:
-        """Every change whose wait is over: each in one statement, so none happens twice."""
-        return len(await self.db.fetch_all(bound(_make_number_changes, now=now)))
+    async def make_number_changes(self, now: float, batch: int) -> int:
+        """Up to `batch` changes whose wait is over, in one statement (each checked again as it
+        is made, so none happens twice): how many."""
+        return len(await self.db.fetch_all(bound(_make_number_changes, now=now, most=batch)))
 
     async def set_password(self, user_id: int, password_hash: str, *, after: Challenge | None = None) -> User | None:
         """A new password; pending sign-ins and remembered browsers stop working. `after`:

@@ -1,6 +1,8 @@
 """Coming back in a real browser: password, then the code, by keyboard alone,
 without JavaScript, and on a phone; a throttled email says when to come back."""
 
+import re
+
 import pytest
 from browsing import (
     DESKTOP,
@@ -69,8 +71,9 @@ def test_a_throttled_email_says_when_to_try_again(open_page, live, person):
         page.fill("#email", person["email"])
         page.fill("#password", f"wrong guess {n}")
         swapped(page, "button:has-text('Sign in')")
-    assert "Too many tries for this email. Try again in 15 minutes." in page.inner_text("#step")
-    assert "Try again in 15 minutes" in announced(page)
+    # Ten wrong passwords in fifteen minutes: the next may come 90 s after the tenth.
+    assert re.search(r"Too many tries for this email\. Try again in [12] minutes?\.", page.inner_text("#step"))
+    assert re.search(r"Try again in [12] minutes?", announced(page))
     assert page.input_value("#email") == person["email"]
     shoot(page, "desktop-8-sign-in-throttled")
 

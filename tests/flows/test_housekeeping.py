@@ -1,9 +1,12 @@
 """Housekeeping: old rows go, off the hot path, by one instance a round; what still
 counts (a locked email, a live session, a signup in time) stays."""
 
+import asyncio
+
 import pytest
 import sqlalchemy as sa
 
+from components import housekeeping
 from components.durations import HOUR
 from components.housekeeping import tidy
 from components.storage.database import password_failures, rate_limits, sessions, users
@@ -39,3 +42,23 @@ async def test_a_round_clears_what_no_longer_counts_and_keeps_the_rest(services,
 async def test_only_one_instance_tidies_a_round(services):
     rounds = Limit("housekeeping", 1, services.settings.housekeeping_seconds)
     assert [await services.limits.take(rounds) for _ in range(3)].count(None) == 1
+
+
+async def test_a_round_that_fell_behind_goes_in_batches_resting_between_them_until_nothing_old_is_left(
+    services, db, clock, monkeypatch
+):
+    for n in range(5):
+        await services.users.create(
+            email=f"gone{n}@example.com", name="A", password_hash="x", phone="+12018675309", country="US"
+        )
+    clock.advance(31 * 24 * 3600)
+    kept = await services.users.create(
+        email="new@example.com", name="B", password_hash="x", phone="+12018675309", country="US"
+    )
+    rests = []
+    real_sleep = asyncio.sleep
+    monkeypatch.setattr(housekeeping.asyncio, "sleep", lambda seconds: rests.append(seconds) or real_sleep(0))
+    done = await housekeeping.tidy(services, batch=2)
+    assert done["unfinished signups"] == 5
+    assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == [kept.email]
+    assert len(rests) == 2  # after each full batch of two; the third came back short

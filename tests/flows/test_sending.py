@@ -41,7 +41,7 @@ def test_one_address_gets_twenty_codes_an_hour(open_app, fake, clock):
         visitor.sign_up(email=f"a{n}@example.com", phone=f"+1 201 {300 + n} 1234") for n in range(25)
     ]
     assert fake.count("verify.start") == 20
-    assert "Too many codes were requested from your network. Try again in 60 minutes." in words(pages[-1])
+    assert "Too many codes were requested from your network. Try again in 3 minutes." in words(pages[-1])
 
 
 def test_a_global_ceiling_is_off_unless_asked_for_and_caps_sends_per_minute(open_app, fake, clock):

@@ -176,7 +176,7 @@ def test_when_no_code_could_go_out_the_step_offers_only_what_can_work(visitor, n
     _spend_the_numbers_hour(new_visitor)
     page = visitor.sign_up()
     said = words(page)
-    assert "Too many codes were requested for this number. Try again in 60 minutes." in said
+    assert "Too many codes were requested for this number. Try again in 12 minutes." in said
     assert 'id="code"' not in page.text  # no code went out: nothing to type, no keyboard
     assert 'id="step-title" tabindex="-1" autofocus' in page.text
     assert "Text me a new code" not in said and "Call me with a code" not in said

@@ -17,15 +17,27 @@ def limits(db, clock) -> Limits:
     return Limits(db, clock)
 
 
-async def test_a_limit_holds_across_what_would_be_a_window_edge(limits, clock):
+async def test_a_limit_lets_its_burst_through_then_one_a_step_across_what_would_be_a_window_edge(limits, clock):
     clock.now = 1_800_003_590.0  # ten seconds before a whole hour
     assert [await limits.take(FIVE_AN_HOUR) for _ in range(5)] == [None] * 5
     clock.advance(20)  # a fixed hourly window would start again here
-    assert await limits.take(FIVE_AN_HOUR) == 3580
-    clock.advance(3579)
+    assert await limits.take(FIVE_AN_HOUR) == 700  # the next of five an hour: twelve minutes after the burst
+    clock.advance(699)
     assert await limits.take(FIVE_AN_HOUR) == 1
     clock.advance(1)
-    assert await limits.take(FIVE_AN_HOUR) is None  # the first of the five is an hour old
+    assert await limits.take(FIVE_AN_HOUR) is None
+    assert await limits.take(FIVE_AN_HOUR) == 720  # and the next, a step later
+
+
+async def test_taking_whenever_it_may_gets_at_most_twice_less_one_in_any_window_and_the_rate_over_a_day(limits, clock):
+    taken = []
+    for second in range(0, DAY, 60):  # every minute: the step, twelve minutes, is whole minutes
+        if await limits.take(FIVE_AN_HOUR) is None:
+            taken.append(second)
+        clock.advance(60)
+    assert 24 * 5 <= len(taken) <= 5 + 24 * 5  # the rate, and the first burst at most
+    most_in_an_hour = max(sum(1 for t in taken if start <= t < start + HOUR) for start in taken)
+    assert most_in_an_hour == 2 * 5 - 1
 
 
 async def test_a_wait_reads_as_long_as_it_is_with_a_clock_between_seconds(limits, clock):
@@ -41,13 +53,15 @@ async def test_a_wait_reads_as_long_as_it_is_with_a_clock_between_seconds(limits
     assert await limits.take(once) is None
 
 
-async def test_events_free_up_one_by_one_as_they_age(limits, clock):
+async def test_events_free_up_a_step_at_a_time(limits, clock):
     for _ in range(5):
         assert await limits.take(FIVE_AN_HOUR) is None
         clock.advance(600)
-    clock.advance(600)  # the first event is exactly an hour old
-    assert await limits.take(FIVE_AN_HOUR) is None
-    assert await limits.take(FIVE_AN_HOUR) == 600  # the second ages out in ten minutes
+    # Five events at that pace leave one step of twelve minutes not yet over: four more may go.
+    assert [await limits.take(FIVE_AN_HOUR) for _ in range(5)] == [None] * 4 + [600]
+    assert [(used, wait) for _, used, wait in await limits.states(FIVE_AN_HOUR)] == [(1.0, 600)]
+    clock.advance(HOUR - 720)
+    assert [(used, wait) for _, used, wait in await limits.states(FIVE_AN_HOUR)] == [(0.2, 0)]  # a step left
 
 
 async def test_of_racing_requests_only_the_allowed_number_get_through(limits):
@@ -106,8 +120,24 @@ async def test_zero_turns_a_limit_off_and_old_rows_are_forgotten(limits, db, clo
     assert [await limits.take(Limit("off", 0, HOUR)) for _ in range(50)] == [None] * 50
     await limits.take(FIVE_AN_HOUR)
     clock.advance(HOUR + 1)
-    await limits.forget_old()
+    assert await limits.forget_old(batch=10) == 1
     assert await db.fetch_val("SELECT count(*) FROM rate_limits") == 0
+
+
+async def test_old_rows_go_in_batches_and_a_row_still_counting_stays(limits, db, clock):
+    for n in range(7):
+        await limits.take(Limit(f"send:number:{n}", 5, HOUR))
+    clock.advance(HOUR / 5)  # one step: each row is empty again
+    await limits.take(FIVE_AN_HOUR)
+    assert [await limits.forget_old(batch=3) for _ in range(4)] == [3, 3, 1, 0]
+    assert await limits.take(*[FIVE_AN_HOUR] * 1) is None and await limits.wait(FIVE_AN_HOUR) == 0
+    assert await db.fetch_val("SELECT count(*) FROM rate_limits") == 1
+
+
+async def test_a_window_of_no_time_turns_a_limit_off(limits):
+    no_cooldown = Limit("reset:cooldown:someone", 1, 0)
+    assert [await limits.take(no_cooldown) for _ in range(3)] == [None] * 3
+    assert await limits.wait(no_cooldown) == 0 and await limits.states(no_cooldown) == []
 
 
 async def test_a_limit_of_one_is_given_back_even_beside_a_limit_that_is_off(limits):
@@ -124,6 +154,14 @@ async def test_the_wait_is_until_a_full_limit_has_room_and_none_for_a_limit_that
     assert await limits.wait(FIVE_AN_HOUR) == 0  # one left
     await limits.take(FIVE_AN_HOUR)
     clock.advance(600)
-    assert await limits.wait(FIVE_AN_HOUR) == HOUR - 600
+    assert await limits.wait(FIVE_AN_HOUR) == 720 - 600  # a step, not the window: one frees at a time
     clock.advance(HOUR)
     assert await limits.wait(FIVE_AN_HOUR) == 0
+
+
+async def test_a_limit_of_a_million_keeps_one_row_of_three_numbers(limits, db):
+    huge = Limit("send:US", 1_000_000, HOUR)
+    assert [await limits.take(huge) for _ in range(100)] == [None] * 100
+    row = await db.fetch_one("SELECT * FROM rate_limits")
+    assert (row["step"], row["span"]) == (3600, HOUR * 1_000_000)  # µs: the same size as a limit of five
+    assert [(used, wait) for _, used, wait in await limits.states(huge)] == [(0.0001, 0)]
