@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.storage.database import oauth_grants, oauth_tokens, transaction, users
-from components.storage.prepared import P, Statement, bound
+from components.storage.prepared import P, Statement, batch_deleted, bound
 from components.storage.users import User, user_from
 
 TokenKind = Literal["access", "refresh"]
@@ -154,7 +154,10 @@ def _drop_token(token_hash: P) -> Statement:
 
 
 def _use_refresh(token_hash: P, client_id: P, now: P) -> Statement:
-    mine = sa.select(oauth_grants.c.id).where(oauth_grants.c.client_id == client_id)
+    # Its grant, found by its key (an IN over the client's grants read them all).
+    mine = sa.select(oauth_grants.c.id).where(
+        oauth_grants.c.id == oauth_tokens.c.grant_id, oauth_grants.c.client_id == client_id
+    )
     return (
         oauth_tokens.update()
         .where(
@@ -162,7 +165,7 @@ def _use_refresh(token_hash: P, client_id: P, now: P) -> Statement:
             oauth_tokens.c.kind == "refresh",
             sa.not_(oauth_tokens.c.used),
             oauth_tokens.c.expires_at > now,
-            oauth_tokens.c.grant_id.in_(mine),
+            mine.exists(),
         )
         .values(used=True)
         .returning(oauth_tokens.c.grant_id)
@@ -186,14 +189,14 @@ def _access(token_hash: P, now: P) -> Statement:
     )
 
 
-def _forget_grants(now: P) -> Statement:
+def _forget_grants(now: P, most: P) -> Statement:
     """Grants whose code has expired and that have no token left (purged just before)."""
     alive = sa.select(oauth_tokens.c.token_hash).where(oauth_tokens.c.grant_id == oauth_grants.c.id)
-    return oauth_grants.delete().where(oauth_grants.c.expires_at < now, ~alive.exists()).returning(oauth_grants.c.id)
+    return batch_deleted(oauth_grants, most, oauth_grants.c.expires_at < now, ~alive.exists())
 
 
-def _forget_tokens(now: P) -> Statement:
-    return oauth_tokens.delete().where(oauth_tokens.c.expires_at < now).returning(oauth_tokens.c.grant_id)
+def _forget_tokens(now: P, most: P) -> Statement:
+    return batch_deleted(oauth_tokens, most, oauth_tokens.c.expires_at < now)
 
 
 class Grants:
@@ -304,8 +307,8 @@ class Grants:
         grant = _grant_from({column.name: row[f"grant_{column.name}"] for column in GRANT_COLUMNS})
         return Holder(user, row["subject"], grant)
 
-    async def forget_old(self) -> int:
-        """Tokens past their time, and grants with nothing left alive: how many of both."""
+    async def forget_old(self, batch: int) -> int:
+        """Up to `batch` tokens past their time, and as many grants with nothing left alive: how many of both."""
         now = self.clock()
-        tokens = await self.db.fetch_all(bound(_forget_tokens, now=now))
-        return len(tokens) + len(await self.db.fetch_all(bound(_forget_grants, now=now)))
+        tokens = await self.db.fetch_all(bound(_forget_tokens, now=now, most=batch))
+        return len(tokens) + len(await self.db.fetch_all(bound(_forget_grants, now=now, most=batch)))
