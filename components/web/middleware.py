@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from components.logs import shown
 from components.storage.database import is_database_fault
+from components.web.compression import LEVEL
 
 log = logging.getLogger(__name__)
 
@@ -178,16 +179,21 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def accepts_gzip(scope: Scope) -> bool:
+    return b"gzip" in dict(scope.get("headers", [])).get(b"accept-encoding", b"")
+
+
 class GzipReads:
     """Compress GET answers only. A POST answer echoes what was typed next to a
-    CSRF token, and compressing both together would leak the token (BREACH)."""
+    CSRF token, and compressing both together would leak the token (BREACH). An
+    answer compressed already (a new visitor's page: components/web/compression.py)
+    or marked `identity` passes as it is."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=512)
+        self.gzip = GZipMiddleware(app, minimum_size=512, compresslevel=LEVEL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        wants_gzip = b"gzip" in dict(scope.get("headers", [])).get(b"accept-encoding", b"")
-        if scope["type"] == "http" and scope["method"] == "GET" and wants_gzip:
+        if scope["type"] == "http" and scope["method"] == "GET" and accepts_gzip(scope):
             return await self.gzip(scope, receive, send)
         await self.app(scope, receive, send)

@@ -23,9 +23,10 @@ from components.forms import Invalid
 from components.language import LANGUAGES, say
 from components.storage.users import User
 from components.text import Text, _
+from components.web.compression import Precompressed
 from components.web.csrf import csrf_token
 from components.web.incoming import address_of, is_htmx, language_of, services_of
-from components.web.middleware import policy_allowing_forms_to
+from components.web.middleware import accepts_gzip, policy_allowing_forms_to
 from components.web.sessions import AUTHORIZING, hold_step, start_afresh, vouch_for_browser
 from components.web.step_context import NEEDS
 from components.web.step_table import Step, action_of, path_to, table_of
@@ -83,24 +84,37 @@ async def show(
     _passwords_again(step, context, language)
     name = "fragment.html" if context["fragment"] else "page.html"
     template = templates.get_template(name)
+    content: str | bytes
     if visit.stage == "anonymous" and not (notice or errors or values or headers) and status == 200:
-        # A new visitor's page differs from the next one's by its CSRF token alone.
-        page = rendered_once(
-            (name, step.name, language), lambda: compact(template.render({**context, "csrf_token": TOKEN_SLOT}))
-        )
-        content = page.replace(TOKEN_SLOT, str(context["csrf_token"]))
+        content, headers = _same_for_everyone(request, (name, step.name, language), template, context)
     else:
         content = compact(template.render(context))
     response = StepResponse(template, {**context, "request": request}, content, status, headers)
     if context["authorizing"]:  # a plain post's answer goes on to the app's address
         response.headers["Content-Security-Policy"] = policy_allowing_forms_to(context["authorizing"]["to"])
-    response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
+    vary = "HX-Request, Accept-Language, Cookie"
+    response.headers["Vary"] = f"{vary}, Accept-Encoding" if "content-encoding" in response.headers else vary
     response.headers["Content-Language"] = language
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 TOKEN_SLOT = "csrf-token-slot-5e1d0c"
+
+
+def _same_for_everyone(
+    request: Request, key: tuple[str, ...], template: Template, context: dict[str, Any]
+) -> tuple[str | bytes, dict[str, str] | None]:
+    """A new visitor's page differs from the next one's by its CSRF token alone: rendered
+    once, and compressed once for browsers that take gzip (components/web/compression.py)."""
+    page = rendered_once(key, lambda: compact(template.render({**context, "csrf_token": TOKEN_SLOT})))
+    token = str(context["csrf_token"])
+    if not accepts_gzip(request.scope):
+        return page.replace(TOKEN_SLOT, token), None
+    compressed = rendered_once((*key, "gzip"), lambda: Precompressed.of(page, TOKEN_SLOT))
+    return compressed.filled(token), {"Content-Encoding": "gzip"}
+
+
 TYPE_AGAIN = {
     "password": _("Type your password again. For your security, it is not kept after an error."),
     "current_password": _("Type your current password again. For your security, it is not kept after an error."),
@@ -159,7 +173,12 @@ class StepResponse(HTMLResponse):
     which template and context made it."""
 
     def __init__(
-        self, template: Template, context: dict[str, Any], content: str, status: int, headers: dict[str, str] | None
+        self,
+        template: Template,
+        context: dict[str, Any],
+        content: str | bytes,
+        status: int,
+        headers: dict[str, str] | None,
     ):
         self.template, self.context = template, context
         super().__init__(content, status, headers)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from babel.dates import format_date
 from jinja2 import StrictUndefined, pass_context
@@ -103,7 +104,8 @@ def chosen_country(context: Context, allowed: tuple[str, ...], selected: str | N
 
 templates.env.globals.update(country_options=country_options, chosen_country=chosen_country)
 
-_rendered: dict[tuple[str, ...], str] = {}
+_rendered: dict[tuple[str, ...], Any] = {}
+T = TypeVar("T")
 _INDENT = re.compile(r"\n\s+")
 
 
@@ -113,14 +115,14 @@ def compact(html: str) -> str:
     return _INDENT.sub("\n", html)
 
 
-def rendered_once(key: tuple[str, ...], render: Callable[[], str]) -> str:
-    """A page that is the same for every new visitor, rendered once (in development,
-    every time: templates change under it)."""
+def rendered_once(key: tuple[str, ...], render: Callable[[], T]) -> T:
+    """A page that is the same for every new visitor (or its compressed form), made once
+    (in development, every time: templates change under it)."""
     if templates.env.auto_reload:
         return render()
     if key not in _rendered:
         _rendered[key] = render()
-    return _rendered[key]
+    return cast(T, _rendered[key])
 
 
 def site_context(settings: Settings | None) -> dict[str, str]:
