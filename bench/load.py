@@ -103,7 +103,7 @@ async def _step(tally: Tally, step: str, request) -> Response:
     except RequestFailed as error:
         raise FlowFailed(f"{step}: {error}") from None
     if tally.within(started):
-        tally.latencies[step].append(time.monotonic() - started)
+        tally.latencies.setdefault(step, []).append(time.monotonic() - started)
     if response.status_code >= 400:
         raise FlowFailed(f"{step}: HTTP {response.status_code}")
     return response

@@ -234,23 +234,42 @@ def bcrypt_rate(rounds: int, seconds: float) -> float:
     return sum(counts) / (time.monotonic() - started)
 
 
+ENCODINGS = ("identity", "gzip")
+
+
 def get_ceiling(args) -> list[dict]:
-    """GET / on the app (one worker, SQLite) and on a bare route rendering as many bytes."""
+    """GET / on the app (one worker, SQLite) and on a bare route answering with the same
+    bytes (bench/bare.py), each without and with `Accept-Encoding: gzip`."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         folder = Path(tmp)
         env = app_env(folder, f"sqlite:///{folder}/app.db", 1, 12)
+        page = folder / "page.html"
+        rows = []
         with serving([PYTHON, str(ROOT / "app.py")], env, folder) as server:
-            size = len(httpx.get(server.url, headers={"Accept-Encoding": "identity"}).content)
-            app = _get_row(args, server, f"GET / on the app ({size:,} bytes)")
-        with serving([PYTHON, str(ROOT / "bench" / "bare.py"), "--bytes", str(size)], env, folder) as server:
-            bare_size = len(httpx.get(server.url).content)
-            bare = _get_row(args, server, f"GET on a bare Starlette route ({bare_size:,} bytes)")
-    return [app, bare]
+            for encoding in ENCODINGS:
+                sent = _raw_get(server.url, encoding)
+                Path(f"{page}.gz" if encoding == "gzip" else page).write_bytes(sent)
+                rows.append(_get_row(args, server, f"GET / on the app, {encoding} ({len(sent):,} bytes)", encoding))
+        with serving([PYTHON, str(ROOT / "bench" / "bare.py"), "--page", str(page)], env, folder) as server:
+            for encoding in ENCODINGS:
+                size = len(_raw_get(server.url, encoding))
+                rows.append(
+                    _get_row(args, server, f"GET on a bare route, the same bytes, {encoding} ({size:,})", encoding)
+                )
+    return rows
 
 
-def _get_row(args, server, name: str) -> dict:
+def _raw_get(url: str, encoding: str) -> bytes:
+    """The page's bytes as sent (httpx would decompress them)."""
+    with httpx.stream("GET", url, headers={"Accept-Encoding": encoding}) as answer:
+        return b"".join(answer.iter_raw())
+
+
+def _get_row(args, server, name: str, encoding: str) -> dict:
     """GETs of the page alone at --concurrency, for half the scenario's time."""
-    tally = asyncio.run(drive(server.url, page_only, args.concurrency, args.seconds / 2))
+    tally = asyncio.run(
+        drive(server.url, page_only, args.concurrency, args.seconds / 2, headers={"Accept-Encoding": encoding})
+    )
     return {"name": name, "tally": tally, "peak_mib": server.peak_rss_kib / 1024}
 
 
@@ -288,10 +307,7 @@ def machine_lines(postgres: str | bool) -> list[str]:
     return lines
 
 
-def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: dict[int, float]) -> None:
-    for line in header:
-        print(line)
-    print()
+def _print_flows(flows: list[dict], rates: dict[int, float]) -> None:
     steps = " | ".join(f"{step} p50 / p95 / p99 ms" for step in STEPS)
     print(
         f"| Scenario | flows/s | of bcrypt ceiling | {steps} | probe GET p99 ms | errors | "
@@ -309,6 +325,14 @@ def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: 
             f"{row['probe_p99']:.0f} | {errors} | {row['worker_mib']:.0f} / {supervisor} / {row['peak_mib']:.0f} MiB |"
         )
     print()
+
+
+def print_report(header: list[str], flows: list[dict], gets: list[dict], rates: dict[int, float]) -> None:
+    for line in header:
+        print(line)
+    print()
+    if flows:
+        _print_flows(flows, rates)
     print("| Reference | rate | p50 / p95 / p99 ms | errors | peak memory |")
     print("|---|---:|---:|---|---:|")
     for rounds, rate in sorted(rates.items(), reverse=True):
@@ -331,6 +355,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=CORES, help="for the several-workers scenarios")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     parser.add_argument("--rounds", default="12,4", help="bcrypt costs, one scenario each")
+    parser.add_argument("--gets-only", action="store_true", help="only the GET ceiling: the app and the bare route")
     parser.add_argument(
         "--postgres",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -350,7 +375,7 @@ def main() -> None:
         for visitors in args.visitors
     ]
     flows = []
-    for scenario in scenarios:
+    for scenario in [] if args.gets_only else scenarios:
         print(f"... {scenario.name}", file=sys.stderr, flush=True)
         flows.append(run_scenario(scenario, args))
     gets = get_ceiling(args)

@@ -25,12 +25,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import bcrypt
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from components.passwords import Passwords  # noqa: E402
 from components.settings import load_settings  # noqa: E402
 from components.storage import database as schema  # noqa: E402
 
@@ -62,7 +62,7 @@ def country_of(n: int) -> str:
 def phone_of(n: int, country: str) -> str:
     """A distinct, well-formed mobile number for each account."""
     return {
-        "US": f"+1201{2000000 + n % 8_000_000:07d}",
+        "US": f"+1202{2000000 + n % 8_000_000:07d}",  # bench/load.py's signups text +1 201
         "GB": f"+447700{n % 1_000_000:06d}",
         "FR": f"+336{10_000_000 + n % 90_000_000:08d}",
         "ES": f"+346{10_000_000 + n % 90_000_000:08d}",
@@ -355,7 +355,7 @@ def main() -> None:
     url = settings.database_url
     started = time.monotonic()
     asyncio.run(migrated(url))
-    password_hash = bcrypt.hashpw(SEEDED_PASSWORD.encode(), bcrypt.gensalt(settings.bcrypt_rounds)).decode()
+    password_hash = asyncio.run(Passwords(settings.bcrypt_rounds).hash(SEEDED_PASSWORD))  # as the app hashes
     seeder = Seeder(args.accounts, time.time(), args.backlog, password_hash)
     if url.startswith("sqlite"):
         counts = load_sqlite(sa.engine.make_url(url).database or "", seeder)
