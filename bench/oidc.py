@@ -158,7 +158,7 @@ async def measure(url: str, outbox: Path, client: dict, visitors: int, seconds: 
         make = refresh_flows if name == "refresh" else app_flows
         results[name] = await drive(
             url,
-            _as_visitors(make(client["client_id"], client["client_secret"], refresh_tokens), sessions),
+            as_visitors(make(client["client_id"], client["client_secret"], refresh_tokens), sessions),
             visitors,
             seconds,
             tally=Tally(latencies={step: [] for step in steps}),
@@ -166,7 +166,7 @@ async def measure(url: str, outbox: Path, client: dict, visitors: int, seconds: 
     return results
 
 
-def _as_visitors(flow, sessions: list[dict[str, str]]):
+def as_visitors(flow, sessions: list[dict[str, str]]):
     """drive() opens a connection per visitor: each takes the next visitor's session, once."""
     taken = iter(range(len(sessions)))
 

@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from pathlib import Path
 
 from client import Client
 from load import FlowFailed, Outbox, Tally, _step, _token, drive, signup_flows
-from oidc import app_flows, register
+from oidc import app_flows, as_visitors, register
 from run import PYTHON, ROOT, SERVER_ERRORS, _admin, app_env, bcrypt_rate, machine_lines, new_database, serving
 from seed import SEEDED_PASSWORD, country_of, phone_of
 
@@ -53,8 +54,14 @@ SCENARIOS = {
     "token": ("authorize", "token", "userinfo"),
     "signup during housekeeping": ("page", "signup", "verify"),
 }
+LONGEST = re.compile(r"longest batch (\d+) ms")  # housekeeping's log line
 HASHING = {"signup", "sign-in", "reset", "signup during housekeeping"}  # flows that run bcrypt
-NEWEST_INDEXES = ("ix_users_unverified", "ix_oauth_tokens_expires_at", "ix_passkey_challenges_user_id")
+NEWEST_INDEXES = (
+    "ix_users_unverified",
+    "ix_oauth_tokens_expires_at",
+    "ix_passkey_challenges_user_id",
+    "ix_oauth_grants_unredeemed",
+)
 
 
 def signin_flows(outbox: Outbox, accounts: itertools.count):
@@ -126,19 +133,6 @@ async def signed_in_sessions(url: str, outbox: Outbox, accounts: itertools.count
     return sessions
 
 
-def with_sessions(flow, sessions: list[dict[str, str]]):
-    """Each visitor's connection takes the next signed-in browser, once."""
-    taken = iter(range(len(sessions)))
-
-    async def as_visitor(client, tally: Tally) -> None:
-        if not hasattr(client, "visitor"):
-            client.visitor = next(taken)
-            client.cookies.update(sessions[client.visitor])
-        await flow(client, tally)
-
-    return as_visitor
-
-
 async def shared(urls: list[str], make_flow, visitors: int, seconds: float, steps: tuple[str, ...]) -> Tally:
     """The visitors split between the instances, one tally for all."""
     tallies = await asyncio.gather(
@@ -164,9 +158,14 @@ async def shared(urls: list[str], make_flow, visitors: int, seconds: float, step
 
 
 def timed(command: list[str], env: dict[str, str], folder: Path) -> float:
+    return _run(command, env, folder)[0]
+
+
+def _run(command: list[str], env: dict[str, str], folder: Path) -> tuple[float, str]:
+    """Seconds the command took, and what it said."""
     started = time.monotonic()
-    subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)
-    return time.monotonic() - started
+    done = subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True, text=True)
+    return time.monotonic() - started, done.stdout + done.stderr
 
 
 def _sql(database_url: str, statements: list[str]) -> None:
@@ -218,14 +217,15 @@ def measure(env: dict[str, str], folder: Path, client: dict, size: int, args) ->
         running = [
             stack.enter_context(serving([PYTHON, str(ROOT / "app.py")], env, folder)) for _ in range(args.instances)
         ]
-        tallies, purge_s = asyncio.run(scenarios([server.url for server in running], folder, env, client, size, args))
+        tallies, purge = asyncio.run(scenarios([server.url for server in running], folder, env, client, size, args))
     logs = "".join(server.log() for server in running)
     server_errors = Counter(
         {f"server log: {marker}": logs.count(marker) for marker in SERVER_ERRORS if logs.count(marker)}
     )
     return {
         "tallies": tallies,
-        "purge_s": purge_s,
+        "purge_s": purge[0],
+        "longest_batch_ms": float(found.group(1)) if (found := LONGEST.search(purge[1])) else float("nan"),
         "server_errors": server_errors,
         "worker_mib": max(server.peak_worker_kib or server.peak_rss_kib for server in running) / 1024,
     }
@@ -233,7 +233,7 @@ def measure(env: dict[str, str], folder: Path, client: dict, size: int, args) ->
 
 async def scenarios(
     urls: list[str], folder: Path, env: dict[str, str], client: dict, size: int, args
-) -> tuple[dict[str, Tally], float]:
+) -> tuple[dict[str, Tally], tuple[float, str]]:
     outbox = Outbox(folder / "outbox.jsonl")
     # Accounts taken in turn from far apart in the table (cold pages, as real sign-ins are):
     # odd ones sign in, even ones reset (a reset signs the account's browsers out).
@@ -249,21 +249,21 @@ async def scenarios(
         "signup": lambda n: signups,
         "sign-in": lambda n: signins_flow,
         "reset": lambda n: resets_flow,
-        "account": lambda n: with_sessions(account_pages, sessions[n :: len(urls)]),
-        "token": lambda n: with_sessions(
+        "account": lambda n: as_visitors(account_pages, sessions[n :: len(urls)]),
+        "token": lambda n: as_visitors(
             app_flows(client["client_id"], client["client_secret"], {}), sessions[n :: len(urls)]
         ),
         "signup during housekeeping": lambda n: signups,
     }
-    tallies, purge_s = {}, float("nan")
+    tallies, purge = {}, (float("nan"), "")
     for name, steps in SCENARIOS.items():
         print(f"...   {name}", file=sys.stderr, flush=True)
         if name == "signup during housekeeping":
-            purge = asyncio.create_task(asyncio.to_thread(timed, [PYTHON, str(ROOT / "app.py"), "purge"], env, folder))
+            purging = asyncio.create_task(asyncio.to_thread(_run, [PYTHON, str(ROOT / "app.py"), "purge"], env, folder))
         tallies[name] = await shared(urls, make[name], args.visitors, args.seconds, steps)
         if name == "signup during housekeeping":
-            purge_s = await purge
-    return tallies, purge_s
+            purge = await purging
+    return tallies, purge
 
 
 def _cells(tally: Tally, steps: tuple[str, ...]) -> str:
@@ -285,7 +285,7 @@ def print_report(results: list[dict], rate: float, args) -> None:
     print()
     print(
         "| Database | accounts | seeded in s | bytes an account (after the run) | migrate s (newest migration) "
-        "| stats s | purge of the backlog s | worker peak MiB | server log errors |"
+        "| stats s | purge of the backlog s (longest batch ms) | worker peak MiB | server log errors |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for result in results:
@@ -294,6 +294,7 @@ def print_report(results: list[dict], rate: float, args) -> None:
             f"| {result['database']} | {result['accounts']:,} | {result['seed_s']:.0f} "
             f"| {result['bytes'] / result['accounts']:,.0f} ({result['bytes_after'] / result['accounts']:,.0f}) "
             f"| {result['migrate_s']:.1f} | {result['stats_s']:.1f} | {result['purge_s']:.1f} "
+            f"({result['longest_batch_ms']:.0f}) "
             f"| {result['worker_mib']:.0f} | {errors} |"
         )
     print()

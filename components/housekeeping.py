@@ -53,24 +53,28 @@ def _purges(services: Services) -> dict[str, Purge]:
     }
 
 
-async def _in_batches(purge: Purge, batch: int) -> int:
+async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
     """Batch after batch until one comes back short, resting between them in proportion to
     their cost: a purge that fell behind catches up at a steady pace, not in a burst that
-    would keep requests from the writer."""
+    would keep requests from the writer. `longest` keeps the longest batch's seconds."""
     total = 0
     while True:
         started = time.monotonic()
         done = await purge(batch)
+        took = time.monotonic() - started
+        longest[0] = max(longest[0], took)
         total += done
         if done < batch:
             return total
-        await asyncio.sleep((time.monotonic() - started) * REST)
+        await asyncio.sleep(took * REST)
 
 
 async def tidy(services: Services, batch: int = BATCH) -> dict[str, int]:
     """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
-    done = {what: await _in_batches(purge, batch) for what, purge in _purges(services).items()}
-    log.info("housekeeping: %s", ", ".join(f"{what}={count}" for what, count in done.items()))
+    longest = [0.0]  # a batch's statement holds SQLite's writer: how long, at most, is worth knowing
+    done = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
+    counts = ", ".join(f"{what}={count}" for what, count in done.items())
+    log.info("housekeeping: %s; longest batch %.0f ms", counts, longest[0] * 1000)
     return done
 
 

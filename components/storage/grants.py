@@ -150,7 +150,7 @@ def _token(token_hash: P) -> Statement:
 
 
 def _drop_token(token_hash: P) -> Statement:
-    return oauth_tokens.delete().where(oauth_tokens.c.token_hash == token_hash)
+    return oauth_tokens.delete().where(oauth_tokens.c.token_hash == token_hash).returning(oauth_tokens.c.grant_id)
 
 
 def _use_refresh(token_hash: P, client_id: P, now: P) -> Statement:
@@ -189,14 +189,23 @@ def _access(token_hash: P, now: P) -> Statement:
     )
 
 
-def _forget_grants(now: P, most: P) -> Statement:
-    """Grants whose code has expired and that have no token left (purged just before)."""
-    alive = sa.select(oauth_tokens.c.token_hash).where(oauth_tokens.c.grant_id == oauth_grants.c.id)
-    return batch_deleted(oauth_grants, most, oauth_grants.c.expires_at < now, ~alive.exists())
+def _forget_unredeemed(now: P, most: P) -> Statement:
+    """Grants whose code expired unused (none has a token): by their partial index, without
+    reading the many grants whose tokens live on."""
+    return batch_deleted(oauth_grants, most, sa.not_(oauth_grants.c.code_used), oauth_grants.c.expires_at < now)
 
 
 def _forget_tokens(now: P, most: P) -> Statement:
-    return batch_deleted(oauth_tokens, most, oauth_tokens.c.expires_at < now)
+    """Tokens past their time; the grants they belonged to, to see whether any is left."""
+    return batch_deleted(oauth_tokens, most, oauth_tokens.c.expires_at < now, returning=oauth_tokens.c.grant_id)
+
+
+def _forget_emptied(grant_ids: list[str]) -> Statement:
+    """Of these grants (their code used), those with no token left: nothing lives on them, and
+    their code used again is refused as unknown. Not prepared: a list of up to a batch's grants,
+    for housekeeping and revocation, never a page."""
+    alive = sa.select(oauth_tokens.c.token_hash).where(oauth_tokens.c.grant_id == oauth_grants.c.id)
+    return oauth_grants.delete().where(oauth_grants.c.id.in_(grant_ids), ~alive.exists()).returning(oauth_grants.c.id)
 
 
 class Grants:
@@ -291,7 +300,10 @@ class Grants:
         return await self.db.fetch_one(bound(_token, token_hash=token_hash(token)))
 
     async def drop_token(self, token: str) -> None:
-        await self.db.execute(bound(_drop_token, token_hash=token_hash(token)))
+        """The token ends; its grant too, if that was its last (no purge would find it later)."""
+        dropped = [row[0] for row in await self.db.fetch_all(bound(_drop_token, token_hash=token_hash(token)))]
+        if dropped:
+            await self.db.execute(_forget_emptied(dropped))
 
     async def revoke(self, grant_id: str) -> None:
         """The grant and every token it issued end at once."""
@@ -308,7 +320,11 @@ class Grants:
         return Holder(user, row["subject"], grant)
 
     async def forget_old(self, batch: int) -> int:
-        """Up to `batch` tokens past their time, and as many grants with nothing left alive: how many of both."""
+        """Up to `batch` tokens past their time and the grants they leave empty, and up to
+        `batch` grants whose code expired unused: how many of all."""
         now = self.clock()
         tokens = await self.db.fetch_all(bound(_forget_tokens, now=now, most=batch))
-        return len(tokens) + len(await self.db.fetch_all(bound(_forget_grants, now=now, most=batch)))
+        grants = {row[0] for row in tokens}
+        emptied = await self.db.fetch_all(_forget_emptied(sorted(grants))) if grants else []
+        unredeemed = await self.db.fetch_all(bound(_forget_unredeemed, now=now, most=batch))
+        return len(tokens) + len(emptied) + len(unredeemed)
