@@ -23,7 +23,9 @@ from components.storage.limits import Limit
 log = logging.getLogger(__name__)
 FORGET_RUNS_AFTER = 30 * DAY
 FORGET_TEXTS_AFTER = 7 * DAY
-BATCH = 500  # rows a statement: a few milliseconds of SQLite's one writer at a million accounts (bench/README.md)
+BATCH = 500  # rows a statement, at most
+FIRST_BATCH = 50  # a purge's first: a few milliseconds even at a million accounts (bench/README.md)
+HOLD = 0.005  # seconds each batch is sized to take: SQLite's one writer is held about this long at a time
 REST = 3  # after a full batch, a rest three times as long as it took: never more than a quarter of the writer
 
 Purge = Callable[[int], Awaitable[int]]  # removes up to that many rows: how many it did
@@ -54,18 +56,21 @@ def _purges(services: Services) -> dict[str, Purge]:
 
 
 async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
-    """Batch after batch until one comes back short, resting between them in proportion to
+    """Batch after batch until one comes back short, each sized from the last one's time to
+    take about HOLD (a row of a big table with several indexes costs far more than a small
+    one's, and a busy writer makes every batch slower), resting between them in proportion to
     their cost: a purge that fell behind catches up at a steady pace, not in a burst that
     would keep requests from the writer. `longest` keeps the longest batch's seconds."""
-    total = 0
+    total, size = 0, min(batch, FIRST_BATCH)
     while True:
         started = time.monotonic()
-        done = await purge(batch)
+        done = await purge(size)
         took = time.monotonic() - started
         longest[0] = max(longest[0], took)
         total += done
-        if done < batch:
+        if done < size:
             return total
+        size = max(1, min(batch, round(size * HOLD / max(took, HOLD / batch))))
         await asyncio.sleep(took * REST)
 
 

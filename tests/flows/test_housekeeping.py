@@ -62,3 +62,25 @@ async def test_a_round_that_fell_behind_goes_in_batches_resting_between_them_unt
     assert done["unfinished signups"] == 5
     assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == [kept.email]
     assert len(rests) == 2  # after each full batch of two; the third came back short
+
+
+async def test_each_batch_is_sized_to_hold_the_writer_about_five_milliseconds(monkeypatch):
+    now, sizes, left = [0.0], [], [1000]
+
+    async def slow_rows(most: int) -> int:  # a big table's rows: half a millisecond each to delete
+        sizes.append(most)
+        done = min(most, left[0])
+        left[0] -= done
+        now[0] += done * 0.0005
+        return done
+
+    async def rest(seconds):
+        now[0] += seconds
+
+    monkeypatch.setattr(housekeeping.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(housekeeping.asyncio, "sleep", rest)
+    longest = [0.0]
+    assert await housekeeping._in_batches(slow_rows, 500, longest) == 1000
+    assert sizes[0] == 50 and set(sizes[1:]) == {10}  # ten rows: 5 ms
+    assert longest == [0.025]  # the first batch only
+    assert now[0] == pytest.approx(0.5 + 3 * 0.5)  # the work, and three times as long resting
