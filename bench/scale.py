@@ -256,7 +256,7 @@ async def scenarios(
         "signup during housekeeping": lambda n: signups,
     }
     tallies, purge = {}, (float("nan"), "")
-    for name, steps in SCENARIOS.items():
+    for name, steps in _chosen(args).items():
         print(f"...   {name}", file=sys.stderr, flush=True)
         if name == "signup during housekeeping":
             purging = asyncio.create_task(asyncio.to_thread(_run, [PYTHON, str(ROOT / "app.py"), "purge"], env, folder))
@@ -264,6 +264,10 @@ async def scenarios(
         if name == "signup during housekeeping":
             purge = await purging
     return tallies, purge
+
+
+def _chosen(args) -> dict[str, tuple[str, ...]]:
+    return {name: steps for name, steps in SCENARIOS.items() if name in args.scenarios}
 
 
 def _cells(tally: Tally, steps: tuple[str, ...]) -> str:
@@ -274,7 +278,7 @@ def print_report(results: list[dict], rate: float, args) -> None:
     print("| Database | accounts | scenario | flows/s | of bcrypt (cost 4) | step p50 / p99 ms | errors |")
     print("|---|---:|---|---:|---:|---|---|")
     for result in results:
-        for name, steps in SCENARIOS.items():
+        for name, steps in _chosen(args).items():
             tally = result["tallies"][name]
             share = f"{tally.flows_per_second / rate:.1%}" if name in HASHING else ""
             errors = ", ".join(f"{kind}: {count}" for kind, count in tally.errors.most_common()) or "0"
@@ -298,10 +302,10 @@ def print_report(results: list[dict], rate: float, args) -> None:
             f"| {result['worker_mib']:.0f} | {errors} |"
         )
     print()
-    _print_change(results)
+    _print_change(results, args)
 
 
-def _print_change(results: list[dict]) -> None:
+def _print_change(results: list[dict], args) -> None:
     """From the smallest size to the largest, per database: each figure's change (+: worse)."""
     print("| Database | scenario | from → to accounts | flows/s | each step's p50 / p99 |")
     print("|---|---|---|---:|---|")
@@ -310,7 +314,7 @@ def _print_change(results: list[dict]) -> None:
         small, large = mine[0], mine[-1]
         if small is large:
             continue
-        for name, steps in SCENARIOS.items():
+        for name, steps in _chosen(args).items():
             before, after = small["tallies"][name], large["tallies"][name]
             flows = before.flows_per_second / after.flows_per_second - 1 if after.flows_per_second else float("inf")
             cells = "; ".join(
@@ -329,8 +333,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--backlog", type=int, default=30, help="days of rows housekeeping is owed, in the seed")
     parser.add_argument("--instances", type=int, default=1, help="app processes against the one database")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="some of: " + ", ".join(SCENARIOS))
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
+    args.scenarios = args.scenarios.split(",")
     kinds = [args.only] if args.only else ["sqlite", "postgresql"]
     for line in machine_lines("postgresql" in kinds and args.postgres):
         print(line)
