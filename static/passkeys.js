@@ -59,7 +59,9 @@
       if (conditional) { asked.mediation = "conditional"; }
       post(form, await navigator.credentials.get(asked));
     } catch (error) {
-      failed(form, error);
+      // Autofill is offered, not asked for: its request ends without a word (a form swapped
+      // in by htmx starts another, and Chromium may refuse the new one while the old ends).
+      if (!conditional) { failed(form, error); }
     }
   }
 

@@ -75,6 +75,7 @@ def test_a_throttled_email_says_when_to_try_again(open_page, live, person):
     assert re.search(r"Too many tries for this email\. Try again in [12] minutes?\.", page.inner_text("#step"))
     assert re.search(r"Try again in [12] minutes?", announced(page))
     assert page.input_value("#email") == person["email"]
+    assert page.locator("#passkey-error").count() == 1 and page.locator("#passkey-error").is_hidden()  # autofill's own
     shoot(page, "desktop-8-sign-in-throttled")
 
 
