@@ -1,5 +1,6 @@
-"""Rate limits: at most N in any interval of the window's length, taken
-atomically, given back, and forgotten once they no longer matter."""
+"""Rate limits: a burst of N, then one every window/N (never more than 2N - 1 within
+one window's length, the rate exact over longer runs), taken atomically, given back,
+and forgotten once they no longer matter; a row's cost the same whatever N."""
 
 import asyncio
 
