@@ -70,7 +70,8 @@ async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
         total += done
         if done < size:
             return total
-        size = max(1, min(batch, round(size * HOLD / max(took, HOLD / batch))))
+        # Never below the first batch: a statement's own round trip would shrink it to nothing.
+        size = max(min(batch, FIRST_BATCH), min(batch, round(size * HOLD / max(took, HOLD / batch))))
         await asyncio.sleep(took * REST)
 
 

@@ -67,11 +67,11 @@ async def test_a_round_that_fell_behind_goes_in_batches_resting_between_them_unt
 async def test_each_batch_is_sized_to_hold_the_writer_about_five_milliseconds(monkeypatch):
     now, sizes, left = [0.0], [], [1000]
 
-    async def slow_rows(most: int) -> int:  # a big table's rows: half a millisecond each to delete
+    async def slow_rows(most: int) -> int:  # a big table's rows: 50 µs each to delete
         sizes.append(most)
         done = min(most, left[0])
         left[0] -= done
-        now[0] += done * 0.0005
+        now[0] += done * 0.00005
         return done
 
     async def rest(seconds):
@@ -81,6 +81,6 @@ async def test_each_batch_is_sized_to_hold_the_writer_about_five_milliseconds(mo
     monkeypatch.setattr(housekeeping.asyncio, "sleep", rest)
     longest = [0.0]
     assert await housekeeping._in_batches(slow_rows, 500, longest) == 1000
-    assert sizes[0] == 50 and set(sizes[1:]) == {10}  # ten rows: 5 ms
-    assert longest == [0.025]  # the first batch only
-    assert now[0] == pytest.approx(0.5 + 3 * 0.5)  # the work, and three times as long resting
+    assert sizes[0] == 50 and set(sizes[1:]) == {100}  # a hundred rows: 5 ms
+    assert longest[0] == pytest.approx(0.005)
+    assert now[0] == pytest.approx(0.05 + 3 * (0.05 - 0.0025))  # the work, and three times as long resting
