@@ -123,7 +123,8 @@ async def _activity(context: CommandContext, email: str) -> int:
 async def _purge(context: CommandContext) -> int:
     async with context.services() as services:
         done = await tidy(services)
-    print("Cleared out: " + ", ".join(f"{count} {what}" for what, count in done.items()) + ".")
+    print("Cleared out: " + ", ".join(f"{count} {what}" for what, count in done.cleared.items()) + ".")
+    print(f"The longest batch held the database {done.longest * 1000:.0f} ms.")
     return 0
 
 

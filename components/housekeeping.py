@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from components.durations import DAY
 from components.services import Services
@@ -29,6 +30,17 @@ HOLD = 0.005  # seconds each batch is sized to take: SQLite's one writer is held
 REST = 3  # after a full batch, a rest three times as long as it took: never more than a quarter of the writer
 
 Purge = Callable[[int], Awaitable[int]]  # removes up to that many rows: how many it did
+
+
+@dataclass(frozen=True)
+class Round:
+    cleared: dict[str, int]  # rows gone, by what they were
+    longest: float  # seconds of the longest batch: how long, at most, SQLite's writer was held
+
+
+async def _rest(seconds: float) -> None:
+    """Between batches; its own name so that a test can count the rests and nobody else's sleeps."""
+    await asyncio.sleep(seconds)
 
 
 def _purges(services: Services) -> dict[str, Purge]:
@@ -72,15 +84,16 @@ async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
             return total
         # Never below the first batch: a statement's own round trip would shrink it to nothing.
         size = max(min(batch, FIRST_BATCH), min(batch, round(size * HOLD / max(took, HOLD / batch))))
-        await asyncio.sleep(took * REST)
+        await _rest(took * REST)
 
 
-async def tidy(services: Services, batch: int = BATCH) -> dict[str, int]:
+async def tidy(services: Services, batch: int = BATCH) -> Round:
     """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
-    longest = [0.0]  # a batch's statement holds SQLite's writer: how long, at most, is worth knowing
-    done = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
-    counts = ", ".join(f"{what}={count}" for what, count in done.items())
-    log.info("housekeeping: %s; longest batch %.0f ms", counts, longest[0] * 1000)
+    longest = [0.0]
+    cleared = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
+    done = Round(cleared, longest[0])
+    counts = ", ".join(f"{what}={count}" for what, count in done.cleared.items())
+    log.info("housekeeping: %s; longest batch %.0f ms", counts, done.longest * 1000)
     return done
 
 

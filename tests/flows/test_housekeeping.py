@@ -1,8 +1,6 @@
 """Housekeeping: old rows go, off the hot path, by one instance a round; what still
 counts (a locked email, a live session, a signup in time) stays."""
 
-import asyncio
-
 import pytest
 import sqlalchemy as sa
 
@@ -32,7 +30,7 @@ async def test_a_round_clears_what_no_longer_counts_and_keeps_the_rest(services,
     fresh = await services.users.create(
         email="new@example.com", name="B", password_hash="x", phone="+12018675309", country="US"
     )
-    done = await tidy(services)
+    done = (await tidy(services)).cleared
     assert done["unfinished signups"] == 1 and done["rate-limit rows"] == 1 and done["wrong-password runs"] == 1
     assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == [fresh.email]
     assert await _count(db, sessions) == 0 and await _count(db, rate_limits) == 0
@@ -56,9 +54,12 @@ async def test_a_round_that_fell_behind_goes_in_batches_resting_between_them_unt
         email="new@example.com", name="B", password_hash="x", phone="+12018675309", country="US"
     )
     rests = []
-    real_sleep = asyncio.sleep
-    monkeypatch.setattr(housekeeping.asyncio, "sleep", lambda seconds: rests.append(seconds) or real_sleep(0))
-    done = await housekeeping.tidy(services, batch=2)
+
+    async def rest(seconds):
+        rests.append(seconds)
+
+    monkeypatch.setattr(housekeeping, "_rest", rest)
+    done = (await housekeeping.tidy(services, batch=2)).cleared
     assert done["unfinished signups"] == 5
     assert [row["email"] for row in await db.fetch_all(sa.select(users.c.email))] == [kept.email]
     assert len(rests) == 2  # after each full batch of two; the third came back short
@@ -78,7 +79,7 @@ async def test_each_batch_is_sized_to_hold_the_writer_about_five_milliseconds(mo
         now[0] += seconds
 
     monkeypatch.setattr(housekeeping.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(housekeeping.asyncio, "sleep", rest)
+    monkeypatch.setattr(housekeeping, "_rest", rest)
     longest = [0.0]
     assert await housekeeping._in_batches(slow_rows, 500, longest) == 1000
     assert sizes[0] == 50 and set(sizes[1:]) == {100}  # a hundred rows: 5 ms
