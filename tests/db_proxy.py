@@ -13,6 +13,8 @@ class DatabaseProxy:
         self.flowing = threading.Event()
         self.flowing.set()
         self.connections: list[socket.socket] = []
+        self.refused = False
+        self.lock = threading.Lock()  # a connection accepted as refuse() runs is cut too
         threading.Thread(target=self._accept, daemon=True).start()
 
     def stall(self) -> None:
@@ -22,10 +24,13 @@ class DatabaseProxy:
         self.flowing.set()
 
     def refuse(self) -> None:
-        """Every connection is cut, and no new one is accepted."""
-        self.listener.close()
-        for connection in self.connections:
-            connection.close()
+        """Every connection is cut, and no new one is accepted. Shut down, not only closed:
+        closing a socket that another thread waits on (accept, recv) leaves it working
+        until that wait ends, and the app's pool reconnected through the waiting accept."""
+        with self.lock:
+            self.refused = True
+            for end in (self.listener, *self.connections):
+                _cut(end)
 
     def _accept(self) -> None:
         while True:
@@ -34,7 +39,12 @@ class DatabaseProxy:
             except OSError:
                 return
             server = socket.create_connection(self.target)
-            self.connections += [client, server]
+            with self.lock:
+                self.connections += [client, server]
+                if self.refused:
+                    _cut(client)
+                    _cut(server)
+                    return
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
@@ -48,3 +58,11 @@ class DatabaseProxy:
         finally:
             for end in (source, sink):
                 end.close()
+
+
+def _cut(end: socket.socket) -> None:
+    try:
+        end.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # not connected (a listener, or already cut)
+    end.close()

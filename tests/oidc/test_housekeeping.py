@@ -31,7 +31,7 @@ def test_expired_tokens_and_their_grants_go_and_a_live_refresh_token_keeps_its_o
         1,
     )
     clock.advance(3600)
-    done = server.portal.call(tidy, services)
+    done = server.portal.call(tidy, services).cleared
     assert done["app tokens and grants"] == 3 and done["app sign-in requests"] == 1
     assert (count(server, oauth_grants), count(server, oauth_tokens)) == (1, 1)  # the refresh token's, alive
 
@@ -48,7 +48,7 @@ def test_a_code_never_traded_goes_with_its_grant_and_a_revoked_last_token_takes_
     revoked = server.post("/revoke", data={"token": tokens["access_token"]}, auth=(client.client_id, secret))
     assert revoked.status_code == 200
     assert count(server, oauth_grants) == 1  # the access token was its grant's only one: no purge would find it
-    assert server.portal.call(tidy, services)["app tokens and grants"] == 0  # the unused code still has time
+    assert server.portal.call(tidy, services).cleared["app tokens and grants"] == 0  # the unused code still has time
     clock.advance(120)
-    assert server.portal.call(tidy, services)["app tokens and grants"] == 1
+    assert server.portal.call(tidy, services).cleared["app tokens and grants"] == 1
     assert count(server, oauth_grants) == 0
