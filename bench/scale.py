@@ -19,7 +19,12 @@ every visitor has finished a flow):
 - **account**: GET / signed in (each visitor signed in once, beforehand);
 - **token**: an app's sign-in (GET /authorize, POST /token, POST /userinfo);
 - **signup during housekeeping**: signup again while `python app.py purge` clears
-  the backlog (how long that took is reported).
+  the backlog (how long that took is reported; first round only).
+
+Every database is seeded first, then measured --rounds times, the sizes in turn
+(10k, 100k, 1M, 10k, ...): on this machine two runs of one setting differ by up
+to 10 %, and drift over an hour-long run would otherwise fall on one size. Each
+figure pools the rounds' windows and samples.
 
 BCRYPT_ROUNDS=4, so the database's share of each flow shows (at 12, bcrypt is 95 %
 of it whatever the size); shares are of bcrypt's own rate at 4. Prints Markdown
@@ -37,7 +42,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from client import Client
@@ -55,6 +62,7 @@ SCENARIOS = {
     "signup during housekeeping": ("page", "signup", "verify"),
 }
 LONGEST = re.compile(r"longest batch held the database (\d+) ms")  # what `app.py purge` prints
+BACKLOG_SCENARIOS = {"signup during housekeeping"}  # run once: the first round clears the backlog
 HASHING = {"signup", "sign-in", "reset", "signup during housekeeping"}  # flows that run bcrypt
 NEWEST_INDEXES = (
     "ix_users_unverified",
@@ -148,13 +156,18 @@ async def shared(urls: list[str], make_flow, visitors: int, seconds: float, step
             for n, url in enumerate(urls)
         )
     )
-    merged = Tally(latencies={step: [] for step in steps}, seconds=seconds)
+    return merged(tallies, steps, seconds)
+
+
+def merged(tallies: list[Tally], steps: tuple[str, ...], seconds: float) -> Tally:
+    """Tallies as one: side by side (instances: one window) or one after another (rounds)."""
+    one = Tally(latencies={step: [] for step in steps}, seconds=seconds)
     for tally in tallies:
-        merged.flows += tally.flows
-        merged.errors.update(tally.errors)
+        one.flows += tally.flows
+        one.errors.update(tally.errors)
         for step in steps:
-            merged.latencies[step] += tally.latencies[step]
-    return merged
+            one.latencies[step] += tally.latencies[step]
+    return one
 
 
 def timed(command: list[str], env: dict[str, str], folder: Path) -> float:
@@ -192,76 +205,111 @@ def database_bytes(database_url: str) -> int:
     return asyncio.run(_admin(database_url, "SELECT pg_database_size(current_database())"))
 
 
-def run_size(kind: str, size: int, args) -> dict:
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-        folder = Path(tmp)
-        with new_database(kind, folder, args.postgres) as database_url:
-            env = {**app_env(folder, database_url, 1, 4), "TOKEN_REQUESTS_PER_CLIENT_MINUTE": "0"}
-            result: dict = {"database": kind, "accounts": size}
-            result["seed_s"] = timed(
-                [PYTHON, str(ROOT / "bench" / "seed.py"), "--accounts", str(size), "--backlog", str(args.backlog)],
-                env,
-                folder,
-            )
-            result["bytes"] = database_bytes(database_url)
-            result["migrate_s"] = migrate_again(database_url, env, folder)
-            result["stats_s"] = timed([PYTHON, str(ROOT / "app.py"), "stats"], env, folder)
-            client = register(env, folder)
-            result.update(measure(env, folder, client, size, args))
-            result["bytes_after"] = database_bytes(database_url)
-    return result
+@dataclass
+class Seeded:
+    """A seeded database kept for the whole run, and what each round takes from it."""
+
+    database_url: str
+    folder: Path
+    env: dict[str, str]
+    client: dict
+    facts: dict  # the database, its size, and what seeding, migrate and stats cost
+    signups: Callable  # one flow for every round: its emails and numbers never repeat
+    signins: Iterator[int]  # seeded accounts, odd ones: they sign in
+    resets: Iterator[int]  # even ones: they reset (a reset signs the account's browsers out)
 
 
-def measure(env: dict[str, str], folder: Path, client: dict, size: int, args) -> dict:
+def seed_size(kind: str, size: int, args, stack: ExitStack) -> Seeded:
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-scale-")))
+    database_url = stack.enter_context(new_database(kind, folder, args.postgres))
+    env = {**app_env(folder, database_url, 1, 4), "TOKEN_REQUESTS_PER_CLIENT_MINUTE": "0"}
+    facts: dict = {"database": kind, "accounts": size}
+    seed = [PYTHON, str(ROOT / "bench" / "seed.py"), "--accounts", str(size), "--backlog", str(args.backlog)]
+    facts["seed_s"] = timed(seed, env, folder)
+    facts["bytes"] = database_bytes(database_url)
+    facts["migrate_s"] = migrate_again(database_url, env, folder)
+    facts["stats_s"] = timed([PYTHON, str(ROOT / "app.py"), "stats"], env, folder)
+    # Accounts taken in turn from far apart in the table (cold pages, as real sign-ins are).
+    apart = 2 * max(1, size // 20_000)
+    signups = signup_flows(folder / "outbox.jsonl")
+    return Seeded(
+        database_url,
+        folder,
+        env,
+        register(env, folder),
+        facts,
+        signups,
+        itertools.cycle(range(1, size + 1, apart)),  # round after round: a small seed comes round again
+        itertools.cycle(range(2, size + 1, apart)),
+    )
+
+
+def measure(seeded: Seeded, args, first: bool) -> dict:
+    """One round of the scenarios; housekeeping's only in the first (it clears the backlog)."""
+    chosen = {name: steps for name, steps in _chosen(args).items() if first or name not in BACKLOG_SCENARIOS}
     with ExitStack() as stack:
         running = [
-            stack.enter_context(serving([PYTHON, str(ROOT / "app.py")], env, folder)) for _ in range(args.instances)
+            stack.enter_context(serving([PYTHON, str(ROOT / "app.py")], seeded.env, seeded.folder))
+            for _ in range(args.instances)
         ]
-        tallies, purge = asyncio.run(scenarios([server.url for server in running], folder, env, client, size, args))
+        tallies, purge = asyncio.run(scenarios([server.url for server in running], seeded, chosen, args))
     logs = "".join(server.log() for server in running)
-    server_errors = Counter(
-        {f"server log: {marker}": logs.count(marker) for marker in SERVER_ERRORS if logs.count(marker)}
-    )
     return {
         "tallies": tallies,
-        "purge_s": purge[0],
-        "longest_batch_ms": float(found.group(1)) if (found := LONGEST.search(purge[1])) else float("nan"),
-        "server_errors": server_errors,
+        "purge": purge,
+        "server_errors": Counter({marker: logs.count(marker) for marker in SERVER_ERRORS if logs.count(marker)}),
         "worker_mib": max(server.peak_worker_kib or server.peak_rss_kib for server in running) / 1024,
     }
 
 
+def combine(seeded: Seeded, rounds: list[dict]) -> dict:
+    """The rounds of one database as one result: their windows, flows and samples pooled."""
+    purge = rounds[0]["purge"]
+    names = dict.fromkeys(name for one in rounds for name in one["tallies"])
+    return {
+        **seeded.facts,
+        "rounds": len(rounds),
+        "tallies": {
+            name: merged(
+                [one["tallies"][name] for one in rounds if name in one["tallies"]],
+                SCENARIOS[name],
+                seconds=sum(one["tallies"][name].seconds for one in rounds if name in one["tallies"]),
+            )
+            for name in names
+        },
+        "purge_s": purge[0],
+        "longest_batch_ms": float(found.group(1)) if (found := LONGEST.search(purge[1])) else float("nan"),
+        "server_errors": sum((one["server_errors"] for one in rounds), Counter()),
+        "worker_mib": max(one["worker_mib"] for one in rounds),
+        "bytes_after": database_bytes(seeded.database_url),
+    }
+
+
 async def scenarios(
-    urls: list[str], folder: Path, env: dict[str, str], client: dict, size: int, args
+    urls: list[str], seeded: Seeded, chosen: dict[str, tuple[str, ...]], args
 ) -> tuple[dict[str, Tally], tuple[float, str]]:
-    outbox = Outbox(folder / "outbox.jsonl")
-    # Accounts taken in turn from far apart in the table (cold pages, as real sign-ins are):
-    # odd ones sign in, even ones reset (a reset signs the account's browsers out).
-    apart = 2 * max(1, size // 20_000)
-    signins, resets = itertools.count(1, apart), itertools.count(2, apart)
-    sessions = await signed_in_sessions(urls[0], outbox, signins, args.visitors)
-    signups, signins_flow, resets_flow = (
-        signup_flows(folder / "outbox.jsonl"),
-        signin_flows(outbox, signins),
-        reset_flows(outbox, resets),
-    )
+    outbox = Outbox(seeded.folder / "outbox.jsonl")
+    sessions = await signed_in_sessions(urls[0], outbox, seeded.signins, args.visitors)
+    signins_flow, resets_flow = signin_flows(outbox, seeded.signins), reset_flows(outbox, seeded.resets)
+    client = seeded.client
     make = {  # a flow shared by the instances' visitors (their numbers and accounts never meet); sessions split
-        "signup": lambda n: signups,
+        "signup": lambda n: seeded.signups,
         "sign-in": lambda n: signins_flow,
         "reset": lambda n: resets_flow,
         "account": lambda n: as_visitors(account_pages, sessions[n :: len(urls)]),
         "token": lambda n: as_visitors(
             app_flows(client["client_id"], client["client_secret"], {}), sessions[n :: len(urls)]
         ),
-        "signup during housekeeping": lambda n: signups,
+        "signup during housekeeping": lambda n: seeded.signups,
     }
     tallies, purge = {}, (float("nan"), "")
-    for name, steps in _chosen(args).items():
+    for name, steps in chosen.items():
         print(f"...   {name}", file=sys.stderr, flush=True)
-        if name == "signup during housekeeping":
-            purging = asyncio.create_task(asyncio.to_thread(_run, [PYTHON, str(ROOT / "app.py"), "purge"], env, folder))
+        if name in BACKLOG_SCENARIOS:
+            command = [PYTHON, str(ROOT / "app.py"), "purge"]
+            purging = asyncio.create_task(asyncio.to_thread(_run, command, seeded.env, seeded.folder))
         tallies[name] = await shared(urls, make[name], args.visitors, args.seconds, steps)
-        if name == "signup during housekeeping":
+        if name in BACKLOG_SCENARIOS:
             purge = await purging
     return tallies, purge
 
@@ -331,6 +379,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--visitors", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rounds", type=int, default=2, help="each database measured this often, in turn")
     parser.add_argument("--backlog", type=int, default=30, help="days of rows housekeeping is owed, in the seed")
     parser.add_argument("--instances", type=int, default=1, help="app processes against the one database")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="some of: " + ", ".join(SCENARIOS))
@@ -342,15 +391,24 @@ def main() -> None:
         print(line)
     print(
         f"App: python app.py, APP_ENV=test, {args.instances} instance(s) of 1 worker, BCRYPT_ROUNDS=4, limits off, "
-        f"{args.visitors} visitors, {args.seconds:g} s measured per scenario; seeds of bench/seed.py with "
+        f"{args.visitors} visitors, {args.seconds:g} s measured per scenario in each of {args.rounds} rounds; "
+        "seeds of bench/seed.py with "
         f"{args.backlog} days of backlog"
     )
     rate = bcrypt_rate(4, 5)
-    results = []
-    for kind in kinds:
-        for size in (int(size) for size in args.sizes.split(",")):
-            print(f"... {kind}, {size:,} accounts", file=sys.stderr, flush=True)
-            results.append(run_size(kind, size, args))
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with ExitStack() as stack:
+        seeded = []
+        for kind, size in ((kind, size) for kind in kinds for size in sizes):
+            print(f"... seeding {kind}, {size:,} accounts", file=sys.stderr, flush=True)
+            seeded.append(seed_size(kind, size, args, stack))
+        # Sizes in turn, round after round: the machine's drift over the run falls on each alike.
+        rounds: list[list[dict]] = [[] for _ in seeded]
+        for number in range(args.rounds):
+            for done, one in zip(rounds, seeded, strict=True):
+                print(f"... round {number + 1}: {one.facts['database']}, {one.facts['accounts']:,}", file=sys.stderr)
+                done.append(measure(one, args, first=number == 0))
+        results = [combine(one, done) for one, done in zip(seeded, rounds, strict=True)]
     print()
     print_report(results, rate, args)
 
