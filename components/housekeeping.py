@@ -15,7 +15,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from components.durations import DAY
@@ -68,21 +67,16 @@ def _purges(services: Services) -> dict[str, Purge]:
     }
 
 
-async def _in_batches(
-    purge: Purge, batch: int, longest: list[float], holding: Callable[[], AbstractAsyncContextManager[object]]
-) -> int:
+async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
     """Batch after batch until one comes back short, each sized from the last one's time to
     take about HOLD (a row of a big table with several indexes costs far more than a small
-    one's), resting between them in proportion to their cost: a purge that fell behind
-    catches up at a steady pace, not in a burst that would keep requests from the writer.
-    Each batch is timed from when `holding` (a write transaction) has the writer: the wait
-    for it (another process's writes) is no cost of the batch's size. `longest` keeps the
-    longest batch's seconds."""
+    one's, and a busy writer makes every batch slower), resting between them in proportion to
+    their cost: a purge that fell behind catches up at a steady pace, not in a burst that
+    would keep requests from the writer. `longest` keeps the longest batch's seconds."""
     total, size = 0, min(batch, FIRST_BATCH)
     while True:
-        async with holding():
-            started = time.monotonic()
-            done = await purge(size)
+        started = time.monotonic()
+        done = await purge(size)
         took = time.monotonic() - started
         longest[0] = max(longest[0], took)
         total += done
@@ -96,10 +90,7 @@ async def _in_batches(
 async def tidy(services: Services, batch: int = BATCH) -> Round:
     """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
     longest = [0.0]
-    cleared = {
-        what: await _in_batches(purge, batch, longest, services.transaction)
-        for what, purge in _purges(services).items()
-    }
+    cleared = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
     done = Round(cleared, longest[0])
     counts = ", ".join(f"{what}={count}" for what, count in done.cleared.items())
     log.info("housekeeping: %s; longest batch %.0f ms", counts, done.longest * 1000)
