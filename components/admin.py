@@ -124,7 +124,7 @@ async def _purge(context: CommandContext) -> int:
     async with context.services() as services:
         done = await tidy(services)
     print("Cleared out: " + ", ".join(f"{count} {what}" for what, count in done.cleared.items()) + ".")
-    print(f"The longest batch held the database {done.longest * 1000:.0f} ms.")
+    print(f"The longest batch took {done.longest * 1000:.0f} ms (its wait for the database included).")
     return 0
 
 

@@ -35,7 +35,7 @@ Purge = Callable[[int], Awaitable[int]]  # removes up to that many rows: how man
 @dataclass(frozen=True)
 class Round:
     cleared: dict[str, int]  # rows gone, by what they were
-    longest: float  # seconds of the longest batch: how long, at most, SQLite's writer was held
+    longest: float  # seconds of the longest batch, its wait for the writer included
 
 
 async def _rest(seconds: float) -> None:
@@ -91,10 +91,9 @@ async def tidy(services: Services, batch: int = BATCH) -> Round:
     """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
     longest = [0.0]
     cleared = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
-    done = Round(cleared, longest[0])
-    counts = ", ".join(f"{what}={count}" for what, count in done.cleared.items())
-    log.info("housekeeping: %s; longest batch %.0f ms", counts, done.longest * 1000)
-    return done
+    counts = ", ".join(f"{what}={count}" for what, count in cleared.items())
+    log.info("housekeeping: %s; longest batch %.0f ms", counts, longest[0] * 1000)
+    return Round(cleared, longest[0])
 
 
 async def keep_tidy(services: Services) -> None:
