@@ -82,10 +82,6 @@ class ReusingPool(SQLitePool):
             raise
         return connection
 
-    async def spare(self) -> aiosqlite.Connection:
-        """A connection outside the readers' count, for work beside them (checkpoints)."""
-        return await super().acquire()
-
     async def release(self, connection: aiosqlite.Connection) -> None:
         # A connection left inside a transaction (a cancelled request) is not handed on.
         try:
@@ -164,7 +160,8 @@ class ReusingSQLiteBackend(SQLiteBackend):
         return OneTripConnection(self._pool, self._dialect)
 
     async def spare(self) -> aiosqlite.Connection:
-        return await typing.cast(ReusingPool, self._pool).spare()
+        """A connection outside the readers' count, for work beside them (checkpoints)."""
+        return await SQLitePool.acquire(self._pool)
 
     async def disconnect(self) -> None:
         await self._pool.close()  # type: ignore[attr-defined]
