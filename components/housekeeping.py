@@ -8,7 +8,10 @@ signed with. And what time
 alone makes due: number changes whose wait is over (flows/account.py) are made.
 
 Every instance runs the loop; each round, the one that takes the round's slot
-(a limit of one per round, taken by one atomic statement) does the work.
+(a limit of one per round, taken by one atomic statement) does the work. Each
+round reports its longest batch twice: timed around the call (the wait for the
+writer and for a busy event loop included) and, on SQLite, timed where the
+statement ran, which is how long it held the writer.
 """
 
 import asyncio
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from components.durations import DAY
 from components.services import Services
 from components.storage.limits import Limit
+from components.storage.sqlite_pool import longest_statement
 
 log = logging.getLogger(__name__)
 FORGET_RUNS_AFTER = 30 * DAY
@@ -35,7 +39,9 @@ Purge = Callable[[int], Awaitable[int]]  # removes up to that many rows: how man
 @dataclass(frozen=True)
 class Round:
     cleared: dict[str, int]  # rows gone, by what they were
+    seconds: float  # the whole round, rests included
     longest: float  # seconds of the longest batch, its wait for the writer included
+    held: float | None  # on SQLite, the longest a batch held the writer (bench/README.md); None elsewhere
 
 
 async def _rest(seconds: float) -> None:
@@ -89,11 +95,18 @@ async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
 
 async def tidy(services: Services, batch: int = BATCH) -> Round:
     """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
-    longest = [0.0]
-    cleared = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
-    counts = ", ".join(f"{what}={count}" for what, count in cleared.items())
-    log.info("housekeeping: %s; longest batch %.0f ms", counts, longest[0] * 1000)
-    return Round(cleared, longest[0])
+    started, longest = time.monotonic(), [0.0]
+    with longest_statement() as held:
+        cleared = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
+    done = Round(cleared, time.monotonic() - started, longest[0], held[0] or None)
+    log.info(
+        "housekeeping: %s; %.1f s, longest batch %.0f ms, longest hold of SQLite's writer %s",
+        ", ".join(f"{what}={count}" for what, count in cleared.items()),
+        done.seconds,
+        done.longest * 1000,
+        "-" if done.held is None else f"{done.held * 1000:.1f} ms",
+    )
+    return done
 
 
 async def keep_tidy(services: Services) -> None:

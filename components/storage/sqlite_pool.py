@@ -27,6 +27,11 @@ Each statement is one trip to its connection's thread (execute, fetch and close
 together): `databases` makes three, and every trip wakes that thread and then
 the event loop.
 
+How long a write held the writer is measured on the connection's thread, around
+the statement alone (`longest_statement`): a time taken around the call would
+add the queue for the writer and, in a busy process, the event loop's delay in
+coming back, neither of which holds SQLite's lock.
+
 Readers are opened once and reused: `databases` would open one, with a thread
 of its own, per request, and starting that thread blocks the event loop. At
 most READERS are open at once (each holds its own page cache), so a crowd of
@@ -37,9 +42,10 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
+import time
 import typing
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import aiosqlite
 import sqlalchemy as sa
@@ -59,6 +65,8 @@ CHECKPOINT_SECONDS = 1.0
 WRITER_CHECKPOINT_PAGES = 10_000  # about 40 MB of WAL
 # Set inside a task's write transaction: its statements (reads too) go to the writer it holds.
 _holding_writer = contextvars.ContextVar("holding_writer", default=False)
+# Set by `longest_statement`: the longest a statement of that context took on its thread.
+_longest = contextvars.ContextVar[list[float] | None]("longest_statement", default=None)
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "PRAGMA")
 
 
@@ -102,16 +110,32 @@ class _Ran(typing.NamedTuple):
     description: typing.Any
     lastrowid: int | None
     rowcount: int
+    seconds: float  # on the thread, from the statement's start to its last row
 
 
 def _run_on_thread(connection: sqlite3.Connection, sql: str, args: list[typing.Any], rows: int | None) -> _Ran:
     """On the connection's own thread: the statement, up to `rows` of its rows (None: all), closed."""
+    started = time.perf_counter()
     cursor = connection.execute(sql, args)
     try:
         fetched = cursor.fetchall() if rows is None else cursor.fetchmany(rows)
-        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount)
+        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount, time.perf_counter() - started)
     finally:
         cursor.close()
+
+
+@contextmanager
+def longest_statement() -> Iterator[list[float]]:
+    """Inside: the longest that one of this context's SQLite statements took on its thread, in
+    seconds (a list of one; 0 while none has run, and on PostgreSQL). For a write outside a
+    transaction that is how long it held the writer, the rows it read first included; another
+    process's hold it waited for (a second instance's, `app.py purge`'s) counts too."""
+    longest = [0.0]
+    token = _longest.set(longest)
+    try:
+        yield longest
+    finally:
+        _longest.reset(token)
 
 
 class OneTripConnection(CachedSQLiteConnection):
@@ -124,6 +148,8 @@ class OneTripConnection(CachedSQLiteConnection):
         ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
             _run_on_thread, connection._conn, sql, args, rows
         )
+        if (longest := _longest.get()) is not None:
+            longest[0] = max(longest[0], ran.seconds)
         return ran, query, sql, result_columns, context
 
     def _records(

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -152,6 +153,31 @@ async def test_sqlite_writes_reach_the_file_beside_the_writer_within_moments(tmp
             await asyncio.sleep(0.05)
         assert _in_the_file_itself(tmp_path / "app.db", tmp_path)
         assert await database.fetch_val(sa.text("SELECT count(*) FROM notes")) == 0  # and the app reads on
+
+
+async def test_how_long_a_write_held_the_sqlite_writer_is_timed_where_it_ran(tmp_path, monkeypatch):
+    """Not its wait for the writer, nor a busy event loop's delay in coming back: neither holds
+    SQLite's lock, and housekeeping reports the hold (bench/README.md)."""
+    original = aiosqlite.Connection._execute
+
+    async def late(self, *args, **kwargs):
+        done = await original(self, *args, **kwargs)
+        time.sleep(0.2)  # the event loop, busy elsewhere, comes back late
+        return done
+
+    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+        await database.execute(_NOTES)
+        with monkeypatch.context() as patched, sqlite_pool.longest_statement() as longest:
+            patched.setattr(aiosqlite.Connection, "_execute", late)
+            async with database._turn:  # another write of this process has the writer
+                started = time.monotonic()
+                queued = asyncio.create_task(database.execute(sa.text("INSERT INTO notes VALUES (x'00')")))
+                await asyncio.sleep(0.2)
+            await queued
+            assert time.monotonic() - started >= 0.4
+        assert 0 < longest[0] < 0.1
+        await database.execute(_MANY_PAGES)  # after the context: not counted
+        assert longest[0] < 0.1
 
 
 async def test_a_version_1_database_is_brought_up_to_date(database_url):
