@@ -8,23 +8,25 @@ SQLite and PostgreSQL, and what each size costs on disk, in memory and in time.
 
 For each database and size: seed it (with --backlog days of rows housekeeping is
 owed), time `python app.py migrate` (the newest migration run again: its indexes
-built at that size) and `python app.py stats`, start `python app.py` (1 worker, or
---instances processes against the one database, the visitors shared between them)
-and run each scenario as bench/load.py measures signups (a window that opens once
-every visitor has finished a flow):
+built at that size) and `python app.py stats`, start `python app.py` for the whole
+run (1 worker, or --instances processes against the one database, the visitors
+shared between them) and run each scenario as bench/load.py measures signups (a
+window that opens once every visitor has finished a flow):
 
 - **signup**: GET /, POST /signup, the code from the console outbox, POST /code;
 - **sign-in**: a seeded account (a new one each flow), POST /signin, POST /code;
 - **reset**: POST /password/forgot, POST /code, POST /password/new (seeded accounts);
 - **account**: GET / signed in (each visitor signed in once, beforehand);
 - **token**: an app's sign-in (GET /authorize, POST /token, POST /userinfo);
-- **signup during housekeeping**: signup again while `python app.py purge` clears
-  the backlog (how long that took is reported; first round only).
+- **signup during housekeeping**: signup again, to an instance of its own whose
+  housekeeping loop clears the backlog as it starts (the round's time, its
+  longest batch and longest hold of SQLite's writer are reported; first round only).
 
-Every database is seeded first, then measured --rounds times, the sizes in turn
-(10k, 100k, 1M, 10k, ...): on this machine two runs of one setting differ by up
-to 10 %, and drift over an hour-long run would otherwise fall on one size. Each
-figure pools the rounds' windows and samples.
+Every database is seeded first, then measured --rounds times, each scenario on
+every size in turn, back and forth (10k, 100k, 1M, then 1M, 100k, 10k): on this
+machine two runs of one setting differ by up to 10 %, and the machine drifts over
+an hour, so sizes measured minutes apart, or always in the same order, differ by
+more than the data makes them. Each figure pools the rounds' windows and samples.
 
 BCRYPT_ROUNDS=4, so the database's share of each flow shows (at 12, bcrypt is 95 %
 of it whatever the size); shares are of bcrypt's own rate at 4. Prints Markdown
@@ -34,6 +36,7 @@ tables and the machine.
 import argparse
 import asyncio
 import itertools
+import math
 import os
 import re
 import sqlite3
@@ -53,6 +56,8 @@ from oidc import app_flows, as_visitors, register
 from run import PYTHON, ROOT, SERVER_ERRORS, _admin, app_env, bcrypt_rate, machine_lines, new_database, serving
 from seed import SEEDED_PASSWORD, country_of, phone_of
 
+from components.durations import DAY
+
 SCENARIOS = {
     "signup": ("page", "signup", "verify"),
     "sign-in": ("page", "signin", "code"),
@@ -61,7 +66,10 @@ SCENARIOS = {
     "token": ("authorize", "token", "userinfo"),
     "signup during housekeeping": ("page", "signup", "verify"),
 }
-LONGEST = re.compile(r"longest batch took (\d+) ms")  # what `app.py purge` prints
+HOUSEKEPT = re.compile(  # the log line of a round of housekeeping (components/housekeeping.py)
+    r"housekeeping: .*; (?P<seconds>[\d.]+) s, longest batch (?P<longest>\d+) ms, "
+    r"longest hold of SQLite's writer (?P<held>-|[\d.]+)"
+)
 BACKLOG_SCENARIOS = {"signup during housekeeping"}  # run once: the first round clears the backlog
 HASHING = {"signup", "sign-in", "reset", "signup during housekeeping"}  # flows that run bcrypt
 NEWEST_INDEXES = (
@@ -171,14 +179,10 @@ def merged(tallies: list[Tally], steps: tuple[str, ...], seconds: float) -> Tall
 
 
 def timed(command: list[str], env: dict[str, str], folder: Path) -> float:
-    return _run(command, env, folder)[0]
-
-
-def _run(command: list[str], env: dict[str, str], folder: Path) -> tuple[float, str]:
-    """Seconds the command took, and what it said."""
+    """Seconds the command took."""
     started = time.monotonic()
-    done = subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True, text=True)
-    return time.monotonic() - started, done.stdout + done.stderr
+    subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)
+    return time.monotonic() - started
 
 
 def _sql(database_url: str, statements: list[str]) -> None:
@@ -244,55 +248,36 @@ def seed_size(kind: str, size: int, args, stack: ExitStack) -> Seeded:
     )
 
 
-def measure(seeded: Seeded, args, first: bool) -> dict:
-    """One round of the scenarios; housekeeping's only in the first (it clears the backlog)."""
-    chosen = {name: steps for name, steps in _chosen(args).items() if first or name not in BACKLOG_SCENARIOS}
-    with ExitStack() as stack:
-        running = [
-            stack.enter_context(serving([PYTHON, str(ROOT / "app.py")], seeded.env, seeded.folder))
-            for _ in range(args.instances)
-        ]
-        tallies, purge = asyncio.run(scenarios([server.url for server in running], seeded, chosen, args))
-    logs = "".join(server.log() for server in running)
-    return {
-        "tallies": tallies,
-        "purge": purge,
-        "server_errors": Counter({marker: logs.count(marker) for marker in SERVER_ERRORS if logs.count(marker)}),
-        "worker_mib": max(server.peak_worker_kib or server.peak_rss_kib for server in running) / 1024,
-    }
+@dataclass
+class Served:
+    """A seeded database, its app serving it for the whole run, and each scenario's tallies."""
+
+    seeded: Seeded
+    urls: list[str]
+    servers: list
+    tallies: dict[str, list[Tally]]  # a tally a round
+    flows: dict[str, Callable] | None = None  # a scenario's flow for the visitors of instance n
+    housekept: dict | None = None  # the backlog's round: its seconds, longest batch and hold
+    logs: str = ""  # the instances' logs, the housekeeping instance's too
 
 
-def combine(seeded: Seeded, rounds: list[dict]) -> dict:
-    """The rounds of one database as one result: their windows, flows and samples pooled."""
-    purge = rounds[0]["purge"]
-    names = dict.fromkeys(name for one in rounds for name in one["tallies"])
-    return {
-        **seeded.facts,
-        "rounds": len(rounds),
-        "tallies": {
-            name: merged(
-                [one["tallies"][name] for one in rounds if name in one["tallies"]],
-                SCENARIOS[name],
-                seconds=sum(one["tallies"][name].seconds for one in rounds if name in one["tallies"]),
-            )
-            for name in names
-        },
-        "purge_s": purge[0],
-        "longest_batch_ms": float(found.group(1)) if (found := LONGEST.search(purge[1])) else float("nan"),
-        "server_errors": sum((one["server_errors"] for one in rounds), Counter()),
-        "worker_mib": max(one["worker_mib"] for one in rounds),
-        "bytes_after": database_bytes(seeded.database_url),
-    }
+def serve(seeded: Seeded, args, stack: ExitStack) -> Served:
+    # No round of housekeeping during the run: that is one scenario of its own (`during_housekeeping`).
+    env = {**seeded.env, "HOUSEKEEPING_SECONDS": str(DAY)}
+    running = [
+        stack.enter_context(serving([PYTHON, str(ROOT / "app.py")], env, seeded.folder)) for _ in range(args.instances)
+    ]
+    return Served(seeded, [server.url for server in running], running, {})
 
 
-async def scenarios(
-    urls: list[str], seeded: Seeded, chosen: dict[str, tuple[str, ...]], args
-) -> tuple[dict[str, Tally], tuple[float, str]]:
+async def prepare(one: Served, visitors: int) -> None:
+    """The flows of every scenario on this size; the account and token visitors signed in once."""
+    seeded, urls = one.seeded, one.urls
     outbox = Outbox(seeded.folder / "outbox.jsonl")
-    sessions = await signed_in_sessions(urls[0], outbox, seeded.signins, args.visitors)
+    sessions = await signed_in_sessions(urls[0], outbox, seeded.signins, visitors)
     signins_flow, resets_flow = signin_flows(outbox, seeded.signins), reset_flows(outbox, seeded.resets)
     client = seeded.client
-    make = {  # a flow shared by the instances' visitors (their numbers and accounts never meet); sessions split
+    one.flows = {  # a flow shared by the instances' visitors (their numbers and accounts never meet); sessions split
         "signup": lambda n: seeded.signups,
         "sign-in": lambda n: signins_flow,
         "reset": lambda n: resets_flow,
@@ -300,18 +285,66 @@ async def scenarios(
         "token": lambda n: as_visitors(
             app_flows(client["client_id"], client["client_secret"], {}), sessions[n :: len(urls)]
         ),
-        "signup during housekeeping": lambda n: seeded.signups,
     }
-    tallies, purge = {}, (float("nan"), "")
-    for name, steps in chosen.items():
-        print(f"...   {name}", file=sys.stderr, flush=True)
-        if name in BACKLOG_SCENARIOS:
-            command = [PYTHON, str(ROOT / "app.py"), "purge"]
-            purging = asyncio.create_task(asyncio.to_thread(_run, command, seeded.env, seeded.folder))
-        tallies[name] = await shared(urls, make[name], args.visitors, args.seconds, steps)
-        if name in BACKLOG_SCENARIOS:
-            purge = await purging
-    return tallies, purge
+
+
+async def measure(served: list[Served], args) -> None:
+    """Round after round, each scenario on every size in turn, back and forth (10k, 100k, 1M,
+    then 1M, 100k, 10k): two sizes' figures are taken seconds apart, and a drift of the machine
+    in one direction over the run falls on each size alike. Housekeeping in the first round only
+    (it clears the backlog)."""
+    for one in served:
+        await prepare(one, args.visitors)
+    for number in range(args.rounds):
+        for name, steps in _chosen(args).items():
+            if name in BACKLOG_SCENARIOS and number:
+                continue
+            for one in served if number % 2 == 0 else served[::-1]:
+                print(f"... round {number + 1}: {name}, {one.seeded.facts['accounts']:,}", file=sys.stderr, flush=True)
+                if name in BACKLOG_SCENARIOS:
+                    tally = await during_housekeeping(one, steps, args)
+                else:
+                    assert one.flows is not None
+                    tally = await shared(one.urls, one.flows[name], args.visitors, args.seconds, steps)
+                one.tallies.setdefault(name, []).append(tally)
+
+
+async def during_housekeeping(one: Served, steps: tuple[str, ...], args) -> Tally:
+    """Signups to an instance of their own whose housekeeping starts at once, as a production
+    instance's loop would, and clears the backlog; its log says how long the round took, its
+    longest batch and its longest hold of SQLite's writer."""
+    seeded = one.seeded
+    env = {**seeded.env, "HOUSEKEEPING_SECONDS": "1"}
+    with serving([PYTHON, str(ROOT / "app.py")], env, seeded.folder) as server:
+        tally = await shared([server.url], lambda n: seeded.signups, args.visitors, args.seconds, steps)
+        while not (found := HOUSEKEPT.search(server.log())):
+            await asyncio.sleep(1)
+    one.logs += server.log()
+    one.housekept = {
+        "seconds": float(found["seconds"]),
+        "longest_ms": float(found["longest"]),
+        "held_ms": float("nan") if found["held"] == "-" else float(found["held"]),
+    }
+    return tally
+
+
+def result_of(one: Served) -> dict:
+    """One size's figures: its rounds' windows, flows and samples pooled."""
+    one.logs += "".join(server.log() for server in one.servers)
+    housekept = one.housekept or {"seconds": float("nan"), "longest_ms": float("nan"), "held_ms": float("nan")}
+    return {
+        **one.seeded.facts,
+        **housekept,
+        "tallies": {
+            name: merged(tallies, SCENARIOS[name], seconds=sum(tally.seconds for tally in tallies))
+            for name, tallies in one.tallies.items()
+        },
+        "server_errors": Counter(
+            {marker: one.logs.count(marker) for marker in SERVER_ERRORS if one.logs.count(marker)}
+        ),
+        "worker_mib": max(server.peak_worker_kib or server.peak_rss_kib for server in one.servers) / 1024,
+        "bytes_after": database_bytes(one.seeded.database_url),
+    }
 
 
 def _chosen(args) -> dict[str, tuple[str, ...]]:
@@ -337,7 +370,8 @@ def print_report(results: list[dict], rate: float, args) -> None:
     print()
     print(
         "| Database | accounts | seeded in s | bytes an account (after the run) | migrate s (newest migration) "
-        "| stats s | purge of the backlog s (longest batch ms) | worker peak MiB | server log errors |"
+        "| stats s | backlog cleared in s (longest batch / hold of SQLite's writer, ms) | worker peak MiB "
+        "| server log errors |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for result in results:
@@ -345,12 +379,16 @@ def print_report(results: list[dict], rate: float, args) -> None:
         print(
             f"| {result['database']} | {result['accounts']:,} | {result['seed_s']:.0f} "
             f"| {result['bytes'] / result['accounts']:,.0f} ({result['bytes_after'] / result['accounts']:,.0f}) "
-            f"| {result['migrate_s']:.1f} | {result['stats_s']:.1f} | {result['purge_s']:.1f} "
-            f"({result['longest_batch_ms']:.0f}) "
+            f"| {result['migrate_s']:.1f} | {result['stats_s']:.1f} | {result['seconds']:.0f} "
+            f"({result['longest_ms']:.0f} / {_ms(result['held_ms'])}) "
             f"| {result['worker_mib']:.0f} | {errors} |"
         )
     print()
     _print_change(results, args)
+
+
+def _ms(milliseconds: float) -> str:
+    return "-" if math.isnan(milliseconds) else f"{milliseconds:.1f}"
 
 
 def _print_change(results: list[dict], args) -> None:
@@ -402,13 +440,12 @@ def main() -> None:
         for kind, size in ((kind, size) for kind in kinds for size in sizes):
             print(f"... seeding {kind}, {size:,} accounts", file=sys.stderr, flush=True)
             seeded.append(seed_size(kind, size, args, stack))
-        # Sizes in turn, round after round: the machine's drift over the run falls on each alike.
-        rounds: list[list[dict]] = [[] for _ in seeded]
-        for number in range(args.rounds):
-            for done, one in zip(rounds, seeded, strict=True):
-                print(f"... round {number + 1}: {one.facts['database']}, {one.facts['accounts']:,}", file=sys.stderr)
-                done.append(measure(one, args, first=number == 0))
-        results = [combine(one, done) for one, done in zip(seeded, rounds, strict=True)]
+        results = []
+        for kind in kinds:  # one database's sizes served at once; the other's after
+            with ExitStack() as running:
+                served = [serve(one, args, running) for one in seeded if one.facts["database"] == kind]
+                asyncio.run(measure(served, args))
+            results += [result_of(one) for one in served]
     print()
     print_report(results, rate, args)
 
