@@ -11,7 +11,7 @@ from databases import Database
 
 from components.browsers import Browser
 from components.durations import DAY
-from components.storage.database import activity
+from components.storage.database import activity, deleted
 from components.storage.prepared import P, Statement, batch_deleted, bound
 
 REFUSED = "password-refused"
@@ -86,4 +86,4 @@ class Activity:
 
     async def forget_old(self, before: float, batch: int) -> int:
         """Up to `batch` events older than `before`: how many went."""
-        return len(await self.db.fetch_all(bound(_forget_old, before=before, most=batch)))
+        return await deleted(self.db, bound(_forget_old, before=before, most=batch))

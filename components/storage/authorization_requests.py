@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import authorization_requests
+from components.storage.database import authorization_requests, deleted
 from components.storage.prepared import P, Statement, batch_deleted, bound
 
 
@@ -66,4 +66,4 @@ class AuthorizationRequests:
         await self.db.execute(bound(_drop, key_hash=_hash(key)))
 
     async def forget_old(self, batch: int) -> int:
-        return len(await self.db.fetch_all(bound(_forget_old, now=self.clock(), most=batch)))
+        return await deleted(self.db, bound(_forget_old, now=self.clock(), most=batch))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import conversions, insert, send_pauses
+from components.storage.database import conversions, deleted, insert, send_pauses
 from components.storage.prepared import P, Statement, batch_deleted, bound
 
 
@@ -85,6 +85,5 @@ class Conversions:
 
     async def forget_old(self, before: float, batch: int) -> int:
         """Up to `batch` counts from before the guard's window, and as many pauses that are over: how many."""
-        counts = await self.db.fetch_all(bound(_forget_counts, before=before, most=batch))
-        pauses = await self.db.fetch_all(bound(_forget_pauses, now=self.clock(), most=batch))
-        return len(counts) + len(pauses)
+        counts = await deleted(self.db, bound(_forget_counts, before=before, most=batch))
+        return counts + await deleted(self.db, bound(_forget_pauses, now=self.clock(), most=batch))

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import oauth_grants, oauth_tokens, transaction, users
+from components.storage.database import deleted, oauth_grants, oauth_tokens, transaction, users
 from components.storage.prepared import P, Statement, batch_deleted, bound
 from components.storage.users import User, user_from
 
@@ -195,9 +195,18 @@ def _forget_unredeemed(now: P, most: P) -> Statement:
     return batch_deleted(oauth_grants, most, sa.not_(oauth_grants.c.code_used), oauth_grants.c.expires_at < now)
 
 
-def _forget_tokens(now: P, most: P) -> Statement:
-    """Tokens past their time; the grants they belonged to, to see whether any is left."""
-    return batch_deleted(oauth_tokens, most, oauth_tokens.c.expires_at < now, returning=oauth_tokens.c.grant_id)
+def _expired_tokens(now: P, most: P) -> Statement:
+    """Up to `most` tokens past their time, with their grants (to see whether any is left)."""
+    return (
+        sa.select(oauth_tokens.c.token_hash, oauth_tokens.c.grant_id).where(oauth_tokens.c.expires_at < now).limit(most)
+    )
+
+
+def _forget_tokens(token_hashes: list[str], now: float) -> Statement:
+    """Those tokens, if still past their time. Read first and deleted by key, not returned
+    by the DELETE: on SQLite that would hold the writer while Python took each row
+    (storage.database.deleted). Not prepared, as `_forget_emptied`."""
+    return oauth_tokens.delete().where(oauth_tokens.c.token_hash.in_(token_hashes), oauth_tokens.c.expires_at < now)
 
 
 def _forget_emptied(grant_ids: list[str]) -> Statement:
@@ -205,7 +214,7 @@ def _forget_emptied(grant_ids: list[str]) -> Statement:
     their code used again is refused as unknown. Not prepared: a list of up to a batch's grants,
     for housekeeping and revocation, never a page."""
     alive = sa.select(oauth_tokens.c.token_hash).where(oauth_tokens.c.grant_id == oauth_grants.c.id)
-    return oauth_grants.delete().where(oauth_grants.c.id.in_(grant_ids), ~alive.exists()).returning(oauth_grants.c.id)
+    return oauth_grants.delete().where(oauth_grants.c.id.in_(grant_ids), ~alive.exists())
 
 
 class Grants:
@@ -323,8 +332,8 @@ class Grants:
         """Up to `batch` tokens past their time and the grants they leave empty, and up to
         `batch` grants whose code expired unused: how many of all."""
         now = self.clock()
-        tokens = await self.db.fetch_all(bound(_forget_tokens, now=now, most=batch))
-        grants = {row[0] for row in tokens}
-        emptied = await self.db.fetch_all(_forget_emptied(sorted(grants))) if grants else []
-        unredeemed = await self.db.fetch_all(bound(_forget_unredeemed, now=now, most=batch))
-        return len(tokens) + len(emptied) + len(unredeemed)
+        expired = await self.db.fetch_all(bound(_expired_tokens, now=now, most=batch))
+        tokens = await deleted(self.db, _forget_tokens([row[0] for row in expired], now)) if expired else 0
+        grants = sorted({row[1] for row in expired})
+        emptied = await deleted(self.db, _forget_emptied(grants)) if grants else 0
+        return tokens + emptied + await deleted(self.db, bound(_forget_unredeemed, now=now, most=batch))

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components import metrics
-from components.storage.database import rate_limits
+from components.storage.database import deleted, rate_limits
 from components.storage.prepared import P, Statement, batch_deleted, bound, insert_for
 
 TICKS = 1_000_000  # a time's units per second
@@ -180,4 +180,4 @@ class Limits:
 
     async def forget_old(self, batch: int) -> int:
         """Up to `batch` rows already empty: how many went."""
-        return len(await self.db.fetch_all(bound(_forget_old, now=_ticks(self.clock()), most=batch)))
+        return await deleted(self.db, bound(_forget_old, now=_ticks(self.clock()), most=batch))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import logout_notices, oauth_clients, oauth_consents, users
+from components.storage.database import deleted, logout_notices, oauth_clients, oauth_consents, users
 from components.storage.leases import claim_due
 from components.storage.prepared import P, Statement, batch_deleted, bound
 
@@ -87,4 +87,4 @@ class LogoutNotices:
         await self.db.execute(bound(_retry_at, notice_id=notice_id, when=when))
 
     async def forget_old(self, before: float, batch: int) -> int:
-        return len(await self.db.fetch_all(bound(_forget_old, before=before, most=batch)))
+        return await deleted(self.db, bound(_forget_old, before=before, most=batch))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import ERROR_CODE_LENGTH, messages
+from components.storage.database import ERROR_CODE_LENGTH, deleted, messages
 from components.storage.leases import claim_due
 from components.storage.prepared import P, Statement, batch_deleted, bound
 
@@ -193,4 +193,4 @@ class Messages:
 
     async def forget_old(self, before: float, batch: int) -> int:
         """Up to `batch` texts long settled: their delivery no longer shows anywhere."""
-        return len(await self.db.fetch_all(bound(_forget_old, before=before, most=batch)))
+        return await deleted(self.db, bound(_forget_old, before=before, most=batch))

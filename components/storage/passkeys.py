@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
-from components.storage.database import passkey_challenges, passkeys, users
+from components.storage.database import deleted, passkey_challenges, passkeys, users
 from components.storage.prepared import P, Statement, batch_deleted, bound
 from components.storage.users import User, user_from
 
@@ -178,7 +178,7 @@ class Passkeys:
         return (row is not None, row["user_id"] if row else None)
 
     async def forget_old(self, batch: int) -> int:
-        return len(await self.db.fetch_all(bound(_forget_challenges, now=self.clock(), most=batch)))
+        return await deleted(self.db, bound(_forget_challenges, now=self.clock(), most=batch))
 
 
 def _b64(raw: bytes) -> str:

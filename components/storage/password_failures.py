@@ -11,7 +11,7 @@ from typing import Any
 
 from databases import Database
 
-from components.storage.database import password_failures
+from components.storage.database import deleted, password_failures
 from components.storage.prepared import P, Statement, batch_deleted, bound, insert_for
 
 
@@ -50,4 +50,4 @@ class PasswordFailures:
     async def forget_old(self, before: float, batch: int, *, below: int) -> int:
         """Up to `batch` runs left alone since `before` and short of the cap: how many (a locked
         email stays locked)."""
-        return len(await self.db.fetch_all(bound(_forget_old, before=before, below=below, most=batch)))
+        return await deleted(self.db, bound(_forget_old, before=before, below=below, most=batch))

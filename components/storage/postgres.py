@@ -36,6 +36,11 @@ class CachedPostgresConnection(PostgresConnection):
         maps = _column_maps(query, sql, result_columns)
         return None if row is None else Record(row, result_columns, self._dialect, maps)
 
+    async def changed(self, query: ClauseElement) -> int:
+        """The rows the statement changed, from PostgreSQL's command tag ("DELETE 3")."""
+        sql, args, _ = self._compile(query)
+        return int((await self._asyncpg.execute(sql, *args)).rsplit(" ", 1)[1])
+
     @property
     def _asyncpg(self) -> Any:
         assert self._connection is not None, "Connection is not acquired"

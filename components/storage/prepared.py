@@ -113,13 +113,12 @@ def dialect_module(dialect_name: str) -> ModuleType:
     return postgresql
 
 
-def batch_deleted(
-    table: sa.Table, most: P, *where: sa.ColumnElement[bool], returning: sa.Column[typing.Any] | None = None
-) -> Statement:
-    """A DELETE of at most `most` rows matching `where`, each one's key (or `returning`)
-    returned: a purge holds the writer a bounded time (housekeeping repeats it). Rows are
-    picked by key and `where` is checked again as they go, so a row changed meanwhile stays."""
+def batch_deleted(table: sa.Table, most: P, *where: sa.ColumnElement[bool]) -> Statement:
+    """A DELETE of at most `most` rows matching `where`, to be counted by
+    `storage.database.deleted`: a purge holds the writer a bounded time (housekeeping repeats
+    it). Rows are picked by key and `where` is checked again as they go, so a row changed
+    meanwhile stays."""
     keys = list(table.primary_key.columns)
     picked = sa.select(*keys).where(*where).limit(most)
     match = keys[0].in_(picked.scalar_subquery()) if len(keys) == 1 else sa.tuple_(*keys).in_(picked)
-    return table.delete().where(match, *where).returning(keys[0] if returning is None else returning)
+    return table.delete().where(match, *where)

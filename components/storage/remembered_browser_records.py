@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.browsers import Browser
-from components.storage.database import remembered_browsers
+from components.storage.database import deleted, remembered_browsers
 from components.storage.prepared import P, Statement, batch_deleted, bound
 
 
@@ -107,4 +107,4 @@ class RememberedBrowserRecords:
         await self.db.execute(remembered_browsers.delete().where(remembered_browsers.c.user_id == user_id))
 
     async def forget_old(self, batch: int) -> int:
-        return len(await self.db.fetch_all(bound(_forget_old, now=self.clock(), most=batch)))
+        return await deleted(self.db, bound(_forget_old, now=self.clock(), most=batch))

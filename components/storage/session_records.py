@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from components.browsers import UNKNOWN, Browser
-from components.storage.database import sessions, users
+from components.storage.database import deleted, sessions, users
 from components.storage.prepared import P, Statement, batch_deleted, bound
 from components.storage.users import User, user_from
 
@@ -174,4 +174,4 @@ class SessionRecords:
 
     async def forget_old(self, created_before: float, batch: int) -> int:
         """Up to `batch` sessions past their lifetime (refused anyway): how many went."""
-        return len(await self.db.fetch_all(bound(_forget_old, created_before=created_before, most=batch)))
+        return await deleted(self.db, bound(_forget_old, created_before=created_before, most=batch))

@@ -27,10 +27,12 @@ Each statement is one trip to its connection's thread (execute, fetch and close
 together): `databases` makes three, and every trip wakes that thread and then
 the event loop.
 
-How long a write held the writer is measured on the connection's thread, around
-the statement alone (`longest_statement`): a time taken around the call would
-add the queue for the writer and, in a busy process, the event loop's delay in
-coming back, neither of which holds SQLite's lock.
+How long a write held the writer is measured as the CPU time of its connection's
+thread, around the statement alone (`longest_statement`). A time taken around the
+call would add the queue for the writer and, in a busy process, the event loop's
+delay in coming back; the thread's own clock would add its waits for Python's
+GIL before and after SQLite's step. None of them holds SQLite's lock, which a
+write that returns no rows takes and lets go inside that one step.
 
 Readers are opened once and reused: `databases` would open one, with a thread
 of its own, per request, and starting that thread blocks the event loop. At
@@ -110,26 +112,27 @@ class _Ran(typing.NamedTuple):
     description: typing.Any
     lastrowid: int | None
     rowcount: int
-    seconds: float  # on the thread, from the statement's start to its last row
+    seconds: float  # the thread's CPU time, from the statement's start to its last row
 
 
 def _run_on_thread(connection: sqlite3.Connection, sql: str, args: list[typing.Any], rows: int | None) -> _Ran:
     """On the connection's own thread: the statement, up to `rows` of its rows (None: all), closed."""
-    started = time.perf_counter()
+    started = time.thread_time()
     cursor = connection.execute(sql, args)
     try:
         fetched = cursor.fetchall() if rows is None else cursor.fetchmany(rows)
-        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount, time.perf_counter() - started)
+        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount, time.thread_time() - started)
     finally:
         cursor.close()
 
 
 @contextmanager
 def longest_statement() -> Iterator[list[float]]:
-    """Inside: the longest that one of this context's SQLite statements took on its thread, in
-    seconds (a list of one; 0 while none has run, and on PostgreSQL). For a write outside a
-    transaction that is how long it held the writer, the rows it read first included; another
-    process's hold it waited for (a second instance's, `app.py purge`'s) counts too."""
+    """Inside: the most CPU time that one of this context's SQLite statements took on its
+    thread, in seconds (a list of one; 0 while none has run, and on PostgreSQL). For a write
+    outside a transaction that returns no rows (storage.database.deleted), it is how long the
+    write held SQLite's lock, the rows it read first included, while the file is in memory;
+    not the time the thread was preempted meanwhile, nor another process's hold it waited for."""
     longest = [0.0]
     token = _longest.set(longest)
     try:
@@ -175,6 +178,9 @@ class OneTripConnection(CachedSQLiteConnection):
     async def execute(self, query: typing.Any) -> typing.Any:
         ran, *_ = await self._trip(query, None)
         return ran.rowcount if ran.lastrowid == 0 else ran.lastrowid  # as databases answers
+
+    async def changed(self, query: typing.Any) -> int:
+        return (await self._trip(query, None))[0].rowcount
 
 
 class ReusingSQLiteBackend(SQLiteBackend):
@@ -253,6 +259,14 @@ class SQLiteDatabase(Database):
             return await getattr(super(), method)(query, *args, **kwargs)
         async with self._turn:
             return await getattr(self._writer, method)(query, *args, **kwargs)
+
+    async def changed(self, query: typing.Any) -> int:
+        """The rows a write changed (storage.database.deleted), on the writer in turn."""
+        writer = typing.cast(OneTripConnection, self._writer._connection)
+        if _holding_writer.get():
+            return await writer.changed(query)
+        async with self._turn:
+            return await writer.changed(query)
 
     async def fetch_all(self, query: typing.Any, values: dict[str, typing.Any] | None = None) -> typing.Any:
         return await self._run("fetch_all", query, values)

@@ -16,7 +16,7 @@ from databases import Database
 
 from components.forms import mailbox
 from components.purposes import Challenge
-from components.storage.database import users
+from components.storage.database import deleted, users
 from components.storage.prepared import P, Statement, batch_deleted, bound, insert_for
 
 CODES_STOPPED = 1e15  # `locked_until` for good: only an operator can clear it
@@ -344,7 +344,7 @@ class Users:
 
     async def purge_unverified(self, created_before: float, batch: int) -> int:
         """Up to `batch` signups never finished in time give their email back: how many."""
-        return len(await self.db.fetch_all(bound(_purge_unverified, created_before=created_before, most=batch)))
+        return await deleted(self.db, bound(_purge_unverified, created_before=created_before, most=batch))
 
     async def signed_up_since(self, since: float) -> list[tuple[str, bool]]:
         """The country of every account created since then, and whether it is verified (for `stats`)."""

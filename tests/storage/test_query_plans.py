@@ -66,7 +66,7 @@ class Recorder:
     def __init__(self, db):
         self.db = db
         self.seen: dict[str, sa.ClauseElement] = {}
-        for method in ("fetch_all", "fetch_one", "fetch_val", "execute"):
+        for method in ("fetch_all", "fetch_one", "fetch_val", "execute", "changed"):
             setattr(db, method, self._wrap(getattr(db, method)))
 
     def _wrap(self, original):
