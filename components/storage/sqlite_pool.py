@@ -27,12 +27,12 @@ Each statement is one trip to its connection's thread (execute, fetch and close
 together): `databases` makes three, and every trip wakes that thread and then
 the event loop.
 
-How long a write held the writer is measured as the CPU time of its connection's
-thread, around the statement alone (`longest_statement`). A time taken around the
-call would add the queue for the writer and, in a busy process, the event loop's
-delay in coming back; the thread's own clock would add its waits for Python's
-GIL before and after SQLite's step. None of them holds SQLite's lock, which a
-write that returns no rows takes and lets go inside that one step.
+How long a write held the writer is timed on its connection's thread, around the
+statement alone (`longest_statement`): a time taken around the call would add
+the queue for the writer and, in a busy process, the event loop's delay in
+coming back, neither of which holds it. What it does count beyond SQLite's own
+step is one wait for Python's GIL after it: an upper bound, not a CPU time,
+because the writer's own checkpoint in a commit waits on the disk.
 
 Readers are opened once and reused: `databases` would open one, with a thread
 of its own, per request, and starting that thread blocks the event loop. At
@@ -112,27 +112,27 @@ class _Ran(typing.NamedTuple):
     description: typing.Any
     lastrowid: int | None
     rowcount: int
-    seconds: float  # the thread's CPU time, from the statement's start to its last row
+    seconds: float  # on the thread, from the statement's start to its last row
 
 
 def _run_on_thread(connection: sqlite3.Connection, sql: str, args: list[typing.Any], rows: int | None) -> _Ran:
     """On the connection's own thread: the statement, up to `rows` of its rows (None: all), closed."""
-    started = time.thread_time()
+    started = time.perf_counter()
     cursor = connection.execute(sql, args)
     try:
         fetched = cursor.fetchall() if rows is None else cursor.fetchmany(rows)
-        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount, time.thread_time() - started)
+        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount, time.perf_counter() - started)
     finally:
         cursor.close()
 
 
 @contextmanager
 def longest_statement() -> Iterator[list[float]]:
-    """Inside: the most CPU time that one of this context's SQLite statements took on its
-    thread, in seconds (a list of one; 0 while none has run, and on PostgreSQL). For a write
-    outside a transaction that returns no rows (storage.database.deleted), it is how long the
-    write held SQLite's lock, the rows it read first included, while the file is in memory;
-    not the time the thread was preempted meanwhile, nor another process's hold it waited for."""
+    """Inside: the longest that one of this context's SQLite statements took on its thread,
+    in seconds (a list of one; 0 while none has run, and on PostgreSQL). For a write outside a
+    transaction that returns no rows (storage.database.deleted) it bounds how long the writer
+    was held: the rows read first, a checkpoint in its commit and one wait for the GIL are in
+    it, and so is another process's hold it waited for (a second instance's, `app.py purge`'s)."""
     longest = [0.0]
     token = _longest.set(longest)
     try:
