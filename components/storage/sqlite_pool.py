@@ -253,20 +253,22 @@ class SQLiteDatabase(Database):
 
     async def _run(self, method: str, query: typing.Any, *args: typing.Any, **kwargs: typing.Any) -> typing.Any:
         """Reads to a reader, writes to the writer in turn; a transaction's statements to the writer it holds."""
-        if _holding_writer.get():
-            return await getattr(self._writer, method)(query, *args, **kwargs)
-        if not _writes(query, self._backend._dialect):
+        if not _holding_writer.get() and not _writes(query, self._backend._dialect):
             return await getattr(super(), method)(query, *args, **kwargs)
+        return await self._on_writer(lambda: getattr(self._writer, method)(query, *args, **kwargs))
+
+    async def _on_writer(self, statement: typing.Callable[[], typing.Awaitable[typing.Any]]) -> typing.Any:
+        """A write on the writer: in its turn, or at once inside the transaction that holds it.
+        Started only once it may run: a caller cancelled while it waits leaves nothing behind."""
+        if _holding_writer.get():
+            return await statement()
         async with self._turn:
-            return await getattr(self._writer, method)(query, *args, **kwargs)
+            return await statement()
 
     async def changed(self, query: typing.Any) -> int:
-        """The rows a write changed (storage.database.deleted), on the writer in turn."""
+        """The rows a write changed (storage.database.deleted), on the writer."""
         writer = typing.cast(OneTripConnection, self._writer._connection)
-        if _holding_writer.get():
-            return await writer.changed(query)
-        async with self._turn:
-            return await writer.changed(query)
+        return typing.cast(int, await self._on_writer(lambda: writer.changed(query)))
 
     async def fetch_all(self, query: typing.Any, values: dict[str, typing.Any] | None = None) -> typing.Any:
         return await self._run("fetch_all", query, values)
