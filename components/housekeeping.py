@@ -19,9 +19,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from components.durations import DAY
 from components.services import Services
+from components.storage.database import checkpoint
 from components.storage.limits import Limit
 from components.storage.sqlite_pool import longest_statement
 
@@ -34,6 +36,7 @@ HOLD = 0.005  # seconds each batch is sized to take: SQLite's one writer is held
 REST = 3  # after a full batch, a rest three times as long as it took: never more than a quarter of the writer
 
 Purge = Callable[[int], Awaitable[int]]  # removes up to that many rows: how many it did
+Checkpoint = Callable[[], Awaitable[None]]  # storage.database.checkpoint, for this round's database
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,16 @@ def _purges(services: Services) -> dict[str, Purge]:
     }
 
 
-async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
+async def _in_batches(purge: Purge, batch: int, longest: list[float], checkpoint: Checkpoint) -> int:
     """Batch after batch until one comes back short, each sized from the last one's time to
     take about HOLD (a row of a big table with several indexes costs far more than a small
     one's, and a busy writer makes every batch slower), resting between them in proportion to
     their cost: a purge that fell behind catches up at a steady pace, not in a burst that
-    would keep requests from the writer. `longest` keeps the longest batch's seconds."""
+    would keep requests from the writer. `longest` keeps the longest batch's seconds.
+
+    The rest lasts until the batch's pages are checkpointed too: a batch of scattered rows
+    dirties hundreds of pages, and unchecked they filled SQLite's WAL until a commit stopped
+    to copy it, holding every write ten times a batch's HOLD (bench/README.md)."""
     total, size = 0, min(batch, FIRST_BATCH)
     while True:
         started = time.monotonic()
@@ -90,14 +97,17 @@ async def _in_batches(purge: Purge, batch: int, longest: list[float]) -> int:
             return total
         # Never below the first batch: a statement's own round trip would shrink it to nothing.
         size = max(min(batch, FIRST_BATCH), min(batch, round(size * HOLD / max(took, HOLD / batch))))
-        await _rest(took * REST)
+        await asyncio.gather(_rest(took * REST), checkpoint())
 
 
 async def tidy(services: Services, batch: int = BATCH) -> Round:
     """One round of clearing out, whoever runs it (the loop, or `python app.py purge`)."""
     started, longest = time.monotonic(), [0.0]
     with longest_statement() as held:
-        cleared = {what: await _in_batches(purge, batch, longest) for what, purge in _purges(services).items()}
+        cleared = {
+            what: await _in_batches(purge, batch, longest, partial(checkpoint, services.db))
+            for what, purge in _purges(services).items()
+        }
     done = Round(cleared, time.monotonic() - started, longest[0], held[0] or None)
     log.info(
         "housekeeping: %s; %.1f s, longest batch %.0f ms, longest hold of SQLite's writer %s",

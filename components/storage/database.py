@@ -577,6 +577,16 @@ async def deleted(db: Database, statement: Any) -> int:
     return await cast(SQLiteDatabase | PostgresDatabase, db).changed(statement)
 
 
+async def checkpoint(db: Database) -> None:
+    """On SQLite, what the last writes put in the WAL copied into the file now, beside the
+    writer. Once the WAL is all copied, the writer's next write starts it over; a stream of
+    writes that never lets it (a purge's batches) fills it to WRITER_CHECKPOINT_PAGES, and
+    then a commit stops to copy it while every write waits (storage/sqlite_pool.py). On
+    PostgreSQL, nothing: its own checkpointer works apart from every connection."""
+    if isinstance(db, SQLiteDatabase):
+        await db.checkpoint()
+
+
 def is_database_fault(error: BaseException) -> bool:
     """The database failed, not the request: refused, reset, gone, full, or locked."""
     if isinstance(error, (sqlite3.Error, OSError)):

@@ -16,12 +16,13 @@ not after its commits: SQLite's own checkpoint runs in the commit that fills the
 WAL past 1,000 pages, and on a big file its scattered writes held every write
 of the process for tens of milliseconds (a million accounts: the token
 endpoint's p99 went from 27 to 37 ms; bench/README.md). A connection of its own
-runs a PASSIVE checkpoint every CHECKPOINT_SECONDS, which waits for no one and
-no one waits for. The writer keeps SQLite's own at WRITER_CHECKPOINT_PAGES: under
-steady writes new pages arrive during every background pass, and SQLite starts
-the WAL over only once a checkpoint has copied all of it, so at that size the
-writer copies what the last pass left (a second's pages) and the WAL starts over
-(measured: 40 MB at most; without it, 280 MB in 15 seconds of app sign-ins).
+runs a PASSIVE checkpoint every CHECKPOINT_SECONDS and when asked (housekeeping
+asks after each batch); it waits for no one and no one waits for it. The writer
+keeps SQLite's own at WRITER_CHECKPOINT_PAGES: under steady writes new pages
+arrive during every background pass, and SQLite starts the WAL over only once a
+checkpoint has copied all of it, so at that size the writer copies what the
+last pass left (a second's pages) and the WAL starts over (measured: 40 MB at
+most; without it, 280 MB in 15 seconds of app sign-ins).
 
 Each statement is one trip to its connection's thread (execute, fetch and close
 together): `databases` makes three, and every trip wakes that thread and then
@@ -225,8 +226,8 @@ class SQLiteDatabase(Database):
         await self._writer.execute("PRAGMA synchronous = NORMAL")
         await self._writer.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
         self._turn = asyncio.Lock()  # held by a write transaction, and by each write outside one
-        spare = await typing.cast(ReusingSQLiteBackend, self._backend).spare()
-        self._checkpoints = asyncio.create_task(_keep_checkpointing(spare))
+        self._spare = await typing.cast(ReusingSQLiteBackend, self._backend).spare()
+        self._checkpoints = asyncio.create_task(_keep_checkpointing(self._spare))
 
     async def disconnect(self) -> None:
         self._checkpoints.cancel()
@@ -265,6 +266,11 @@ class SQLiteDatabase(Database):
         async with self._turn:
             return await statement()
 
+    async def checkpoint(self) -> None:
+        """The WAL copied into the file now, on the checkpoints' connection while the writer
+        goes on (storage.database.checkpoint)."""
+        await _checkpoint(self._spare)
+
     async def changed(self, query: typing.Any) -> int:
         """The rows a write changed (storage.database.deleted), on the writer."""
         writer = typing.cast(OneTripConnection, self._writer._connection)
@@ -299,9 +305,14 @@ async def _keep_checkpointing(connection: aiosqlite.Connection) -> None:
     try:
         while True:
             await asyncio.sleep(CHECKPOINT_SECONDS)
-            try:
-                await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error as error:  # the writer's own checkpoint is still there
-                log.warning("checkpoint failed: %s", error)
+            await _checkpoint(connection)
     finally:
         await connection.close()
+
+
+async def _checkpoint(connection: aiosqlite.Connection) -> None:
+    """PASSIVE: it waits for no one and no one waits for it; it copies as far as readers allow."""
+    try:
+        await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as error:  # the writer's own checkpoint is still there
+        log.warning("checkpoint failed: %s", error)
