@@ -30,6 +30,15 @@ from sqlalchemy.sql.compiler import Compiled
 P = sa.BindParameter[typing.Any]  # what a builder's arguments are
 Statement = ClauseElement  # what a builder gives
 Builder = Callable[..., Statement]
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "PRAGMA")
+
+
+def writes(statement: typing.Any) -> bool:
+    """Whether a statement (built, written out as text, or a string) may change the database."""
+    if isinstance(statement, sa.sql.dml.UpdateBase | sa.schema.ExecutableDDLElement):
+        return True
+    text = statement.text if isinstance(statement, sa.TextClause) else statement
+    return isinstance(text, str) and text.lstrip().upper().startswith(WRITES)
 
 
 class Prepared:
@@ -75,7 +84,8 @@ class Bound(ClauseElement):
         self.values = values
 
     def writes(self, dialect: Dialect) -> bool:
-        return isinstance(self.prepared.compiled(dialect).statement, sa.sql.dml.UpdateBase)
+        # Text too: an upsert written out once for both databases is a write.
+        return writes(self.prepared.compiled(dialect).statement)
 
     def __str__(self) -> str:
         return str(self.prepared.built("sqlite"))

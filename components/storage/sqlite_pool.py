@@ -38,7 +38,11 @@ because the writer's own checkpoint in a commit waits on the disk.
 Readers are opened once and reused: `databases` would open one, with a thread
 of its own, per request, and starting that thread blocks the event loop. At
 most READERS are open at once (each holds its own page cache), so a crowd of
-visitors queues for a reader instead of growing memory without bound.
+visitors queues for a reader instead of growing memory without bound. Readers
+are `query_only`: a write that reached one (the pumping guard's counts did, an
+upsert written as text taken for a read) raced the writer for SQLite's lock,
+each side sleeping in SQLite's busy handler (1, 2, 5, 10 ms ...), and flushed
+its every commit to disk; now it fails where a test sees it.
 """
 
 import asyncio
@@ -59,7 +63,7 @@ from databases.core import Connection
 from sqlalchemy.engine.cursor import CursorResultMetaData
 
 from components.storage.compiled import CachedSQLiteConnection, kept_for
-from components.storage.prepared import Bound, Statement, bound
+from components.storage.prepared import Bound, Statement, bound, writes
 
 log = logging.getLogger(__name__)
 READERS = 2
@@ -70,7 +74,6 @@ WRITER_CHECKPOINT_PAGES = 10_000  # about 40 MB of WAL
 _holding_writer = contextvars.ContextVar("holding_writer", default=False)
 # Set by `longest_statement`: the longest a statement of that context took on its thread.
 _longest = contextvars.ContextVar[list[float] | None]("longest_statement", default=None)
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "PRAGMA")
 
 
 class ReusingPool(SQLitePool):
@@ -88,6 +91,8 @@ class ReusingPool(SQLitePool):
             # SQLite keeps foreign keys (and ON DELETE CASCADE) off unless each connection asks.
             await connection.execute("PRAGMA foreign_keys = ON")
             await connection.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+            # A write sent here by mistake fails at once instead of running beside the writer.
+            await connection.execute("PRAGMA query_only = ON")
         except BaseException:
             self._open.release()
             raise
@@ -223,6 +228,7 @@ class SQLiteDatabase(Database):
         # lock lets one statement through at a time.
         self._writer = Connection(self, self._backend)
         await self._writer.__aenter__()
+        await self._writer.execute("PRAGMA query_only = OFF")  # opened as every reader is
         await self._writer.execute("PRAGMA synchronous = NORMAL")
         await self._writer.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
         self._turn = asyncio.Lock()  # held by a write transaction, and by each write outside one
@@ -292,12 +298,7 @@ class SQLiteDatabase(Database):
 
 
 def _writes(query: typing.Any, dialect: typing.Any) -> bool:
-    if isinstance(query, Bound):
-        return query.writes(dialect)
-    if isinstance(query, sa.sql.dml.UpdateBase | sa.schema.ExecutableDDLElement):
-        return True
-    text = query.text if isinstance(query, sa.TextClause) else query
-    return isinstance(text, str) and text.lstrip().upper().startswith(WRITES)
+    return query.writes(dialect) if isinstance(query, Bound) else writes(query)
 
 
 async def _keep_checkpointing(connection: aiosqlite.Connection) -> None:

@@ -180,6 +180,38 @@ async def test_how_long_a_write_held_the_sqlite_writer_is_timed_where_it_ran(tmp
         assert longest[0] < 0.1
 
 
+def _note_written_out() -> sa.TextClause:
+    # Written out as text, as the pumping guard's upserts are (storage/conversions.py).
+    return sa.text("INSERT INTO notes VALUES (x'01')")
+
+
+async def test_a_prepared_write_written_out_as_text_waits_for_the_sqlite_writer(tmp_path):
+    """Not sent to a reader as if it read: there it raced the writer for SQLite's lock, each
+    side sleeping in SQLite's busy handler, and flushed its every commit to disk."""
+    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+        await database.execute(_NOTES)
+        async with database._turn:  # another write of this process has the writer
+            queued = asyncio.create_task(database.execute(bound(_note_written_out)))
+            await asyncio.sleep(0.1)
+            assert not queued.done()
+        await queued
+        assert await database.fetch_val(sa.text("SELECT count(*) FROM notes")) == 1
+
+
+async def test_a_write_that_reaches_a_sqlite_reader_fails_instead_of_racing_the_writer(tmp_path):
+    async with connected(f"sqlite:///{tmp_path}/app.db") as database:
+        await database.execute(_NOTES)
+    pool = ReusingPool(DatabaseURL(f"sqlite:///{tmp_path}/app.db"))
+    reader = await pool.acquire()
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await reader.execute("INSERT INTO notes VALUES (x'01')")
+        assert await (await reader.execute("SELECT count(*) FROM notes")).fetchone() == (0,)
+    finally:
+        await pool.release(reader)
+        await pool.close()
+
+
 async def test_a_version_1_database_is_brought_up_to_date(database_url):
     """Columns added later are added where missing; data stays, and gets what it needs."""
     v1_users = sa.Table("users", sa.MetaData(), *(column._copy() for column in users.c if column.name != "challenge"))
