@@ -20,7 +20,10 @@ window that opens once every visitor has finished a flow):
 - **token**: an app's sign-in (GET /authorize, POST /token, POST /userinfo);
 - **signup during housekeeping**: signup again, to an instance of its own whose
   housekeeping loop clears the backlog as it starts (the round's time, its
-  longest batch and longest hold of SQLite's writer are reported; first round only).
+  longest batch and longest hold of SQLite's writer are reported), once, before
+  the size's other instance starts: a second process writing to the same SQLite
+  file (its outbox claims texts) would put its own holds and SQLite's busy
+  sleeps into the figure (bench/README.md).
 
 Every database is seeded first, then measured --rounds times, each scenario on
 every size in turn, back and forth (10k, 100k, 1M, then 1M, 100k, 10k): on this
@@ -47,7 +50,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from client import Client
@@ -70,7 +73,7 @@ HOUSEKEPT = re.compile(  # the log line of a round of housekeeping (components/h
     r"housekeeping: .*; (?P<seconds>[\d.]+) s, longest batch (?P<longest>\d+) ms, "
     r"longest hold of SQLite's writer (?P<held>-|[\d.]+)"
 )
-BACKLOG_SCENARIOS = {"signup during housekeeping"}  # run once: the first round clears the backlog
+BACKLOG_SCENARIOS = {"signup during housekeeping"}  # run once, first: its round clears the backlog
 HASHING = {"signup", "sign-in", "reset", "signup during housekeeping"}  # flows that run bcrypt
 NEWEST_INDEXES = (
     "ix_users_unverified",
@@ -253,21 +256,22 @@ class Served:
     """A seeded database, its app serving it for the whole run, and each scenario's tallies."""
 
     seeded: Seeded
-    urls: list[str]
-    servers: list
-    tallies: dict[str, list[Tally]]  # a tally a round
+    urls: list[str] = field(default_factory=list)
+    servers: list = field(default_factory=list)
+    tallies: dict[str, list[Tally]] = field(default_factory=dict)  # a tally a round
     flows: dict[str, Callable] | None = None  # a scenario's flow for the visitors of instance n
     housekept: dict | None = None  # the backlog's round: its seconds, longest batch and hold
     logs: str = ""  # the instances' logs, the housekeeping instance's too
 
 
-def serve(seeded: Seeded, args, stack: ExitStack) -> Served:
+def serve(one: Served, args, stack: ExitStack) -> None:
     # No round of housekeeping during the run: that is one scenario of its own (`during_housekeeping`).
-    env = {**seeded.env, "HOUSEKEEPING_SECONDS": str(DAY)}
-    running = [
-        stack.enter_context(serving([PYTHON, str(ROOT / "app.py")], env, seeded.folder)) for _ in range(args.instances)
+    env = {**one.seeded.env, "HOUSEKEEPING_SECONDS": str(DAY)}
+    one.servers = [
+        stack.enter_context(serving([PYTHON, str(ROOT / "app.py")], env, one.seeded.folder))
+        for _ in range(args.instances)
     ]
-    return Served(seeded, [server.url for server in running], running, {})
+    one.urls = [server.url for server in one.servers]
 
 
 async def prepare(one: Served, visitors: int) -> None:
@@ -291,22 +295,27 @@ async def prepare(one: Served, visitors: int) -> None:
 async def measure(served: list[Served], args) -> None:
     """Round after round, each scenario on every size in turn, back and forth (10k, 100k, 1M,
     then 1M, 100k, 10k): two sizes' figures are taken seconds apart, and a drift of the machine
-    in one direction over the run falls on each size alike. Housekeeping in the first round only
-    (it clears the backlog)."""
+    in one direction over the run falls on each size alike."""
     for one in served:
         await prepare(one, args.visitors)
     for number in range(args.rounds):
         for name, steps in _chosen(args).items():
-            if name in BACKLOG_SCENARIOS and number:
+            if name in BACKLOG_SCENARIOS:
                 continue
             for one in served if number % 2 == 0 else served[::-1]:
                 print(f"... round {number + 1}: {name}, {one.seeded.facts['accounts']:,}", file=sys.stderr, flush=True)
-                if name in BACKLOG_SCENARIOS:
-                    tally = await during_housekeeping(one, steps, args)
-                else:
-                    assert one.flows is not None
-                    tally = await shared(one.urls, one.flows[name], args.visitors, args.seconds, steps)
+                assert one.flows is not None
+                tally = await shared(one.urls, one.flows[name], args.visitors, args.seconds, steps)
                 one.tallies.setdefault(name, []).append(tally)
+
+
+async def clear_backlogs(served: list[Served], args) -> None:
+    """Each size's backlog scenario, before any other instance serves that database."""
+    for name, steps in _chosen(args).items():
+        if name in BACKLOG_SCENARIOS:
+            for one in served:
+                print(f"... {name}, {one.seeded.facts['accounts']:,}", file=sys.stderr, flush=True)
+                one.tallies[name] = [await during_housekeeping(one, steps, args)]
 
 
 async def during_housekeeping(one: Served, steps: tuple[str, ...], args) -> Tally:
@@ -442,8 +451,11 @@ def main() -> None:
             seeded.append(seed_size(kind, size, args, stack))
         results = []
         for kind in kinds:  # one database's sizes served at once; the other's after
+            served = [Served(one) for one in seeded if one.facts["database"] == kind]
+            asyncio.run(clear_backlogs(served, args))
             with ExitStack() as running:
-                served = [serve(one, args, running) for one in seeded if one.facts["database"] == kind]
+                for one in served:
+                    serve(one, args, running)
                 asyncio.run(measure(served, args))
             results += [result_of(one) for one in served]
     print()
