@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 FORGET_RUNS_AFTER = 30 * DAY
 FORGET_TEXTS_AFTER = 7 * DAY
 BATCH = 500  # rows a statement, at most
-FIRST_BATCH = 50  # a purge's first: a few milliseconds even at a million accounts (bench/README.md)
+# A purge's first batch and its smallest: at a million accounts a session's row and its
+# indexes take 0.2 ms to delete, so 20 hold the writer about 4 ms (bench/README.md).
+FIRST_BATCH = 20
 HOLD = 0.005  # seconds each batch is sized to take: SQLite's one writer is held about this long at a time
 REST = 3  # after a full batch, a rest three times as long as it took: never more than a quarter of the writer
 
