@@ -71,7 +71,7 @@ SCENARIOS = {
 }
 HOUSEKEPT = re.compile(  # the log line of a round of housekeeping (components/housekeeping.py)
     r"housekeeping: .*; (?P<seconds>[\d.]+) s, longest batch (?P<longest>\d+) ms, "
-    r"longest hold of SQLite's writer (?P<held>-|[\d.]+)"
+    r"longest hold of SQLite's writer (?P<held>-|[\d.]+)( ms \((?P<cpu>[\d.]+) ms on a CPU\))?"
 )
 BACKLOG_SCENARIOS = {"signup during housekeeping"}  # run once, first: its round clears the backlog
 HASHING = {"signup", "sign-in", "reset", "signup during housekeeping"}  # flows that run bcrypt
@@ -333,6 +333,7 @@ async def during_housekeeping(one: Served, steps: tuple[str, ...], args) -> Tall
         "seconds": float(found["seconds"]),
         "longest_ms": float(found["longest"]),
         "held_ms": float("nan") if found["held"] == "-" else float(found["held"]),
+        "held_cpu_ms": float(found["cpu"] or "nan"),
     }
     return tally
 
@@ -340,7 +341,7 @@ async def during_housekeeping(one: Served, steps: tuple[str, ...], args) -> Tall
 def result_of(one: Served) -> dict:
     """One size's figures: its rounds' windows, flows and samples pooled."""
     one.logs += "".join(server.log() for server in one.servers)
-    housekept = one.housekept or {"seconds": float("nan"), "longest_ms": float("nan"), "held_ms": float("nan")}
+    housekept = one.housekept or dict.fromkeys(("seconds", "longest_ms", "held_ms", "held_cpu_ms"), float("nan"))
     return {
         **one.seeded.facts,
         **housekept,
@@ -379,7 +380,7 @@ def print_report(results: list[dict], rate: float, args) -> None:
     print()
     print(
         "| Database | accounts | seeded in s | bytes an account (after the run) | migrate s (newest migration) "
-        "| stats s | backlog cleared in s (longest batch / hold of SQLite's writer, ms) | worker peak MiB "
+        "| stats s | backlog cleared in s (longest batch / hold of SQLite's writer, its CPU, ms) | worker peak MiB "
         "| server log errors |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -389,7 +390,7 @@ def print_report(results: list[dict], rate: float, args) -> None:
             f"| {result['database']} | {result['accounts']:,} | {result['seed_s']:.0f} "
             f"| {result['bytes'] / result['accounts']:,.0f} ({result['bytes_after'] / result['accounts']:,.0f}) "
             f"| {result['migrate_s']:.1f} | {result['stats_s']:.1f} | {result['seconds']:.0f} "
-            f"({result['longest_ms']:.0f} / {_ms(result['held_ms'])}) "
+            f"({result['longest_ms']:.0f} / {_ms(result['held_ms'])}, {_ms(result['held_cpu_ms'])}) "
             f"| {result['worker_mib']:.0f} | {errors} |"
         )
     print()

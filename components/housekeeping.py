@@ -47,6 +47,7 @@ class Round:
     seconds: float  # the whole round, rests included
     longest: float  # seconds of the longest batch, its wait for the writer included
     held: float | None  # on SQLite, the longest a batch held the writer (bench/README.md); None elsewhere
+    held_cpu: float | None  # of that, the writer thread's time on a CPU: the batch's own work
 
 
 async def _rest(seconds: float) -> None:
@@ -110,13 +111,13 @@ async def tidy(services: Services, batch: int = BATCH) -> Round:
             what: await _in_batches(purge, batch, longest, partial(checkpoint, services.db))
             for what, purge in _purges(services).items()
         }
-    done = Round(cleared, time.monotonic() - started, longest[0], held[0] or None)
+    done = Round(cleared, time.monotonic() - started, longest[0], held.seconds or None, held.cpu or None)
     log.info(
         "housekeeping: %s; %.1f s, longest batch %.0f ms, longest hold of SQLite's writer %s",
         ", ".join(f"{what}={count}" for what, count in cleared.items()),
         done.seconds,
         done.longest * 1000,
-        "-" if done.held is None else f"{done.held * 1000:.1f} ms",
+        "-" if done.held is None else f"{done.held * 1000:.1f} ms ({(done.held_cpu or 0) * 1000:.1f} ms on a CPU)",
     )
     return done
 

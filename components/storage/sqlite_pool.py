@@ -32,8 +32,9 @@ How long a write held the writer is timed on its connection's thread, around the
 statement alone (`longest_statement`): a time taken around the call would add
 the queue for the writer and, in a busy process, the event loop's delay in
 coming back, neither of which holds it. What it does count beyond SQLite's own
-step is one wait for Python's GIL after it: an upper bound, not a CPU time,
-because the writer's own checkpoint in a commit waits on the disk.
+step is one wait for Python's GIL after it, and any wait for a core: an upper
+bound. The thread's CPU time in it is kept beside it, the statement's own work
+(a checkpoint in its commit that waits on the disk is not in that).
 
 Readers are opened once and reused: `databases` would open one, with a thread
 of its own, per request, and starting that thread blocks the event loop. At
@@ -53,6 +54,7 @@ import time
 import typing
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 
 import aiosqlite
 import sqlalchemy as sa
@@ -73,7 +75,7 @@ WRITER_CHECKPOINT_PAGES = 10_000  # about 40 MB of WAL
 # Set inside a task's write transaction: its statements (reads too) go to the writer it holds.
 _holding_writer = contextvars.ContextVar("holding_writer", default=False)
 # Set by `longest_statement`: the longest a statement of that context took on its thread.
-_longest = contextvars.ContextVar[list[float] | None]("longest_statement", default=None)
+_longest = contextvars.ContextVar["Longest | None"]("longest_statement", default=None)
 
 
 class ReusingPool(SQLitePool):
@@ -119,27 +121,37 @@ class _Ran(typing.NamedTuple):
     lastrowid: int | None
     rowcount: int
     seconds: float  # on the thread, from the statement's start to its last row
+    cpu: float  # of those, the thread's time on a CPU
 
 
 def _run_on_thread(connection: sqlite3.Connection, sql: str, args: list[typing.Any], rows: int | None) -> _Ran:
     """On the connection's own thread: the statement, up to `rows` of its rows (None: all), closed."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     cursor = connection.execute(sql, args)
     try:
         fetched = cursor.fetchall() if rows is None else cursor.fetchmany(rows)
-        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount, time.perf_counter() - started)
+        seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        return _Ran(fetched, cursor.description, cursor.lastrowid, cursor.rowcount, seconds, cpu)
     finally:
         cursor.close()
 
 
+@dataclass
+class Longest:
+    """The longest statement of a `longest_statement` context (0 while none has run, and on PostgreSQL)."""
+
+    seconds: float = 0.0  # on its thread, waits included
+    cpu: float = 0.0  # of those, on a CPU: its own work, without waits for a lock, a core or the GIL
+
+
 @contextmanager
-def longest_statement() -> Iterator[list[float]]:
-    """Inside: the longest that one of this context's SQLite statements took on its thread,
-    in seconds (a list of one; 0 while none has run, and on PostgreSQL). For a write outside a
-    transaction that returns no rows (storage.database.deleted) it bounds how long the writer
-    was held: the rows read first, a checkpoint in its commit and one wait for the GIL are in
-    it, and so is another process's hold it waited for (a second instance's, `app.py purge`'s)."""
-    longest = [0.0]
+def longest_statement() -> Iterator[Longest]:
+    """Inside: the longest that one of this context's SQLite statements took on its thread.
+    For a write outside a transaction that returns no rows (storage.database.deleted) it
+    bounds how long the writer was held: the rows read first, a checkpoint in its commit and
+    one wait for the GIL are in it, and so is another process's hold it waited for (a second
+    instance's, `app.py purge`'s); its CPU time leaves the waits out."""
+    longest = Longest()
     token = _longest.set(longest)
     try:
         yield longest
@@ -157,8 +169,8 @@ class OneTripConnection(CachedSQLiteConnection):
         ran: _Ran = await connection._execute(  # type: ignore[no-untyped-call]
             _run_on_thread, connection._conn, sql, args, rows
         )
-        if (longest := _longest.get()) is not None:
-            longest[0] = max(longest[0], ran.seconds)
+        if (longest := _longest.get()) is not None and ran.seconds > longest.seconds:
+            longest.seconds, longest.cpu = ran.seconds, ran.cpu
         return ran, query, sql, result_columns, context
 
     def _records(
