@@ -57,7 +57,7 @@ from client import Client
 from load import FlowFailed, Outbox, Tally, _step, _token, drive, signup_flows
 from oidc import app_flows, as_visitors, register
 from run import PYTHON, ROOT, SERVER_ERRORS, _admin, app_env, bcrypt_rate, machine_lines, new_database, serving
-from seed import SEEDED_PASSWORD, country_of, phone_of
+from seed import SEEDED_PASSWORD, country_of, phone_of, verified_count
 
 from components.durations import DAY
 
@@ -236,8 +236,6 @@ def seed_size(kind: str, size: int, args, stack: ExitStack) -> Seeded:
     facts["bytes"] = database_bytes(database_url)
     facts["migrate_s"] = migrate_again(database_url, env, folder)
     facts["stats_s"] = timed([PYTHON, str(ROOT / "app.py"), "stats"], env, folder)
-    # Accounts taken in turn from far apart in the table (cold pages, as real sign-ins are).
-    apart = 2 * max(1, size // 20_000)
     signups = signup_flows(folder / "outbox.jsonl")
     return Seeded(
         database_url,
@@ -246,9 +244,24 @@ def seed_size(kind: str, size: int, args, stack: ExitStack) -> Seeded:
         register(env, folder),
         facts,
         signups,
-        itertools.cycle(range(1, size + 1, apart)),  # round after round: a small seed comes round again
-        itertools.cycle(range(2, size + 1, apart)),
+        scattered(1, verified_count(size)),
+        scattered(2, verified_count(size)),
     )
+
+
+SCATTER = 7_919  # a prime, so no factor shared with the accounts' half: each account comes once a cycle
+
+
+def scattered(first: int, verified: int) -> Iterator[int]:
+    """Every other verified account from `first` (1: the odd ones, 2: the even ones), each once
+    a cycle, in an order that puts one flow's account far from the last one's in the table at
+    every size, so that a flow finds its account's pages cold, as a real sign-in does. (Taken
+    in order, 10 thousand accounts' neighbours shared pages: the small seed's visitors read
+    and wrote a few dozen pages where the million's spread over thousands.)"""
+    half = verified // 2
+    assert math.gcd(SCATTER, half) == 1, f"{verified} verified accounts: pick another SCATTER"
+    for turn in itertools.count():
+        yield first + 2 * (turn * SCATTER % half)
 
 
 @dataclass

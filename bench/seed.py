@@ -55,6 +55,11 @@ COUNTRIES = ("US",) * 7 + ("GB", "FR", "ES")  # account n's is COUNTRIES[n % 10]
 APPS = ("seed-app-1", "seed-app-2", "seed-app-3")
 
 
+def verified_count(accounts: int) -> int:
+    """Accounts 1 to this one are verified; the rest signed up in the last day and wait for their code."""
+    return accounts - round(accounts * RATIOS["unverified (signed up in the last day)"])
+
+
 def country_of(n: int) -> str:
     return COUNTRIES[n % 10]
 
@@ -90,7 +95,7 @@ class Seeder:
         return self.now - self.rng.random() * (seconds + (self.backlog if backlog else 0))
 
     def users(self) -> Iterator[dict]:
-        unverified_from = self.accounts - round(self.accounts * RATIOS["unverified (signed up in the last day)"])
+        unverified_from = verified_count(self.accounts)
         for n in range(1, self.accounts + 1):
             country = country_of(n)
             verified = n <= unverified_from
