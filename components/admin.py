@@ -127,8 +127,8 @@ async def _purge(context: CommandContext) -> int:
     print(f"It took {done.seconds:.1f} s; the longest batch {done.longest * 1000:.0f} ms (its wait included).")
     if done.held is not None:  # another process's writes it waited for are in it: see longest_statement
         print(
-            f"The longest a batch held SQLite's writer: {done.held * 1000:.1f} ms,"
-            f" {(done.held_cpu or 0) * 1000:.1f} ms of them on a CPU."
+            f"The longest a batch held SQLite's writer: {done.held.seconds * 1000:.1f} ms,"
+            f" {done.held.cpu * 1000:.1f} ms of them on a CPU."
         )
     return 0
 

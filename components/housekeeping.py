@@ -25,7 +25,7 @@ from components.durations import DAY
 from components.services import Services
 from components.storage.database import checkpoint
 from components.storage.limits import Limit
-from components.storage.sqlite_pool import longest_statement
+from components.storage.sqlite_pool import Longest, longest_statement
 
 log = logging.getLogger(__name__)
 FORGET_RUNS_AFTER = 30 * DAY
@@ -46,8 +46,7 @@ class Round:
     cleared: dict[str, int]  # rows gone, by what they were
     seconds: float  # the whole round, rests included
     longest: float  # seconds of the longest batch, its wait for the writer included
-    held: float | None  # on SQLite, the longest a batch held the writer (bench/README.md); None elsewhere
-    held_cpu: float | None  # of that, the writer thread's time on a CPU: the batch's own work
+    held: Longest | None  # on SQLite, the longest a batch held the writer, and its CPU time (bench/README.md)
 
 
 async def _rest(seconds: float) -> None:
@@ -111,13 +110,13 @@ async def tidy(services: Services, batch: int = BATCH) -> Round:
             what: await _in_batches(purge, batch, longest, partial(checkpoint, services.db))
             for what, purge in _purges(services).items()
         }
-    done = Round(cleared, time.monotonic() - started, longest[0], held.seconds or None, held.cpu or None)
+    done = Round(cleared, time.monotonic() - started, longest[0], held if held.seconds else None)
     log.info(
         "housekeeping: %s; %.1f s, longest batch %.0f ms, longest hold of SQLite's writer %s",
         ", ".join(f"{what}={count}" for what, count in cleared.items()),
         done.seconds,
         done.longest * 1000,
-        "-" if done.held is None else f"{done.held * 1000:.1f} ms ({(done.held_cpu or 0) * 1000:.1f} ms on a CPU)",
+        "-" if done.held is None else f"{done.held.seconds * 1000:.1f} ms ({done.held.cpu * 1000:.1f} ms on a CPU)",
     )
     return done
 
