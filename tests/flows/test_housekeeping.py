@@ -96,9 +96,8 @@ async def test_each_batch_is_sized_to_hold_the_writer_about_five_milliseconds(mo
     assert await housekeeping._in_batches(slow_rows, 500, longest, checkpoint) == 1000
     assert sizes[0] == 20 and set(sizes[1:]) == {100}  # a hundred rows: 5 ms
     assert longest[0] == pytest.approx(0.005)
-    assert now[0] == pytest.approx(
-        0.05 + 3 * (0.05 - 0.004)
-    )  # the work, and three times as long resting (not after the last 80)
+    # The work, and three times as long resting after each batch but the last (80 rows).
+    assert now[0] == pytest.approx(0.05 + 3 * (0.05 - 0.004))
 
 
 async def test_the_next_batch_waits_until_the_last_ones_pages_are_checkpointed(monkeypatch):

@@ -180,7 +180,7 @@ async def test_how_long_a_write_held_the_sqlite_writer_is_timed_where_it_ran(tmp
         assert longest.seconds < 0.1
 
 
-async def test_a_wait_for_another_processs_sqlite_lock_is_timed_but_is_no_work_of_the_write(tmp_path):
+async def test_waiting_for_another_process_on_sqlite_is_timed_but_is_no_work_of_the_write(tmp_path):
     """Housekeeping's hold tells the statement's own work (CPU) from its waits: an `app.py
     purge` beside the app, or a second instance, holds SQLite's lock, and a write waits for it."""
     async with connected(f"sqlite:///{tmp_path}/app.db") as database:
