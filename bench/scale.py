@@ -362,6 +362,7 @@ def result_of(one: Served) -> dict:
             name: merged(tallies, SCENARIOS[name], seconds=sum(tally.seconds for tally in tallies))
             for name, tallies in one.tallies.items()
         },
+        "rounds": one.tallies,
         "server_errors": Counter(
             {marker: one.logs.count(marker) for marker in SERVER_ERRORS if one.logs.count(marker)}
         ),
@@ -414,24 +415,68 @@ def _ms(milliseconds: float) -> str:
     return "-" if math.isnan(milliseconds) else f"{milliseconds:.1f}"
 
 
+def _smallest_and_largest(results: list[dict]) -> Iterator[tuple[dict, dict]]:
+    """Per database, its smallest and largest size's results (none if it ran one size)."""
+    for kind in dict.fromkeys(result["database"] for result in results):
+        mine = [result for result in results if result["database"] == kind]
+        if len(mine) > 1:
+            yield mine[0], mine[-1]
+
+
+def _fewer_flows(before: Tally, after: Tally) -> float:
+    """How many fewer flows a second after than before (+: worse)."""
+    return before.flows_per_second / after.flows_per_second - 1 if after.flows_per_second else float("inf")
+
+
+def _slower(before: Tally, after: Tally, step: str, cut: int) -> float:
+    """How much slower a step's percentile (0: p50, 2: p99) after than before (+: worse)."""
+    return after.percentiles(step)[cut] / before.percentiles(step)[cut] - 1
+
+
 def _print_change(results: list[dict], args) -> None:
     """From the smallest size to the largest, per database: each figure's change (+: worse)."""
     print("| Database | scenario | from → to accounts | flows/s | each step's p50 / p99 |")
     print("|---|---|---|---:|---|")
-    for kind in dict.fromkeys(result["database"] for result in results):
-        mine = [result for result in results if result["database"] == kind]
-        small, large = mine[0], mine[-1]
-        if small is large:
-            continue
+    for small, large in _smallest_and_largest(results):
         for name, steps in _chosen(args).items():
             before, after = small["tallies"][name], large["tallies"][name]
-            flows = before.flows_per_second / after.flows_per_second - 1 if after.flows_per_second else float("inf")
             cells = "; ".join(
-                f"{step} "
-                + " / ".join(f"{after.percentiles(step)[n] / before.percentiles(step)[n] - 1:+.0%}" for n in (0, 2))
+                f"{step} " + " / ".join(f"{_slower(before, after, step, cut):+.0%}" for cut in (0, 2)) for step in steps
+            )
+            print(
+                f"| {small['database']} | {name} | {small['accounts']:,} → {large['accounts']:,} "
+                f"| {_fewer_flows(before, after):+.0%} | {cells} |"
+            )
+    print()
+    _print_rounds(results, args)
+
+
+def _print_rounds(results: list[dict], args) -> None:
+    """The same change round by round. A round measures the two sizes seconds apart, so a
+    change the data makes shows in every round, and the spread of one size's own rounds
+    says how far this machine moves a figure with nothing changed."""
+    print(
+        "| Database | scenario | flows/s, round by round | each step's p50, round by round "
+        "| flows/s, slowest round to fastest, smallest / largest size |"
+    )
+    print("|---|---|---|---|---|")
+    for small, large in _smallest_and_largest(results):
+        for name, steps in _chosen(args).items():
+            if name in BACKLOG_SCENARIOS:  # measured once: no rounds to compare
+                continue
+            pairs = list(zip(small["rounds"][name], large["rounds"][name], strict=True))
+            flows = ", ".join(f"{_fewer_flows(before, after):+.0%}" for before, after in pairs)
+            cells = "; ".join(
+                f"{step} " + ", ".join(f"{_slower(before, after, step, 0):+.0%}" for before, after in pairs)
                 for step in steps
             )
-            print(f"| {kind} | {name} | {small['accounts']:,} → {large['accounts']:,} | {flows:+.0%} | {cells} |")
+            spreads = " / ".join(f"{_spread(result['rounds'][name]):.0%}" for result in (small, large))
+            print(f"| {small['database']} | {name} | {flows} | {cells} | {spreads} |")
+
+
+def _spread(rounds: list[Tally]) -> float:
+    rates = [tally.flows_per_second for tally in rounds]
+    return max(rates) / min(rates) - 1 if min(rates) else float("inf")
 
 
 def main() -> None:
