@@ -35,6 +35,10 @@ BATCH = 500  # rows a statement, at most
 # indexes take 0.2 ms to delete, so 20 hold the writer about 4 ms (bench/README.md).
 FIRST_BATCH = 20
 HOLD = 0.005  # seconds each batch is sized to take: SQLite's one writer is held about this long at a time
+# A batch at most half again the last: one that came back fast (its rows on cached pages, or a
+# quiet writer) would size the next for the same luck, and on cold pages it held the writer a
+# multiple of HOLD (tests/flows/test_housekeeping.py: 30 rows, not 500).
+GROWTH = 1.5
 REST = 3  # after a full batch, a rest three times as long as it took: never more than a quarter of the writer
 
 Purge = Callable[[int], Awaitable[int]]  # removes up to that many rows: how many it did
@@ -80,7 +84,7 @@ def _purges(services: Services) -> dict[str, Purge]:
 
 async def _in_batches(purge: Purge, batch: int, longest: list[float], checkpoint: Checkpoint) -> int:
     """Batch after batch until one comes back short, each sized from the last one's time to
-    take about HOLD (a row of a big table with several indexes costs far more than a small
+    take about HOLD (and at most GROWTH times the last) (a row of a big table with several indexes costs far more than a small
     one's, and a busy writer makes every batch slower), resting between them in proportion to
     their cost: a purge that fell behind catches up at a steady pace, not in a burst that
     would keep requests from the writer. `longest` keeps the longest batch's seconds.
@@ -98,7 +102,8 @@ async def _in_batches(purge: Purge, batch: int, longest: list[float], checkpoint
         if done < size:
             return total
         # Never below the first batch: a statement's own round trip would shrink it to nothing.
-        size = max(min(batch, FIRST_BATCH), min(batch, round(size * HOLD / max(took, HOLD / batch))))
+        sized = round(size * HOLD / max(took, HOLD / batch))
+        size = max(min(batch, FIRST_BATCH), min(batch, sized, round(size * GROWTH)))
         await asyncio.gather(_rest(took * REST), checkpoint())
 
 

@@ -94,15 +94,40 @@ async def test_each_batch_is_sized_to_hold_the_writer_about_five_milliseconds(mo
 
     longest = [0.0]
     assert await housekeeping._in_batches(slow_rows, 500, longest, checkpoint) == 1000
-    assert sizes[0] == 20 and set(sizes[1:]) == {100}  # a hundred rows: 5 ms
+    assert sizes[:4] == [20, 30, 45, 68] and set(sizes[4:]) == {100}  # half again each time, up to 5 ms
     assert longest[0] == pytest.approx(0.005)
-    # The work, and three times as long resting after each batch but the last (80 rows).
-    assert now[0] == pytest.approx(0.05 + 3 * (0.05 - 0.004))
+    # The work, and three times as long resting after each batch but the last (37 rows).
+    assert now[0] == pytest.approx(0.05 + 3 * (0.05 - 37 * 0.00005))
+
+
+async def test_a_batch_that_came_back_fast_makes_the_next_at_most_half_again_as_big(monkeypatch):
+    """Its rows were on cached pages; the next ones are not, and take 25 times as long."""
+    now, sizes, left = [0.0], [], [200]
+
+    async def cached_then_cold(most: int) -> int:
+        sizes.append(most)
+        done = min(most, left[0])
+        left[0] -= done
+        now[0] += done * (0.00001 if len(sizes) == 1 else 0.00025)
+        return done
+
+    async def rest(seconds):
+        now[0] += seconds
+
+    async def checkpoint():
+        pass
+
+    monkeypatch.setattr(housekeeping.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(housekeeping, "_rest", rest)
+    longest = [0.0]
+    assert await housekeeping._in_batches(cached_then_cold, 500, longest, checkpoint) == 200
+    assert sizes[:3] == [20, 30, 20]  # sized from the fast batch: 30, not 500 (125 ms of cold rows)
+    assert longest[0] == pytest.approx(0.0075)
 
 
 async def test_the_next_batch_waits_until_the_last_ones_pages_are_checkpointed(monkeypatch):
     """Its rest is the longer of the two: a slow disk slows the purge, not the writer."""
-    events, left = [], [150]
+    events, left = [], [60]
 
     async def rows(most: int) -> int:
         events.append("batch")
@@ -118,7 +143,7 @@ async def test_the_next_batch_waits_until_the_last_ones_pages_are_checkpointed(m
         events.append("checkpointed")
 
     monkeypatch.setattr(housekeeping, "_rest", rest)
-    assert await housekeeping._in_batches(rows, 50, [0.0], checkpoint) == 150
+    assert await housekeeping._in_batches(rows, 20, [0.0], checkpoint) == 60
     assert events == ["batch", "rest", "checkpointed"] * 3 + ["batch"]
 
 
