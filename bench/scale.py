@@ -475,6 +475,7 @@ def _print_rounds(results: list[dict], args) -> None:
 
 
 def _spread(rounds: list[Tally]) -> float:
+    """From the slowest round's flows a second to the fastest's."""
     rates = [tally.flows_per_second for tally in rounds]
     return max(rates) / min(rates) - 1 if min(rates) else float("inf")
 

@@ -84,10 +84,11 @@ def _purges(services: Services) -> dict[str, Purge]:
 
 async def _in_batches(purge: Purge, batch: int, longest: list[float], checkpoint: Checkpoint) -> int:
     """Batch after batch until one comes back short, each sized from the last one's time to
-    take about HOLD (and at most GROWTH times the last) (a row of a big table with several indexes costs far more than a small
-    one's, and a busy writer makes every batch slower), resting between them in proportion to
-    their cost: a purge that fell behind catches up at a steady pace, not in a burst that
-    would keep requests from the writer. `longest` keeps the longest batch's seconds.
+    take about HOLD, and at most GROWTH times the last (a row of a big table with several
+    indexes costs far more than a small one's, and a busy writer makes every batch slower),
+    resting between them in proportion to their cost: a purge that fell behind catches up at
+    a steady pace, not in a burst that would keep requests from the writer. `longest` keeps
+    the longest batch's seconds.
 
     The rest lasts until the batch's pages are checkpointed too: a batch of scattered rows
     dirties hundreds of pages, and unchecked they filled SQLite's WAL until a commit stopped
